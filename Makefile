@@ -1,0 +1,51 @@
+# Rencontres — the two commands of the README: `make reports` and `make test`.
+# Only Python 3.11 and make are needed: the rest is installed into .venv.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: reports test lint format lab bench clean setup notebooks
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 introuvable ($(PYTHON)) : installez-le ou lancez make PYTHON=python3"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (ipykernel)" >/dev/null
+	touch $(STAMP)
+
+## make reports: build every report from the example data into reports/
+reports: $(STAMP)
+	$(BIN)/rencontres build
+
+## make test: every test (library, notebooks with nbval, browser, JupyterLab)
+test: $(STAMP)
+	$(BIN)/ruff check rencontres_lib tests benchmarks scripts
+	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --nbval-lax notebooks/rencontre.ipynb notebooks/synthese.ipynb -p no:randomly
+
+lint: $(STAMP)
+	$(BIN)/ruff check rencontres_lib tests benchmarks scripts
+	$(BIN)/ruff format --check rencontres_lib tests benchmarks scripts
+
+format: $(STAMP)
+	$(BIN)/ruff format rencontres_lib tests benchmarks scripts
+
+## make notebooks: regenerate the .ipynb from their py:percent pair (no outputs)
+notebooks: $(STAMP)
+	$(BIN)/jupytext --sync notebooks/rencontre.py notebooks/synthese.py
+
+## make lab: open the workbook in JupyterLab
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/
+
+## make bench: naive papermill loop vs rencontres build, and the 1 M-row loader run
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_build.py
+	$(BIN)/python benchmarks/bench_loader.py
+
+clean:
+	rm -rf build reports/*.html reports/assets reports/tableaux

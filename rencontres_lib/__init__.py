@@ -1,0 +1,35 @@
+"""Rencontres: loaders, metrics and charts for ICPC's territorial meetings reports.
+
+Importing the package is cheap: heavy modules (plotly, nbconvert, papermill) are imported
+only by the submodules that need them.
+"""
+
+__version__ = "0.1.0"
+
+DIMENSIONS: dict[str, str] = {
+    "organisation": "Organisation",
+    "decision": "Décision",
+    "inclusion": "Inclusion des publics",
+    "transparence": "Sincérité et transparence",
+    "redevabilite": "Reddition des comptes",
+}
+
+PROFILS: dict[str, str] = {
+    "agent_territorial": "Agent·e territorial·e",
+    "elu": "Élu·e",
+    "association": "Association",
+    "consultant": "Consultant·e",
+    "agent_etat": "Agent·e de l'État",
+    "chercheur": "Chercheur·e",
+    "citoyen": "Citoyen·ne",
+    "autre": "Autre",
+    "non_renseigne": "Non renseigné",
+}
+
+STATUTS: dict[str, str] = {
+    "inscrit": "Inscrit·e",
+    "liste_attente": "Liste d'attente",
+    "annule": "Annulé",
+    "present": "Présent·e",
+    "absent": "Absent·e",
+}

@@ -1,0 +1,318 @@
+"""The batch: validate every territory, execute the stale notebooks in parallel, publish.
+
+- one key per notebook run: sha256 of the notebook source, the parameters file, the bytes of
+  every input it reads and the library sources; unchanged key → nothing executed, HTML kept;
+- territorial notebooks run concurrently (``jobs``), then the synthesis, which reads the
+  results saved by each territorial run;
+- a failure is recorded and the batch goes on; the previous good HTML is kept and marked
+  stale; the exit code counts failures; every published file is written atomically.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import __version__
+from .config import load_parametres, parameter_files, project_root
+from .errors import RencontresError
+from .exports import atomic_write_text, fmt_date
+
+LIB_DIR = Path(__file__).resolve().parent
+
+
+@dataclass
+class Outcome:
+    """What happened to one report in a build."""
+
+    slug: str
+    title: str
+    html: str
+    state: str = "en attente"  # exécuté | réutilisé | échec
+    seconds: float = 0.0
+    error: str = ""
+    stale: bool = False
+    date: str = ""
+    phase: str = ""
+
+
+@dataclass
+class BuildReport:
+    outcomes: list[Outcome] = field(default_factory=list)
+    executed: int = 0
+    audit_hits: int = 0
+    seconds: float = 0.0
+
+    @property
+    def failures(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.state == "échec"]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failures or self.audit_hits else 0
+
+
+def _hash_files(paths: list[Path], h: hashlib._Hash) -> None:
+    for p in paths:
+        h.update(str(p.name).encode())
+        if p.exists():
+            with open(p, "rb") as fh:
+                for block in iter(lambda: fh.read(1 << 20), b""):
+                    h.update(block)
+        else:
+            h.update(b"<absent>")
+
+
+def library_fingerprint() -> str:
+    """Hash of the library's own sources and data (changes whenever the code does)."""
+    h = hashlib.sha256(__version__.encode())
+    files = sorted(p for p in LIB_DIR.rglob("*") if p.is_file() and p.suffix in {".py", ".yaml", ".j2", ".css", ".js", ".json"})
+    _hash_files(files, h)
+    return h.hexdigest()
+
+
+def run_key(notebook: Path, inputs: list[Path], lib: str) -> str:
+    h = hashlib.sha256(lib.encode())
+    _hash_files([notebook, *inputs], h)
+    return h.hexdigest()
+
+
+def _load_cache(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _french_failure(exc: BaseException) -> str:
+    """A French explanation of a notebook failure, naming the failing cell."""
+    from papermill.exceptions import PapermillExecutionError
+
+    if isinstance(exc, PapermillExecutionError):
+        evalue = str(exc.evalue).strip().splitlines()[0] if exc.evalue else ""
+        return f"échec dans la cellule {exc.exec_count} ({exc.ename}) : {evalue}"
+    if isinstance(exc, RencontresError):
+        return exc.french()
+    return f"{type(exc).__name__} : {exc}"
+
+
+def _execute(notebook: Path, output: Path, parameters: dict, cwd: Path) -> float:
+    import papermill as pm
+
+    start = time.perf_counter()
+    output.parent.mkdir(parents=True, exist_ok=True)
+    pm.execute_notebook(
+        str(notebook), str(output), parameters=parameters, kernel_name="python3",
+        progress_bar=False, log_output=False, cwd=str(cwd), request_save_on_cell_execute=False,
+    )
+    return time.perf_counter() - start
+
+
+def _mark_stale(html_path: Path, reason: str) -> None:
+    """Put a visible « périmé » banner into a kept report (atomic rewrite)."""
+    import html as h
+
+    if not html_path.exists():
+        return
+    page = html_path.read_text(encoding="utf-8")
+    page = page.split('<div class="perime"', 1)[0] + page.split("<!--/PERIME-->", 1)[1] if "<!--/PERIME-->" in page else page
+    banner = (f'<div class="perime" role="alert"><strong>Rapport périmé.</strong> La dernière construction a échoué '
+              f"({h.escape(reason)}) ; cette page date d'une construction précédente.</div><!--/PERIME-->")
+    page = page.replace('<main id="contenu">', '<main id="contenu">' + banner, 1)
+    atomic_write_text(html_path, page)
+
+
+def build(
+    root: Path | None = None,
+    *,
+    jobs: int | None = None,
+    force: bool = False,
+    autonome: bool = False,
+    audit: bool = True,
+    log=print,
+) -> BuildReport:
+    """Build every report of the project; see the module docstring."""
+    from .publish import Publisher, copy_atomic, install_assets
+
+    t0 = time.perf_counter()
+    root = (root or project_root()).resolve()
+    os.environ["RENCONTRES_ROOT"] = str(root)
+    os.environ["RENCONTRES_BATCH"] = "1"
+    reports = root / "reports"
+    work = root / "build"
+    reports.mkdir(exist_ok=True)
+    work.mkdir(exist_ok=True)
+    cache_path = work / "cache.json"
+    cache = _load_cache(cache_path)
+    lib = library_fingerprint() + ("-autonome" if autonome else "")
+    nb_rencontre = root / "notebooks" / "rencontre.ipynb"
+    nb_synthese = root / "notebooks" / "synthese.ipynb"
+    report = BuildReport()
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    publisher = Publisher(autonome=autonome)
+    if not autonome:
+        install_assets(reports)
+
+    todo: list[tuple[Outcome, Path, dict, str]] = []
+    for pfile in parameter_files(root):
+        slug = pfile.stem
+        out = Outcome(slug=slug, title=slug, html=f"{slug}.html")
+        report.outcomes.append(out)
+        try:
+            params = load_parametres(pfile, root=root)
+        except RencontresError as exc:
+            out.state, out.error = "échec", exc.french()
+            continue
+        out.slug, out.title, out.html = params.slug, params.territoire, f"{params.slug}.html"
+        out.date, out.phase = params.date.isoformat(), params.phase
+        key = run_key(nb_rencontre, [pfile, *params.input_paths()], lib)
+        prev = cache.get(params.slug, {})
+        if not force and prev.get("key") == key and (reports / out.html).exists():
+            out.state = "réutilisé"
+            continue
+        todo.append((out, pfile, {"parametres": str(pfile), "sortie": str(work / params.slug)}, key))
+
+    total = len(report.outcomes) + 1
+    done = 0
+
+    def progress(o: Outcome) -> None:
+        nonlocal done
+        done += 1
+        extra = f" ({o.seconds:.1f} s)".replace(".", ",") if o.seconds else ""
+        msg = f" — {o.error}" if o.error else ""
+        log(f"[{done}/{total}] {o.title} : {o.state}{extra}{msg}")
+
+    for o in report.outcomes:
+        if o.state in ("réutilisé", "échec") and all(o is not t[0] for t in todo):
+            progress(o)
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = {
+            pool.submit(_execute, nb_rencontre, work / t[0].slug / "rencontre.ipynb", t[2], root / "notebooks"): t
+            for t in todo
+        }
+        for fut in as_completed(futures):
+            out, pfile, _, key = futures[fut]
+            try:
+                out.seconds = fut.result()
+                title = f"{'Note de cadrage' if out.phase == 'cadrage' else 'Compte rendu'} — {out.title}"
+                publisher.publish(work / out.slug / "rencontre.ipynb", reports / out.html, title)
+                tables = work / out.slug / "tableaux"
+                if tables.is_dir():
+                    for f in sorted(tables.iterdir()):
+                        copy_atomic(f, reports / "tableaux" / f.name)
+                out.state = "exécuté"
+                report.executed += 1
+                cache[out.slug] = {"key": key, "built": dt.datetime.now().isoformat(timespec="seconds")}
+                atomic_write_text(cache_path, json.dumps(cache, indent=1))
+            except Exception as exc:  # one territory never stops the others
+                out.state, out.error = "échec", _french_failure(exc)
+                cache.pop(out.slug, None)
+            progress(out)
+
+    for o in report.failures:
+        if (reports / o.html).exists():
+            o.stale = True
+            _mark_stale(reports / o.html, o.error)
+
+    # synthesis: reads the results saved by each territorial run
+    syn = Outcome(slug="synthese", title="Synthèse du chantier", html="synthese.html")
+    ok_results = sorted(
+        work / o.slug / "resultats.json" for o in report.outcomes
+        if o.state in ("exécuté", "réutilisé") and (work / o.slug / "resultats.json").exists()
+    )
+    key = run_key(nb_synthese, ok_results, lib)
+    if not force and cache.get("synthese", {}).get("key") == key and (reports / syn.html).exists():
+        syn.state = "réutilisé"
+    else:
+        try:
+            syn.seconds = _execute(nb_synthese, work / "synthese" / "synthese.ipynb",
+                                   {"resultats": [str(p) for p in ok_results]}, root / "notebooks")
+            publisher.publish(work / "synthese" / "synthese.ipynb", reports / syn.html, syn.title)
+            syn.state = "exécuté"
+            report.executed += 1
+            cache["synthese"] = {"key": key, "built": dt.datetime.now().isoformat(timespec="seconds")}
+            atomic_write_text(cache_path, json.dumps(cache, indent=1))
+        except Exception as exc:
+            syn.state, syn.error = "échec", _french_failure(exc)
+            if (reports / syn.html).exists():
+                syn.stale = True
+                _mark_stale(reports / syn.html, syn.error)
+    report.outcomes.append(syn)
+    progress(syn)
+
+    write_index(reports, report)
+    if audit:
+        from .audit import audit_paths, format_hits
+
+        hits = audit_paths([reports], names=registrant_names(root))
+        report.audit_hits = len(hits)
+        if hits:
+            log(format_hits(hits))
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def registrant_names(root: Path) -> list[str]:
+    """Full names of every registrant of every territory (for the audit only, never published)."""
+    from .loaders.inscriptions import load_inscriptions
+    from .rencontre import salt
+
+    names: set[str] = set()
+    for pfile in parameter_files(root):
+        try:
+            params = load_parametres(pfile, root=root)
+            src = params.source("inscriptions")
+            if src is None:
+                continue
+            res = load_inscriptions(src, salt=salt(root))
+        except RencontresError:
+            continue
+        if res.private is not None:
+            for nom, prenom in zip(res.private["nom"], res.private["prenom"], strict=True):
+                full = f"{prenom} {nom}".strip()
+                if len(full) > 4 and nom and prenom:
+                    names.add(full)
+    return sorted(names)
+
+
+def write_index(reports: Path, report: BuildReport) -> None:
+    """``reports/index.html``: every report with its date, phase and status."""
+    import html as h
+
+    from .publish import TEMPLATES
+
+    css = (TEMPLATES / "rencontres" / "rencontres.css").read_text(encoding="utf-8")
+    rows = []
+    for o in report.outcomes:
+        exists = (reports / o.html).exists()
+        link = f'<a href="{h.escape(o.html)}">{h.escape(o.title)}</a>' if exists else h.escape(o.title)
+        if o.state == "échec":
+            status = f'<span class="statut-echec">Échec</span> — {h.escape(o.error)}'
+            if o.stale:
+                status += " (la version précédente est conservée et marquée périmée)"
+        else:
+            status = f'<span class="statut-ok">{"Reconstruit" if o.state == "exécuté" else "Inchangé (réutilisé)"}</span>'
+        date = fmt_date(dt.date.fromisoformat(o.date)) if o.date else "—"
+        phase = {"cadrage": "Note de cadrage", "compte_rendu": "Compte rendu"}.get(o.phase, "Synthèse" if o.slug == "synthese" else "—")
+        rows.append(f"<tr><td>{link}</td><td>{h.escape(phase)}</td><td>{h.escape(date)}</td><td>{status}</td></tr>")
+    failures = len(report.failures)
+    summary = "Tous les rapports sont à jour." if not failures else f"{failures} rapport(s) en échec : voir la colonne « État »."
+    page = f"""<!DOCTYPE html>
+<html lang="fr"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1.0">
+<title>Rencontres territoriales — rapports</title><style>{css}</style></head>
+<body class="rencontres"><header class="bandeau"><span class="marque">ICPC — chantier « Points d'ancrage et nouvelles orientations de la participation citoyenne pour 2026 »</span></header>
+<div class="mise-en-page"><main id="contenu"><h1>Rencontres territoriales : les rapports</h1>
+<p>{h.escape(summary)} Construit le {h.escape(fmt_date(dt.date.today()))} avec Rencontres {__version__}.</p>
+<table class="index-table"><caption>Rapports publiés</caption><thead><tr><th scope="col">Rapport</th><th scope="col">Document</th><th scope="col">Date de la rencontre</th><th scope="col">État</th></tr></thead>
+<tbody>{''.join(rows)}</tbody></table>
+<p class="note">Les tableaux derrière chaque graphique sont dans le dossier <code>tableaux/</code> (CSV et XLSX).</p>
+</main></div></body></html>
+"""
+    atomic_write_text(reports / "index.html", page)

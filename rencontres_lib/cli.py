@@ -1,0 +1,158 @@
+"""The ``rencontres`` command: build, check, codebook, audit, new (messages in French)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from . import __version__
+from .errors import RencontresError
+
+DESCRIPTION = """Rapports des rencontres territoriales de l'ICPC (participation citoyenne, 2026).
+
+Commandes :
+  build      construit tous les rapports HTML dans reports/ (un par territoire + la synthèse)
+  check      vérifie les paramètres et les fichiers sources d'une rencontre
+  codebook   propose un codebook (YAML) à partir d'un export de questionnaire
+  audit      cherche des données personnelles ou des ressources externes dans les rapports
+  new        crée le fichier de paramètres d'un nouveau territoire
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="rencontres", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--version", action="version", version=f"rencontres {__version__}")
+    p.add_argument("--racine", type=Path, default=None, help="racine du projet (par défaut : détectée depuis le dossier courant)")
+    sub = p.add_subparsers(dest="commande", metavar="COMMANDE")
+
+    b = sub.add_parser("build", help="construire tous les rapports", description="Exécute un carnet par fichier parameters/*.yaml, puis la synthèse, publie le HTML dans reports/ et lance l'audit.")
+    b.add_argument("--jobs", "-j", type=int, default=None, help="carnets exécutés en parallèle (par défaut : nombre de cœurs)")
+    b.add_argument("--force", action="store_true", help="tout reconstruire, même ce qui n'a pas changé")
+    b.add_argument("--autonome", action="store_true", help="inclure plotly.js dans chaque page (fichiers autonomes, plus lourds)")
+    b.add_argument("--sans-audit", action="store_true", help="ne pas lancer l'audit de confidentialité à la fin")
+
+    c = sub.add_parser("check", help="vérifier une rencontre", description="Charge toutes les sources d'une rencontre et affiche les constats par source. Code de sortie 1 en cas d'erreur.")
+    c.add_argument("parametres", type=Path, nargs="+", help="fichier(s) parameters/<territoire>.yaml")
+
+    k = sub.add_parser("codebook", help="proposer un codebook", description="Rédige un brouillon de codebook YAML à partir d'un export (CSV, XLSX, ODS). Les décisions incertaines sont marquées « # À vérifier ».")
+    k.add_argument("fichier", type=Path, help="export du questionnaire")
+    k.add_argument("-o", "--sortie", type=Path, default=None, help="fichier YAML à écrire (par défaut : affiché à l'écran)")
+    k.add_argument("--feuille", default=None, help="nom de la feuille (XLSX/ODS)")
+
+    a = sub.add_parser("audit", help="auditer les rapports publiés", description="Cherche courriels, téléphones, noms d'inscrits, ressources externes et gestionnaires d'événements dans les fichiers publiés. Code de sortie 1 si quelque chose est trouvé.")
+    a.add_argument("chemins", type=Path, nargs="*", help="fichiers ou dossiers (par défaut : reports/)")
+
+    n = sub.add_parser("new", help="créer un territoire", description="Écrit parameters/<slug>.yaml avec chaque clé commentée. Demande les valeurs au terminal, ou les prend en options (sans terminal, ne pose aucune question).")
+    n.add_argument("slug", help="identifiant du territoire (minuscules, chiffres, tirets), ex. « rennes »")
+    n.add_argument("--territoire", help="nom affiché, ex. « Rennes Métropole »")
+    n.add_argument("--date", help="date de la rencontre, AAAA-MM-JJ")
+    n.add_argument("--lieu", help="lieu de la rencontre")
+    n.add_argument("--capacite", type=int, help="nombre de places")
+    n.add_argument("--phase", choices=["cadrage", "compte_rendu"], default=None, help="cadrage (avant) ou compte_rendu (après)")
+    n.add_argument("--filtre", help="valeur de la colonne territoire du questionnaire (par défaut : le nom affiché)")
+    for src in ("questionnaire", "codebook", "inscriptions", "entretiens", "entretiens-attributs", "contributions"):
+        n.add_argument(f"--{src}", help=f"chemin du fichier {src.replace('-', ' ')} (relatif à la racine du projet)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.racine:
+        os.environ["RENCONTRES_ROOT"] = str(args.racine.resolve())
+    if not args.commande:
+        parser.print_help()
+        return 2
+    try:
+        return {"build": cmd_build, "check": cmd_check, "codebook": cmd_codebook, "audit": cmd_audit, "new": cmd_new}[args.commande](args)
+    except RencontresError as exc:
+        print(f"Erreur : {exc.french()}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nInterrompu : les fichiers publiés sont restés dans leur version précédente ou nouvelle, jamais à moitié écrits.", file=sys.stderr)
+        return 130
+
+
+def cmd_build(args) -> int:
+    from .build import build
+
+    report = build(jobs=args.jobs, force=args.force, autonome=args.autonome, audit=not args.sans_audit, log=lambda m: print(m, flush=True))
+    secs = f"{report.seconds:.1f}".replace(".", ",")
+    print(f"{report.executed} carnet(s) exécuté(s), {len(report.outcomes) - report.executed - len(report.failures)} réutilisé(s), en {secs} s.")
+    if report.failures:
+        print(f"{len(report.failures)} rapport(s) en échec :", file=sys.stderr)
+        for o in report.failures:
+            print(f"  - {o.title} : {o.error}", file=sys.stderr)
+    if report.audit_hits:
+        print(f"L'audit de confidentialité a trouvé {report.audit_hits} problème(s) : ne publiez pas ces rapports.", file=sys.stderr)
+    if report.exit_code == 0:
+        print("Rapports à jour dans reports/ (ouvrir reports/index.html).")
+    return report.exit_code
+
+
+def cmd_check(args) -> int:
+    from .config import load_parametres
+    from .rencontre import load_rencontre
+
+    worst = 0
+    for path in args.parametres:
+        try:
+            params = load_parametres(path)
+        except RencontresError as exc:
+            print(f"✗ {path} : {exc.french()}")
+            worst = 1
+            continue
+        print(f"Rencontre « {params.territoire} » ({path})")
+        r = load_rencontre(params)
+        for kind, res in r.results.items():
+            errors = sum(f.level == "erreur" for f in res.findings)
+            warns = sum(f.level == "avertissement" for f in res.findings)
+            mark = "✗" if errors else "✓"
+            print(f"  {mark} {kind} — {Path(res.source).name} : {res.rows_read} lignes lues, {res.rows_used} utilisées, "
+                  f"{res.rows_rejected} rejetées ; {errors} erreur(s), {warns} avertissement(s)")
+            for f in res.findings:
+                print(f"      {f.french()}")
+        for kind, msg in r.failures.items():
+            print(f"  ✗ {kind} : {msg}")
+        if r.has_errors():
+            worst = 1
+    print("Résultat : utilisable." if worst == 0 else "Résultat : des erreurs empêchent de construire le rapport (voir ci-dessus).")
+    return worst
+
+
+def cmd_codebook(args) -> int:
+    from .codebook import draft_codebook, write_draft
+
+    if args.sortie:
+        out = write_draft(args.fichier, args.sortie, sheet=args.feuille)
+        print(f"Brouillon écrit dans {out}. Relisez les lignes « # À vérifier », puis indiquez-le dans parameters/<territoire>.yaml (sources.codebook).")
+    else:
+        print(draft_codebook(args.fichier, sheet=args.feuille))
+    return 0
+
+
+def cmd_audit(args) -> int:
+    from .audit import audit_paths, format_hits
+    from .build import registrant_names
+    from .config import project_root
+
+    root = project_root()
+    paths = args.chemins or [root / "reports"]
+    hits = audit_paths(paths, names=registrant_names(root))
+    print(format_hits(hits))
+    return 1 if hits else 0
+
+
+def cmd_new(args) -> int:
+    from .nouveau import create_parameters
+
+    path = create_parameters(args, interactive=sys.stdin.isatty())
+    print(f"Fichier créé : {path}")
+    print(f"Ensuite : complétez les chemins des sources, puis lancez « rencontres check {path} » et « rencontres build ».")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,223 @@
+"""Parameters of a territorial meeting: one YAML per territory, validated into a typed model.
+
+Every path is resolved here, relative to the project root, never from the current directory
+by accident. Validation errors are French and name the file, the key and what was expected.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import ConfigError
+
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+PHASES = ("cadrage", "compte_rendu")
+PHASE_LABELS = {"cadrage": "Note de cadrage", "compte_rendu": "Compte rendu"}
+SOURCE_KINDS = (
+    "questionnaire",
+    "codebook",
+    "inscriptions",
+    "entretiens",
+    "entretiens_attributs",
+    "contributions",
+    "profils",
+    "themes",
+)
+
+
+class Etape(BaseModel):
+    """One line of the agenda (déroulé)."""
+
+    model_config = ConfigDict(extra="forbid")
+    heure: str
+    titre: str
+    intervenants: list[str] = Field(default_factory=list)
+
+    @field_validator("heure", mode="before")
+    @classmethod
+    def _heure(cls, v: Any) -> str:
+        if isinstance(v, int):  # YAML reads 09:30 as sexagesimal 570
+            v = f"{v // 60:02d}:{v % 60:02d}"
+        text = str(v).strip().replace("h", ":")
+        if not re.fullmatch(r"\d{1,2}:\d{2}", text):
+            raise ValueError(f"heure au format HH:MM attendue (reçu « {v} »)")
+        return text.zfill(5)
+
+
+class Sources(BaseModel):
+    """Input files of a meeting; relative paths are relative to the project root."""
+
+    model_config = ConfigDict(extra="forbid")
+    questionnaire: Path | None = None
+    codebook: Path | None = None
+    inscriptions: Path | None = None
+    entretiens: Path | None = None
+    entretiens_attributs: Path | None = None
+    contributions: Path | None = None
+    profils: Path | None = None
+    themes: Path | None = None
+
+    def items(self) -> list[tuple[str, Path]]:
+        return [(k, getattr(self, k)) for k in SOURCE_KINDS if getattr(self, k) is not None]
+
+
+class Parametres(BaseModel):
+    """The validated parameters of one territorial meeting."""
+
+    model_config = ConfigDict(extra="forbid")
+    territoire: str = Field(min_length=1)
+    slug: str
+    date: dt.date
+    lieu: str = ""
+    partenaires: list[str] = Field(default_factory=list)
+    capacite: int | None = Field(default=None, gt=0)
+    phase: Literal["cadrage", "compte_rendu"] = "compte_rendu"
+    objectifs: list[str] = Field(default_factory=list)
+    deroule: list[Etape] = Field(default_factory=list)
+    sources: Sources = Field(default_factory=Sources)
+    filtre: dict[str, str] = Field(default_factory=dict)
+    seuil_confidentialite: int = Field(default=5, ge=1)
+    mix_cible: dict[str, float] | None = None
+    publier: bool = True
+
+    # set by load_parametres, not read from YAML
+    fichier: Path | None = Field(default=None, exclude=True)
+    racine: Path | None = Field(default=None, exclude=True)
+
+    @field_validator("slug")
+    @classmethod
+    def _slug(cls, v: str) -> str:
+        if not SLUG_RE.match(v):
+            raise ValueError(
+                f"identifiant en minuscules, chiffres et tirets attendu (reçu « {v} »), ex. « lyon »"
+            )
+        return v
+
+    @field_validator("mix_cible")
+    @classmethod
+    def _mix(cls, v: dict[str, float] | None) -> dict[str, float] | None:
+        from . import PROFILS
+
+        if v is None:
+            return v
+        unknown = [k for k in v if k not in PROFILS]
+        if unknown:
+            raise ValueError(f"profil inconnu {unknown} ; profils possibles : {', '.join(PROFILS)}")
+        return v
+
+    @property
+    def phase_label(self) -> str:
+        return PHASE_LABELS[self.phase]
+
+    @property
+    def filtre_territoire(self) -> str:
+        return self.filtre.get("territoire", self.territoire)
+
+    def source(self, kind: str) -> Path | None:
+        """Absolute path of a source, or None when the parameters do not give it."""
+        p = getattr(self.sources, kind)
+        if p is None:
+            return None
+        return p if p.is_absolute() else (self.racine or project_root()) / p
+
+    def input_paths(self) -> list[Path]:
+        return [p for k, _ in self.sources.items() if (p := self.source(k)) is not None]
+
+
+def project_root(start: Path | None = None) -> Path:
+    """The project root: $RENCONTRES_ROOT, else the nearest parent holding pyproject.toml."""
+    env = os.environ.get("RENCONTRES_ROOT")
+    if env:
+        return Path(env).resolve()
+    here = (start or Path.cwd()).resolve()
+    for d in [here, *here.parents]:
+        if (d / "pyproject.toml").exists() and (d / "parameters").is_dir():
+            return d
+    return here
+
+
+ERROR_TEXTS = {
+    "missing": "clé obligatoire absente",
+    "extra_forbidden": "clé inconnue (faute de frappe ?)",
+    "date_from_datetime_parsing": "une date au format AAAA-MM-JJ est attendue",
+    "date_parsing": "une date au format AAAA-MM-JJ est attendue",
+    "date_type": "une date au format AAAA-MM-JJ est attendue",
+    "int_parsing": "un nombre entier est attendu",
+    "int_type": "un nombre entier est attendu",
+    "greater_than": "un nombre strictement positif est attendu",
+    "greater_than_equal": "un nombre plus grand est attendu",
+    "string_type": "un texte est attendu",
+    "list_type": "une liste est attendue",
+    "dict_type": "un dictionnaire (clé: valeur) est attendu",
+    "model_type": "un dictionnaire (clé: valeur) est attendu",
+    "bool_parsing": "oui/non (true/false) est attendu",
+    "string_too_short": "un texte non vide est attendu",
+}
+
+
+def _french_error(err: dict) -> str:
+    key = ".".join(str(p) for p in err["loc"])
+    kind = err["type"]
+    if kind == "literal_error":
+        allowed = err.get("ctx", {}).get("expected", "")
+        text = f"valeur inconnue ; attendu : {allowed}".replace("'", "")
+    elif kind == "value_error":
+        text = str(err.get("ctx", {}).get("error", err["msg"]))
+    else:
+        text = ERROR_TEXTS.get(kind, err["msg"])
+    if kind not in {"missing"} and "input" in err and not isinstance(err["input"], dict | list):
+        text += f" (reçu « {err['input']} »)"
+    return f"clé « {key} » : {text}"
+
+
+def load_parametres(path: str | Path, *, check_paths: bool = True, root: Path | None = None) -> Parametres:
+    """Read and validate ``parameters/<slug>.yaml``; raise :class:`ConfigError` in French."""
+    path = Path(path)
+    if not path.exists():
+        raise ConfigError("fichier de paramètres introuvable.", file=path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        row = mark.line + 1 if mark else None
+        raise ConfigError(f"YAML invalide : {getattr(exc, 'problem', exc)}.", file=path, row=row) from None
+    if not isinstance(data, dict):
+        raise ConfigError("le fichier doit contenir des clés (territoire, slug, date…).", file=path)
+    try:
+        params = Parametres.model_validate(data)
+    except ValidationError as exc:
+        msgs = "; ".join(_french_error(e) for e in exc.errors())
+        raise ConfigError(msgs + ".", file=path, hint="Voir le modèle commenté : rencontres new.") from None
+    params.fichier = path.resolve()
+    params.racine = root or project_root(path.resolve().parent)
+    if check_paths:
+        missing = [(k, params.source(k)) for k, _ in params.sources.items() if not params.source(k).exists()]
+        if missing:
+            detail = "; ".join(f"clé « sources.{k} » : fichier introuvable « {p} »" for k, p in missing)
+            raise ConfigError(detail + ".", file=path, hint="Corrigez le chemin (relatif à la racine du projet).")
+    return params
+
+
+def parameter_files(root: Path | None = None) -> list[Path]:
+    """Every territory's parameters file (``parameters/*.yaml`` except the codebook and rules)."""
+    root = root or project_root()
+    files = sorted((root / "parameters").glob("*.yaml"))
+    out = []
+    for f in files:
+        try:
+            head = yaml.safe_load(f.read_text(encoding="utf-8-sig"))
+        except yaml.YAMLError:
+            out.append(f)  # broken: keep, the build reports it
+            continue
+        if isinstance(head, dict) and "slug" in head:
+            out.append(f)
+        elif not isinstance(head, dict) or "questions" not in head and "regles" not in head:
+            out.append(f)
+    return out

@@ -1,0 +1,318 @@
+"""Helpers shared by the loaders: header matching, French dates, counting findings.
+
+Everything here is pure (no file is written) and every message it builds is French.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import Finding, Level, SourceError, add_finding
+from ..io import SEP_NAMES, RawTable, read_table
+
+EMAIL_RE = re.compile(r"[A-Za-z0-9._%+'\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
+PHONE_RE = re.compile(r"(?:(?:\+|00)\s?33\s?[1-9]|0[1-9])(?:[\s.\-]?\d{2}){4}")
+MAX_LINES_SHOWN = 12
+
+# --------------------------------------------------------------------------- text folding
+
+
+def fold(text: object) -> str:
+    """Lower-case, accent-free, single-spaced text (typographic apostrophes made plain)."""
+    if text is None or (isinstance(text, float) and pd.isna(text)):
+        return ""
+    s = unicodedata.normalize("NFKD", str(text))
+    s = "".join(c for c in s if not unicodedata.combining(c))
+    s = s.replace("’", "'").replace("‘", "'").replace("ʼ", "'").replace("\u00a0", " ")
+    s = s.replace("œ", "oe").replace("æ", "ae")
+    return re.sub(r"\s+", " ", s.lower()).strip()
+
+
+def fold_header(name: str) -> str:
+    """Fold a column name: accents, case, ``_``/``-`` as spaces, inclusive ``·`` removed."""
+    s = fold(name).replace("·", "").replace("•", "")
+    s = re.sub(r"[_\-]+", " ", s)
+    return re.sub(r"\s+", " ", s).strip()
+
+
+# --------------------------------------------------------------------------- columns
+
+
+def match_columns(columns: Sequence[str], aliases: dict[str, Sequence[str]]) -> dict[str, str | None]:
+    """Find, for each field, the column whose name matches one of its aliases.
+
+    Aliases are compared with :func:`fold_header` on both sides. A plain alias must equal
+    the whole column name; an alias starting with ``~`` only needs to appear in it as whole
+    words. Exact matches are tried first for every field, then ``~`` matches, in the order
+    the fields and aliases are given; a column is used by one field at most.
+    """
+    folded = {c: fold_header(c) for c in columns}
+    found: dict[str, str | None] = dict.fromkeys(aliases)
+    used: set[str] = set()
+    for field, names in aliases.items():
+        for alias in names:
+            if alias.startswith("~"):
+                continue
+            target = fold_header(alias)
+            hit = next((c for c in columns if c not in used and folded[c] == target), None)
+            if hit is not None:
+                found[field] = hit
+                used.add(hit)
+                break
+    for field, names in aliases.items():
+        if found[field] is not None:
+            continue
+        for alias in names:
+            if not alias.startswith("~"):
+                continue
+            pattern = re.compile(r"(?:^|[^a-z0-9])" + re.escape(fold_header(alias[1:])) + r"(?:$|[^a-z0-9])")
+            hit = next((c for c in columns if c not in used and pattern.search(folded[c])), None)
+            if hit is not None:
+                found[field] = hit
+                used.add(hit)
+                break
+    return found
+
+
+def check_format(fmt: str | None, allowed: Iterable[str], path: Path) -> str | None:
+    """Validate an explicit ``fmt`` argument (``None`` means auto-detection)."""
+    if fmt is None:
+        return None
+    allowed = list(allowed)
+    if fmt not in allowed:
+        raise SourceError(
+            f"format « {fmt} » inconnu ; formats possibles : {', '.join(allowed)}.",
+            file=path,
+            hint="Laissez le format vide pour qu'il soit reconnu d'après les en-têtes.",
+        )
+    return fmt
+
+
+def read_source(path: str | Path) -> RawTable:
+    """Read a file with :func:`read_table` and refuse a file without any data row."""
+    raw = read_table(path)
+    columns = list(raw.frame.columns)
+    odd = [ch for ch in ":^~!#*+=" if len(columns) == 1 and ch in columns[0]]
+    if odd and raw.sep is not None:
+        raise SourceError(
+            f"une seule colonne lue, dont l'en-tête « {columns[0][:60]} » contient « {odd[0]} » : "
+            "ce caractère ne peut pas servir de séparateur ; attendu : point-virgule, virgule, "
+            "tabulation ou barre verticale.",
+            file=raw.path,
+            row=1,
+            hint="Réenregistrez le fichier en CSV depuis votre tableur.",
+        )
+    if raw.frame.empty:
+        raise SourceError(
+            "le fichier ne contient que la ligne d'en-tête : au moins une ligne de données était attendue.",
+            file=raw.path,
+            row=1,
+            hint="Vérifiez que l'export n'a pas été fait sur une sélection vide.",
+        )
+    return raw
+
+
+def missing_columns_error(raw: RawTable, expected: str, what: str) -> SourceError:
+    """Build the error raised when required columns are absent (names the columns found)."""
+    cols = list(raw.frame.columns)
+    shown = ", ".join(f"« {c} »" for c in cols[:15]) + (" …" if len(cols) > 15 else "")
+    hint = "Renommez la colonne concernée ou indiquez le format de l'export."
+    if len(cols) == 1 and raw.sep is not None:
+        hint = (
+            f"Une seule colonne a été lue avec le séparateur {SEP_NAMES.get(raw.sep, raw.sep)} : "
+            "le séparateur attendu est le point-virgule, la virgule, la tabulation ou la barre verticale."
+        )
+    return SourceError(
+        f"colonne {what} introuvable ; attendu : {expected} ; colonnes trouvées : {shown}.",
+        file=raw.path,
+        row=1,
+        hint=hint,
+    )
+
+
+def cells(raw: RawTable, column: str | None) -> pd.Series:
+    """The stripped cells of ``column`` (empty strings when the column is absent)."""
+    if column is None:
+        return pd.Series([""] * len(raw.frame), index=raw.frame.index, dtype=object)
+    return raw.frame[column].astype(str).str.strip()
+
+
+# --------------------------------------------------------------------------- findings
+
+
+def lines_text(lines: Sequence[int]) -> str:
+    """``ligne 4`` / ``lignes 4, 7 et 9`` / ``lignes 4, 7, … (et 12 autres)``."""
+    lines = sorted(set(int(x) for x in lines))
+    if len(lines) == 1:
+        return f"ligne {lines[0]}"
+    shown = [str(x) for x in lines[:MAX_LINES_SHOWN]]
+    if len(lines) > MAX_LINES_SHOWN:
+        return f"lignes {', '.join(shown)} (et {len(lines) - MAX_LINES_SHOWN} autres)"
+    return f"lignes {', '.join(shown[:-1])} et {shown[-1]}"
+
+
+def report(
+    findings: list[Finding],
+    level: Level,
+    path: str | Path,
+    message: str,
+    lines: Sequence[int],
+    column: str | None = None,
+) -> None:
+    """Add one finding covering ``lines`` (first line as ``row``, all listed in the text)."""
+    if not lines:
+        return
+    lines = sorted(set(int(x) for x in lines))
+    add_finding(
+        findings,
+        level,
+        path,
+        f"{message} ({lines_text(lines)})",
+        row=lines[0],
+        column=column,
+        count=len(lines),
+    )
+
+
+# --------------------------------------------------------------------------- dates
+
+MONTHS = {
+    "janvier": 1, "janv": 1, "jan": 1, "january": 1,
+    "fevrier": 2, "fevr": 2, "fev": 2, "february": 2, "feb": 2,
+    "mars": 3, "mar": 3, "march": 3,
+    "avril": 4, "avr": 4, "april": 4, "apr": 4,
+    "mai": 5, "may": 5,
+    "juin": 6, "june": 6, "jun": 6,
+    "juillet": 7, "juil": 7, "july": 7, "jul": 7,
+    "aout": 8, "august": 8, "aug": 8,
+    "septembre": 9, "sept": 9, "sep": 9, "september": 9,
+    "octobre": 10, "oct": 10, "october": 10,
+    "novembre": 11, "nov": 11, "november": 11,
+    "decembre": 12, "dec": 12, "december": 12,
+}  # fmt: skip
+_WEEKDAY = (
+    r"(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|"
+    r"mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+"
+)
+_TIME = r"(?:\s*(?:a|,|-|t)?\s*(\d{1,2})\s*[h:]\s*(\d{2})?(?:\s*:\s*(\d{2})(?:\.\d+)?)?)?"
+_TZ = r"\s*(?:z|utc|gmt|[+\-]\d{2}:?\d{2})?\s*(?:\(.*\))?"
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})" + _TIME + _TZ + "$")
+_DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})" + _TIME + _TZ + "$")
+_TEXT = re.compile(r"^(?:" + _WEEKDAY + r")?(\d{1,2})(?:er)?\s+([a-z]+)\.?\s+(\d{4})" + _TIME + _TZ + "$")
+_ENG = re.compile(
+    r"^(?:" + _WEEKDAY + r")?([a-z]+)\.?\s+(\d{1,2}),?\s+(\d{4})" + _TIME + r"\s*(am|pm)?" + _TZ + "$"
+)
+
+
+def parse_date_fr(text: object) -> pd.Timestamp | None:
+    """Parse a date written in a common French (or export) form; ``None`` when impossible.
+
+    Accepts ``14/03/2025``, ``14/03/2025 10:32``, ``14-03-2025``, ``2025-03-14``,
+    ``2025-03-14T10:32:00Z``, ``2019-01-17 10:38:20 +0100``, ``14 mars 2025``,
+    ``14 mars 2025 à 10h32``, ``vendredi 14 mars 2025`` and ``Mar 14, 2025``. Time zones
+    are dropped: the wall-clock time written in the file is kept.
+    """
+    s = fold(text)
+    if not s:
+        return None
+    hour = minute = second = 0
+    m = _ISO.match(s)
+    if m:
+        y, mo, d = int(m[1]), int(m[2]), int(m[3])
+        hh, mm, ss = m[4], m[5], m[6]
+    elif m := _DMY.match(s):
+        d, mo, y = int(m[1]), int(m[2]), int(m[3])
+        y = y + 2000 if y < 100 else y
+        hh, mm, ss = m[4], m[5], m[6]
+    elif (m := _TEXT.match(s)) and m[2] in MONTHS:
+        d, mo, y = int(m[1]), MONTHS[m[2]], int(m[3])
+        hh, mm, ss = m[4], m[5], m[6]
+    elif (m := _ENG.match(s)) and m[1] in MONTHS:
+        mo, d, y = MONTHS[m[1]], int(m[2]), int(m[3])
+        hh, mm, ss = m[4], m[5], m[6]
+        if hh and m[7] == "pm" and int(hh) < 12:
+            hh = str(int(hh) + 12)
+        elif hh and m[7] == "am" and int(hh) == 12:
+            hh = "0"
+    else:
+        return None
+    if hh:
+        hour, minute, second = int(hh), int(mm or 0), int(ss or 0)
+    try:
+        return pd.Timestamp(datetime(y, mo, d, hour, minute, second))
+    except ValueError:
+        return None
+
+
+def parse_dates(values: pd.Series) -> tuple[pd.Series, list[int]]:
+    """Parse a column of dates; returns (datetime64 series, positions that could not be read)."""
+    out: list[pd.Timestamp | None] = []
+    bad: list[int] = []
+    for pos, value in enumerate(values):
+        ts = parse_date_fr(value)
+        if ts is None and str(value).strip():
+            bad.append(pos)
+        out.append(ts)
+    series = pd.to_datetime(pd.Series(out, index=values.index, dtype=object), errors="coerce")
+    return series.astype("datetime64[ns]"), bad
+
+
+# --------------------------------------------------------------------------- numbers, html
+
+
+def parse_count(value: object) -> int | None | str:
+    """``"12"``/``"12.0"``/``"1 200"`` → int, ``""`` → None, anything else → the string ``"?"``."""
+    s = str(value).strip().replace("\u00a0", "").replace(" ", "")
+    if not s:
+        return None
+    if re.fullmatch(r"[+\-]?\d+", s):
+        return int(s)
+    if re.fullmatch(r"[+\-]?\d+[.,]0+", s):
+        return int(s.split(".")[0].split(",")[0])
+    return "?"
+
+
+def parse_counts(
+    values: pd.Series, lines: Sequence[int], findings: list[Finding], path: Path, column: str | None
+) -> pd.Series:
+    """Integers (``Int64``) from a column; non-integer cells become NA with one warning."""
+    parsed = [parse_count(v) for v in values]
+    bad = [lines[i] for i, v in enumerate(parsed) if v == "?"]
+    report(
+        findings,
+        "avertissement",
+        path,
+        "valeur non entière (un nombre entier était attendu, ex. « 12 ») : laissée vide",
+        bad,
+        column,
+    )
+    clean = [v if isinstance(v, int) else None for v in parsed]
+    return pd.array(clean, dtype="Int64")
+
+
+_BLOCK_TAGS = re.compile(r"<\s*(?:br|/p|/div|/li|/h[1-6]|/tr)\s*/?\s*>", re.I)
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def strip_html(text: object) -> str:
+    """Plain text from an HTML fragment (tags removed, entities decoded, blank lines trimmed)."""
+    s = str(text or "")
+    if "<" in s:
+        s = _BLOCK_TAGS.sub("\n", s)
+        s = _TAGS.sub("", s)
+    s = html.unescape(s).replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
+    lines = [re.sub(r"[ \t]+", " ", line).strip() for line in s.split("\n")]
+    out = "\n".join(lines)
+    return re.sub(r"\n{3,}", "\n\n", out).strip()
+
+
+def empty_result_frame(columns: dict[str, str]) -> pd.DataFrame:
+    """An empty frame with the given column → dtype mapping."""
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})

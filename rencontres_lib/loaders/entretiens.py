@@ -1,0 +1,263 @@
+"""Interview excerpts (entretiens): Taguette highlights, QualCoder coded text, generic sheet.
+
+Taguette's highlights CSV export has the header ``id,document,tag,content`` (one row per
+highlight × tag, untagged highlights with an empty tag). QualCoder's coding report CSV has
+``File,Coder,Coded,Id,Codename,Coded_Memo[,Category…][,FileVar_…]`` (or ``Case,Filename,…``).
+An optional attributes table ``document,territoire,profil[,date]`` is joined on the document.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import Finding, LoadResult, SourceError
+from ..referentiels import normalise_profiles
+from .common import (
+    cells,
+    check_format,
+    fold,
+    fold_header,
+    match_columns,
+    missing_columns_error,
+    parse_dates,
+    read_source,
+    report,
+)
+
+FORMATS = ("taguette", "qualcoder", "generique")
+COLUMNS = ["extrait_id", "document", "theme", "texte", "territoire", "profil", "dimension"]
+
+ALIASES: dict[str, list[str]] = {
+    "id": ["id", "extrait_id", "identifiant", "id extrait", "numéro", "n°"],
+    "document": ["document", "file", "filename", "fichier", "entretien", "nom du document", "source",
+                 "interview", "case", "cas", "~document", "~entretien", "~fichier"],
+    "theme": ["tag", "codename", "code", "thème", "theme", "catégorie", "étiquette", "code name",
+              "~thème", "~code", "~tag"],
+    "texte": ["content", "coded", "extrait", "texte", "citation", "verbatim", "contenu", "passage",
+              "~extrait", "~citation", "~verbatim", "~texte"],
+    "territoire": ["territoire", "rencontre", "ville", "site", "slug", "~territoire"],
+    "profil": ["profil", "profile", "fonction", "~profil"],
+}  # fmt: skip
+ATTR_ALIASES: dict[str, list[str]] = {
+    "document": ALIASES["document"],
+    "territoire": ALIASES["territoire"],
+    "profil": ALIASES["profil"],
+    "date": ["date", "date de l'entretien", "date entretien", "~date"],
+}
+
+DIMENSION_WORDS = {
+    "organisation": ["organisation"],
+    "decision": ["decision", "decisions"],
+    "inclusion": ["inclusion"],
+    "transparence": ["transparence", "sincerite"],
+    "redevabilite": ["redevabilite", "reddition"],
+}
+
+
+def detect_format(columns: list[str]) -> str:
+    """``taguette``, ``qualcoder`` or ``generique`` from the header names."""
+    h = {fold_header(c) for c in columns}
+    if {"id", "document", "tag", "content"} <= h:
+        return "taguette"
+    if {"coded", "codename"} <= h:
+        return "qualcoder"
+    return "generique"
+
+
+def dimension_of(theme: str) -> str:
+    """The DIMENSIONS key a theme names (first one written), ``""`` when none."""
+    folded = fold(theme)
+    best: tuple[int, str] | None = None
+    for key, words in DIMENSION_WORDS.items():
+        for word in words:
+            m = re.search(r"(?<![a-z])" + word + r"(?![a-z])", folded)
+            if m and (best is None or m.start() < best[0]):
+                best = (m.start(), key)
+    return best[1] if best else ""
+
+
+def _doc_keys(document: str) -> list[str]:
+    key = fold(document)
+    stem = re.sub(r"\.[a-z0-9]{2,4}$", "", key)
+    return [key, stem] if stem != key else [key]
+
+
+def load_entretiens(
+    path: str | Path,
+    attributs: str | Path | None = None,
+    *,
+    fmt: str | None = None,
+    rules: str | Path | None = None,
+) -> LoadResult:
+    """Load coded interview excerpts, joined to per-document attributes when given."""
+    path = Path(path)
+    check_format(fmt, FORMATS, path)
+    raw = read_source(path)
+    name, findings = raw.name, list(raw.findings)
+    fmt = fmt or detect_format(list(raw.frame.columns))
+    col = match_columns(list(raw.frame.columns), ALIASES)
+    if col["texte"] is None:
+        raise missing_columns_error(
+            raw, "une colonne d'extrait (« content », « Coded », « Extrait », « Texte », « Citation »…)", "d'extrait"
+        )
+    if col["theme"] is None:
+        report(findings, "avertissement", name, "aucune colonne de thème ou de code : thèmes laissés vides", [1])
+    n = len(raw.frame)
+    lines = [raw.line_of(i) for i in range(n)]
+    c = {k: cells(raw, v) for k, v in col.items()}
+    texts = raw.frame[col["texte"]].astype(str).str.strip()
+
+    ids = c["id"].tolist()
+    media = [
+        i
+        for i in range(n)
+        if fmt == "qualcoder" and (ids[i].startswith(("imid:", "avid:")) or texts.iat[i] in {"image", "a/v"})
+    ]
+    empty = [i for i in range(n) if not texts.iat[i] and i not in media]
+    report(findings, "info", name, "codage d'image, d'audio ou de vidéo ignoré (texte attendu)", [lines[i] for i in media], col["texte"])
+    report(findings, "avertissement", name, "extrait vide écarté (un texte était attendu)", [lines[i] for i in empty], col["texte"])
+    kept = [i for i in range(n) if i not in set(media) | set(empty)]
+
+    attrs, attr_result = _load_attributs(attributs, rules) if attributs is not None else ({}, None)
+    if attr_result is not None:
+        findings.extend(attr_result["findings"])
+        used_docs = {k for i in kept for k in _doc_keys(c["document"].iat[i])}
+        unknown = [r for r in attr_result["rows"] if not set(_doc_keys(r["document"])) & used_docs]
+        for r in unknown:
+            report(
+                findings,
+                "avertissement",
+                attr_result["name"],
+                f"document « {r['document']} » inconnu : aucun extrait ne porte ce nom "
+                "(le nom doit être identique à la colonne document des extraits)",
+                [r["line"]],
+                attr_result["column"],
+            )
+        missing = [i for i in kept if not any(k in attrs for k in _doc_keys(c["document"].iat[i]))]
+        if missing:
+            docs = ", ".join(sorted({f"« {c['document'].iat[i]} »" for i in missing}))
+            report(
+                findings,
+                "avertissement",
+                name,
+                f"document absent du tableau d'attributs ({docs}) : territoire et profil laissés vides "
+                "(une ligne par document était attendue dans les attributs)",
+                [lines[i] for i in missing],
+                col["document"],
+            )
+
+    records = []
+    for i in kept:
+        doc = c["document"].iat[i]
+        attr = next((attrs[k] for k in _doc_keys(doc) if k in attrs), {})
+        records.append(
+            {
+                "extrait_id": ids[i] or f"L{lines[i]}",
+                "document": doc,
+                "theme": c["theme"].iat[i],
+                "texte": texts.iat[i],
+                "territoire": c["territoire"].iat[i] or attr.get("territoire", ""),
+                "profil_saisi": c["profil"].iat[i] or attr.get("profil", ""),
+            }
+        )
+    profil_ids, unmatched = normalise_profiles([r["profil_saisi"] for r in records], rules)
+    if unmatched:
+        listed = ", ".join(f"« {t} » ({k})" for t, k in unmatched.most_common(20))
+        report(
+            findings,
+            "avertissement",
+            name,
+            f"profil non reconnu, classé « autre » : {listed} ; ajoutez une règle de profil pour le classer",
+            [lines[i] for i, r in zip(kept, records, strict=True) if r["profil_saisi"] in unmatched],
+            col["profil"] or "profil",
+        )
+    table = pd.DataFrame(records, columns=[*COLUMNS[:5], "profil_saisi"])
+    table["profil"] = pd.Series(profil_ids, index=table.index, dtype=object)
+    table["dimension"] = table["theme"].map(dimension_of).astype(object)
+    table = table[COLUMNS].astype(object)
+    extra: dict = {"format": fmt, "colonnes": {k: v for k, v in col.items() if v}}
+    if attr_result is not None:
+        extra["attributs"] = attr_result["table"]
+        extra["attributs_sha256"] = attr_result["sha256"]
+    return LoadResult(
+        source=str(path),
+        kind="entretiens",
+        table=table,
+        findings=findings,
+        rows_read=n,
+        rows_used=len(table),
+        rows_rejected=len(media) + len(empty),
+        sha256=raw.sha256,
+        extra=extra,
+    ).check()
+
+
+def _load_attributs(path: str | Path, rules: str | Path | None) -> tuple[dict[str, dict], dict]:
+    raw = read_source(path)
+    name, findings = raw.name, list(raw.findings)
+    col = match_columns(list(raw.frame.columns), ATTR_ALIASES)
+    if col["document"] is None:
+        raise missing_columns_error(raw, "une colonne « document » (avec territoire, profil, date)", "document")
+    c = {k: cells(raw, v) for k, v in col.items()}
+    lines = [raw.line_of(i) for i in range(len(raw.frame))]
+    dates, bad = parse_dates(c["date"])
+    report(
+        findings,
+        "avertissement",
+        name,
+        "date illisible (attendu : 14/03/2025, 2025-03-14 ou 14 mars 2025) : laissée vide",
+        [lines[i] for i in bad],
+        col["date"],
+    )
+    profil_ids, _ = normalise_profiles(c["profil"], rules)
+    attrs: dict[str, dict] = {}
+    rows: list[dict] = []
+    dupes, blank = [], []
+    for i in range(len(raw.frame)):
+        doc = c["document"].iat[i]
+        if not doc:
+            blank.append(lines[i])
+            continue
+        if fold(doc) in attrs:
+            dupes.append(lines[i])
+            continue
+        entry = {"territoire": c["territoire"].iat[i], "profil": c["profil"].iat[i]}
+        for key in _doc_keys(doc):
+            attrs.setdefault(key, entry)
+        rows.append({"document": doc, "line": lines[i], **entry, "profil_id": profil_ids[i], "date": dates.iat[i]})
+    report(findings, "avertissement", name, "nom de document vide : ligne d'attributs ignorée", blank, col["document"])
+    report(
+        findings,
+        "avertissement",
+        name,
+        "document en double dans les attributs : seule la première ligne est gardée",
+        dupes,
+        col["document"],
+    )
+    table = pd.DataFrame(
+        [
+            {
+                "document": r["document"],
+                "territoire": r["territoire"],
+                "profil": r["profil_id"],
+                "profil_saisi": r["profil"],
+                "date": r["date"],
+            }
+            for r in rows
+        ],
+        columns=["document", "territoire", "profil", "profil_saisi", "date"],
+    )
+    table["date"] = pd.to_datetime(table["date"]).astype("datetime64[ns]")
+    if table.empty and not rows:
+        raise SourceError("aucun document décrit dans le tableau d'attributs.", file=raw.path, column=col["document"])
+    return attrs, {
+        "findings": findings,
+        "rows": rows,
+        "name": name,
+        "column": col["document"],
+        "table": table,
+        "sha256": raw.sha256,
+    }

@@ -1,0 +1,395 @@
+"""Registrations (inscriptions): HelloAsso, Eventbrite, Decidim meeting registrations, generic.
+
+The public ``table`` holds no identifying field: each person gets a pseudonym
+(first 12 hex digits of sha256(salt + normalised e-mail)); names, e-mails and phones go to
+``private`` only. Duplicates (same e-mail) are merged into one row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import ConfigError, Finding, LoadResult
+from ..referentiels import clean_postcode, departement_from_code5, normalise_profiles
+from .common import (
+    EMAIL_RE,
+    cells,
+    check_format,
+    fold,
+    fold_header,
+    match_columns,
+    missing_columns_error,
+    parse_dates,
+    read_source,
+    report,
+)
+
+FORMATS = ("helloasso", "eventbrite", "decidim", "generique")
+COLUMNS = [
+    "participant_id", "organisation", "profil", "profil_saisi", "code_postal", "departement",
+    "date_inscription", "statut", "consentement", "source_format",
+]  # fmt: skip
+PRIVATE_COLUMNS = ["participant_id", "nom", "prenom", "email", "telephone", "organisation"]
+
+ALIASES: dict[str, list[str]] = {
+    "email_payeur": ["email payeur", "courriel payeur", "email acheteur", "buyer email", "e-mail de l'acheteur"],
+    "prenom_payeur": ["prénom payeur", "prénom acheteur", "buyer first name"],
+    "nom_payeur": ["nom payeur", "nom acheteur", "buyer last name"],
+    "email": ["email", "e-mail", "mail", "courriel", "adresse mail", "adresse email", "adresse e-mail",
+              "adresse électronique", "email participant", "courriel participant", "user/email",
+              "attendee email", "~email", "~e-mail", "~courriel", "~mail"],
+    "prenom": ["prénom", "prénom participant", "first name", "firstname", "prénom du participant", "~prénom"],
+    "nom": ["nom", "nom participant", "last name", "lastname", "nom de famille", "nom du participant", "surname"],
+    "nom_complet": ["nom complet", "nom et prénom", "prénom et nom", "nom prénom", "prénom nom",
+                    "participant", "user/name", "name", "full name", "identité"],
+    "telephone": ["téléphone", "tel", "tél", "portable", "mobile", "numéro de téléphone", "phone",
+                  "cell phone", "téléphone participant", "~téléphone", "~phone"],
+    "organisation": ["structure", "organisation", "organisme", "structure d'appartenance", "nom de la structure",
+                     "company", "société", "entreprise", "employeur", "collectivité", "établissement",
+                     "user/user_group", "~structure", "~organisation", "~organisme", "~collectivité", "~company"],
+    "raison_sociale": ["raison sociale", "~raison sociale"],
+    "profil": ["profil", "fonction", "vous êtes", "vous êtes ?", "qualité", "job title", "intitulé du poste",
+               "poste", "profession", "métier", "titre du poste", "type de participant",
+               "~profil", "~fonction", "~vous êtes", "~job title", "~profession"],
+    "code_postal": ["code postal", "cp", "zip code", "zip", "postal code", "code postal participant",
+                    "~code postal", "~zip", "~postal"],
+    "date": ["date de la commande", "date de commande", "date d'inscription", "date inscription",
+             "order date", "date", "created at", "registration date", "horodateur", "horodatage",
+             "timestamp", "date de création", "~date d'inscription", "~date de la commande"],
+    "statut_commande": ["statut de la commande", "statut commande", "statut du paiement", "statut paiement",
+                        "order status", "payment status"],
+    "statut": ["statut", "status", "attendee status", "statut du participant", "statut participant",
+               "état", "statut de l'inscription", "statut inscription", "~statut du participant"],
+    "presence": ["présence", "présent", "présent ?", "émargement", "checked in", "check in", "pointage",
+                 "~présence", "~émargement"],
+    "consentement": ["consentement", "rgpd", "opt in", "optin", "~recontacté", "~consentement",
+                     "~j'accepte", "~rgpd", "~partenaires"],
+}  # fmt: skip
+
+_STATUS = {
+    "annule": ["annule", "annulee", "annulation", "rembourse", "remboursee", "refunded", "refund",
+               "cancelled", "canceled", "cancel", "deleted", "supprime", "supprimee", "refuse", "refusee",
+               "abandonne", "abandonnee", "expire", "expiree", "desinscrit", "desinscrite",
+               "not attending", "ne participe pas", "non participant"],
+    "present": ["present", "presente", "venu", "venue", "emarge", "emargee", "checked in", "check in",
+                "a participe"],
+    "absent": ["absent", "absente", "excuse", "excusee", "no show", "non venu", "non venue"],
+    "liste_attente": ["waitlist", "waitlisted", "attente", "liste d'attente", "en liste d'attente",
+                      "wait list", "en attente"],
+    "inscrit": ["inscrit", "inscrite", "registered", "attending", "confirme", "confirmee", "valide",
+                "validee", "paye", "payee", "paid", "processed", "autorise", "autorisee", "complete",
+                "completed", "ok", "participe", "participant", "enregistre", "enregistree", "en cours",
+                "a venir"],
+}  # fmt: skip
+STATUS_VALUES = {word: status for status, words in _STATUS.items() for word in words}
+PRESENCE_VALUES = {
+    **dict.fromkeys("present presente oui yes x 1 true vrai o y ✓ ✔ venu venue emarge emargee".split(), "present"),
+    **dict.fromkeys("absent absente non no 0 false faux n excuse excusee".split(), "absent"),
+    "checked in": "present", "no show": "absent", "non venu": "absent",
+}  # fmt: skip
+CONSENT_VALUES = {
+    **dict.fromkeys("oui yes 1 x true vrai o y ✓ ✔ accepte coche d'accord".split(), True),
+    **dict.fromkeys("non no 0 false faux n refuse".split(), False),
+    "j'accepte": True, "je refuse": False,
+}  # fmt: skip
+PRIORITY = {"present": 5, "absent": 4, "inscrit": 3, "liste_attente": 2, "annule": 1}
+EXPECTED_STATUS = "Validé, Annulé, Remboursé, Inscrit, Présent, Absent, Liste d'attente, Attending, Checked In…"
+
+
+def detect_format(columns: list[str]) -> str:
+    """Guess the export format from the folded header names."""
+    h = {fold_header(c) for c in columns}
+    if {"user/email", "user/name"} & h or any(c.startswith("registration form answers/") for c in h):
+        return "decidim"
+    if ({"numero de commande", "statut de la commande", "date de la commande"} & h) and (
+        {"nom participant", "prenom participant", "email payeur", "nom payeur"} & h
+    ):
+        return "helloasso"
+    if {"order #", "attendee #", "attendee status", "ticket type", "statut du participant", "type de billet"} & h:
+        return "eventbrite"
+    return "generique"
+
+
+def pseudonym(salt: str, key: str) -> str:
+    """First 12 hex digits of sha256(salt + key)."""
+    return hashlib.sha256((salt + key).encode("utf-8")).hexdigest()[:12]
+
+
+def normalise_email(text: str) -> str:
+    """Strip and lower-case an e-mail; the first address found when the cell holds more."""
+    s = str(text or "").strip()
+    m = EMAIL_RE.search(s)
+    return (m.group(0) if m else s).strip().lower()
+
+
+def _lookup(value: str, table: dict) -> object:
+    key = fold(value).strip(" .!;:")
+    if not key:
+        return None
+    return table.get(key, "?")
+
+
+def load_inscriptions(
+    path: str | Path,
+    *,
+    salt: str,
+    rules: str | Path | None = None,
+    fmt: str | None = None,
+) -> LoadResult:
+    """Load a registrations export into a pseudonymous table (see module docstring)."""
+    if not salt:
+        raise ConfigError(
+            "le sel de pseudonymisation est vide.", hint="Renseignez un sel secret dans les paramètres."
+        )
+    path = Path(path)
+    check_format(fmt, FORMATS, path)
+    raw = read_source(path)
+    name, findings = raw.name, list(raw.findings)
+    fmt = fmt or detect_format(list(raw.frame.columns))
+    col = match_columns(list(raw.frame.columns), ALIASES)
+    if not any(col[k] for k in ("email", "email_payeur", "nom", "prenom", "nom_complet")):
+        raise missing_columns_error(
+            raw,
+            "une colonne de courriel (« Email », « Courriel », « E-mail »…) ou de nom "
+            "(« Nom », « Prénom », « Nom participant »…)",
+            "de courriel ou de nom",
+        )
+    n = len(raw.frame)
+    lines = [raw.line_of(i) for i in range(n)]
+    c = {k: cells(raw, v) for k, v in col.items()}
+
+    # Identity: participant e-mail, or the payer's when the payer is the participant.
+    prenom, nom = c["prenom"].tolist(), c["nom"].tolist()
+    for i in range(n):
+        if not prenom[i] and not nom[i]:
+            nom[i] = c["nom_complet"].iat[i]
+    emails = [normalise_email(e) for e in c["email"]]
+    for i in range(n):
+        payer = normalise_email(c["email_payeur"].iat[i])
+        same = not (prenom[i] or nom[i]) or (
+            fold(prenom[i] + nom[i]) == fold(c["prenom_payeur"].iat[i] + c["nom_payeur"].iat[i])
+        )
+        if not emails[i] and payer and same:
+            emails[i] = payer
+            if not (prenom[i] or nom[i]):
+                prenom[i], nom[i] = c["prenom_payeur"].iat[i], c["nom_payeur"].iat[i]
+    org = [o or r for o, r in zip(c["organisation"], c["raison_sociale"], strict=True)]
+    email_col = col["email"] or col["email_payeur"]
+    report(
+        findings,
+        "avertissement",
+        name,
+        "courriel mal formé (une adresse du type nom@domaine.fr était attendue) : gardé tel quel",
+        [lines[i] for i, e in enumerate(emails) if e and not EMAIL_RE.fullmatch(e)],
+        email_col,
+    )
+
+    empty = [i for i in range(n) if not any(str(v).strip() for v in raw.frame.iloc[i])]
+    no_id = [i for i in range(n) if i not in set(empty) and not emails[i] and not (prenom[i] or nom[i])]
+    report(findings, "info", name, "ligne vide ignorée", [lines[i] for i in empty])
+    report(
+        findings,
+        "avertissement",
+        name,
+        "ni courriel ni nom : inscription écartée (un courriel ou un nom était attendu)",
+        [lines[i] for i in no_id],
+        email_col,
+    )
+    skip = set(empty) | set(no_id)
+    by_name = [i for i in range(n) if i not in skip and not emails[i]]
+    report(
+        findings,
+        "avertissement",
+        name,
+        "courriel absent : pseudonyme calculé à partir du nom et de l'organisation",
+        [lines[i] for i in by_name],
+        email_col,
+    )
+    keys = [
+        ("email", emails[i]) if emails[i] else ("nom", f"nom:{fold(prenom[i] + ' ' + nom[i])}|{fold(org[i])}")
+        for i in range(n)
+    ]
+    ids = [pseudonym(salt, k[1]) for k in keys]
+
+    # Status, dates, consent, postcodes, profiles
+    statut = _statuses(c, col, lines, findings, name)
+    dates, bad_dates = parse_dates(c["date"])
+    report(
+        findings,
+        "avertissement",
+        name,
+        "date illisible (attendu : 14/03/2025, 14/03/2025 10:32, 2025-03-14 ou 14 mars 2025) : laissée vide",
+        [lines[i] for i in bad_dates if i not in skip],
+        col["date"],
+    )
+    consent = [_lookup(v, CONSENT_VALUES) for v in c["consentement"]]
+    report(
+        findings,
+        "avertissement",
+        name,
+        "consentement non reconnu (attendu : Oui/Non) : laissé vide",
+        [lines[i] for i, v in enumerate(consent) if v == "?" and i not in skip],
+        col["consentement"],
+    )
+    consent = [v if isinstance(v, bool) else None for v in consent]
+    postcodes = [clean_postcode(v) for v in c["code_postal"]]
+    report(
+        findings,
+        "avertissement",
+        name,
+        "code postal à 4 chiffres complété par un zéro initial (5 chiffres attendus, ex. « 1000 » → « 01000 »)",
+        [lines[i] for i, (_, issue) in enumerate(postcodes) if issue == "complete" and i not in skip],
+        col["code_postal"],
+    )
+    report(
+        findings,
+        "avertissement",
+        name,
+        "code postal invalide (5 chiffres attendus, ex. « 69003 ») : département laissé vide",
+        [lines[i] for i, (_, issue) in enumerate(postcodes) if issue == "invalide" and i not in skip],
+        col["code_postal"],
+    )
+    kept = [i for i in range(n) if i not in skip]
+    profil_ids, unmatched = normalise_profiles([c["profil"].iat[i] for i in kept], rules)
+    if unmatched:
+        listed = ", ".join(f"« {t} » ({k})" for t, k in unmatched.most_common(20))
+        report(
+            findings,
+            "avertissement",
+            name,
+            f"profil non reconnu, classé « autre » : {listed} ; ajoutez une règle dans un fichier de "
+            "règles de profils pour le classer",
+            [lines[i] for i in kept if c["profil"].iat[i].strip() in unmatched],
+            col["profil"],
+        )
+    profil = dict(zip(kept, profil_ids, strict=True))
+
+    rows = {
+        i: {
+            "participant_id": ids[i],
+            "organisation": org[i],
+            "profil": profil[i],
+            "profil_saisi": c["profil"].iat[i],
+            "code_postal": postcodes[i][0],
+            "departement": departement_from_code5(postcodes[i][0]) if postcodes[i][0] else "",
+            "date_inscription": dates.iat[i],
+            "statut": statut[i],
+            "consentement": consent[i],
+            "source_format": fmt,
+            "_private": {
+                "participant_id": ids[i],
+                "nom": nom[i],
+                "prenom": prenom[i],
+                "email": emails[i],
+                "telephone": c["telephone"].iat[i],
+                "organisation": org[i],
+            },
+        }
+        for i in kept
+    }
+    merged, dropped = _merge_duplicates(rows, keys, lines, findings, name, email_col)
+    table = pd.DataFrame([{k: v for k, v in r.items() if k != "_private"} for r in merged], columns=COLUMNS)
+    table["date_inscription"] = pd.to_datetime(table["date_inscription"]).astype("datetime64[ns]")
+    table["consentement"] = pd.array(table["consentement"].tolist(), dtype="boolean")
+    for name_col in ("participant_id", "organisation", "profil", "profil_saisi", "code_postal",
+                     "departement", "statut", "source_format"):  # fmt: skip
+        table[name_col] = table[name_col].astype(object)
+    private = pd.DataFrame([r["_private"] for r in merged], columns=PRIVATE_COLUMNS)
+    return LoadResult(
+        source=str(path),
+        kind="inscriptions",
+        table=table,
+        findings=findings,
+        rows_read=n,
+        rows_used=len(table),
+        rows_rejected=len(skip) + dropped,
+        sha256=raw.sha256,
+        private=private,
+        extra={"format": fmt, "colonnes": {k: v for k, v in col.items() if v}},
+    ).check()
+
+
+def _statuses(c: dict, col: dict, lines: list[int], findings: list[Finding], name: str) -> list[str]:
+    order = [_lookup(v, STATUS_VALUES) for v in c["statut_commande"]]
+    order = ["inscrit" if fold(v) == "en attente" else o for v, o in zip(c["statut_commande"], order, strict=True)]
+    stat = [_lookup(v, STATUS_VALUES) for v in c["statut"]]
+    pres = [_lookup(v, PRESENCE_VALUES) for v in c["presence"]]
+    for values, raw_values, key, label in (
+        (order, c["statut_commande"], "statut_commande", EXPECTED_STATUS),
+        (stat, c["statut"], "statut", EXPECTED_STATUS),
+        (pres, c["presence"], "presence", "Présent, Absent, Oui, Non, x, 1, 0 ou vide"),
+    ):
+        bad = [i for i, v in enumerate(values) if v == "?"]
+        if bad:
+            seen = ", ".join(sorted({f"« {raw_values.iat[i]} »" for i in bad}))
+            report(
+                findings,
+                "avertissement",
+                name,
+                f"statut inconnu {seen} (attendu : {label}) : compté comme inscrit·e",
+                [lines[i] for i in bad],
+                col[key],
+            )
+    out = []
+    for o, s, p in zip(order, stat, pres, strict=True):
+        if p == "present" or s == "present":
+            out.append("present")
+        elif "annule" in (o, s):
+            out.append("annule")
+        elif p == "absent" or s == "absent":
+            out.append("absent")
+        elif "liste_attente" in (o, s):
+            out.append("liste_attente")
+        else:
+            out.append("inscrit")
+    return out
+
+
+def _merge_duplicates(
+    rows: dict[int, dict], keys: list, lines: list[int], findings: list[Finding], name: str, column: str | None
+) -> tuple[list[dict], int]:
+    groups: dict[str, list[int]] = {}
+    for i, row in rows.items():
+        groups.setdefault(row["participant_id"], []).append(i)
+    merged, dropped = [], {"email": [], "nom": []}
+    for members in groups.values():
+        if len(members) == 1:
+            merged.append(rows[members[0]])
+            continue
+        members.sort(key=lambda i: (pd.isna(rows[i]["date_inscription"]), rows[i]["date_inscription"]
+                                    if not pd.isna(rows[i]["date_inscription"]) else 0, i))  # fmt: skip
+        base = dict(rows[members[0]])
+        base["_private"] = dict(base["_private"])
+        base["statut"] = max((rows[i]["statut"] for i in members), key=PRIORITY.__getitem__)
+        for i in members[1:]:
+            other = rows[i]
+            for k in ("organisation", "profil_saisi", "code_postal", "departement"):
+                if not base[k] and other[k]:
+                    base[k] = other[k]
+                    if k == "profil_saisi":
+                        base["profil"] = other["profil"]
+            if base["consentement"] is None:
+                base["consentement"] = other["consentement"]
+            for k, v in other["_private"].items():
+                if not base["_private"][k] and v:
+                    base["_private"][k] = v
+        merged.append(base)
+        dropped[keys[members[0]][0]].extend(lines[i] for i in members[1:])
+    merged.sort(key=lambda r: min(i for i in groups[r["participant_id"]]))
+    for kind, label, col in (("email", "même courriel", column), ("nom", "même nom et organisation", None)):
+        if dropped[kind]:
+            n_dup = len(dropped[kind])
+            report(
+                findings,
+                "info",
+                name,
+                f"{n_dup} doublons ({label}) fusionnés avec une autre ligne : l'inscription la plus "
+                "ancienne est gardée, « présent » l'emporte sur « absent » et une inscription active "
+                "sur une annulation",
+                dropped[kind],
+                col,
+            )
+    return merged, sum(len(m) - 1 for m in groups.values())

@@ -1,0 +1,245 @@
+"""Pure functions on tidy tables: no file access, no display formatting.
+
+Tables come from the loaders (see ``rencontres_lib.loaders``):
+answers (respondent_id, question_id, type, dimension, valeur, rang, favorable),
+respondents (respondent_id, profil, territoire, complet, date),
+inscriptions (participant_id, profil, departement, date_inscription, statut, …).
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from . import DIMENSIONS, PROFILS
+
+Z95 = 1.959963984540054
+ACTIVE = ("inscrit", "present", "absent", "liste_attente")
+
+
+def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float, float]:
+    """Proportion k/n with its Wilson score interval (95 % by default); NaNs when n == 0."""
+    if n <= 0:
+        return (math.nan, math.nan, math.nan)
+    p = k / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return (p, max(0.0, centre - half), min(1.0, centre + half))
+
+
+def likert_answers(answers: pd.DataFrame) -> pd.DataFrame:
+    """Likert rows only."""
+    return answers[answers["type"] == "likert"]
+
+
+def with_respondents(answers: pd.DataFrame, respondents: pd.DataFrame) -> pd.DataFrame:
+    """Answers joined with respondent attributes (profil, territoire)."""
+    cols = ["respondent_id", "profil", "territoire"]
+    return answers.merge(respondents[cols], on="respondent_id", how="inner")
+
+
+def favorable(answers: pd.DataFrame, by: list[str] | None = None) -> pd.DataFrame:
+    """% favourable per Likert question (and groups), with n and a 95 % Wilson interval.
+
+    Only in-scale answers count (``favorable`` not NA): « sans avis » and blanks are out of n.
+    Columns: [by…], question_id, dimension, n, k, part, bas, haut.
+    """
+    keys = [*(by or []), "question_id", "dimension"]
+    lik = likert_answers(answers)
+    lik = lik[lik["favorable"].notna()]
+    if lik.empty:
+        return pd.DataFrame(columns=[*keys, "n", "k", "part", "bas", "haut"])
+    g = lik.assign(f=lik["favorable"].astype(bool).astype(int)).groupby(keys, observed=True, sort=True)["f"]
+    out = g.agg(n="count", k="sum").reset_index()
+    stats = [wilson(int(k), int(n)) for k, n in zip(out["k"], out["n"], strict=True)]
+    out["part"] = [s[0] for s in stats]
+    out["bas"] = [s[1] for s in stats]
+    out["haut"] = [s[2] for s in stats]
+    return out
+
+
+def favorable_by_dimension(answers: pd.DataFrame, by: list[str] | None = None) -> pd.DataFrame:
+    """% favourable per impact dimension (all its statements pooled), with Wilson interval."""
+    lik = likert_answers(answers)
+    lik = lik[lik["favorable"].notna() & (lik["dimension"] != "")]
+    keys = [*(by or []), "dimension"]
+    if lik.empty:
+        return pd.DataFrame(columns=[*keys, "n", "k", "part", "bas", "haut"])
+    g = lik.assign(f=lik["favorable"].astype(bool).astype(int)).groupby(keys, observed=True)["f"]
+    out = g.agg(n="count", k="sum").reset_index()
+    stats = [wilson(int(k), int(n)) for k, n in zip(out["k"], out["n"], strict=True)]
+    out["part"], out["bas"], out["haut"] = zip(*stats, strict=True) if stats else ([], [], [])
+    order = {d: i for i, d in enumerate(DIMENSIONS)}
+    return out.sort_values([*(by or []), "dimension"], key=lambda s: s.map(order) if s.name == "dimension" else s).reset_index(drop=True)
+
+
+def likert_distribution(answers: pd.DataFrame, n_levels: int) -> pd.DataFrame:
+    """Share of each scale level (rang 1..n_levels, 1 = least favourable) per Likert question.
+
+    Columns: question_id, dimension, rang, n (answers at that level), total (in-scale answers), part.
+    """
+    lik = likert_answers(answers)
+    lik = lik[lik["rang"].notna()]
+    if lik.empty:
+        return pd.DataFrame(columns=["question_id", "dimension", "rang", "n", "total", "part"])
+    counts = lik.groupby(["question_id", "dimension", "rang"], observed=True).size().rename("n").reset_index()
+    full = (
+        counts.set_index(["question_id", "dimension", "rang"])["n"]
+        .unstack("rang", fill_value=0)
+        .reindex(columns=range(1, n_levels + 1), fill_value=0)
+        .stack()
+        .rename("n")
+        .reset_index()
+    )
+    full["total"] = full.groupby("question_id")["n"].transform("sum")
+    full["part"] = full["n"] / full["total"]
+    return full
+
+
+def profile_mix(profiles: pd.Series) -> pd.DataFrame:
+    """Count and share of each ICPC profile (fixed order), including zero rows."""
+    counts = profiles.value_counts()
+    order = [p for p in PROFILS if p in counts.index or p not in ("autre", "non_renseigne")]
+    out = pd.DataFrame({"profil": order})
+    out["n"] = [int(counts.get(p, 0)) for p in order]
+    total = out["n"].sum()
+    out["part"] = out["n"] / total if total else 0.0
+    out["libelle"] = out["profil"].map(PROFILS)
+    return out
+
+
+def active_registrations(inscriptions: pd.DataFrame) -> pd.DataFrame:
+    """Registrations not cancelled."""
+    return inscriptions[inscriptions["statut"].isin(ACTIVE)]
+
+
+def key_figures(
+    inscriptions: pd.DataFrame | None,
+    respondents: pd.DataFrame | None,
+    capacite: int | None = None,
+) -> dict[str, float | int | None]:
+    """Registered, present, attendance rate, respondents, profiles represented, waitlist size."""
+    out: dict[str, float | int | None] = {
+        "inscrits": None,
+        "presents": None,
+        "taux_presence": None,
+        "annules": None,
+        "repondants": None,
+        "profils_representes": None,
+        "capacite": capacite,
+        "liste_attente": None,
+    }
+    if inscriptions is not None:
+        active = active_registrations(inscriptions)
+        out["inscrits"] = int(len(active))
+        out["annules"] = int((inscriptions["statut"] == "annule").sum())
+        marked = active["statut"].isin(["present", "absent"])
+        out["presents"] = int((active["statut"] == "present").sum())
+        out["taux_presence"] = (out["presents"] / int(marked.sum())) if marked.any() else None
+        out["profils_representes"] = int(active.loc[~active["profil"].isin(["autre", "non_renseigne"]), "profil"].nunique())
+        if capacite:
+            out["liste_attente"] = max(0, len(active) - capacite)
+    if respondents is not None:
+        out["repondants"] = int(len(respondents))
+    return out
+
+
+def funnel(inscriptions: pd.DataFrame, respondents: pd.DataFrame | None) -> pd.DataFrame:
+    """Registered → present → answered, by profile (rows: profiles; columns: the 3 stages)."""
+    active = active_registrations(inscriptions)
+    reg = active["profil"].value_counts()
+    pres = active.loc[active["statut"] == "present", "profil"].value_counts()
+    ans = respondents["profil"].value_counts() if respondents is not None else pd.Series(dtype=int)
+    profils = [p for p in PROFILS if reg.get(p, 0) or pres.get(p, 0) or ans.get(p, 0)]
+    return pd.DataFrame(
+        {
+            "inscrits": [int(reg.get(p, 0)) for p in profils],
+            "presents": [int(pres.get(p, 0)) for p in profils],
+            "repondants": [int(ans.get(p, 0)) for p in profils],
+        },
+        index=pd.Index(profils, name="profil"),
+    )
+
+
+def registrations_over_time(inscriptions: pd.DataFrame) -> pd.DataFrame:
+    """Cumulative active registrations per day (columns: jour, n, cumul)."""
+    active = active_registrations(inscriptions)
+    days = active["date_inscription"].dropna().dt.normalize()
+    if days.empty:
+        return pd.DataFrame(columns=["jour", "n", "cumul"])
+    per_day = days.value_counts().sort_index()
+    out = pd.DataFrame({"jour": per_day.index, "n": per_day.to_numpy()})
+    out["cumul"] = out["n"].cumsum()
+    return out
+
+
+def waitlist_split(inscriptions: pd.DataFrame, capacite: int | None) -> pd.DataFrame:
+    """Who is in and who waits: active registrations by date; the first ``capacite`` are in.
+
+    Returns the active registrations with a ``place`` column: « confirmé » or « liste d'attente »
+    and ``rang`` (1-based order of registration). Ties on date keep the file order.
+    """
+    active = active_registrations(inscriptions).copy()
+    active["_ord"] = range(len(active))
+    active = active.sort_values(["date_inscription", "_ord"], na_position="last", kind="stable")
+    active["rang"] = range(1, len(active) + 1)
+    cap = capacite if capacite else len(active)
+    active["place"] = ["confirmé" if r <= cap else "liste d'attente" for r in active["rang"]]
+    return active.drop(columns="_ord").reset_index(drop=True)
+
+
+def departement_counts(inscriptions: pd.DataFrame) -> pd.DataFrame:
+    """Active registrations per département code (columns: departement, n)."""
+    active = active_registrations(inscriptions)
+    d = active.loc[active["departement"] != "", "departement"].value_counts()
+    return d.rename_axis("departement").rename("n").reset_index()
+
+
+def territory_comparison(fav: pd.DataFrame, territory: str, territory_col: str = "territoire") -> pd.DataFrame:
+    """% favourable per question for one territory vs all the others pooled.
+
+    ``fav`` is :func:`favorable` by ``[territory_col]``. Columns: question_id, dimension,
+    groupe (« ce territoire » / « autres territoires »), n, k, part, bas, haut.
+    """
+    if fav.empty:
+        return fav.assign(groupe=[])
+    here = fav[fav[territory_col] == territory].assign(groupe="ce territoire")
+    others = (
+        fav[fav[territory_col] != territory]
+        .groupby(["question_id", "dimension"], observed=True)[["n", "k"]]
+        .sum()
+        .reset_index()
+        .assign(groupe="autres territoires")
+    )
+    stats = [wilson(int(k), int(n)) for k, n in zip(others["k"], others["n"], strict=True)]
+    others["part"] = [s[0] for s in stats]
+    others["bas"] = [s[1] for s in stats]
+    others["haut"] = [s[2] for s in stats]
+    cols = ["question_id", "dimension", "groupe", "n", "k", "part", "bas", "haut"]
+    return pd.concat([here[cols], others[cols]], ignore_index=True)
+
+
+def consensus(votes: pd.DataFrame, min_votes: int = 5) -> pd.DataFrame:
+    """Pol.is-style consensus/divisiveness per proposal from votes by group.
+
+    ``votes``: proposition_id, groupe, pour, contre (counts). A proposal is « consensuelle »
+    when every group with ≥ ``min_votes`` votes agrees at ≥ 60 %, « clivante » when one group
+    agrees ≥ 60 % and another disagrees ≥ 60 %. Columns: proposition_id, statut, ecart.
+    """
+    v = votes.assign(total=votes["pour"] + votes["contre"])
+    v = v[v["total"] >= min_votes].assign(accord=lambda d: d["pour"] / d["total"])
+    rows = []
+    for pid, g in v.groupby("proposition_id"):
+        if len(g) < 2:
+            continue
+        lo, hi = g["accord"].min(), g["accord"].max()
+        if lo >= 0.6:
+            statut = "consensuelle"
+        elif hi >= 0.6 and lo <= 0.4:
+            statut = "clivante"
+        else:
+            statut = "partagée"
+        rows.append({"proposition_id": pid, "statut": statut, "ecart": hi - lo})
+    return pd.DataFrame(rows, columns=["proposition_id", "statut", "ecart"])

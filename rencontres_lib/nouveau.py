@@ -1,0 +1,117 @@
+"""``rencontres new <slug>``: write a documented parameters file for a new territory."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from .config import SLUG_RE, Parametres, project_root
+from .errors import ConfigError
+
+TEMPLATE = """\
+# Paramètres de la rencontre territoriale « {territoire} »
+# Créé par « rencontres new » le {aujourdhui}. Vérifiez avec : rencontres check parameters/{slug}.yaml
+
+# Nom affiché dans les rapports
+territoire: {territoire_q}
+# Identifiant (minuscules, chiffres, tirets) : donne le nom des fichiers, ex. reports/{slug}.html
+slug: {slug}
+# Date de la rencontre (AAAA-MM-JJ)
+date: {date}
+# Lieu (adresse ou nom de la salle)
+lieu: {lieu_q}
+# Partenaires co-organisateurs (liste)
+partenaires: []
+# Nombre de places : au-delà, les inscrits suivants sont sur liste d'attente
+capacite: {capacite}
+# cadrage = note avant la rencontre (sans chiffres de présence) ; compte_rendu = après
+phase: {phase}
+# Objectifs de la rencontre (liste de phrases)
+objectifs: []
+# Déroulé : une ligne par séquence, heure au format "HH:MM" entre guillemets
+deroule:
+  - {{heure: "09:30", titre: "Accueil", intervenants: []}}
+# Fichiers sources, chemins relatifs à la racine du projet (ou absolus). Retirez une ligne si la
+# source n'existe pas encore.
+sources:
+{sources}
+# Lignes des sources partagées (questionnaire, entretiens) qui concernent cette rencontre :
+# valeur de la colonne « territoire » du questionnaire
+filtre:
+  territoire: {filtre_q}
+# Seuil de confidentialité : les groupes de moins de N personnes ne sont jamais affichés
+seuil_confidentialite: 5
+# Composition visée des participants (facultatif), ex. {{elu: 0.2, citoyen: 0.3}}
+# mix_cible: {{}}
+"""
+
+QUESTIONS = [
+    ("territoire", "Nom du territoire (affiché dans les rapports)", None),
+    ("date", "Date de la rencontre (AAAA-MM-JJ)", None),
+    ("lieu", "Lieu", ""),
+    ("capacite", "Nombre de places", None),
+    ("questionnaire", "Export du questionnaire", "data/exemple/questionnaire.csv"),
+    ("codebook", "Codebook du questionnaire", "parameters/codebook.yaml"),
+    ("inscriptions", "Export des inscriptions", None),
+    ("entretiens", "Export des entretiens (Taguette…)", None),
+    ("contributions", "Export des propositions (Decidim…)", None),
+]
+
+
+def _q(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+def create_parameters(args, *, interactive: bool, root: Path | None = None) -> Path:
+    """Validate the answers/options, then write ``parameters/<slug>.yaml`` (never overwrites)."""
+    root = root or project_root()
+    slug = args.slug
+    if not SLUG_RE.match(slug):
+        raise ConfigError(f"identifiant « {slug} » invalide : minuscules, chiffres et tirets attendus, ex. « rennes ».")
+    target = root / "parameters" / f"{slug}.yaml"
+    if target.exists():
+        raise ConfigError("ce fichier existe déjà : il n'est pas remplacé.", file=target,
+                          hint="Choisissez un autre identifiant ou modifiez le fichier existant.")
+    values = {k: getattr(args, k, None) for k, _, _ in QUESTIONS}
+    if interactive:
+        for key, label, default in QUESTIONS:
+            if values.get(key) in (None, ""):
+                shown = f" [{default}]" if default else ""
+                answer = input(f"{label}{shown} : ").strip()
+                values[key] = answer or default
+    values["territoire"] = values.get("territoire") or slug.replace("-", " ").title()
+    if not values.get("date"):
+        raise ConfigError("date de la rencontre manquante : donnez --date AAAA-MM-JJ.")
+    try:
+        date = dt.date.fromisoformat(str(values["date"]))
+    except ValueError:
+        raise ConfigError(f"date « {values['date']} » invalide : le format AAAA-MM-JJ est attendu, ex. 2025-03-14.") from None
+    try:
+        capacite = int(values["capacite"]) if values.get("capacite") not in (None, "") else None
+    except ValueError:
+        raise ConfigError(f"capacité « {values['capacite']} » invalide : un nombre entier est attendu.") from None
+    sources = {k: values.get(k) for k in ("questionnaire", "codebook", "inscriptions", "entretiens", "contributions")}
+    attrs = getattr(args, "entretiens_attributs", None)
+    if attrs:
+        sources["entretiens_attributs"] = attrs
+    sources = {k: v for k, v in sources.items() if v}
+    filtre = getattr(args, "filtre", None) or values["territoire"]
+    phase = getattr(args, "phase", None) or "cadrage"
+    Parametres.model_validate({
+        "territoire": values["territoire"], "slug": slug, "date": date, "lieu": values.get("lieu") or "",
+        "capacite": capacite, "phase": phase, "sources": sources, "filtre": {"territoire": filtre},
+    })
+    missing = [f"{k} : {v}" for k, v in sources.items() if not (Path(v) if Path(v).is_absolute() else root / v).exists()]
+    text = TEMPLATE.format(
+        territoire=values["territoire"], territoire_q=_q(values["territoire"]), slug=slug, date=date.isoformat(),
+        lieu_q=_q(values.get("lieu") or ""), capacite=capacite if capacite else "null", phase=phase,
+        aujourdhui=dt.date.today().isoformat(), filtre_q=_q(filtre),
+        sources="\n".join(f"  {k}: {_q(str(v))}" for k, v in sources.items()) or "  {}",
+    )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target, "x", encoding="utf-8") as fh:  # "x": never overwrite, even in a race
+        fh.write(text)
+    if missing:
+        print("Attention, fichiers introuvables pour l'instant : " + " ; ".join(missing))
+    return target

@@ -1,0 +1,120 @@
+"""Executed notebook → published HTML: no code, no CDN, a table of contents, print CSS.
+
+One :class:`Publisher` holds one nbconvert exporter, reused for every file (start-up is the
+expensive part). Files are written atomically (temporary file, then rename).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+from importlib import resources
+from pathlib import Path
+
+import nbformat
+
+from . import __version__
+from .exports import atomic_write_text
+
+TEMPLATES = Path(str(resources.files("rencontres_lib").joinpath("templates")))
+H2_RE = re.compile(r'<h2 id="([^"]+)"[^>]*>(.*?)</h2>', re.S)
+TAG_RE = re.compile(r"<[^>]+>")
+FOOTER = ("Rencontres {v} — Institut de la concertation et de la participation citoyenne. "
+          "Contours géographiques : IGN Admin Express, INSEE COG 2018 (Licence Ouverte).")
+
+
+def plotly_js() -> str:
+    """The plotly.js bundled with the installed plotly package."""
+    from plotly.offline import get_plotlyjs
+
+    return get_plotlyjs()
+
+
+class Publisher:
+    """Converts executed notebooks to the report HTML."""
+
+    def __init__(self, *, autonome: bool = False) -> None:
+        from nbconvert import HTMLExporter
+
+        self.autonome = autonome
+        self.exporter = HTMLExporter(
+            template_name="rencontres",
+            extra_template_basedirs=[str(TEMPLATES)],
+            exclude_input=True,
+            exclude_input_prompt=True,
+            exclude_output_prompt=True,
+        )
+        self.css = (TEMPLATES / "rencontres" / "rencontres.css").read_text(encoding="utf-8")
+        self.js = (TEMPLATES / "rencontres" / "rencontres.js").read_text(encoding="utf-8")
+        self._plotly_inline: str | None = None
+
+    def plotly_tag(self) -> str:
+        if self.autonome:
+            if self._plotly_inline is None:
+                self._plotly_inline = plotly_js().replace("</script", "<\\/script")
+            return f'<script type="text/javascript">{self._plotly_inline}</script>'
+        return '<script src="assets/plotly.min.js"></script>'
+
+    def to_html(self, nb: nbformat.NotebookNode, title: str) -> str:
+        nb = clean_notebook(nb)
+        nb.metadata["title"] = title
+        res = {
+            "rencontres": {
+                "plotly_tag": self.plotly_tag(),
+                "css": self.css,
+                "js": self.js,
+                "version": __version__,
+                "footer": FOOTER.format(v=__version__),
+            },
+            "language_code": "fr",
+        }
+        self.exporter.language_code = "fr"
+        body, _ = self.exporter.from_notebook_node(nb, resources=res)
+        return add_toc(body)
+
+    def publish(self, executed: Path, target: Path, title: str) -> Path:
+        nb = nbformat.read(executed, as_version=4)
+        atomic_write_text(target, self.to_html(nb, title))
+        return target
+
+
+def clean_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Drop what must never be published: stderr streams, tracebacks, widget state."""
+    nb = nbformat.from_dict(nb)
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        cell.outputs = [
+            o for o in cell.get("outputs", [])
+            if not (o.output_type == "stream" and o.name == "stderr") and o.output_type != "error"
+        ]
+    nb.metadata.pop("widgets", None)
+    return nb
+
+
+def add_toc(page: str) -> str:
+    """Fill the ``<!--SOMMAIRE-->`` placeholder with links to every h2 of the page."""
+    items = []
+    for anchor, inner in H2_RE.findall(page):
+        label = html.unescape(TAG_RE.sub("", inner)).replace("¶", "").strip()
+        items.append(f'<li><a href="#{anchor}">{html.escape(label)}</a></li>')
+    toc = "<h2 class=\"titre-sommaire\" id=\"sommaire\">Sommaire</h2><ol>" + "".join(items) + "</ol>" if items else ""
+    return page.replace("<!--SOMMAIRE-->", toc, 1)
+
+
+def install_assets(reports: Path) -> None:
+    """Write ``reports/assets/plotly.min.js`` once (shared by every report)."""
+    target = reports / "assets" / "plotly.min.js"
+    js = plotly_js()
+    if target.exists() and target.stat().st_size == len(js.encode("utf-8")):
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(target, js)
+
+
+def copy_atomic(src: Path, dst: Path) -> None:
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dst.with_name(f".{dst.name}.tmp")
+    shutil.copyfile(src, tmp)
+    tmp.replace(dst)

@@ -1,0 +1,255 @@
+"""Reference rules: participant profile normalisation and postcode → département.
+
+Profile rules live in ``rencontres_lib/data/profils.yaml`` (ordered, first match wins); a
+user may add their own YAML file of the same shape, whose rules are tried first. Matching
+ignores accents and case and brings feminine and inclusive forms back to the masculine
+(élue → élu, chargée → chargé, chercheuse → chercheur, citoyen·ne → citoyen, conseiller(e)…).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from . import PROFILS
+from .errors import ConfigError
+
+BUILTIN_RULES = Path(__file__).resolve().parent / "data" / "profils.yaml"
+
+# --------------------------------------------------------------------------- text keys
+
+_INCLUSIVE = [
+    # élu·e, citoyen·ne·s, conseiller·ère, chercheur.euse, directeur·rice
+    re.compile(r"(?<=[a-z])[·•.](?:e|ne|le|te|fe|ere|euse|rice|trice)(?:[·•.]?s)?\b"),
+    # élu-e, enseignant-e-s, chercheur-euse
+    re.compile(r"(?<=[a-z])-(?:e|ne|euse|rice|trice)(?:-?s)?\b"),
+    # élu(e), conseiller(ère)s
+    re.compile(r"\((?:e|ne|le|te|fe|es|s|ere|euse|rice|trice)\)s?"),
+    # élu·s
+    re.compile(r"(?<=[a-z])[·•.]s\b"),
+]
+_SUFFIXES = [
+    ("trice", "teur"),
+    ("euse", "eur"),
+    ("enne", "en"),
+    ("elle", "el"),
+    ("aine", "ain"),
+    ("oise", "ois"),
+    ("ere", "er"),
+    ("ine", "in"),
+    ("nte", "nt"),
+    ("ive", "if"),
+    ("ale", "al"),
+    ("ete", "et"),
+    ("ffe", "f"),
+    ("ee", "e"),
+    ("ue", "u"),
+]
+
+
+def fold_text(text: object) -> str:
+    """Lower-case, accent-free text with inclusive endings removed (``élu·e`` → ``elu``)."""
+    if text is None:
+        return ""
+    s = unicodedata.normalize("NFKD", str(text))
+    s = "".join(c for c in s if not unicodedata.combining(c)).lower()
+    s = s.replace("’", "'").replace("œ", "oe").replace("\u00a0", " ")
+    for pattern in _INCLUSIVE:
+        s = pattern.sub("", s)
+    return re.sub(r"\s+", " ", s).strip()
+
+
+def _token(word: str) -> str:
+    if len(word) > 3 and word.endswith("s"):
+        word = word[:-1]
+    changed = True
+    while changed:
+        changed = False
+        for end, repl in _SUFFIXES:
+            if word.endswith(end) and len(word) - len(end) + len(repl) >= 3:
+                word = word[: -len(end)] + repl
+                changed = True
+                break
+    return word
+
+
+def profile_key(text: object) -> str:
+    """The comparison key of a profile text: folded, masculine, single-spaced words."""
+    words = re.split(r"[^a-z0-9]+", fold_text(text))
+    return " ".join(_token(w) for w in words if w)
+
+
+# --------------------------------------------------------------------------- rules
+
+
+@dataclass(frozen=True)
+class ProfileRule:
+    """One ordered rule: any of ``words`` (whole words), ``exact`` texts or ``regex`` → ``profil``."""
+
+    profil: str
+    words: tuple[str, ...] = ()
+    exact: frozenset[str] = frozenset()
+    regex: tuple[re.Pattern, ...] = ()
+    source: str = ""
+
+    def matches(self, key: str, folded: str) -> bool:
+        if key in self.exact:
+            return True
+        padded = f" {key} "
+        if any(f" {w} " in padded for w in self.words):
+            return True
+        return any(r.search(folded) or r.search(key) for r in self.regex)
+
+
+def _as_list(value: object, where: str, file: Path) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
+        return [str(v) for v in value]
+    raise ConfigError(f"{where} : une liste de textes était attendue.", file=file)
+
+
+def parse_rules(data: object, file: Path) -> list[ProfileRule]:
+    """Validate the content of a rules YAML file (``regles:`` list, or a bare list)."""
+    items = data.get("regles", data.get("rules")) if isinstance(data, dict) else data
+    if not isinstance(items, list):
+        raise ConfigError(
+            "une liste « regles » était attendue (chaque règle : profil + mots, exact ou regex).",
+            file=file,
+        )
+    rules = []
+    for i, item in enumerate(items, start=1):
+        where = f"règle n° {i}"
+        if not isinstance(item, dict) or "profil" not in item:
+            raise ConfigError(f"{where} : une clé « profil » était attendue.", file=file)
+        profil = str(item["profil"]).strip()
+        if profil not in PROFILS:
+            raise ConfigError(
+                f"{where} : profil « {profil} » inconnu ; profils possibles : {', '.join(PROFILS)}.",
+                file=file,
+            )
+        words = tuple(k for k in (profile_key(w) for w in _as_list(item.get("mots"), where, file)) if k)
+        exact = frozenset(profile_key(w) for w in _as_list(item.get("exact"), where, file))
+        regex = []
+        for pattern in _as_list(item.get("regex"), where, file):
+            try:
+                regex.append(re.compile(pattern))
+            except re.error as exc:
+                raise ConfigError(f"{where} : expression régulière invalide « {pattern} » ({exc}).", file=file) from None
+        if not (words or exact or regex):
+            raise ConfigError(f"{where} : au moins une clé « mots », « exact » ou « regex » était attendue.", file=file)
+        rules.append(ProfileRule(profil, words, exact, tuple(regex), f"{file.name}#{i}"))
+    return rules
+
+
+@lru_cache(maxsize=16)
+def _rules_from_file(path: str, mtime: float) -> tuple[ProfileRule, ...]:
+    file = Path(path)
+    try:
+        data = yaml.safe_load(file.read_text(encoding="utf-8-sig"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"YAML illisible : {exc}.", file=file) from None
+    return tuple(parse_rules(data, file))
+
+
+def load_profile_rules(rules: str | Path | None = None) -> list[ProfileRule]:
+    """User rules from ``rules`` (if given) followed by the built-in ones."""
+    out: list[ProfileRule] = []
+    if rules is not None:
+        path = Path(rules)
+        if not path.is_file():
+            raise ConfigError("fichier de règles de profils introuvable.", file=path)
+        out.extend(_rules_from_file(str(path.resolve()), path.stat().st_mtime))
+    out.extend(_rules_from_file(str(BUILTIN_RULES), BUILTIN_RULES.stat().st_mtime))
+    return out
+
+
+RulesArg = str | Path | Sequence[ProfileRule] | None
+
+
+def _resolve(rules: RulesArg) -> Sequence[ProfileRule]:
+    if rules is None or isinstance(rules, str | Path):
+        return load_profile_rules(rules)
+    return rules
+
+
+def _classify(text: object, rules: Sequence[ProfileRule]) -> str | None:
+    key = profile_key(text)
+    if not key:
+        return "non_renseigne"
+    folded = fold_text(text)
+    for rule in rules:
+        if rule.matches(key, folded):
+            return rule.profil
+    return None
+
+
+def normalise_profile(text: object, rules: RulesArg = None) -> str:
+    """Map a free profile text to a PROFILS id (``autre`` when no rule matches)."""
+    return _classify(text, _resolve(rules)) or "autre"
+
+
+def normalise_profiles(values: Iterable[object], rules: RulesArg = None) -> tuple[list[str], Counter]:
+    """Map many texts; also return how often each unmatched text (stripped) was seen."""
+    resolved = _resolve(rules)
+    ids: list[str] = []
+    unmatched: Counter = Counter()
+    cache: dict[str, str | None] = {}
+    for value in values:
+        text = "" if value is None else str(value).strip()
+        if text not in cache:
+            cache[text] = _classify(text, resolved)
+        found = cache[text]
+        if found is None:
+            unmatched[text] += 1
+        ids.append(found or "autre")
+    return ids, unmatched
+
+
+# --------------------------------------------------------------------------- postcodes
+
+
+def clean_postcode(raw: object) -> tuple[str, str]:
+    """Return ``(five-digit code, issue)``; issue is ``""``, ``"complete"`` (4 digits padded)
+    or ``"invalide"`` (then the code is ``""``). Empty input gives ``("", "")``."""
+    s = re.sub(r"[\s\u00a0]", "", str(raw or ""))
+    s = re.sub(r"\.0+$", "", s)
+    if not s:
+        return "", ""
+    if re.fullmatch(r"\d{5}", s):
+        code, issue = s, ""
+    elif re.fullmatch(r"\d{4}", s):
+        code, issue = "0" + s, "complete"
+    else:
+        return "", "invalide"
+    return (code, issue) if departement_from_code5(code) else ("", "invalide")
+
+
+def departement_from_code5(code: str) -> str:
+    """Département of a five-digit postcode, ``""`` when it names none."""
+    if not re.fullmatch(r"\d{5}", code):
+        return ""
+    head = int(code[:2])
+    if head == 20:
+        return "2A" if int(code) < 20200 else "2B"
+    if head == 97:
+        return code[:3] if code[2] in "123456" else ""
+    if 1 <= head <= 95:
+        return code[:2]
+    return ""
+
+
+def departement_from_postcode(code: object) -> str:
+    """``"69003"`` → ``"69"``, ``"20090"`` → ``"2A"``, ``"97411"`` → ``"974"``, ``"1000"`` → ``"01"``;
+    ``""`` when the code is empty or invalid."""
+    clean, _ = clean_postcode(code)
+    return departement_from_code5(clean) if clean else ""

@@ -1,0 +1,179 @@
+"""Load everything a territorial meeting needs, through the privacy step, into one object.
+
+This is the only place where the loaders, the codebook and the privacy module meet: what a
+notebook receives is already pseudonymised and scrubbed. Identifying fields stay in
+``Rencontre.prive`` and are only ever written under ``prive/``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .config import Parametres, load_parametres, project_root
+from .errors import Finding, LoadResult, RencontresError, SourceError
+
+
+@dataclass
+class Rencontre:
+    """A meeting's public tables (pseudonymous, scrubbed) plus the load accounting."""
+
+    params: Parametres
+    results: dict[str, LoadResult] = field(default_factory=dict)
+    failures: dict[str, str] = field(default_factory=dict)
+    codebook: object | None = None
+    answers: pd.DataFrame | None = None
+    respondents: pd.DataFrame | None = None
+    questions: pd.DataFrame | None = None
+    inscriptions: pd.DataFrame | None = None
+    entretiens: pd.DataFrame | None = None
+    contributions: pd.DataFrame | None = None
+    votes: pd.DataFrame | None = None
+    prive: pd.DataFrame | None = None
+    names: object | None = None
+
+    @property
+    def territoire_filtre(self) -> str:
+        return self.params.filtre_territoire
+
+    @property
+    def seuil(self) -> int:
+        return self.params.seuil_confidentialite
+
+    @property
+    def respondents_here(self) -> pd.DataFrame | None:
+        if self.respondents is None:
+            return None
+        return self.respondents[self.respondents["territoire"] == self.territoire_filtre]
+
+    @property
+    def answers_here(self) -> pd.DataFrame | None:
+        if self.answers is None or self.respondents_here is None:
+            return None
+        return self.answers[self.answers["respondent_id"].isin(self.respondents_here["respondent_id"])]
+
+    def findings(self) -> list[Finding]:
+        return [f for r in self.results.values() for f in r.findings]
+
+    def has_errors(self) -> bool:
+        return bool(self.failures) or any(f.level == "erreur" for f in self.findings())
+
+
+def salt(root: Path | None = None) -> str:
+    """The project's pseudonymisation salt, kept in the git-ignored ``prive/sel.txt``."""
+    root = root or project_root()
+    path = root / "prive" / "sel.txt"
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_hex(16)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(value + "\n", encoding="utf-8")
+    tmp.replace(path)
+    return value
+
+
+def load_rencontre(parametres: str | Path | Parametres, *, strict: bool = False) -> Rencontre:
+    """Load and validate every source of a meeting.
+
+    A source that cannot be read is recorded in ``failures`` (French message); with
+    ``strict=True`` the first failure or error-level finding raises :class:`RencontresError`.
+    """
+    if not isinstance(parametres, Parametres):
+        p = Path(parametres)
+        if not p.is_absolute():
+            p = project_root() / p
+        params = load_parametres(p)
+    else:
+        params = parametres
+    r = Rencontre(params)
+    steps = [
+        ("inscriptions", _load_inscriptions),
+        ("questionnaire", _load_questionnaire),
+        ("entretiens", _load_entretiens),
+        ("contributions", _load_contributions),
+    ]
+    for kind, step in steps:
+        if params.source(kind) is None:
+            continue
+        try:
+            step(r)
+        except RencontresError as exc:
+            r.failures[kind] = exc.french()
+            if strict:
+                raise
+    if strict:
+        errors = [f for f in r.findings() if f.level == "erreur"]
+        if errors:
+            raise SourceError("; ".join(f.french() for f in errors[:5]))
+    return r
+
+
+def _load_inscriptions(r: Rencontre) -> None:
+    from .loaders.inscriptions import load_inscriptions
+    from .privacy import build_name_index
+
+    p = r.params
+    res = load_inscriptions(p.source("inscriptions"), salt=salt(p.racine), rules=p.source("profils"))
+    r.results["inscriptions"] = res.check()
+    r.inscriptions = res.table
+    r.prive = res.private
+    if res.private is not None and len(res.private):
+        r.names = build_name_index(res.private)
+
+
+def _load_questionnaire(r: Rencontre) -> None:
+    from .codebook import load_codebook
+    from .loaders.questionnaire import load_questionnaire
+    from .privacy import scrub_series
+
+    p = r.params
+    cb_path = p.source("codebook")
+    if cb_path is None:
+        raise SourceError(
+            "aucun codebook indiqué pour le questionnaire.",
+            file=p.fichier,
+            column="sources.codebook",
+            hint="Créez-en un avec « rencontres codebook FICHIER » puis indiquez-le dans les paramètres.",
+        )
+    r.codebook = load_codebook(cb_path)
+    res = load_questionnaire(p.source("questionnaire"), r.codebook)
+    r.results["questionnaire"] = res.check()
+    answers = res.table.copy()
+    is_text = answers["type"] == "texte"
+    if is_text.any():
+        answers.loc[is_text, "valeur"] = scrub_series(answers.loc[is_text, "valeur"], r.names)
+    r.answers = answers
+    r.respondents = res.extra["respondents"]
+    r.questions = res.extra["questions"]
+
+
+def _load_entretiens(r: Rencontre) -> None:
+    from .loaders.entretiens import load_entretiens
+    from .privacy import scrub_series
+
+    p = r.params
+    res = load_entretiens(p.source("entretiens"), p.source("entretiens_attributs"))
+    r.results["entretiens"] = res.check()
+    t = res.table.copy()
+    t["texte"] = scrub_series(t["texte"], r.names)
+    if "territoire" in t:
+        t = t[t["territoire"] == r.territoire_filtre]
+    r.entretiens = t
+
+
+def _load_contributions(r: Rencontre) -> None:
+    from .loaders.contributions import load_contributions
+    from .privacy import scrub_series
+
+    p = r.params
+    res = load_contributions(p.source("contributions"), territoire=p.territoire)
+    r.results["contributions"] = res.check()
+    t = res.table.copy()
+    for col in ("titre", "corps"):
+        t[col] = scrub_series(t[col].fillna(""), r.names)
+    r.contributions = t
+    r.votes = res.extra.get("votes")

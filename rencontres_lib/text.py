@@ -1,0 +1,530 @@
+"""Free-text analysis of French open answers and workshop proposals (pure Python + numpy).
+
+Tokeniser and light stemmer; theme dictionary (``data/themes.yaml`` or a user file) matched
+on stems, unthemed answers grouped by :func:`auto_topics`; representative quotes (indices,
+never text); near-duplicate proposals (TF-IDF cosine, union-find) and their consolidation.
+
+Stemmer (applied to accent-free lowercase words made of ASCII letters only, others are kept):
+
+1. plural: ``-eaux`` → ``-eau``, ``-aux`` → ``-al``, final ``-s``/``-x`` dropped (not ``-ss``,
+   not ``-eux`` in words longer than 5 letters);
+2. the longest suffix of :data:`SUFFIXES` whose removal leaves at least 3 letters (5 for
+   ``-ent``) is replaced (e.g. ``-ation`` → ``""``, ``-ision`` → ``-id``, ``-ution`` → ``-u``);
+3. when no suffix applied, a final ``-e``/``-ee`` is dropped, then only ``-ent``/``-ant``
+   are tried (« transparente » → ``transpar``);
+4. a final doubled consonant is undoubled (``citoyenn`` → ``citoyen``).
+
+:data:`STEM_EXCEPTIONS` (on the accented word) keeps « forme » apart from « formé ».
+« participations, participation, participatif, participative, participer » → ``particip``;
+« citoyens, citoyenne, citoyennes » → ``citoyen``; « décision, décider » → ``decid``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from . import DIMENSIONS
+from .errors import ConfigError
+
+BUILTIN_THEMES = Path(__file__).parent / "data" / "themes.yaml"
+OTHER_ID = "autres"
+
+STOP_WORDS = frozenset(
+    """a ai aie ainsi alors apres as au aucun aucune aujourd aupres aura auront aussi autre autres
+    aux avaient avais avait avant avec avez avoir avons ayant beaucoup bien c ca car ce ceci
+    cela celle celles celui certains certaines ces cet cette ceux chaque chez ci comme comment
+    d dans de deja depuis des deux doit doivent donc dont du elle elles en encore entre es est
+    et etaient etait etant etc ete etes etre eu eux fait faire faut fois hui il ils j je jusqu
+    jusque l la le les leur leurs lors lorsque lui m ma mais me mes moi moins mon n ne ni nos
+    notamment notre nous on ont or ou par parce parfois pas pendant peu peut peuvent plus
+    plusieurs pour pourquoi pourrait puis qu quand que quel quelle quelles quels qui quoi s sa
+    sans se selon sera serait seront ses si soi soit sommes son sont souvent sous suis sur
+    surtout t ta te tel telle tels telles tes toi ton tous tout toute toutes tres trop tu un
+    une vers via voire vos votre vous vraiment y oui ici afin puisque quelque quelques tant
+    toujours lequel laquelle lesquels meme memes autant cependant dit font peux pu sait sais
+    sein seul seule seulement tandis va vont""".split()
+)
+
+# (suffix, replacement, minimum stem length); the longest matching suffix wins.
+# fmt: off
+SUFFIXES: tuple[tuple[str, str, int], ...] = tuple(sorted([
+    ("abilite", "", 3), ("ibilite", "", 3), ("ativite", "", 3), ("ivite", "", 3),
+    ("atrice", "", 3), ("ateur", "", 3), ("ation", "", 3), ("ition", "", 3), ("ution", "u", 3),
+    ("ision", "id", 3), ("ement", "", 3), ("ative", "", 3), ("atif", "", 3),
+    ("iance", "iance", 2), ("euse", "", 3), ("eur", "", 3), ("ique", "", 3), ("isme", "", 3),
+    ("iste", "", 3), ("able", "", 3), ("ible", "", 3), ("ance", "", 3), ("ence", "", 3),
+    ("ion", "", 3), ("ite", "", 3), ("ive", "", 3), ("if", "", 3), ("ant", "", 3),
+    ("ent", "", 5), ("eux", "", 3), ("ie", "", 3), ("er", "", 3),
+], key=lambda rule: -len(rule[0])))
+# fmt: on
+# Checked on the lowercase accented word: « forme(s) » is not « formé(s) », « formation ».
+_RETRY = (("ent", "", 5), ("ant", "", 3))  # after a dropped -e: « transparente »
+STEM_EXCEPTIONS = {"forme": "forme", "formes": "forme"}
+# Generic verbs of proposal titles, ignored by near-duplicate detection only.
+PROPOSAL_FILLER = ("créer", "création", "mettre", "mise", "place", "instaurer", "développer",
+                   "favoriser", "renforcer", "permettre", "proposer", "systématiser",
+                   "généraliser")  # fmt: skip
+
+BIGRAM_WEIGHT = 0.5  # bigrams confirm a shared wording without outweighing shared words
+_APOSTROPHES = str.maketrans({c: "'" for c in "’‘ʼ`´′"})
+_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss"})
+_ELISION_RE = re.compile(r"\b(?:jusqu|lorsqu|puisqu|quoiqu|qu|[cdjlmnst])'")
+_WORD_RE = re.compile(r"[^\W_]+")
+_VOWELS = set("aeiouy")
+
+
+def _as_text(text: Any) -> str:
+    if isinstance(text, str):
+        return text
+    if text is None or (not isinstance(text, list | tuple | dict) and pd.isna(text)):
+        return ""
+    return str(text)
+
+
+def _strip_accents(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def normalise(text: Any) -> str:
+    """Lowercase, accent-free, apostrophes as ``'``, whitespace collapsed; NA gives ``""``."""
+    lowered = _as_text(text).translate(_APOSTROPHES).lower()
+    return re.sub(r"\s+", " ", _strip_accents(lowered)).strip()
+
+
+def _words(text: Any) -> list[tuple[str, str]]:
+    """(surface, key) of every word, elisions removed: surface keeps accents, key has none."""
+    lowered = _ELISION_RE.sub(" ", _as_text(text).translate(_APOSTROPHES).lower())
+    return [(w, _strip_accents(w)) for w in _WORD_RE.findall(lowered)]
+
+
+def _is_content(key: str) -> bool:
+    return key not in STOP_WORDS and len(key) > 1 and (not key.isdigit() or len(key) == 4)
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """Light French stem of one word (see the module docstring for the rules)."""
+    if (lowered := word.strip().lower()) in STEM_EXCEPTIONS:
+        return STEM_EXCEPTIONS[lowered]
+    w = normalise(word)
+    if len(w) <= 3 or not (w.isascii() and w.isalpha()):
+        return w
+    if w.endswith("eaux"):
+        w = w[:-1]
+    elif w.endswith("aux") and len(w) > 4:
+        w = w[:-3] + "al"
+    elif w[-1] in "sx" and not w.endswith("ss") and not (w.endswith("eux") and len(w) > 5):
+        w = w[:-1]
+    replaced = _strip_suffix(w, SUFFIXES)
+    if replaced is None and w.endswith("e"):
+        w = w[:-2] if w.endswith("ee") and len(w) >= 5 else w[:-1] if len(w) >= 4 else w
+        replaced = _strip_suffix(w, _RETRY)
+    w = replaced if replaced is not None else w
+    if len(w) >= 4 and w[-1] == w[-2] and w[-1] not in _VOWELS:
+        w = w[:-1]
+    return w
+
+
+def _strip_suffix(w: str, rules: tuple[tuple[str, str, int], ...]) -> str | None:
+    for suffix, replacement, min_stem in rules:
+        if w.endswith(suffix) and len(w) - len(suffix) >= min_stem:
+            return w[: len(w) - len(suffix)] + replacement
+    return None
+
+
+def tokens(text: Any, *, stemmed: bool = False) -> list[str]:
+    """Content words (accent-free; no stop words, elisions), stemmed with ``stemmed=True``."""
+    pairs = [(surface, key) for surface, key in _words(text) if _is_content(key)]
+    return [stem(s) if stemmed else k for s, k in pairs]
+
+
+def _stem_sequence(text: Any) -> str:
+    """All words (stop words included) stemmed, space-padded, for phrase matching."""
+    return " " + " ".join(stem(surface) for surface, _ in _words(text)) + " "
+
+
+# ---------------------------------------------------------------------------- themes
+
+
+@dataclass(frozen=True)
+class Theme:
+    """One theme of the dictionary: keywords are words or expressions, matched on stems."""
+
+    id: str
+    libelle: str
+    dimension: str | None
+    mots_cles: tuple[str, ...]
+
+    def matches(self, sequence: str) -> list[str]:
+        """Keywords found in a :func:`_stem_sequence` string."""
+        return [kw for kw, pattern in _patterns(self.mots_cles) if pattern in sequence]
+
+
+@lru_cache(maxsize=1024)
+def _patterns(keywords: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """(first keyword, stem pattern) of each distinct pattern."""
+    first: dict[str, str] = {}
+    for kw in keywords:
+        first.setdefault(_stem_sequence(kw), kw)
+    return tuple((kw, pattern) for pattern, kw in first.items() if pattern.strip())
+
+
+def load_themes(path: str | Path | None = None) -> list[Theme]:
+    """Themes of ``path`` (default: the built-in ``data/themes.yaml``).
+
+    A user file has the same layout; with ``etendre: true`` its themes are added to the
+    built-in ones (a theme with the same ``id`` replaces the built-in one).
+    Raises :class:`~rencontres_lib.errors.ConfigError` naming the file and the key.
+    """
+    p = Path(path) if path is not None else BUILTIN_THEMES
+    hint = "Corrigez le fichier de thèmes (voir le modèle rencontres_lib/data/themes.yaml)."
+    if not p.is_file():
+        raise ConfigError("fichier de thèmes introuvable.", file=p, hint="Vérifiez le chemin.")
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError("le fichier n'est pas encodé en UTF-8.", file=p, hint=hint) from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        row = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or "syntaxe"
+        raise ConfigError(f"YAML illisible ({problem}).", file=p, row=row, hint=hint) from exc
+    extend = False
+    if isinstance(data, dict):
+        extend = bool(data.get("etendre", False))
+        data = data.get("themes")
+    if not isinstance(data, list) or not data:
+        raise ConfigError("la clé « themes » doit être une liste non vide.", file=p, hint=hint)
+    themes = [_theme_from(item, i, p, hint) for i, item in enumerate(data, start=1)]
+    ids = [t.id for t in themes]
+    if duplicated := sorted({i for i in ids if ids.count(i) > 1}):
+        raise ConfigError(f"clé « id » en double : {', '.join(duplicated)}.", file=p, hint=hint)
+    if extend and p != BUILTIN_THEMES:
+        own = set(ids)
+        themes = [t for t in load_themes() if t.id not in own] + themes
+    return themes
+
+
+def _theme_from(item: Any, i: int, p: Path, hint: str) -> Theme:
+    if not isinstance(item, dict):
+        raise ConfigError(f"le thème n° {i} doit être un dictionnaire.", file=p, hint=hint)
+    item = {normalise(k).replace("-", "_").replace(" ", "_"): v for k, v in item.items()}
+
+    def fail(key: str, expected: str) -> ConfigError:
+        return ConfigError(f"thème n° {i}, clé « {key} » : {expected}.", file=p, hint=hint)
+
+    theme_id = item.get("id")
+    if not isinstance(theme_id, str) or not re.fullmatch(r"[a-z0-9_]+", theme_id):
+        raise fail("id", "identifiant attendu (minuscules, chiffres, _)")
+    libelle = item.get("libelle")
+    if not isinstance(libelle, str) or not libelle.strip():
+        raise fail("libelle", "texte non vide attendu")
+    dimension = item.get("dimension")
+    if dimension is not None and dimension not in DIMENSIONS:
+        raise fail("dimension", f"une valeur parmi {', '.join(DIMENSIONS)} ou rien attendue")
+    keywords = item.get("mots_cles")
+    ok = isinstance(keywords, list) and keywords and all(_words(str(k)) for k in keywords)
+    if not ok or not all(isinstance(k, str | int) for k in keywords):
+        raise fail("mots_cles", "liste non vide de mots ou d'expressions attendue")
+    return Theme(theme_id, libelle.strip(), dimension, tuple(str(k) for k in keywords))
+
+
+def assign_themes(texts: pd.Series, themes: list[Theme]) -> pd.DataFrame:
+    """One row per (answer, matching theme): columns ``index``, ``theme``, ``mots``."""
+    rows = []
+    for idx, text in texts.items():
+        sequence = _stem_sequence(text)
+        for theme in themes:
+            if found := theme.matches(sequence):
+                rows.append((idx, theme.id, ", ".join(found)))
+    return pd.DataFrame(rows, columns=["index", "theme", "mots"])
+
+
+def theme_shares(
+    texts: pd.Series,
+    themes: list[Theme],
+    *,
+    other_label: str = "Autres sujets",
+    n_topics: int = 3,
+    min_df: int = 3,
+) -> pd.DataFrame:
+    """Answers per theme: ``theme, libelle, dimension, n, part`` (share of non-empty answers).
+
+    Themes without answers are left out. Unthemed answers are grouped by :func:`auto_topics`; the rest is ``other_label`` (id
+    ``autres``), always last. Sorted by ``n`` descending (ties: dictionary order).
+    """
+    columns = ["theme", "libelle", "dimension", "n", "part"]
+    texts = texts[[bool(normalise(t)) for t in texts]] if len(texts) else texts
+    total = len(texts)
+    assigned = assign_themes(texts, themes)
+    counts = assigned["theme"].value_counts()
+    rows = [(t.id, t.libelle, t.dimension, int(counts[t.id])) for t in themes if t.id in counts]
+    rest = texts[~texts.index.isin(assigned["index"])]
+    topics = auto_topics(rest, n_topics, min_df, other_label=other_label)
+    auto = topics.groupby("topic", sort=False)["libelle"].agg(["first", "size"])
+    rows += [
+        (tid, r["first"], None, int(r["size"])) for tid, r in auto.iterrows() if tid != OTHER_ID
+    ]
+    rows.sort(key=lambda row: -row[3])
+    if OTHER_ID in auto.index:
+        rows.append((OTHER_ID, other_label, None, int(auto.loc[OTHER_ID, "size"])))
+    out = pd.DataFrame(rows, columns=columns[:4])
+    out["part"] = out["n"] / total if total else 0.0
+    return out.astype({"n": "int64", "part": "float64"}).reset_index(drop=True)
+
+
+def auto_topics(
+    texts: pd.Series,
+    n_topics: int = 3,
+    min_df: int = 3,
+    *,
+    max_df: float = 0.6,
+    other_label: str = "Divers",
+) -> pd.DataFrame:
+    """Deterministic grouping of answers: columns ``index, topic, libelle`` (non-empty only).
+
+    Terms are stems (≥ 3 letters) and bigrams of adjacent content stems; terms found in more
+    than ``max_df`` of the answers (but at least ``min_df``) are too general. Greedily, the
+    term present in most not-yet-grouped answers (ties: bigram, then alphabetical) makes a
+    topic ``sujet_k`` labelled « Sujet : « mot1, mot2 » » with up to 2 frequent co-occurring
+    words; it stops when no term reaches ``min_df`` answers. The rest is ``autres``.
+    """
+    terms: dict[Any, set[str]] = {}
+    surfaces: dict[str, Counter[str]] = {}
+    for idx, text in texts.items():
+        if not normalise(text):
+            continue
+        words = _words(text)
+        content = [(p, stem(w)) for p, (w, key) in enumerate(words) if _is_content(key)]
+        grams = [(st, p, p) for p, st in content if len(st) >= 3]
+        grams += [
+            (f"{a} {b}", p, q)
+            for (p, a), (q, b) in zip(content, content[1:], strict=False)
+            if a != b
+        ]
+        for term, p, q in grams:  # surface: the words as written, stop words between included
+            surfaces.setdefault(term, Counter())[" ".join(w for w, _ in words[p : q + 1])] += 1
+        terms[idx] = {g[0] for g in grams}
+    df_all = Counter(t for doc in terms.values() for t in doc)
+    ceiling = max(min_df, int(max_df * len(terms)))
+    allowed = {t for t, n in df_all.items() if n <= ceiling}
+    label_of = {idx: (OTHER_ID, other_label) for idx in terms}
+    unassigned, used = list(terms), set()
+
+    def word(term: str) -> str:
+        return min(surfaces[term].items(), key=lambda kv: (-kv[1], kv[0]))[0]
+
+    for k in range(1, max(n_topics, 0) + 1):
+        counts = Counter(
+            t for i in unassigned for t in terms[i] & allowed if not used & set(t.split())
+        )
+        if not counts:
+            break
+        best, n = min(counts.items(), key=lambda kv: (-kv[1], " " not in kv[0], kv[0]))
+        if n < min_df:
+            break
+        members = [i for i in unassigned if best in terms[i]]
+        used |= set(best.split())
+        inner = Counter(t for i in members for t in terms[i] if " " not in t and t not in used)
+        need = max(2, math.ceil(len(members) / 2))
+        extra = sorted((t for t, c in inner.items() if c >= need), key=lambda t: (-inner[t], t))
+        words = [word(best)] + [word(t) for t in extra[: 3 - len(best.split())]]
+        for i in members:
+            label_of[i] = (f"sujet_{k}", f"Sujet : « {', '.join(words)} »")
+        unassigned = [i for i in unassigned if best not in terms[i]]
+    rows = [(i, *label_of[i]) for i in terms]
+    return pd.DataFrame(rows, columns=["index", "topic", "libelle"])
+
+
+def representative_quotes(
+    texts: pd.Series, assignments: pd.DataFrame, theme_id: str, k: int = 3, max_chars: int = 300
+) -> list[int]:
+    """Indices (labels of ``texts``) of up to ``k`` representative answers of ``theme_id``.
+
+    ``assignments`` comes from :func:`assign_themes` (column ``theme``) or :func:`auto_topics`
+    (column ``topic``). Answers of 60–``max_chars`` characters come first, then longer, then
+    shorter ones; within a band the most central (mean Jaccard of stems with the theme's other
+    answers) first, ties by position. Near-identical answers (similarity ≥ 0.7) are skipped.
+    """
+    column = "theme" if "theme" in assignments.columns else "topic"
+    if assignments.empty or k <= 0:
+        return []
+    chosen = assignments.loc[assignments[column] == theme_id, "index"]
+    members = [i for i in dict.fromkeys(chosen) if i in texts.index and normalise(texts[i])]
+    if not members:
+        return []
+    sets = [set(tokens(texts[i], stemmed=True)) for i in members]
+    vocab = {t: j for j, t in enumerate(sorted(set().union(*sets)))}
+    matrix = np.zeros((len(members), max(len(vocab), 1)))
+    for r, s in enumerate(sets):
+        matrix[r, [vocab[t] for t in s]] = 1.0
+    inter = matrix @ matrix.T
+    sizes = matrix.sum(axis=1)
+    union = sizes[:, None] + sizes[None, :] - inter
+    jaccard = np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
+    np.fill_diagonal(jaccard, 0.0)
+    centrality = jaccard.sum(axis=1) / max(len(members) - 1, 1)
+
+    def band(i: Any) -> int:
+        length = len(_as_text(texts[i]).strip())
+        return 0 if 60 <= length <= max_chars else 1 if length > max_chars else 2
+
+    order = sorted(
+        range(len(members)), key=lambda r: (band(members[r]), -round(centrality[r], 9), r)
+    )
+    picked: list[Any] = []
+    for r in order:
+        if all(similarity(texts[members[r]], texts[p]) < 0.7 for p in picked):
+            picked.append(members[r])
+        if len(picked) == k:
+            break
+    return picked
+
+
+# ----------------------------------------------------------------- near-duplicates
+
+
+def _trigrams(text: str) -> set[str]:
+    padded = f" {text} "
+    return {padded[i : i + 3] for i in range(len(padded) - 2)} if text else set()
+
+
+def _jaccard(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a | b else 0.0
+
+
+def similarity(a: Any, b: Any) -> float:
+    """Mean of the Jaccard indices of stems and of character trigrams, in [0, 1]."""
+    na, nb = normalise(a), normalise(b)
+    if not na or not nb:
+        return 0.0
+    tri = _jaccard(_trigrams(na), _trigrams(nb))
+    sa, sb = set(tokens(a, stemmed=True)), set(tokens(b, stemmed=True))
+    return tri if not (sa or sb) else (tri + _jaccard(sa, sb)) / 2
+
+
+@lru_cache(maxsize=1)
+def _filler() -> frozenset[str]:
+    return frozenset(stem(w) for w in PROPOSAL_FILLER)
+
+
+def _proposal_terms(text: str) -> list[str]:
+    stems = [s for s in tokens(text, stemmed=True) if s not in _filler()]
+    return stems + [f"{a} {b}" for a, b in zip(stems, stems[1:], strict=False)]
+
+
+def group_near_duplicates(
+    df: pd.DataFrame, text_cols: tuple[str, ...] = ("titre", "corps"), threshold: float = 0.5
+) -> pd.Series:
+    """Group id (1, 2, … in order of first member) of every row, named ``groupe``.
+
+    Rows are joined when the cosine of their TF-IDF vectors (stemmed unigrams + bigrams of
+    the concatenated ``text_cols``, generic verbs of :data:`PROPOSAL_FILLER` ignored,
+    tf = 1 + log(count), × :data:`BIGRAM_WEIGHT` for bigrams, idf = 1 + log((1 + n) / (1 + df)))
+    is ≥ ``threshold``;
+    groups are the connected components (union-find).
+    """
+    if not 0 < threshold <= 1:
+        raise ValueError("le seuil de similarité doit être compris entre 0 (exclu) et 1.")
+    cols = [c for c in text_cols if c in df.columns]
+    n = len(df)
+    if n and not cols:
+        raise ValueError(f"aucune des colonnes {', '.join(text_cols)} n'est présente.")
+    texts = [" ".join(_as_text(v) for v in row) for row in df[cols].itertuples(index=False)]
+    vocab: dict[str, int] = {}
+    rows, col_ids, counts = [], [], []
+    for r, text in enumerate(texts):
+        for term, c in Counter(_proposal_terms(text)).items():
+            rows.append(r)
+            col_ids.append(vocab.setdefault(term, len(vocab)))
+            counts.append((1 + np.log(c)) * (BIGRAM_WEIGHT if " " in term else 1.0))
+    rows_a, cols_a = np.asarray(rows, dtype=np.int64), np.asarray(col_ids, dtype=np.int64)
+    doc_freq = np.bincount(cols_a, minlength=len(vocab))
+    weights = np.asarray(counts, dtype=float) * (1 + np.log((1 + n) / (1 + doc_freq[cols_a])))
+    norms = np.sqrt(np.bincount(rows_a, weights=weights**2, minlength=n))
+    shared = doc_freq[cols_a] >= 2  # terms in a single row cannot create a pair
+    shared_ids = np.unique(cols_a[shared])
+    remap = np.full(len(vocab), -1, dtype=np.int64)
+    remap[shared_ids] = np.arange(len(shared_ids))
+    matrix = np.zeros((n, len(shared_ids)))
+    matrix[rows_a[shared], remap[cols_a[shared]]] = weights[shared] / norms[rows_a[shared]]
+    parent = list(range(n))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for start in range(0, n, 1024):
+        block = matrix[start : start + 1024] @ matrix.T
+        for i, j in zip(*np.nonzero(block >= threshold - 1e-12), strict=True):
+            a, b = find(start + int(i)), find(int(j))
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    roots = [find(i) for i in range(n)]
+    number = {root: k for k, root in enumerate(dict.fromkeys(roots), start=1)}
+    return pd.Series([number[r] for r in roots], index=df.index, name="groupe", dtype="int64")
+
+
+PROPOSAL_COLUMNS = {"id": "id", "titre": "titre", "territoire": "territoire"}
+PROPOSAL_COLUMNS |= {"soutiens": "soutiens", "theme": "theme"}
+
+
+def consolidate_proposals(
+    df: pd.DataFrame,
+    threshold: float = 0.5,
+    *,
+    text_cols: tuple[str, ...] = ("titre", "corps"),
+    columns: dict[str, str] | None = None,
+) -> pd.DataFrame:
+    """One row per group of :func:`group_near_duplicates`.
+
+    ``columns`` renames the input columns of :data:`PROPOSAL_COLUMNS` (absent ones are
+    tolerated). Output: ``groupe, titre`` (title of the most supported member, ties: first
+    row), ``territoires`` (sorted unique, joined by ", "), ``n_propositions``,
+    ``soutiens_total`` (NA counted as 0), ``theme`` (most frequent, ties: first seen), ``ids``
+    (list of member ids, index labels without an id column); sorted by support, size, group.
+    """
+    names = PROPOSAL_COLUMNS | (columns or {})
+    out_cols = ["groupe", "titre", "territoires", "n_propositions", "soutiens_total", "theme"]
+    groups = group_near_duplicates(df, text_cols, threshold).to_numpy()
+
+    def col(role: str) -> list[Any]:
+        name = names[role]
+        return list(df[name]) if name in df.columns else [pd.NA] * len(df)
+
+    support = pd.to_numeric(pd.Series(col("soutiens"), dtype=object), errors="coerce").fillna(0)
+    ids = list(df[names["id"]]) if names["id"] in df.columns else list(df.index)
+    titles, places, themes = col("titre"), col("territoire"), col("theme")
+    members: dict[int, list[int]] = {}
+    for position, group in enumerate(groups):
+        members.setdefault(int(group), []).append(position)
+    records = []
+    for group, pos in members.items():
+        sup = support.to_numpy(dtype=float)[pos]
+        territories = {_as_text(places[p]).strip() for p in pos} - {""}
+        theme_counts = Counter(themes[p] for p in pos if _as_text(themes[p]).strip())
+        total = float(sup.sum())
+        records.append(
+            (group, _as_text(titles[pos[int(np.argmax(sup))]]),
+             ", ".join(sorted(territories, key=lambda t: (normalise(t), t))), len(pos),
+             int(total) if total.is_integer() else total,
+             theme_counts.most_common(1)[0][0] if theme_counts else None,
+             [ids[p] for p in pos])
+        )  # fmt: skip
+    out = pd.DataFrame(records, columns=[*out_cols, "ids"])
+    out = out.sort_values(["soutiens_total", "n_propositions", "groupe"], ascending=[0, 0, 1])
+    return out.reset_index(drop=True)
