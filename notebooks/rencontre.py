@@ -99,13 +99,8 @@ if r.params.phase == "cadrage":
 else:
     rapport.propositions(r)
 
-# %% [markdown]
-# ## Explorer (dans JupyterLab)
-#
-# Dans JupyterLab, des menus permettent de changer de dimension et de profil ; dans le rapport
-# publié, cette partie ne montre rien.
-
 # %%
+# Dans JupyterLab : menus pour changer de territoire, de dimension et de profil (rien dans le rapport publié)
 explorer_rencontre(r)
 
 # %% [markdown]

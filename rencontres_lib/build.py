@@ -110,6 +110,7 @@ def _execute(notebook: Path, output: Path, parameters: dict, cwd: Path) -> float
     pm.execute_notebook(
         str(notebook), str(output), parameters=parameters, kernel_name="python3",
         progress_bar=False, log_output=False, cwd=str(cwd), request_save_on_cell_execute=False,
+        extra_arguments=["--IPKernelApp.log_level=ERROR"],
     )
     return time.perf_counter() - start
 
@@ -209,6 +210,7 @@ def build(
                         copy_atomic(f, reports / "tableaux" / f.name)
                 out.state = "exécuté"
                 report.executed += 1
+                private_outputs(pfile, root, log)
                 cache[out.slug] = {"key": key, "built": dt.datetime.now().isoformat(timespec="seconds")}
                 atomic_write_text(cache_path, json.dumps(cache, indent=1))
             except Exception as exc:  # one territory never stops the others
@@ -257,6 +259,17 @@ def build(
             log(format_hits(hits))
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def private_outputs(pfile: Path, root: Path, log=print) -> None:
+    """Logistics of a meeting (sign-in sheet, waitlist, contacts) under the git-ignored prive/."""
+    from .logistique import write_private_outputs
+    from .rencontre import load_rencontre
+
+    try:
+        write_private_outputs(load_rencontre(load_parametres(pfile, root=root)))
+    except Exception as exc:  # logistics never fail a report
+        log(f"  (sorties privées non écrites pour {pfile.stem} : {exc})")
 
 
 def registrant_names(root: Path) -> list[str]:

@@ -40,8 +40,8 @@ pio.templates["rencontres"] = go.layout.Template(
         title={"x": 0, "xanchor": "left", "font": {"size": 16}},
         xaxis={"gridcolor": "#ececec", "zerolinecolor": "#999"},
         yaxis={"gridcolor": "#ececec", "zerolinecolor": "#999", "automargin": True},
-        legend={"orientation": "h", "y": -0.18, "x": 0},
-        margin={"l": 10, "r": 20, "t": 60, "b": 80},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.01, "xanchor": "left", "x": 0},
+        margin={"l": 10, "r": 20, "t": 100, "b": 60},
         hoverlabel={"font": {"family": "Arial"}},
     )
 )
@@ -165,7 +165,7 @@ def profile_mix_bars(mixes: Mapping[str, pd.DataFrame], *, title: str, source: s
 
 def funnel_bars(funnel: pd.DataFrame, *, title: str, source: str, suppressed: str = "effectif trop faible") -> go.Figure:
     """Registered → present → answered by profile (grouped bars). NA cells are suppressed ones."""
-    stages = {"inscrits": "Inscrits", "presents": "Présents", "repondants": "Répondants au questionnaire"}
+    stages = {"inscrits": "Inscrits", "presents": "Présents", "repondants": "Répondants au questionnaire (tout le territoire)"}
     labels = [PROFILS.get(p, p) for p in funnel.index]
     fig = go.Figure()
     for i, (col, name) in enumerate(stages.items()):

@@ -65,7 +65,14 @@ from typing import Any, Literal
 
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from . import DIMENSIONS, PROFILS
 from .errors import ConfigError
@@ -77,7 +84,9 @@ TYPE_ALIASES = {
     "choix multiple": "choix_multiple", "choix-multiple": "choix_multiple",
     "échelle": "likert", "echelle": "likert", "text": "texte", "texte libre": "texte",
 }  # fmt: skip
-QuestionType = Literal["profil", "territoire", "likert", "choix", "choix_multiple", "texte", "ignore"]
+QuestionType = Literal[
+    "profil", "territoire", "likert", "choix", "choix_multiple", "texte", "ignore"
+]
 
 _SPACES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "´": "'", "`": "'", "\u00a0": " ",
                          "\u202f": " ", "\u2009": " ", "\t": " ", "\r": " ", "\n": " "})  # fmt: skip
@@ -164,12 +173,16 @@ class Scale(BaseModel):
     _to_list = field_validator("libelles", "favorables", "hors_echelle", mode="before")(
         classmethod(lambda cls, v: _str_list(v))
     )
-    _to_dict = field_validator("codes", "synonymes", mode="before")(classmethod(lambda cls, v: _str_dict(v)))
+    _to_dict = field_validator("codes", "synonymes", mode="before")(
+        classmethod(lambda cls, v: _str_dict(v))
+    )
 
     @model_validator(mode="after")
     def _check(self) -> Scale:
         if len(self.libelles) < 2:
-            raise ValueError("« libelles » doit contenir au moins 2 libellés, du plus défavorable au plus favorable")
+            raise ValueError(
+                "« libelles » doit contenir au moins 2 libellés, du plus défavorable au plus favorable"
+            )
         keys = [normalize_label(x) for x in self.libelles + self.hors_echelle]
         dup = sorted({x for x in keys if keys.count(x) > 1})
         if dup:
@@ -182,7 +195,9 @@ class Scale(BaseModel):
         for key in ("codes", "synonymes"):
             bad = [v for v in getattr(self, key).values() if normalize_label(v) not in known]
             if bad:
-                raise ValueError(f"« {key} » renvoie vers « {bad[0]} », absent de « libelles » et « hors_echelle »")
+                raise ValueError(
+                    f"« {key} » renvoie vers « {bad[0]} », absent de « libelles » et « hors_echelle »"
+                )
         return self
 
     def favorable_positions(self) -> set[int]:
@@ -193,7 +208,9 @@ class Scale(BaseModel):
         fav = {normalize_label(x) for x in self.favorables}
         return {i + 1 for i, lab in enumerate(self.libelles) if normalize_label(lab) in fav}
 
-    def lookup(self, extra_synonyms: dict[str, str] | None = None) -> dict[str, tuple[str, int | None]]:
+    def lookup(
+        self, extra_synonyms: dict[str, str] | None = None
+    ) -> dict[str, tuple[str, int | None]]:
         """Folded answer → (canonical label, 1-based position or ``None`` when out of scale)."""
         out: dict[str, tuple[str, int | None]] = {}
         for label in self.hors_echelle:
@@ -222,8 +239,12 @@ class QuestionSpec(BaseModel):
     separateur: str | None = None
     options: dict[str, str] = {}
 
-    _strs = field_validator("colonne", "id", "texte", "option", mode="before")(classmethod(lambda cls, v: _to_str(v)))
-    _dicts = field_validator("synonymes", "options", mode="before")(classmethod(lambda cls, v: _str_dict(v)))
+    _strs = field_validator("colonne", "id", "texte", "option", mode="before")(
+        classmethod(lambda cls, v: _to_str(v))
+    )
+    _dicts = field_validator("synonymes", "options", mode="before")(
+        classmethod(lambda cls, v: _str_dict(v))
+    )
 
     @field_validator("colonne", "id")
     @classmethod
@@ -247,7 +268,9 @@ class Codebook(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     version: int = 1
-    format: Literal["limesurvey", "google_forms", "framaforms", "kobo", "decidim", "generique"] | None = None
+    format: (
+        Literal["limesurvey", "google_forms", "framaforms", "kobo", "decidim", "generique"] | None
+    ) = None
     incompletes: Literal["exclure", "garder"] = "exclure"
     identifiant: str | None = None
     echelles: dict[str, Scale] = {}
@@ -261,10 +284,14 @@ class Codebook(BaseModel):
         for i, q in enumerate(self.questions):
             where = f"questions[{i + 1}] (colonne « {q.colonne} »)"
             if q.colonne in seen_cols:
-                raise ValueError(f"{where} : colonne en double (déjà décrite en questions[{seen_cols[q.colonne]}])")
+                raise ValueError(
+                    f"{where} : colonne en double (déjà décrite en questions[{seen_cols[q.colonne]}])"
+                )
             seen_cols[q.colonne] = i + 1
             if q.id in seen_ids and not (
-                q.type == seen_ids[q.id].type == "choix_multiple" and q.option and seen_ids[q.id].option
+                q.type == seen_ids[q.id].type == "choix_multiple"
+                and q.option
+                and seen_ids[q.id].option
             ):
                 raise ValueError(
                     f"{where} : identifiant « {q.id} » déjà utilisé (seul un choix multiple à une colonne"
@@ -277,18 +304,28 @@ class Codebook(BaseModel):
                 raise ValueError(f"{where} : clé « echelle » réservée aux questions de type likert")
             if q.echelle and q.echelle not in self.echelles:
                 known = ", ".join(self.echelles) or "aucune"
-                raise ValueError(f"{where}, clé « echelle » : échelle « {q.echelle} » inconnue ; échelles définies : {known}")
+                raise ValueError(
+                    f"{where}, clé « echelle » : échelle « {q.echelle} » inconnue ; échelles définies : {known}"
+                )
             if q.dimension is not None and q.dimension not in DIMENSIONS:
                 raise ValueError(
                     f"{where}, clé « dimension » : dimension « {q.dimension} » inconnue ;"
                     f" dimensions attendues : {', '.join(DIMENSIONS)}"
                 )
             if q.type == "choix_multiple" and not (q.option or q.separateur):
-                raise ValueError(f"{where} : indiquez « option » (une colonne par option) ou « separateur »")
+                raise ValueError(
+                    f"{where} : indiquez « option » (une colonne par option) ou « separateur »"
+                )
             if q.type == "likert" and q.synonymes:
-                bad = [v for v in q.synonymes.values() if normalize_label(v) not in self.echelles[q.echelle].lookup()]
+                bad = [
+                    v
+                    for v in q.synonymes.values()
+                    if normalize_label(v) not in self.echelles[q.echelle].lookup()
+                ]
                 if bad:
-                    raise ValueError(f"{where}, clé « synonymes » : « {bad[0]} » n'est pas un libellé de l'échelle")
+                    raise ValueError(
+                        f"{where}, clé « synonymes » : « {bad[0]} » n'est pas un libellé de l'échelle"
+                    )
             if q.type == "profil":
                 bad = [v for v in q.synonymes.values() if v not in PROFILS]
                 if bad:
@@ -298,7 +335,9 @@ class Codebook(BaseModel):
         for kind in ("profil", "territoire"):
             found = [q.colonne for q in self.questions if q.type == kind]
             if len(found) > 1:
-                raise ValueError(f"une seule question de type {kind} est permise (trouvées : {', '.join(found)})")
+                raise ValueError(
+                    f"une seule question de type {kind} est permise (trouvées : {', '.join(found)})"
+                )
         return self
 
     @property
@@ -365,7 +404,7 @@ _ERROR_TEXTS = {
     "extra_forbidden": "clé inconnue (faute de frappe ?)",
     "int_parsing": "un nombre entier est attendu",
     "string_type": "un texte est attendu",
-    "list_type": "une liste est attendue, ex. [\"a\", \"b\"]",
+    "list_type": 'une liste est attendue, ex. ["a", "b"]',
     "dict_type": "un dictionnaire (clé: valeur) est attendu",
     "model_type": "un dictionnaire (clé: valeur) est attendu",
     "bool_parsing": "true ou false est attendu",
@@ -387,7 +426,9 @@ def _french_error(err: dict, data: dict) -> str:
     if kind == "value_error":
         text = str(err.get("ctx", {}).get("error", err["msg"]))
     elif kind == "literal_error":
-        text = f"valeur « {err.get('input')} » inconnue ; valeurs attendues : {err['ctx']['expected']}".replace("'", "")
+        text = f"valeur « {err.get('input')} » inconnue ; valeurs attendues : {err['ctx']['expected']}".replace(
+            "'", ""
+        )
     else:
         text = _ERROR_TEXTS.get(kind, err["msg"])
         if kind != "missing" and not isinstance(err.get("input"), dict | list):
@@ -420,7 +461,9 @@ def parse_codebook(text: str, source: str | Path = "<codebook>") -> Codebook:
         book = Codebook.model_validate(data)
     except ValidationError as exc:
         msgs = "; ".join(_french_error(e, data) for e in exc.errors()[:5])
-        raise ConfigError(msgs + ".", file=source, hint="Voir le format décrit dans le README (section codebook).") from None
+        raise ConfigError(
+            msgs + ".", file=source, hint="Voir le format décrit dans le README (section codebook)."
+        ) from None
     book._source = str(source)
     return book
 

@@ -46,6 +46,7 @@ def explorer_rencontre(r: Rencontre) -> object | None:
     for control in (terr, dim, prof):
         control.observe(refresh, names="value")
     box = w.VBox([w.HBox([terr, dim, prof]), out])
+    display.section("Explorer (dans JupyterLab)")
     ipy_display(box)
     refresh()
     return box

@@ -67,7 +67,7 @@ def deroule(r: Rencontre) -> None:
         display.note("Le déroulé n'a pas été renseigné (clé « deroule »).")
         return
     df = pd.DataFrame(
-        [{"Heure": e.heure.replace(":", " h "), "Séquence": e.titre, "Intervenants": ", ".join(e.intervenants)} for e in r.params.deroule]
+        [{"Heure": e.heure.lstrip("0").replace(":", "\u00a0h\u00a0") if not e.heure.startswith("00") else e.heure, "Séquence": e.titre, "Intervenants": ", ".join(e.intervenants)} for e in r.params.deroule]
     )
     display.table(df, caption="Déroulé de la rencontre", sortable=False)
 
@@ -141,7 +141,7 @@ def constats(r: Rencontre) -> list[str]:
                     sens = "plus" if gap[q] > 0 else "moins"
                     out.append(
                         f"Écart le plus marqué avec les autres territoires : « {texts.get(q, q)} » recueille {fmt_pct(wide.loc[q, 'ce territoire'])} "
-                        f"d'accord favorable ici, contre {fmt_pct(wide.loc[q, 'autres territoires'])} ailleurs ({sens} favorable)."
+                        f"de réponses favorables ici, contre {fmt_pct(wide.loc[q, 'autres territoires'])} ailleurs ({sens} favorable)."
                     )
     return out
 
@@ -270,13 +270,13 @@ def par_profil(r: Rencontre, lik: pd.DataFrame, texts: dict[str, str]) -> None:
     shown = pd.DataFrame(index=share.index)
     for col in share.columns:
         shown[PROFILS.get(col, col)] = [
-            small_group_label(r.seuil) if pd.isna(sup.values.loc[q, col]) else f"{fmt_pct(share.loc[q, col])} (n = {int(counts.loc[q, col])})"
+            small_group_label(r.seuil) if pd.isna(sup.values.loc[q, col]) else f"{fmt_pct(share.loc[q, col])}\u00a0({int(counts.loc[q, col])})"
             for q in share.index
         ]
     shown.index = [texts.get(q, q) for q in shown.index]
     shown.index.name = "Affirmation"
     exported(f"favorable_par_profil_{lik['dimension'].iloc[0]}", shown.reset_index())
-    display.table(shown.reset_index(), caption="Part de réponses favorables par profil", sortable=False)
+    display.table(shown.reset_index(), caption="Part de réponses favorables par profil (effectif entre parenthèses)", sortable=False)
 
 
 # ---------------------------------------------------------------- free text

@@ -137,16 +137,23 @@ def parse_rules(data: object, file: Path) -> list[ProfileRule]:
                 f"{where} : profil « {profil} » inconnu ; profils possibles : {', '.join(PROFILS)}.",
                 file=file,
             )
-        words = tuple(k for k in (profile_key(w) for w in _as_list(item.get("mots"), where, file)) if k)
+        words = tuple(
+            k for k in (profile_key(w) for w in _as_list(item.get("mots"), where, file)) if k
+        )
         exact = frozenset(profile_key(w) for w in _as_list(item.get("exact"), where, file))
         regex = []
         for pattern in _as_list(item.get("regex"), where, file):
             try:
                 regex.append(re.compile(pattern))
             except re.error as exc:
-                raise ConfigError(f"{where} : expression régulière invalide « {pattern} » ({exc}).", file=file) from None
+                raise ConfigError(
+                    f"{where} : expression régulière invalide « {pattern} » ({exc}).", file=file
+                ) from None
         if not (words or exact or regex):
-            raise ConfigError(f"{where} : au moins une clé « mots », « exact » ou « regex » était attendue.", file=file)
+            raise ConfigError(
+                f"{where} : au moins une clé « mots », « exact » ou « regex » était attendue.",
+                file=file,
+            )
         rules.append(ProfileRule(profil, words, exact, tuple(regex), f"{file.name}#{i}"))
     return rules
 
@@ -198,7 +205,9 @@ def normalise_profile(text: object, rules: RulesArg = None) -> str:
     return _classify(text, _resolve(rules)) or "autre"
 
 
-def normalise_profiles(values: Iterable[object], rules: RulesArg = None) -> tuple[list[str], Counter]:
+def normalise_profiles(
+    values: Iterable[object], rules: RulesArg = None
+) -> tuple[list[str], Counter]:
     """Map many texts; also return how often each unmatched text (stripped) was seen."""
     resolved = _resolve(rules)
     ids: list[str] = []

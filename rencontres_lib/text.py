@@ -4,7 +4,7 @@ Tokeniser and light stemmer; theme dictionary (``data/themes.yaml`` or a user fi
 on stems, unthemed answers grouped by :func:`auto_topics`; representative quotes (indices,
 never text); near-duplicate proposals (TF-IDF cosine, union-find) and their consolidation.
 
-Stemmer (applied to accent-free lowercase words made of ASCII letters only, others are kept):
+Stemmer (on accent-free lowercase words of ASCII letters only; other words are kept):
 
 1. plural: ``-eaux`` → ``-eau``, ``-aux`` → ``-al``, final ``-s``/``-x`` dropped (not ``-ss``,
    not ``-eux`` in words longer than 5 letters);
@@ -13,7 +13,6 @@ Stemmer (applied to accent-free lowercase words made of ASCII letters only, othe
 3. when no suffix applied, a final ``-e``/``-ee`` is dropped, then only ``-ent``/``-ant``
    are tried (« transparente » → ``transpar``);
 4. a final doubled consonant is undoubled (``citoyenn`` → ``citoyen``).
-
 :data:`STEM_EXCEPTIONS` (on the accented word) keeps « forme » apart from « formé ».
 « participations, participation, participatif, participative, participer » → ``particip``;
 « citoyens, citoyenne, citoyennes » → ``citoyen``; « décision, décider » → ``decid``.
@@ -21,7 +20,6 @@ Stemmer (applied to accent-free lowercase words made of ASCII letters only, othe
 
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 from collections import Counter
@@ -41,19 +39,18 @@ BUILTIN_THEMES = Path(__file__).parent / "data" / "themes.yaml"
 OTHER_ID = "autres"
 
 STOP_WORDS = frozenset(
-    """a ai aie ainsi alors apres as au aucun aucune aujourd aupres aura auront aussi autre autres
-    aux avaient avais avait avant avec avez avoir avons ayant beaucoup bien c ca car ce ceci
-    cela celle celles celui certains certaines ces cet cette ceux chaque chez ci comme comment
-    d dans de deja depuis des deux doit doivent donc dont du elle elles en encore entre es est
-    et etaient etait etant etc ete etes etre eu eux fait faire faut fois hui il ils j je jusqu
-    jusque l la le les leur leurs lors lorsque lui m ma mais me mes moi moins mon n ne ni nos
-    notamment notre nous on ont or ou par parce parfois pas pendant peu peut peuvent plus
-    plusieurs pour pourquoi pourrait puis qu quand que quel quelle quelles quels qui quoi s sa
-    sans se selon sera serait seront ses si soi soit sommes son sont souvent sous suis sur
-    surtout t ta te tel telle tels telles tes toi ton tous tout toute toutes tres trop tu un
-    une vers via voire vos votre vous vraiment y oui ici afin puisque quelque quelques tant
-    toujours lequel laquelle lesquels meme memes autant cependant dit font peux pu sait sais
-    sein seul seule seulement tandis va vont""".split()
+    """a ai ainsi alors apres au aucun aucune aupres aura auront aussi autre autres aux avaient
+    avait avant avec avoir avons beaucoup bien c ca car ce ceci cela celle celles celui certains
+    certaines ces cet cette ceux chaque chez ci comme comment d dans de deja depuis des deux
+    doit doivent donc dont du elle elles en encore entre es est et etaient etait etant etc ete
+    etre eu eux fait faire faut fois il ils j je jusqu jusque l la le les leur leurs lors
+    lorsque lui m ma mais me mes moi moins mon n ne ni nos notamment notre nous on ont or ou par
+    parce parfois pas pendant peu peut peuvent plus plusieurs pour pourquoi pourrait puis qu
+    quand que quel quelle quelles quels qui quoi s sa sans se selon sera serait seront ses si
+    soit sommes son sont souvent sous suis sur surtout t te tel telle tels telles tous tout
+    toute toutes tres trop tu un une vers via voire vos votre vous vraiment y oui ici afin
+    puisque quelque quelques tant toujours meme memes autant cependant dit font seul seule
+    seulement va vont aujourd hui""".split()
 )
 
 # (suffix, replacement, minimum stem length); the longest matching suffix wins.
@@ -76,12 +73,12 @@ PROPOSAL_FILLER = ("créer", "création", "mettre", "mise", "place", "instaurer"
                    "favoriser", "renforcer", "permettre", "proposer", "systématiser",
                    "généraliser")  # fmt: skip
 
+MAX_DF = 0.6  # auto_topics: terms in a larger share of the answers are too general
 BIGRAM_WEIGHT = 0.5  # bigrams confirm a shared wording without outweighing shared words
 _APOSTROPHES = str.maketrans({c: "'" for c in "’‘ʼ`´′"})
 _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss"})
 _ELISION_RE = re.compile(r"\b(?:jusqu|lorsqu|puisqu|quoiqu|qu|[cdjlmnst])'")
 _WORD_RE = re.compile(r"[^\W_]+")
-_VOWELS = set("aeiouy")
 
 
 def _as_text(text: Any) -> str:
@@ -93,6 +90,8 @@ def _as_text(text: Any) -> str:
 
 
 def _strip_accents(text: str) -> str:
+    if text.isascii():
+        return text
     decomposed = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
@@ -132,16 +131,17 @@ def stem(word: str) -> str:
         w = w[:-2] if w.endswith("ee") and len(w) >= 5 else w[:-1] if len(w) >= 4 else w
         replaced = _strip_suffix(w, _RETRY)
     w = replaced if replaced is not None else w
-    if len(w) >= 4 and w[-1] == w[-2] and w[-1] not in _VOWELS:
+    if len(w) >= 4 and w[-1] == w[-2] and w[-1] not in "aeiouy":
         w = w[:-1]
     return w
 
 
 def _strip_suffix(w: str, rules: tuple[tuple[str, str, int], ...]) -> str | None:
-    for suffix, replacement, min_stem in rules:
-        if w.endswith(suffix) and len(w) - len(suffix) >= min_stem:
-            return w[: len(w) - len(suffix)] + replacement
-    return None
+    cut = (w[: len(w) - len(x)] + r for x, r, m in rules if w.endswith(x) and len(w) - len(x) >= m)
+    return next(cut, None)
+
+
+_FILLER = frozenset(stem(w) for w in PROPOSAL_FILLER)
 
 
 def tokens(text: Any, *, stemmed: bool = False) -> list[str]:
@@ -153,9 +153,6 @@ def tokens(text: Any, *, stemmed: bool = False) -> list[str]:
 def _stem_sequence(text: Any) -> str:
     """All words (stop words included) stemmed, space-padded, for phrase matching."""
     return " " + " ".join(stem(surface) for surface, _ in _words(text)) + " "
-
-
-# ---------------------------------------------------------------------------- themes
 
 
 @dataclass(frozen=True)
@@ -194,17 +191,13 @@ def load_themes(path: str | Path | None = None) -> list[Theme]:
         raise ConfigError("fichier de thèmes introuvable.", file=p, hint="Vérifiez le chemin.")
     try:
         data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as exc:
-        raise ConfigError("le fichier n'est pas encodé en UTF-8.", file=p, hint=hint) from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
+    except (UnicodeDecodeError, yaml.YAMLError) as exc:
+        mark, problem = getattr(exc, "problem_mark", None), getattr(exc, "problem", None)
         row = mark.line + 1 if mark is not None else None
-        problem = getattr(exc, "problem", None) or "syntaxe"
-        raise ConfigError(f"YAML illisible ({problem}).", file=p, row=row, hint=hint) from exc
-    extend = False
-    if isinstance(data, dict):
-        extend = bool(data.get("etendre", False))
-        data = data.get("themes")
+        why = f"YAML illisible ({problem or 'syntaxe'})" if mark or problem else "UTF-8 attendu"
+        raise ConfigError(f"{why}.", file=p, row=row, hint=hint) from exc
+    extend = isinstance(data, dict) and bool(data.get("etendre", False))
+    data = data.get("themes") if isinstance(data, dict) else data
     if not isinstance(data, list) or not data:
         raise ConfigError("la clé « themes » doit être une liste non vide.", file=p, hint=hint)
     themes = [_theme_from(item, i, p, hint) for i, item in enumerate(data, start=1)]
@@ -262,10 +255,9 @@ def theme_shares(
 ) -> pd.DataFrame:
     """Answers per theme: ``theme, libelle, dimension, n, part`` (share of non-empty answers).
 
-    Themes without answers are left out. Unthemed answers are grouped by :func:`auto_topics`; the rest is ``other_label`` (id
-    ``autres``), always last. Sorted by ``n`` descending (ties: dictionary order).
+    Themes without answers are left out; unthemed answers are grouped by :func:`auto_topics`,
+    the rest is ``other_label`` (id ``autres``), always last. Sorted by ``n`` descending.
     """
-    columns = ["theme", "libelle", "dimension", "n", "part"]
     texts = texts[[bool(normalise(t)) for t in texts]] if len(texts) else texts
     total = len(texts)
     assigned = assign_themes(texts, themes)
@@ -273,30 +265,25 @@ def theme_shares(
     rows = [(t.id, t.libelle, t.dimension, int(counts[t.id])) for t in themes if t.id in counts]
     rest = texts[~texts.index.isin(assigned["index"])]
     topics = auto_topics(rest, n_topics, min_df, other_label=other_label)
-    auto = topics.groupby("topic", sort=False)["libelle"].agg(["first", "size"])
-    rows += [
-        (tid, r["first"], None, int(r["size"])) for tid, r in auto.iterrows() if tid != OTHER_ID
-    ]
+    auto = topics.groupby("topic")["libelle"].agg(["first", "size"])
+    auto = auto.sort_index(key=lambda ids: ids.str.len(), kind="stable")  # sujet_2 < sujet_10
+    rows += [(t, r["first"], None, int(r["size"])) for t, r in auto.iterrows() if t != OTHER_ID]
     rows.sort(key=lambda row: -row[3])
     if OTHER_ID in auto.index:
         rows.append((OTHER_ID, other_label, None, int(auto.loc[OTHER_ID, "size"])))
-    out = pd.DataFrame(rows, columns=columns[:4])
+    out = pd.DataFrame(rows, columns=["theme", "libelle", "dimension", "n"])
     out["part"] = out["n"] / total if total else 0.0
     return out.astype({"n": "int64", "part": "float64"}).reset_index(drop=True)
 
 
 def auto_topics(
-    texts: pd.Series,
-    n_topics: int = 3,
-    min_df: int = 3,
-    *,
-    max_df: float = 0.6,
-    other_label: str = "Divers",
+    texts: pd.Series, n_topics: int = 3, min_df: int = 3, *, other_label: str = "Divers"
 ) -> pd.DataFrame:
     """Deterministic grouping of answers: columns ``index, topic, libelle`` (non-empty only).
 
     Terms are stems (≥ 3 letters) and bigrams of adjacent content stems; terms found in more
-    than ``max_df`` of the answers (but at least ``min_df``) are too general. Greedily, the
+    than :data:`MAX_DF` of the answers (but at least ``min_df``) are too general, and so are
+    their bigrams. Greedily, the
     term present in most not-yet-grouped answers (ties: bigram, then alphabetical) makes a
     topic ``sujet_k`` labelled « Sujet : « mot1, mot2 » » with up to 2 frequent co-occurring
     words; it stops when no term reaches ``min_df`` answers. The rest is ``autres``.
@@ -309,27 +296,22 @@ def auto_topics(
         words = _words(text)
         content = [(p, stem(w)) for p, (w, key) in enumerate(words) if _is_content(key)]
         grams = [(st, p, p) for p, st in content if len(st) >= 3]
-        grams += [
-            (f"{a} {b}", p, q)
-            for (p, a), (q, b) in zip(content, content[1:], strict=False)
-            if a != b
-        ]
+        pairs = zip(content, content[1:], strict=False)
+        grams += [(f"{a} {b}", p, q) for (p, a), (q, b) in pairs if a != b]
         for term, p, q in grams:  # surface: the words as written, stop words between included
             surfaces.setdefault(term, Counter())[" ".join(w for w, _ in words[p : q + 1])] += 1
         terms[idx] = {g[0] for g in grams}
     df_all = Counter(t for doc in terms.values() for t in doc)
-    ceiling = max(min_df, int(max_df * len(terms)))
-    allowed = {t for t, n in df_all.items() if n <= ceiling}
+    ceiling = max(min_df, int(MAX_DF * len(terms)))
+    allowed = {t for t in df_all if all(df_all[w] <= ceiling for w in t.split())}
     label_of = {idx: (OTHER_ID, other_label) for idx in terms}
-    unassigned, used = list(terms), set()
+    unassigned, used = list(terms), set[str]()
 
     def word(term: str) -> str:
         return min(surfaces[term].items(), key=lambda kv: (-kv[1], kv[0]))[0]
 
     for k in range(1, max(n_topics, 0) + 1):
-        counts = Counter(
-            t for i in unassigned for t in terms[i] & allowed if not used & set(t.split())
-        )
+        counts = Counter(t for i in unassigned for t in terms[i] & allowed)
         if not counts:
             break
         best, n = min(counts.items(), key=lambda kv: (-kv[1], " " not in kv[0], kv[0]))
@@ -337,12 +319,13 @@ def auto_topics(
             break
         members = [i for i in unassigned if best in terms[i]]
         used |= set(best.split())
-        inner = Counter(t for i in members for t in terms[i] if " " not in t and t not in used)
-        need = max(2, math.ceil(len(members) / 2))
+        allowed = {t for t in allowed if not used & set(t.split())}
+        inner = Counter(t for i in members for t in terms[i] & allowed if " " not in t)
+        need = max(2, (len(members) + 1) // 2)
         extra = sorted((t for t, c in inner.items() if c >= need), key=lambda t: (-inner[t], t))
-        words = [word(best)] + [word(t) for t in extra[: 3 - len(best.split())]]
+        shown = [word(best)] + [word(t) for t in extra[: 3 - len(best.split())]]
         for i in members:
-            label_of[i] = (f"sujet_{k}", f"Sujet : « {', '.join(words)} »")
+            label_of[i] = (f"sujet_{k}", f"Sujet : « {', '.join(shown)} »")
         unassigned = [i for i in unassigned if best not in terms[i]]
     rows = [(i, *label_of[i]) for i in terms]
     return pd.DataFrame(rows, columns=["index", "topic", "libelle"])
@@ -366,16 +349,13 @@ def representative_quotes(
     if not members:
         return []
     sets = [set(tokens(texts[i], stemmed=True)) for i in members]
-    vocab = {t: j for j, t in enumerate(sorted(set().union(*sets)))}
-    matrix = np.zeros((len(members), max(len(vocab), 1)))
+    vocab = {t: j for j, t in enumerate(set().union(*sets))}
+    matrix = np.zeros((len(members), len(vocab) + 1))
     for r, s in enumerate(sets):
         matrix[r, [vocab[t] for t in s]] = 1.0
-    inter = matrix @ matrix.T
-    sizes = matrix.sum(axis=1)
-    union = sizes[:, None] + sizes[None, :] - inter
-    jaccard = np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
-    np.fill_diagonal(jaccard, 0.0)
-    centrality = jaccard.sum(axis=1) / max(len(members) - 1, 1)
+    inter, sizes = matrix @ matrix.T, matrix.sum(axis=1)  # exact integer counts
+    np.fill_diagonal(inter, 0.0)
+    centrality = (inter / np.maximum(sizes[:, None] + sizes[None, :] - inter, 1)).sum(axis=1)
 
     def band(i: Any) -> int:
         length = len(_as_text(texts[i]).strip())
@@ -391,9 +371,6 @@ def representative_quotes(
         if len(picked) == k:
             break
     return picked
-
-
-# ----------------------------------------------------------------- near-duplicates
 
 
 def _trigrams(text: str) -> set[str]:
@@ -415,13 +392,8 @@ def similarity(a: Any, b: Any) -> float:
     return tri if not (sa or sb) else (tri + _jaccard(sa, sb)) / 2
 
 
-@lru_cache(maxsize=1)
-def _filler() -> frozenset[str]:
-    return frozenset(stem(w) for w in PROPOSAL_FILLER)
-
-
 def _proposal_terms(text: str) -> list[str]:
-    stems = [s for s in tokens(text, stemmed=True) if s not in _filler()]
+    stems = [s for s in tokens(text, stemmed=True) if s not in _FILLER]
     return stems + [f"{a} {b}" for a, b in zip(stems, stems[1:], strict=False)]
 
 
@@ -430,11 +402,9 @@ def group_near_duplicates(
 ) -> pd.Series:
     """Group id (1, 2, … in order of first member) of every row, named ``groupe``.
 
-    Rows are joined when the cosine of their TF-IDF vectors (stemmed unigrams + bigrams of
-    the concatenated ``text_cols``, generic verbs of :data:`PROPOSAL_FILLER` ignored,
-    tf = 1 + log(count), × :data:`BIGRAM_WEIGHT` for bigrams, idf = 1 + log((1 + n) / (1 + df)))
-    is ≥ ``threshold``;
-    groups are the connected components (union-find).
+    Groups are connected components (union-find) of the pairs whose TF-IDF cosine is ≥
+    ``threshold``: stemmed unigrams + bigrams (× :data:`BIGRAM_WEIGHT`) of the joined
+    ``text_cols`` without :data:`PROPOSAL_FILLER`; tf = 1 + ln(count), idf = 1 + ln((1+n)/(1+df)).
     """
     if not 0 < threshold <= 1:
         raise ValueError("le seuil de similarité doit être compris entre 0 (exclu) et 1.")
@@ -444,15 +414,15 @@ def group_near_duplicates(
         raise ValueError(f"aucune des colonnes {', '.join(text_cols)} n'est présente.")
     texts = [" ".join(_as_text(v) for v in row) for row in df[cols].itertuples(index=False)]
     vocab: dict[str, int] = {}
-    rows, col_ids, counts = [], [], []
-    for r, text in enumerate(texts):
-        for term, c in Counter(_proposal_terms(text)).items():
-            rows.append(r)
-            col_ids.append(vocab.setdefault(term, len(vocab)))
-            counts.append((1 + np.log(c)) * (BIGRAM_WEIGHT if " " in term else 1.0))
-    rows_a, cols_a = np.asarray(rows, dtype=np.int64), np.asarray(col_ids, dtype=np.int64)
+    entries = [
+        (r, vocab.setdefault(term, len(vocab)), c, " " in term)
+        for r, text in enumerate(texts)
+        for term, c in Counter(_proposal_terms(text)).items()
+    ]
+    rows_a, cols_a, counts, bigram = np.array(entries, dtype=np.int64).reshape(-1, 4).T
     doc_freq = np.bincount(cols_a, minlength=len(vocab))
-    weights = np.asarray(counts, dtype=float) * (1 + np.log((1 + n) / (1 + doc_freq[cols_a])))
+    weights = (1 + np.log(counts)) * np.where(bigram, BIGRAM_WEIGHT, 1.0)
+    weights *= 1 + np.log((1 + n) / (1 + doc_freq[cols_a]))
     norms = np.sqrt(np.bincount(rows_a, weights=weights**2, minlength=n))
     shared = doc_freq[cols_a] >= 2  # terms in a single row cannot create a pair
     shared_ids = np.unique(cols_a[shared])

@@ -45,7 +45,9 @@ def fold_header(name: str) -> str:
 # --------------------------------------------------------------------------- columns
 
 
-def match_columns(columns: Sequence[str], aliases: dict[str, Sequence[str]]) -> dict[str, str | None]:
+def match_columns(
+    columns: Sequence[str], aliases: dict[str, Sequence[str]]
+) -> dict[str, str | None]:
     """Find, for each field, the column whose name matches one of its aliases.
 
     Aliases are compared with :func:`fold_header` on both sides. A plain alias must equal
@@ -72,7 +74,9 @@ def match_columns(columns: Sequence[str], aliases: dict[str, Sequence[str]]) -> 
         for alias in names:
             if not alias.startswith("~"):
                 continue
-            pattern = re.compile(r"(?:^|[^a-z0-9])" + re.escape(fold_header(alias[1:])) + r"(?:$|[^a-z0-9])")
+            pattern = re.compile(
+                r"(?:^|[^a-z0-9])" + re.escape(fold_header(alias[1:])) + r"(?:$|[^a-z0-9])"
+            )
             hit = next((c for c in columns if c not in used and pattern.search(folded[c])), None)
             if hit is not None:
                 found[field] = hit
@@ -141,7 +145,17 @@ def cells(raw: RawTable, column: str | None) -> pd.Series:
     """The stripped cells of ``column`` (empty strings when the column is absent)."""
     if column is None:
         return pd.Series([""] * len(raw.frame), index=raw.frame.index, dtype=object)
-    return raw.frame[column].astype(str).str.strip()
+    return raw.frame[column].astype(str).map(clean_text)
+
+
+def clean_text(value: object) -> str:
+    """A cell with Windows/Mac line breaks made ``\n`` and outer spaces stripped."""
+    return str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def one_line(value: object) -> str:
+    """A cell collapsed to one line with single spaces (organisations, profiles, themes)."""
+    return " ".join(str(value).split())
 
 
 # --------------------------------------------------------------------------- findings
@@ -205,9 +219,17 @@ _TIME = r"(?:\s*(?:a|,|-|t)?\s*(\d{1,2})\s*[h:]\s*(\d{2})?(?:\s*:\s*(\d{2})(?:\.
 _TZ = r"\s*(?:z|utc|gmt|[+\-]\d{2}:?\d{2})?\s*(?:\(.*\))?"
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})" + _TIME + _TZ + "$")
 _DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})" + _TIME + _TZ + "$")
-_TEXT = re.compile(r"^(?:" + _WEEKDAY + r")?(\d{1,2})(?:er)?\s+([a-z]+)\.?\s+(\d{4})" + _TIME + _TZ + "$")
+_TEXT = re.compile(
+    r"^(?:" + _WEEKDAY + r")?(\d{1,2})(?:er)?\s+([a-z]+)\.?\s+(\d{4})" + _TIME + _TZ + "$"
+)
 _ENG = re.compile(
-    r"^(?:" + _WEEKDAY + r")?([a-z]+)\.?\s+(\d{1,2}),?\s+(\d{4})" + _TIME + r"\s*(am|pm)?" + _TZ + "$"
+    r"^(?:"
+    + _WEEKDAY
+    + r")?([a-z]+)\.?\s+(\d{1,2}),?\s+(\d{4})"
+    + _TIME
+    + r"\s*(am|pm)?"
+    + _TZ
+    + "$"
 )
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import Finding, LoadResult, SourceError
+from ..errors import LoadResult, SourceError
 from ..referentiels import normalise_profiles
 from .common import (
     cells,
@@ -22,6 +22,7 @@ from .common import (
     fold_header,
     match_columns,
     missing_columns_error,
+    one_line,
     parse_dates,
     read_source,
     report,
@@ -101,24 +102,49 @@ def load_entretiens(
     col = match_columns(list(raw.frame.columns), ALIASES)
     if col["texte"] is None:
         raise missing_columns_error(
-            raw, "une colonne d'extrait (« content », « Coded », « Extrait », « Texte », « Citation »…)", "d'extrait"
+            raw,
+            "une colonne d'extrait (« content », « Coded », « Extrait », « Texte », « Citation »…)",
+            "d'extrait",
         )
     if col["theme"] is None:
-        report(findings, "avertissement", name, "aucune colonne de thème ou de code : thèmes laissés vides", [1])
+        report(
+            findings,
+            "avertissement",
+            name,
+            "aucune colonne de thème ou de code : thèmes laissés vides",
+            [1],
+        )
     n = len(raw.frame)
     lines = [raw.line_of(i) for i in range(n)]
     c = {k: cells(raw, v) for k, v in col.items()}
-    texts = raw.frame[col["texte"]].astype(str).str.strip()
+    texts = c["texte"]
+    for k in ("document", "theme", "territoire", "profil"):
+        c[k] = c[k].map(one_line)
 
     ids = c["id"].tolist()
     media = [
         i
         for i in range(n)
-        if fmt == "qualcoder" and (ids[i].startswith(("imid:", "avid:")) or texts.iat[i] in {"image", "a/v"})
+        if fmt == "qualcoder"
+        and (ids[i].startswith(("imid:", "avid:")) or texts.iat[i] in {"image", "a/v"})
     ]
     empty = [i for i in range(n) if not texts.iat[i] and i not in media]
-    report(findings, "info", name, "codage d'image, d'audio ou de vidéo ignoré (texte attendu)", [lines[i] for i in media], col["texte"])
-    report(findings, "avertissement", name, "extrait vide écarté (un texte était attendu)", [lines[i] for i in empty], col["texte"])
+    report(
+        findings,
+        "info",
+        name,
+        "codage d'image, d'audio ou de vidéo ignoré (texte attendu)",
+        [lines[i] for i in media],
+        col["texte"],
+    )
+    report(
+        findings,
+        "avertissement",
+        name,
+        "extrait vide écarté (un texte était attendu)",
+        [lines[i] for i in empty],
+        col["texte"],
+    )
     kept = [i for i in range(n) if i not in set(media) | set(empty)]
 
     attrs, attr_result = _load_attributs(attributs, rules) if attributs is not None else ({}, None)
@@ -126,14 +152,15 @@ def load_entretiens(
         findings.extend(attr_result["findings"])
         used_docs = {k for i in kept for k in _doc_keys(c["document"].iat[i])}
         unknown = [r for r in attr_result["rows"] if not set(_doc_keys(r["document"])) & used_docs]
-        for r in unknown:
+        if unknown:
+            docs = ", ".join(f"« {r['document']} »" for r in unknown)
             report(
                 findings,
                 "avertissement",
                 attr_result["name"],
-                f"document « {r['document']} » inconnu : aucun extrait ne porte ce nom "
-                "(le nom doit être identique à la colonne document des extraits)",
-                [r["line"]],
+                f"document inconnu ({docs}) : aucun extrait ne porte ce nom (le nom doit être "
+                "identique à celui de la colonne document des extraits)",
+                [r["line"] for r in unknown],
                 attr_result["column"],
             )
         missing = [i for i in kept if not any(k in attrs for k in _doc_keys(c["document"].iat[i]))]
@@ -171,7 +198,11 @@ def load_entretiens(
             "avertissement",
             name,
             f"profil non reconnu, classé « autre » : {listed} ; ajoutez une règle de profil pour le classer",
-            [lines[i] for i, r in zip(kept, records, strict=True) if r["profil_saisi"] in unmatched],
+            [
+                lines[i]
+                for i, r in zip(kept, records, strict=True)
+                if r["profil_saisi"] in unmatched
+            ],
             col["profil"] or "profil",
         )
     table = pd.DataFrame(records, columns=[*COLUMNS[:5], "profil_saisi"])
@@ -200,8 +231,10 @@ def _load_attributs(path: str | Path, rules: str | Path | None) -> tuple[dict[st
     name, findings = raw.name, list(raw.findings)
     col = match_columns(list(raw.frame.columns), ATTR_ALIASES)
     if col["document"] is None:
-        raise missing_columns_error(raw, "une colonne « document » (avec territoire, profil, date)", "document")
-    c = {k: cells(raw, v) for k, v in col.items()}
+        raise missing_columns_error(
+            raw, "une colonne « document » (avec territoire, profil, date)", "document"
+        )
+    c = {k: cells(raw, v).map(one_line) for k, v in col.items()}
     lines = [raw.line_of(i) for i in range(len(raw.frame))]
     dates, bad = parse_dates(c["date"])
     report(
@@ -227,8 +260,23 @@ def _load_attributs(path: str | Path, rules: str | Path | None) -> tuple[dict[st
         entry = {"territoire": c["territoire"].iat[i], "profil": c["profil"].iat[i]}
         for key in _doc_keys(doc):
             attrs.setdefault(key, entry)
-        rows.append({"document": doc, "line": lines[i], **entry, "profil_id": profil_ids[i], "date": dates.iat[i]})
-    report(findings, "avertissement", name, "nom de document vide : ligne d'attributs ignorée", blank, col["document"])
+        rows.append(
+            {
+                "document": doc,
+                "line": lines[i],
+                **entry,
+                "profil_id": profil_ids[i],
+                "date": dates.iat[i],
+            }
+        )
+    report(
+        findings,
+        "avertissement",
+        name,
+        "nom de document vide : ligne d'attributs ignorée",
+        blank,
+        col["document"],
+    )
     report(
         findings,
         "avertissement",
@@ -251,8 +299,12 @@ def _load_attributs(path: str | Path, rules: str | Path | None) -> tuple[dict[st
         columns=["document", "territoire", "profil", "profil_saisi", "date"],
     )
     table["date"] = pd.to_datetime(table["date"]).astype("datetime64[ns]")
-    if table.empty and not rows:
-        raise SourceError("aucun document décrit dans le tableau d'attributs.", file=raw.path, column=col["document"])
+    if not rows:
+        raise SourceError(
+            "aucun document décrit dans le tableau d'attributs.",
+            file=raw.path,
+            column=col["document"],
+        )
     return attrs, {
         "findings": findings,
         "rows": rows,

@@ -22,6 +22,7 @@ from .common import (
     fold_header,
     match_columns,
     missing_columns_error,
+    one_line,
     parse_dates,
     read_source,
     report,
@@ -32,6 +33,8 @@ COLUMNS = [
     "participant_id", "organisation", "profil", "profil_saisi", "code_postal", "departement",
     "date_inscription", "statut", "consentement", "source_format",
 ]  # fmt: skip
+SINGLE_LINE = ("prenom", "nom", "nom_complet", "prenom_payeur", "nom_payeur", "organisation", "raison_sociale",
+               "profil", "telephone")  # fmt: skip
 PRIVATE_COLUMNS = ["participant_id", "nom", "prenom", "email", "telephone", "organisation"]
 
 ALIASES: dict[str, list[str]] = {
@@ -96,19 +99,30 @@ CONSENT_VALUES = {
     "j'accepte": True, "je refuse": False,
 }  # fmt: skip
 PRIORITY = {"present": 5, "absent": 4, "inscrit": 3, "liste_attente": 2, "annule": 1}
-EXPECTED_STATUS = "Validé, Annulé, Remboursé, Inscrit, Présent, Absent, Liste d'attente, Attending, Checked In…"
+EXPECTED_STATUS = (
+    "Validé, Annulé, Remboursé, Inscrit, Présent, Absent, Liste d'attente, Attending, Checked In…"
+)
 
 
 def detect_format(columns: list[str]) -> str:
     """Guess the export format from the folded header names."""
     h = {fold_header(c) for c in columns}
-    if {"user/email", "user/name"} & h or any(c.startswith("registration form answers/") for c in h):
+    if {"user/email", "user/name"} & h or any(
+        c.startswith("registration form answers/") for c in h
+    ):
         return "decidim"
     if ({"numero de commande", "statut de la commande", "date de la commande"} & h) and (
         {"nom participant", "prenom participant", "email payeur", "nom payeur"} & h
     ):
         return "helloasso"
-    if {"order #", "attendee #", "attendee status", "ticket type", "statut du participant", "type de billet"} & h:
+    if {
+        "order #",
+        "attendee #",
+        "attendee status",
+        "ticket type",
+        "statut du participant",
+        "type de billet",
+    } & h:
         return "eventbrite"
     return "generique"
 
@@ -142,7 +156,8 @@ def load_inscriptions(
     """Load a registrations export into a pseudonymous table (see module docstring)."""
     if not salt:
         raise ConfigError(
-            "le sel de pseudonymisation est vide.", hint="Renseignez un sel secret dans les paramètres."
+            "le sel de pseudonymisation est vide.",
+            hint="Renseignez un sel secret dans les paramètres.",
         )
     path = Path(path)
     check_format(fmt, FORMATS, path)
@@ -160,6 +175,8 @@ def load_inscriptions(
     n = len(raw.frame)
     lines = [raw.line_of(i) for i in range(n)]
     c = {k: cells(raw, v) for k, v in col.items()}
+    for k in SINGLE_LINE:
+        c[k] = c[k].map(one_line)
 
     # Identity: participant e-mail, or the payer's when the payer is the participant.
     prenom, nom = c["prenom"].tolist(), c["nom"].tolist()
@@ -187,8 +204,8 @@ def load_inscriptions(
         email_col,
     )
 
-    empty = [i for i in range(n) if not any(str(v).strip() for v in raw.frame.iloc[i])]
-    no_id = [i for i in range(n) if i not in set(empty) and not emails[i] and not (prenom[i] or nom[i])]
+    empty = {i for i in range(n) if not any(str(v).strip() for v in raw.frame.iloc[i])}
+    no_id = {i for i in range(n) if i not in empty and not emails[i] and not (prenom[i] or nom[i])}
     report(findings, "info", name, "ligne vide ignorée", [lines[i] for i in empty])
     report(
         findings,
@@ -198,7 +215,7 @@ def load_inscriptions(
         [lines[i] for i in no_id],
         email_col,
     )
-    skip = set(empty) | set(no_id)
+    skip = empty | no_id
     by_name = [i for i in range(n) if i not in skip and not emails[i]]
     report(
         findings,
@@ -209,7 +226,9 @@ def load_inscriptions(
         email_col,
     )
     keys = [
-        ("email", emails[i]) if emails[i] else ("nom", f"nom:{fold(prenom[i] + ' ' + nom[i])}|{fold(org[i])}")
+        ("email", emails[i])
+        if emails[i]
+        else ("nom", f"nom:{fold(prenom[i] + ' ' + nom[i])}|{fold(org[i])}")
         for i in range(n)
     ]
     ids = [pseudonym(salt, k[1]) for k in keys]
@@ -241,7 +260,11 @@ def load_inscriptions(
         "avertissement",
         name,
         "code postal à 4 chiffres complété par un zéro initial (5 chiffres attendus, ex. « 1000 » → « 01000 »)",
-        [lines[i] for i, (_, issue) in enumerate(postcodes) if issue == "complete" and i not in skip],
+        [
+            lines[i]
+            for i, (_, issue) in enumerate(postcodes)
+            if issue == "complete" and i not in skip
+        ],
         col["code_postal"],
     )
     report(
@@ -249,10 +272,23 @@ def load_inscriptions(
         "avertissement",
         name,
         "code postal invalide (5 chiffres attendus, ex. « 69003 ») : département laissé vide",
-        [lines[i] for i, (_, issue) in enumerate(postcodes) if issue == "invalide" and i not in skip],
+        [
+            lines[i]
+            for i, (_, issue) in enumerate(postcodes)
+            if issue == "invalide" and i not in skip
+        ],
         col["code_postal"],
     )
     kept = [i for i in range(n) if i not in skip]
+    if col["code_postal"]:
+        report(
+            findings,
+            "info",
+            name,
+            "code postal absent : département laissé vide",
+            [lines[i] for i in kept if not c["code_postal"].iat[i]],
+            col["code_postal"],
+        )
     profil_ids, unmatched = normalise_profiles([c["profil"].iat[i] for i in kept], rules)
     if unmatched:
         listed = ", ".join(f"« {t} » ({k})" for t, k in unmatched.most_common(20))
@@ -291,12 +327,14 @@ def load_inscriptions(
         for i in kept
     }
     merged, dropped = _merge_duplicates(rows, keys, lines, findings, name, email_col)
-    table = pd.DataFrame([{k: v for k, v in r.items() if k != "_private"} for r in merged], columns=COLUMNS)
+    table = pd.DataFrame(
+        [{k: v for k, v in r.items() if k != "_private"} for r in merged], columns=COLUMNS
+    )
     table["date_inscription"] = pd.to_datetime(table["date_inscription"]).astype("datetime64[ns]")
     table["consentement"] = pd.array(table["consentement"].tolist(), dtype="boolean")
-    for name_col in ("participant_id", "organisation", "profil", "profil_saisi", "code_postal",
-                     "departement", "statut", "source_format"):  # fmt: skip
-        table[name_col] = table[name_col].astype(object)
+    for text_col in COLUMNS:
+        if text_col not in ("date_inscription", "consentement"):
+            table[text_col] = table[text_col].astype(object)
     private = pd.DataFrame([r["_private"] for r in merged], columns=PRIVATE_COLUMNS)
     return LoadResult(
         source=str(path),
@@ -312,9 +350,14 @@ def load_inscriptions(
     ).check()
 
 
-def _statuses(c: dict, col: dict, lines: list[int], findings: list[Finding], name: str) -> list[str]:
+def _statuses(
+    c: dict, col: dict, lines: list[int], findings: list[Finding], name: str
+) -> list[str]:
     order = [_lookup(v, STATUS_VALUES) for v in c["statut_commande"]]
-    order = ["inscrit" if fold(v) == "en attente" else o for v, o in zip(c["statut_commande"], order, strict=True)]
+    order = [
+        "inscrit" if fold(v) == "en attente" else o
+        for v, o in zip(c["statut_commande"], order, strict=True)
+    ]
     stat = [_lookup(v, STATUS_VALUES) for v in c["statut"]]
     pres = [_lookup(v, PRESENCE_VALUES) for v in c["presence"]]
     for values, raw_values, key, label in (
@@ -329,7 +372,7 @@ def _statuses(c: dict, col: dict, lines: list[int], findings: list[Finding], nam
                 findings,
                 "avertissement",
                 name,
-                f"statut inconnu {seen} (attendu : {label}) : compté comme inscrit·e",
+                f"statut inconnu {seen} (attendu : {label}) : valeur ignorée, l'inscription est gardée",
                 [lines[i] for i in bad],
                 col[key],
             )
@@ -349,7 +392,12 @@ def _statuses(c: dict, col: dict, lines: list[int], findings: list[Finding], nam
 
 
 def _merge_duplicates(
-    rows: dict[int, dict], keys: list, lines: list[int], findings: list[Finding], name: str, column: str | None
+    rows: dict[int, dict],
+    keys: list,
+    lines: list[int],
+    findings: list[Finding],
+    name: str,
+    column: str | None,
 ) -> tuple[list[dict], int]:
     groups: dict[str, list[int]] = {}
     for i, row in rows.items():
@@ -359,8 +407,7 @@ def _merge_duplicates(
         if len(members) == 1:
             merged.append(rows[members[0]])
             continue
-        members.sort(key=lambda i: (pd.isna(rows[i]["date_inscription"]), rows[i]["date_inscription"]
-                                    if not pd.isna(rows[i]["date_inscription"]) else 0, i))  # fmt: skip
+        members.sort(key=lambda i: _date_order(rows[i]["date_inscription"], i))
         base = dict(rows[members[0]])
         base["_private"] = dict(base["_private"])
         base["statut"] = max((rows[i]["statut"] for i in members), key=PRIORITY.__getitem__)
@@ -379,7 +426,10 @@ def _merge_duplicates(
         merged.append(base)
         dropped[keys[members[0]][0]].extend(lines[i] for i in members[1:])
     merged.sort(key=lambda r: min(i for i in groups[r["participant_id"]]))
-    for kind, label, col in (("email", "même courriel", column), ("nom", "même nom et organisation", None)):
+    for kind, label, col in (
+        ("email", "même courriel", column),
+        ("nom", "même nom et organisation", None),
+    ):
         if dropped[kind]:
             n_dup = len(dropped[kind])
             report(
@@ -393,3 +443,10 @@ def _merge_duplicates(
                 col,
             )
     return merged, sum(len(m) - 1 for m in groups.values())
+
+
+def _date_order(date: object, index: int) -> tuple[int, int, int]:
+    """Sort key: dated rows first (earliest first), then file order."""
+    if pd.isna(date):
+        return (1, 0, index)
+    return (0, pd.Timestamp(date).value, index)

@@ -1,0 +1,95 @@
+"""Benchmark (not a test): the naive papermill + nbconvert loop against ``rencontres build``.
+
+Run with ``make bench``. Works on a copy of the project in a temporary folder, so reports/ is
+left alone. Prints each timing and, as its last line, ``ratio cold/naive: X.XX``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def copy_project(dst: Path) -> Path:
+    for name in ("parameters", "data", "notebooks"):
+        shutil.copytree(ROOT / name, dst / name)
+    shutil.copy(ROOT / "pyproject.toml", dst / "pyproject.toml")
+    (dst / "reports").mkdir()
+    return dst
+
+
+def timed(cmd: list[str], cwd: Path, env: dict | None = None) -> tuple[float, str]:
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env)
+    elapsed = time.perf_counter() - start
+    if proc.returncode not in (0, 1):
+        print(proc.stdout[-2000:], proc.stderr[-2000:])
+        raise SystemExit(f"échec de {' '.join(cmd)}")
+    return elapsed, proc.stdout + proc.stderr
+
+
+def naive(root: Path) -> float:
+    """papermill CLI then jupyter nbconvert, one process each, for every notebook."""
+    out = root / "naive"
+    out.mkdir()
+    env = {**os.environ, "RENCONTRES_ROOT": str(root), "RENCONTRES_BATCH": "1"}
+    total = 0.0
+    results = []
+    for p in sorted((root / "parameters").glob("*.yaml")):
+        if p.stem == "codebook":
+            continue
+        executed = out / f"{p.stem}.ipynb"
+        sortie = out / p.stem
+        t, _ = timed([str(BIN / "papermill"), "--no-progress-bar", str(root / "notebooks/rencontre.ipynb"), str(executed),
+                      "-p", "parametres", str(p), "-p", "sortie", str(sortie), "--cwd", str(root / "notebooks")], root, env)
+        total += t
+        t, _ = timed([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(executed)], root, env)
+        total += t
+        results.append(str(sortie / "resultats.json"))
+    executed = out / "synthese.ipynb"
+    t, _ = timed([str(BIN / "papermill"), "--no-progress-bar", str(root / "notebooks/synthese.ipynb"), str(executed),
+                  "-y", "resultats: [" + ", ".join(f'"{r}"' for r in results) + "]", "--cwd", str(root / "notebooks")], root, env)
+    total += t
+    t, _ = timed([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(executed)], root, env)
+    return total + t
+
+
+def rencontres_build(root: Path, *extra: str) -> tuple[float, int]:
+    t, out = timed([str(BIN / "rencontres"), "--racine", str(root), "build", *extra], root)
+    m = re.search(r"(\d+) carnet\(s\) exécuté", out)
+    return t, int(m.group(1)) if m else -1
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = copy_project(Path(tmp) / "projet")
+        t_naive = naive(root)
+        print(f"boucle naïve (papermill puis nbconvert, un processus chacun) : {t_naive:.1f} s")
+        t_cold, n_cold = rencontres_build(root, "--force")
+        print(f"rencontres build à froid : {t_cold:.1f} s ({n_cold} carnets exécutés)")
+        t_same, n_same = rencontres_build(root)
+        print(f"rencontres build sans changement : {t_same:.2f} s ({n_same} carnet exécuté)")
+        ins = root / "data" / "exemple" / "inscriptions_lyon.csv"
+        with open(ins, "ab") as fh:
+            fh.write(b"\r\n")  # same rows, different bytes: the territory must be rebuilt
+        t_one, n_one = rencontres_build(root)
+        print(f"rencontres build, un territoire modifié : {t_one:.1f} s ({n_one} carnets exécutés)")
+        for f in sorted((root / "reports").glob("*.html")):
+            print(f"  {f.name} : {f.stat().st_size / 1024:.0f} Kio")
+        js = root / "reports" / "assets" / "plotly.min.js"
+        if js.exists():
+            print(f"  assets/plotly.min.js (partagé) : {js.stat().st_size / 1024:.0f} Kio")
+        print(f"ratio cold/naive: {t_cold / t_naive:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,429 @@
+"""Draft a codebook from a questionnaire export (``rencontres codebook FICHIER``).
+
+Heuristics, all marked « # À vérifier » in the YAML when uncertain: French answer scales
+(accord, fréquence, satisfaction, qualité, importance, intensité, effet, oui/non nuancé),
+numeric 1–4 / 1–5 / 0–10 scales, multi-selects (``a, b`` cells, or one 0/1 / Oui column per
+option with ``Q[option]`` or ``q/option`` headings), profile and territory columns (heading
+words or known profile labels), personal data (ignored), free text and single choices.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from . import DIMENSIONS
+from .codebook import DEFAULT_PROFIL_SYNONYMS, loose_key, normalize_label, parse_codebook
+from .io import read_table
+from .loaders.questionnaire_formats import (
+    FALSE_MARKS,
+    TRUE_MARKS,
+    detect_format,
+    meta_columns,
+    technical_columns,
+)
+
+# Scale models, most negative level first; variants of a level separated by « | ».
+TEMPLATES: dict[str, list[str]] = {
+    "accord": [
+        "Pas du tout d'accord|Totalement pas d'accord|Totalement en désaccord|Fortement en désaccord|Tout à fait en désaccord",
+        "Plutôt pas d'accord|Pas d'accord|Plutôt en désaccord|En désaccord",
+        "Ni d'accord ni pas d'accord|Ni d'accord, ni pas d'accord|Ni en accord ni en désaccord|Neutre",
+        "Plutôt d'accord|D'accord|Assez d'accord",
+        "Tout à fait d'accord|Totalement d'accord|Fortement d'accord|Entièrement d'accord",
+    ],
+    "frequence": [
+        "Jamais",
+        "Rarement|Très rarement",
+        "Parfois|De temps en temps|De temps à l'autre|D'un temps à l'autre|Quelquefois|Occasionnellement",
+        "Souvent|Fréquemment|Fréquement|Régulièrement",
+        "Toujours|Très souvent|Systématiquement|Tout le temps",
+    ],
+    "satisfaction": [
+        "Pas du tout satisfait|Très insatisfait|Pas satisfait du tout",
+        "Peu satisfait|Plutôt pas satisfait|Insatisfait|Plutôt insatisfait|Pas satisfait",
+        "Ni satisfait ni insatisfait|Moyennement satisfait",
+        "Plutôt satisfait|Satisfait|Assez satisfait",
+        "Très satisfait|Tout à fait satisfait",
+    ],
+    "qualite": [
+        "Très mauvais|Très mauvaise|Très insuffisant",
+        "Mauvais|Mauvaise|Insuffisant|Médiocre",
+        "Moyen|Moyenne|Passable|Correct",
+        "Bon|Bonne|Bien|Satisfaisant",
+        "Très bon|Très bonne|Très bien|Excellent|Excellente",
+    ],
+    "importance": [
+        "Pas du tout important|Pas important",
+        "Peu important",
+        "Moyennement important",
+        "Important|Assez important|Plutôt important",
+        "Très important|Essentiel|Primordial",
+    ],
+    "intensite": [
+        "Pas du tout",
+        "Peu|Un peu",
+        "Moyennement|Indifférent|Assez",
+        "Beaucoup",
+        "Énormément|Intensément|Extrêmement|Passionnément",
+    ],
+    "effet": [
+        "Très négativement|Très mal|Très négatif|Très négative",
+        "Négativement|Mal|Négatif|Négative",
+        "Neutre|Pas de différence|Sans effet|Ni positif ni négatif",
+        "Positivement|Mieux|Positif|Positive",
+        "Très positivement|Beaucoup mieux|Très positif|Très positive",
+    ],
+    "oui_non": [
+        "Non|Non, pas du tout",
+        "Plutôt non|Plutôt pas",
+        "Plutôt oui",
+        "Oui|Oui, tout à fait",
+    ],
+}
+HORS_ECHELLE = {
+    loose_key(x)
+    for x in "Sans avis|Ne sais pas|Je ne sais pas|NSP|Ne se prononce pas|Sans opinion|Non concerné|"
+    "Non concernée|Pas concerné|Sans objet|Ne souhaite pas répondre|Je ne souhaite pas répondre|"
+    "Non applicable|Je ne peux pas répondre".split("|")
+}
+DIMENSION_WORDS = {
+    "organisation": r"\borg\b|organisation|services|moyens|fonctionnement|culture",
+    "decision": r"\bdec\b|decision|peser sur|arbitr|s'engagent",
+    "inclusion": r"\binc\b|inclusion|publics|eloigne|diversite|memes personnes",
+    "transparence": r"\btra\b|transparen|sincerit|regles du jeu|negociable|informations",
+    "redevabilite": r"\bred\b|redevab|rend compte|rendre compte|suites donnees",
+}
+PROFIL_HEAD = re.compile(
+    r"\bprofil|vous etes|\bstatut\b|\bqualite\b|\bfonction\b|categorie|\brole\b"
+)
+TERRITOIRE_HEAD = re.compile(
+    r"territoire|\brencontres?\b|\bville\b|\bcommune\b|\blieu\b|departement|\bregion\b|metropole"
+)
+PERSONAL_HEAD = re.compile(
+    r"\bnom\b|prenom|e-?mail|courriel|telephone|\btel\b|portable|adresse postale"
+)
+TODO = "# À vérifier :"
+
+
+@dataclass
+class _Question:
+    colonne: str
+    id: str
+    type: str
+    keys: list[tuple[str, str]] = field(default_factory=list)  # (key, YAML value)
+    notes: list[str] = field(default_factory=list)
+
+
+def _q(text: object) -> str:
+    return json.dumps(str(text), ensure_ascii=False)
+
+
+def _flow(items: list[str]) -> str:
+    return "[" + ", ".join(_q(x) for x in items) + "]"
+
+
+def _slug(text: str, taken: set[str]) -> str:
+    base = re.sub(r"[^a-z0-9]+", "_", loose_key(text)).strip("_")[:40].strip("_") or "question"
+    base = f"q_{base}" if base[0].isdigit() else base
+    slug, i = base, 2
+    while slug in taken:
+        slug, i = f"{base}_{i}", i + 1
+    taken.add(slug)
+    return slug
+
+
+def _match_template(
+    counts: pd.Series,
+) -> tuple[str, dict[int, dict[str, int]], dict[str, int], dict[str, int]] | None:
+    """Best scale model for a column's value counts: (name, level → variants, hors, unknown)."""
+    best = None
+    for name, levels in TEMPLATES.items():
+        index = {loose_key(v): i for i, level in enumerate(levels) for v in level.split("|")}
+        seen: dict[int, dict[str, int]] = {}
+        hors, unknown = {}, {}
+        for value, n in counts.items():
+            key = loose_key(value)
+            if key in index:
+                seen.setdefault(index[key], {})[value] = int(n)
+            elif key in HORS_ECHELLE:
+                hors[value] = int(n)
+            else:
+                unknown[value] = int(n)
+        covered = 1 - sum(unknown.values()) / max(int(counts.sum()), 1)
+        enough = len(seen) >= (3 if name == "oui_non" else 2)
+        if enough and covered >= 0.8 and (best is None or (covered, len(seen)) > best[0]):
+            best = ((covered, len(seen)), (name, seen, hors, unknown))
+    return best[1] if best else None
+
+
+class _Drafter:
+    def __init__(self, frame: pd.DataFrame, fmt: str, tech: set[str]) -> None:
+        self.frame, self.fmt, self.tech = frame, fmt, tech
+        self.ids: set[str] = set()
+        self.scales: dict[str, dict] = {}  # template/numeric key → pooled observations
+        self.has_profil = self.has_territoire = False
+
+    def families(self) -> dict[str, tuple[str, str]]:
+        """Per-option multi-select columns: ``Q[option]`` or ``q/option`` with Oui/Y/1/X values."""
+        groups: dict[str, list[tuple[str, str]]] = {}
+        for c in self.frame.columns:
+            m = re.match(r"^(.*?)\s*\[([^\]]+)\]$", c) or re.match(r"^(.+)/([^/]+)$", c)
+            if c not in self.tech and m:
+                groups.setdefault(m.group(1).strip(), []).append((c, m.group(2).strip()))
+        out = {}
+        for prefix, members in groups.items():
+            binary = [
+                (c, o)
+                for c, o in members
+                if {normalize_label(v) for v in self.frame[c].unique()} <= TRUE_MARKS | FALSE_MARKS
+            ]
+            ticked = any(
+                normalize_label(v) in TRUE_MARKS - {""}
+                for c, _ in binary
+                for v in self.frame[c].unique()
+            )
+            if len(members) >= 2 and binary and ticked:
+                out.update({c: (prefix, o) for c, o in binary})
+        return out
+
+    def question(self, name: str) -> _Question:
+        values = self.frame[name].str.strip()
+        nonempty = values[values != ""]
+        counts = nonempty.value_counts()
+        head, taken = loose_key(name), self.ids
+        q = _Question(name, "", "ignore")
+        words = len(name.split())
+        if words >= 3:
+            q.keys.append(
+                ("texte", _q(re.sub(r"\s*\[[^\]]*\]$", "", name) if words >= 3 else name))
+            )
+        if nonempty.empty:
+            q.id, q.notes = _slug(name, taken), ["colonne vide dans cet export : ignorée"]
+            return q
+        if PERSONAL_HEAD.search(head) or nonempty.str.contains("@", regex=False).mean() > 0.5:
+            q.id, q.notes = (
+                _slug(name, taken),
+                ["données personnelles probables : colonne ignorée (jamais publiée)"],
+            )
+            return q
+        lengths = nonempty.str.len()
+        distinct = len(counts)
+        long_text = distinct >= max(3, 0.5 * len(nonempty)) and (
+            lengths.mean() >= 25 or lengths.max() >= 60
+        )
+        known = nonempty.map(lambda v: loose_key(v) in DEFAULT_PROFIL_SYNONYMS).mean()
+        if (
+            not self.has_profil
+            and not long_text
+            and distinct <= 30
+            and (PROFIL_HEAD.search(head) or known >= 0.6)
+        ):
+            self.has_profil = True
+            q.id, q.type = "profil", "profil"
+            unknown = [v for v in counts.index if loose_key(v) not in DEFAULT_PROFIL_SYNONYMS]
+            if unknown:
+                q.keys.append(
+                    ("synonymes", "{" + ", ".join(f"{_q(v)}: autre" for v in unknown) + "}")
+                )
+                q.notes.append(
+                    "libellés non reconnus rangés en « autre » : remplacez « autre » par le bon profil (elu, association, …)"
+                )
+            return q
+        if (
+            not self.has_territoire
+            and not long_text
+            and distinct <= 30
+            and TERRITOIRE_HEAD.search(head)
+        ):
+            self.has_territoire = True
+            q.id, q.type = "territoire", "territoire"
+            return q
+        q.id = _slug(re.sub(r"\[([^\]]+)\]", r"_\1", name) if words < 3 else name, taken)
+        if (match := _match_template(counts)) is not None:
+            return self._likert(q, head, match[0], match)
+        if nonempty.str.fullmatch(r"-?\d+(\.0+)?").all():
+            ints = sorted({int(float(v)) for v in counts.index})
+            lo, hi = ints[0], ints[-1]
+            if len(ints) >= 3 and lo >= 1 and hi <= 5:
+                return self._likert(q, head, f"numerique_1_{max(hi, 4)}", None)
+            if len(ints) >= 3 and lo == 0 and hi <= 10:
+                return self._likert(q, head, "numerique_0_10", None)
+            q.type = "choix"
+            q.notes.append(
+                f'codes numériques de {lo} à {hi} : donnez leurs libellés avec options: {{{lo}: "…"}} (ou type: ignore)'
+            )
+            return q
+        tokens = nonempty.str.split(r"\s*,\s*", regex=True).explode().str.strip()
+        if nonempty.str.contains(",", regex=False).any() and tokens.nunique() <= max(
+            3, min(25, 0.5 * len(nonempty))
+        ):
+            q.type = "choix_multiple"
+            q.keys.append(("separateur", _q(", ")))
+            if tokens.str.fullmatch(r"\d+").all():
+                q.notes.append(
+                    f'options codées {", ".join(sorted(set(tokens), key=int))} : donnez leurs libellés avec options: {{1: "…"}}'
+                )
+            return q
+        spaced = nonempty.str.split().explode()
+        if (
+            self.fmt == "kobo"
+            and nonempty.str.contains(" ").any()
+            and spaced.str.fullmatch(r"[\w-]+").all()
+            and spaced.nunique() <= 25
+        ):
+            q.type = "choix_multiple"
+            q.keys.append(("separateur", _q(" ")))
+            return q
+        q.type = "texte" if long_text or distinct > 20 or lengths.mean() >= 25 else "choix"
+        if q.type == "texte" and not long_text:
+            q.notes.append(
+                "texte libre ou choix parmi quelques réponses ? (peu de réponses différentes)"
+            )
+        elif q.type == "choix" and distinct > 10:
+            q.notes.append(f"{distinct} valeurs différentes : choix ou texte libre ?")
+        return q
+
+    def _likert(self, q: _Question, head: str, scale: str, match: tuple | None) -> _Question:
+        q.type = "likert"
+        pooled = self.scales.setdefault(
+            scale, {"levels": {}, "hors": {}, "unknown": {}, "template": match is not None}
+        )
+        if match:
+            for level, variants in match[1].items():
+                for v, n in variants.items():
+                    pooled["levels"].setdefault(level, {})[v] = (
+                        pooled["levels"].get(level, {}).get(v, 0) + n
+                    )
+            for key in ("hors", "unknown"):
+                for v, n in match[2 if key == "hors" else 3].items():
+                    pooled[key][v] = pooled[key].get(v, 0) + n
+        q.keys.append(("echelle", scale))
+        dims = [d for d, rx in DIMENSION_WORDS.items() if re.search(rx, head)]
+        if len(dims) == 1:
+            q.keys.append(("dimension", dims[0]))
+            q.notes.append(f"dimension « {dims[0]} » devinée d'après l'intitulé")
+        else:
+            q.keys.append(("# dimension", f"{' | '.join(DIMENSIONS)}   (à choisir, ou rien)"))
+        if not match:
+            msg = f"codes lus comme une échelle ordonnée ({scale}) : si ce sont des catégories, mettez type: choix"
+            q.notes.append(msg)
+        q.keys.append(("inverse", "false"))
+        return q
+
+    def scale_yaml(self, name: str) -> list[str]:
+        pooled, lines, notes = self.scales[name], [f"  {name}:"], []
+        if not pooled["template"]:
+            lo, hi = (int(x) for x in name.split("_")[1:])
+            labels = [str(i) for i in range(lo, hi + 1)]
+            notes.append(
+                f"échelle numérique {lo}–{hi} sans libellés ; si {lo} est la réponse la plus favorable"
+                f" (ex. {lo} = « Tout à fait d'accord »), inversez l'ordre des libellés ou mettez inverse: true"
+            )
+            synonyms, hors = {}, []
+        else:
+            levels = TEMPLATES[name].copy()
+            k, seen = len(levels), pooled["levels"]
+            middle = k // 2 if k % 2 else None
+            labels, synonyms = [], {}
+            for i, level in enumerate(levels):
+                if i not in seen:
+                    if i == middle:
+                        notes.append(
+                            f"niveau neutre « {level.split('|')[0]} » jamais choisi : retiré (échelle paire ?)"
+                        )
+                        continue
+                    notes.append(
+                        f"niveau « {level.split('|')[0]} » jamais choisi : ajouté d'après le modèle"
+                    )
+                    labels.append(level.split("|")[0])
+                    continue
+                ranked = sorted(seen[i], key=lambda v: -seen[i][v])
+                labels.append(ranked[0])
+                synonyms.update({v: ranked[0] for v in ranked[1:]})
+            hors = list(pooled["hors"])
+            if pooled["unknown"]:
+                shown = ", ".join(f"« {v} »" for v in list(pooled["unknown"])[:8])
+                notes.append(
+                    f"libellés non reconnus (ajoutez-les aux synonymes ou à hors_echelle) : {shown}"
+                )
+            notes.append("libellés rangés du plus défavorable au plus favorable : vérifiez l'ordre")
+        lines += [f"    {TODO} {n}" for n in notes]
+        lines.append(f"    libelles: {_flow(labels)}")
+        if hors:
+            lines.append(f"    hors_echelle: {_flow(hors)}")
+        if synonyms:
+            lines.append(
+                "    synonymes: {"
+                + ", ".join(f"{_q(a)}: {_q(b)}" for a, b in synonyms.items())
+                + "}"
+            )
+        return lines
+
+
+def draft(path: str | Path, sheet: str | int | None = None) -> str:
+    """YAML text of a draft codebook for an export (validated before being returned)."""
+    raw = read_table(path, sheet)
+    frame = raw.frame
+    cols = list(frame.columns)
+    fmt = detect_format(cols)
+    tech = technical_columns(fmt, cols) | {c for c in meta_columns(fmt, cols).values() if c}
+    d = _Drafter(frame, fmt, tech)
+    families = d.families()
+    prefixes = {p for p, _ in families.values()}
+    questions: list[_Question] = []
+    family_ids: dict[str, str] = {}
+    for c in cols:
+        if c in tech:
+            continue
+        if c in families:
+            prefix, option = families[c]
+            if prefix not in family_ids:
+                family_ids[prefix] = _slug(prefix, d.ids)
+            q = _Question(c, family_ids[prefix], "choix_multiple", [("option", _q(option))])
+            if len(prefix.split()) >= 3 and not any(x.id == q.id for x in questions):
+                q.keys.append(("texte", _q(prefix)))
+            if re.fullmatch(r"[A-Za-z]{0,3}\d+|[a-z0-9_]+", option):
+                q.notes.append(
+                    f"« {option} » est un code : remplacez-le par le libellé de l'option"
+                )
+            questions.append(q)
+        elif c in prefixes:
+            questions.append(
+                _Question(
+                    c,
+                    _slug(c, d.ids),
+                    "ignore",
+                    notes=[f"doublon des colonnes « {c}/… » (une par option)"],
+                )
+            )
+        else:
+            questions.append(d.question(c))
+    where = f", feuille « {raw.sheet} »" if raw.sheet else ""
+    out = [
+        f"# Brouillon de codebook rédigé automatiquement depuis « {raw.path.name} »{where}",
+        f"# ({len(frame)} lignes, {len(cols)} colonnes, format reconnu : {fmt}).",
+        "# Relisez chaque « À vérifier », corrigez, puis supprimez ces commentaires.",
+    ]
+    if tech:
+        out.append(
+            f"# Colonnes techniques reconnues, non décrites ici : {', '.join(sorted(tech))}."
+        )
+    out += ["version: 1", f"format: {fmt}", "incompletes: exclure", ""]
+    out.append("echelles:" if d.scales else "echelles: {}")
+    for name in d.scales:
+        out += d.scale_yaml(name)
+    out += ["", "questions:"]
+    for q in questions:
+        out += [f"  {TODO} {n}" for n in q.notes]
+        out += [f"  - colonne: {_q(q.colonne)}", f"    id: {q.id}", f"    type: {q.type}"]
+        if q.type != "ignore" and not any(k == "texte" for k, _ in q.keys):
+            q.keys.append(("texte", '""   # à compléter : intitulé de la question'))
+        out += [f"    {k}: {v}" for k, v in q.keys]
+    text = "\n".join(out) + "\n"
+    parse_codebook(text, f"brouillon pour {raw.path.name}")
+    return text

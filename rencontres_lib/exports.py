@@ -1,0 +1,275 @@
+"""Published tables and files: CSV/XLSX for French spreadsheets, atomic writes, French numbers.
+
+Choices:
+
+* Thousands separator and the space before « % »: narrow no-break space U+202F (``NNBSP``),
+  as the French typographic standard recommends; decimal comma. A missing value shows
+  « n.d. ». Rounding is half up on the decimal value (``fmt_float(2.675, 2) == "2,68"``).
+* Dates without the system locale: « 14 mars 2025 », « 1er mars 2025 », and
+  « vendredi 14 mars 2025 » with ``fmt_date_long``.
+* Spreadsheet (CSV) injection, OWASP rule: a text cell whose first character — after any
+  leading spaces or quotes — is ``= + - @``, a tab, a carriage return (or their full-width
+  forms) gets a leading ``'``. A text that is strictly a number (``"-3"``, ``"+4,5"``) is left
+  as is: a spreadsheet reads it as a number, never as a formula. Real numbers are untouched.
+* Every file is written atomically: a temporary file in the same folder, then ``os.replace``.
+* A public table (anything not under ``prive/``) with an identifying column is refused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import numbers
+import os
+import re
+import secrets
+from collections.abc import Callable
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .errors import RencontresError
+
+NNBSP = "\u202f"
+PRIVATE_DIR = "prive"
+MISSING = "n.d."
+MOIS = (
+    "janvier", "février", "mars", "avril", "mai", "juin",
+    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+)  # fmt: skip
+JOURS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+
+_FORMULA_START = "=+-@\t\r\uff1d\uff0b\uff0d\uff20"
+_LEADING_NOISE = " \u00a0\u202f\n'\"\u2018\u2019\u201c\u201d"
+_STRICT_NUMBER = re.compile(r"[+-]?(?:\d+(?:[.,]\d+)?|[.,]\d+)(?:[eE][+-]?\d+)?")
+_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _is_missing(value: Any) -> bool:
+    try:
+        return value is None or bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if _is_missing(value):
+        return None
+    try:
+        if isinstance(value, Decimal):
+            return value
+        if isinstance(value, numbers.Integral):
+            return Decimal(int(value))
+        return Decimal(repr(float(value)))
+    except (TypeError, ValueError, InvalidOperation):
+        return None
+
+
+def _group(digits: str) -> str:
+    head = len(digits) % 3 or 3
+    parts = [digits[:head]] + [digits[i : i + 3] for i in range(head, len(digits), 3)]
+    return NNBSP.join(parts)
+
+
+def fmt_float(value: Any, decimals: int = 1) -> str:
+    """« 1 234,5 »: French decimal number rounded half up (« n.d. » when missing)."""
+    number = _decimal(value)
+    if number is None or not number.is_finite():
+        return MISSING
+    rounded = number.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    text = f"{abs(rounded):f}"
+    whole, _, frac = text.partition(".")
+    sign = "-" if rounded < 0 else ""  # "-0,0" never appears: rounded zero has no sign here
+    return sign + _group(whole) + ("," + frac if frac else "")
+
+
+def fmt_int(value: Any) -> str:
+    """« 1 234 » (narrow no-break space between thousands)."""
+    return fmt_float(value, 0)
+
+
+def fmt_pct(value: Any, decimals: int = 0) -> str:
+    """A ratio as a French percentage: ``fmt_pct(0.723) == "72 %"`` (U+202F before %)."""
+    number = _decimal(value)
+    if number is None or not number.is_finite():
+        return MISSING
+    return f"{fmt_float(number * 100, decimals)}{NNBSP}%"
+
+
+def _as_date(value: Any) -> dt.date | None:
+    if _is_missing(value):
+        return None
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value.strip()[:10])
+        except ValueError as exc:
+            raise RencontresError(f"date illisible : « {value} » (attendu AAAA-MM-JJ).") from exc
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if not isinstance(value, dt.date):
+        raise RencontresError(f"date illisible : « {value} ».")
+    return value
+
+
+def fmt_date(value: Any) -> str:
+    """« 14 mars 2025 » (« 1er mars 2025 » for the first of the month)."""
+    day = _as_date(value)
+    if day is None:
+        return MISSING
+    return f"{'1er' if day.day == 1 else day.day} {MOIS[day.month - 1]} {day.year}"
+
+
+def fmt_date_long(value: Any) -> str:
+    """« vendredi 14 mars 2025 »."""
+    day = _as_date(value)
+    return MISSING if day is None else f"{JOURS[day.weekday()]} {fmt_date(day)}"
+
+
+def formula_safe(value: Any) -> Any:
+    """Neutralise a text cell a spreadsheet would run as a formula (OWASP); others unchanged."""
+    if not isinstance(value, str):
+        return value
+    stripped = value.lstrip(_LEADING_NOISE)
+    if not stripped or stripped[0] not in _FORMULA_START:
+        return value
+    if _STRICT_NUMBER.fullmatch(value.strip()):
+        return value
+    return "'" + value
+
+
+def formula_safe_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """Copy of ``df`` with ``formula_safe`` applied to every text cell and column label."""
+    out = df.copy()
+    for col in out.columns:
+        s = out[col]
+        if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_datetime64_any_dtype(s):
+            continue
+        out[col] = s.astype(object).map(formula_safe, na_action="ignore")
+    out.columns = [formula_safe(c) for c in out.columns]
+    return out
+
+
+def _atomic_write(path: str | Path, write: Callable[[int], None]) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    mode = (path.stat().st_mode & 0o7777) if path.exists() else 0o666  # umask applies
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    try:
+        try:
+            write(fd)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically: readers see the old file or the new one."""
+
+    def write(fd: int) -> None:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+
+    return _atomic_write(path, write)
+
+
+def atomic_write_text(path: str | Path, text: str, encoding: str = "utf-8") -> Path:
+    """Write ``text`` to ``path`` atomically (no newline translation)."""
+    return atomic_write_bytes(path, text.encode(encoding))
+
+
+def _check_public(df: pd.DataFrame, path: str | Path) -> None:
+    from .privacy import identifying_columns
+
+    cols = identifying_columns(df)
+    if cols:
+        raise RencontresError(
+            f"colonnes identifiantes dans un tableau publié : {', '.join(map(str, cols))}.",
+            file=path,
+            hint="Passez le tableau par privacy.public_view() avant de l'exporter.",
+        )
+
+
+def _is_public(path: str | Path, public: bool | None) -> bool:
+    """Explicit ``public``, else public unless written under a ``prive/`` folder."""
+    if public is not None:
+        return public
+    return PRIVATE_DIR not in Path(path).resolve().parts
+
+
+def _prepare(df: pd.DataFrame, path: str | Path, index: bool, public: bool | None) -> pd.DataFrame:
+    frame = df.reset_index() if index else df
+    if _is_public(path, public):
+        _check_public(frame, path)
+    return formula_safe_frame(frame)
+
+
+def write_csv(
+    df: pd.DataFrame, path: str | Path, *, index: bool = False, public: bool | None = None
+) -> Path:
+    """CSV for French Excel: UTF-8 with BOM, ``;`` separator, decimal comma, CRLF, atomic.
+
+    A public file refuses identifying columns (see ``privacy.public_view``); ``public=None``
+    means public unless the path lies under the git-ignored ``prive/`` folder.
+    """
+    frame = _prepare(df, path, index, public)
+    text = frame.to_csv(sep=";", decimal=",", index=False, lineterminator="\r\n", na_rep="")
+    return atomic_write_bytes(path, text.encode("utf-8-sig"))
+
+
+def _cell(value: Any) -> Any:
+    if _is_missing(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value.replace(tzinfo=None)
+    if isinstance(value, bool | int | float | dt.date | Decimal):
+        return value
+    if hasattr(value, "item"):  # numpy scalar
+        return value.item()
+    return _ILLEGAL_XML.sub("", str(value))
+
+
+def write_xlsx(
+    df: pd.DataFrame,
+    path: str | Path,
+    *,
+    sheet_name: str = "Données",
+    index: bool = False,
+    public: bool | None = None,
+) -> Path:
+    """XLSX (openpyxl), bold frozen header; text stored as text, never formulas (cf. write_csv)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    frame = _prepare(df, path, index, public)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = re.sub(r"[\[\]:*?/\\]", " ", sheet_name)[:31] or "Données"
+    rows = [list(frame.columns)] + frame.astype(object).to_numpy().tolist()
+    widths: dict[int, int] = {}
+    for r, row in enumerate(rows, start=1):
+        for c, value in enumerate(row, start=1):
+            cell = ws.cell(row=r, column=c, value=_cell(value))
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # openpyxl would store "=…" as a formula
+                widths[c] = max(widths.get(c, 0), min(len(cell.value), 60))
+            if r == 1:
+                cell.font = Font(bold=True)
+    ws.freeze_panes = "A2"
+    for c, width in widths.items():
+        ws.column_dimensions[ws.cell(row=1, column=c).column_letter].width = max(width + 2, 8)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return atomic_write_bytes(path, buffer.getvalue())

@@ -1,0 +1,481 @@
+"""Questionnaire loader: a survey export plus its codebook → long answers table + respondents.
+
+Formats: LimeSurvey (codes or full headings), Google Forms, Framaforms, KoboToolbox, Decidim
+and any generic CSV/XLSX/ODS. Work is vectorised: each column is factorised once and only its
+distinct values are interpreted, so a million rows cost about as much as reading the file.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..codebook import (
+    Codebook,
+    QuestionSpec,
+    load_codebook,
+    loose_key,
+    normalize_label,
+    parse_codebook,
+    profil_lookup,
+)
+from ..errors import LoadResult, SourceError, add_finding
+from ..io import SEP_NAMES, RawTable, read_table
+from .common import EMAIL_RE, PHONE_RE
+from .questionnaire_formats import (
+    FALSE_MARKS,
+    FORMATS,
+    TRUE_MARKS,
+    answers_frame,
+    blank_rows,
+    col,
+    detect_format,
+    expand,
+    map_uniques,
+    meta_columns,
+    parse_dates,
+    strip,
+    technical_columns,
+)
+
+RESPONDENT_COLUMNS = ["respondent_id", "profil", "territoire", "complet", "date"]
+MAX_SHOWN = 10
+
+
+class _Lines:
+    """File line of frame positions, cheap when every record sits on one line."""
+
+    def __init__(self, raw: RawTable, skip: int) -> None:
+        self.raw, self.skip, self.simple = raw, skip, None
+
+    def __call__(self, positions: np.ndarray | list[int]) -> list[int]:
+        pos = [int(p) + self.skip for p in positions]
+        if self.raw.sep is not None and self.simple is None:
+            newlines, last = 0, b""
+            with open(self.raw.path, "rb") as fh:
+                for block in iter(lambda: fh.read(1 << 22), b""):
+                    newlines, last = newlines + block.count(b"\n"), block[-1:]
+            self.simple = newlines + (last != b"\n") == len(self.raw.frame) + 1
+        if self.raw.sep is not None and self.simple:
+            return [p + 2 for p in pos]
+        return [self.raw.line_of(p) for p in pos]
+
+    def text(self, positions: np.ndarray) -> str:
+        """« ligne 4 » / « lignes 4, 7, 9, … (et 12 autres) » for the first positions."""
+        shown = self(positions[:MAX_SHOWN])
+        if len(positions) == 1:
+            return f"ligne {shown[0]}"
+        more = f", … (et {len(positions) - MAX_SHOWN} autres)" if len(positions) > MAX_SHOWN else ""
+        return "lignes " + ", ".join(map(str, shown)) + more
+
+
+def _as_codebook(codebook: Codebook | str | Path) -> Codebook:
+    if isinstance(codebook, Codebook):
+        return codebook
+    if isinstance(codebook, str) and "\n" in codebook:
+        return parse_codebook(codebook)
+    return load_codebook(codebook)
+
+
+def _dedupe(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for i, n in enumerate(names):
+        n = n.strip() or f"colonne_{i + 1}"
+        seen[n] = seen.get(n, 0) + 1
+        out.append(n if seen[n] == 1 else f"{n} ({seen[n]})")
+    return out
+
+
+class _Load:
+    """One load: the file, its codebook, the findings and the positions of the used records."""
+
+    def __init__(self, raw: RawTable, book: Codebook, fmt: str | None) -> None:
+        self.raw, self.book, self.findings = raw, book, list(raw.findings)
+        self.frame, self.skip = self._find_header()
+        self.columns = list(self.frame.columns)
+        self.fmt = fmt or book.format or detect_format(self.columns)
+        self.lines = _Lines(raw, self.skip)
+        self.parts: list[tuple] = []
+
+    def note(
+        self,
+        level: str,
+        message: str,
+        pos: np.ndarray | None = None,
+        column: str | None = None,
+        count: int = 1,
+    ) -> None:
+        """Add a finding; with ``pos`` (frame positions) the first lines are listed and counted."""
+        row = 1 + self.skip
+        if pos is not None and len(pos):
+            message, row, count = (
+                f"{message} ({self.lines.text(pos)})",
+                self.lines(pos[:1])[0],
+                len(pos),
+            )
+        add_finding(
+            self.findings, level, self.raw.path, message + ".", row=row, column=column, count=count
+        )
+
+    def problem(
+        self,
+        column: str,
+        pos: np.ndarray,
+        values: np.ndarray,
+        message: str,
+        outcome: str = "cellules traitées comme non renseignées",
+    ) -> None:
+        """One warning per column: the unexpected values with their counts, and first lines."""
+        vals, counts = np.unique(strip(values).astype(str), return_counts=True)
+        order = np.argsort(-counts, kind="stable")[:5]
+        shown = ", ".join(f"« {vals[i]} » ({counts[i]})" for i in order) + (
+            " …" if len(vals) > 5 else ""
+        )
+        self.note("avertissement", f"{message} : {shown} — {outcome}", pos, column)
+
+    def _find_header(self) -> tuple[pd.DataFrame, int]:
+        """Promote a later row to header when the codebook columns are there (multi-row headers)."""
+        frame = self.raw.frame
+        wanted = {normalize_label(q.colonne) for q in self.book.questions}
+        found = sum(normalize_label(c) in wanted for c in frame.columns)
+        for k in range(min(3, len(frame))):
+            row = [str(v) for v in frame.iloc[k].tolist()]
+            if sum(normalize_label(v) in wanted for v in row) > max(found, len(wanted) // 2):
+                line = self.raw.line_of(k)
+                msg = f"en-têtes des questions trouvés ligne {line} : les lignes précédentes sont lues comme des en-têtes."
+                add_finding(self.findings, "info", self.raw.path, msg, row=line)
+                out = frame.iloc[k + 1 :].reset_index(drop=True)
+                out.columns = _dedupe(row)
+                return out, k + 1
+        return frame, 0
+
+    def match_columns(self) -> dict[str, str | None]:
+        """Codebook column → file column (exact, folded, then « CODE. texte » headings)."""
+        folded: dict[str, list[str]] = {}
+        for c in self.columns:
+            folded.setdefault(normalize_label(c), []).append(c)
+        out: dict[str, str | None] = {}
+        for q in self.book.questions:
+            key = normalize_label(q.colonne)
+            hits = [q.colonne] if q.colonne in self.frame.columns else folded.get(key, [])
+            if len(hits) != 1:
+                hits = [
+                    c
+                    for c in self.columns
+                    if re.match(re.escape(key) + r"[.:]? ", normalize_label(c))
+                ]
+            out[q.colonne] = hits[0] if len(hits) == 1 else None
+            if out[q.colonne] is None and q.type != "ignore":
+                close = difflib.get_close_matches(q.colonne, self.columns, n=3, cutoff=0.6)
+                near = (
+                    f" ; colonnes proches : {', '.join(f'« {c} »' for c in close)}" if close else ""
+                )
+                if self.raw.sep is None:
+                    read = f"feuille « {self.raw.sheet} », {len(self.columns)} colonnes lues"
+                else:
+                    read = f"séparateur détecté : {SEP_NAMES.get(self.raw.sep, self.raw.sep)}, {len(self.columns)} colonne(s) lue(s)"
+                    if len(self.columns) == 1:
+                        read += " ; une seule colonne : le séparateur du fichier n'a sans doute pas été reconnu"
+                msg = f"colonne « {q.colonne} » du codebook (question « {q.id} ») absente du fichier{near} ({read}) ; attendu : un en-tête identique à la clé « colonne » du codebook"
+                self.note("erreur", msg, column=q.colonne)
+        return out
+
+    def select_rows(self, meta: dict[str, str | None]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Reject blank rows, incomplete responses (if asked) and repeated ids; (used, ids, complete)."""
+        frame, n = self.frame, len(self.frame)
+        keep = np.ones(n, dtype=bool)
+        blank = blank_rows(frame)
+        keep[blank] = False
+        if len(blank):
+            self.note("info", f"{len(blank)} ligne(s) entièrement vide(s) ignorée(s)", blank)
+        complete = np.ones(n, dtype=bool)
+        if meta["complet"]:
+            complete = strip(col(frame, meta["complet"])) != ""
+        elif meta["brouillon"]:
+            complete = ~np.isin(
+                map_uniques(col(frame, meta["brouillon"]), normalize_label),
+                list(TRUE_MARKS - {""}),
+            )
+        incomplete = np.flatnonzero(keep & ~complete)
+        if len(incomplete):
+            flag = meta["complet"] or meta["brouillon"]
+            what = "sans date de soumission" if meta["complet"] else "marquée(s) comme brouillon"
+            if self.book.incompletes == "exclure":
+                keep[incomplete] = False
+                msg = f"{len(incomplete)} réponse(s) incomplète(s) ({what}) exclue(s) comme le demande « incompletes: exclure » du codebook"
+            else:
+                msg = f"{len(incomplete)} réponse(s) incomplète(s) ({what}) gardée(s) (« incompletes: garder »)"
+            self.note("info", msg, incomplete, flag)
+        if meta["id"]:
+            ids = strip(col(frame, meta["id"]))
+            missing = np.flatnonzero(keep & (ids == ""))
+            ids[missing] = [f"ligne-{line}" for line in self.lines(missing)]
+            dup = np.flatnonzero(
+                keep & pd.Series(np.where(keep, ids, None)).duplicated().to_numpy()
+            )
+            if len(dup):
+                keep[dup] = False
+                msg = f"{len(dup)} réponse(s) rejetée(s) : identifiant déjà vu plus haut (un identifiant unique par répondant était attendu ; la première réponse est gardée)"
+                self.note("avertissement", msg, dup, meta["id"])
+        else:
+            width = len(str(max(n, 1)))
+            ids = np.array([f"R{i + 1:0{width}d}" for i in range(n)], dtype=object)
+        return np.flatnonzero(keep), ids, complete
+
+    def respondents(
+        self, used: np.ndarray, ids: np.ndarray, complete: np.ndarray, colmap: dict, meta: dict
+    ) -> pd.DataFrame:
+        rows = None if len(used) == len(self.frame) else used
+        profil = np.full(len(used), "non_renseigne", dtype=object)
+        if (pq := next(iter(self.book.of_type("profil")), None)) and colmap[pq.colonne]:
+            v = col(self.frame, colmap[pq.colonne], rows)
+            table = profil_lookup(pq.synonymes)
+            keys = map_uniques(v, loose_key)
+            profil = map_uniques(keys, lambda k: table.get(k, "autre") if k else "non_renseigne")
+            pos = np.flatnonzero(
+                map_uniques(keys, lambda k: bool(k) and k not in table).astype(bool)
+            )
+            if len(pos):
+                msg = f"{len(pos)} profil(s) non reconnu(s) (attendu : un profil ICPC, ex. « Élu·e », ou un synonyme déclaré dans le codebook)"
+                self.problem(colmap[pq.colonne], used[pos], v[pos], msg, "classé(s) « autre »")
+        territoire = np.full(len(used), "", dtype=object)
+        if (tq := next(iter(self.book.of_type("territoire")), None)) and colmap[tq.colonne]:
+            opts = {normalize_label(k): lab for k, lab in tq.options.items()}
+            territoire = map_uniques(
+                col(self.frame, colmap[tq.colonne], rows),
+                lambda t: opts.get(normalize_label(t), str(t).strip()),
+            )
+        dates = pd.Series(pd.NaT, index=range(len(used)), dtype="datetime64[ns]")
+        if meta["date"]:
+            dates, bad = parse_dates(col(self.frame, meta["date"], rows))
+            if len(bad):
+                msg = f"{len(bad)} date(s) illisible(s) (attendu : AAAA-MM-JJ HH:MM:SS ou JJ/MM/AAAA HH:MM), laissée(s) vide(s)"
+                self.note("avertissement", msg, used[bad], meta["date"])
+        data = {
+            "respondent_id": ids[used],
+            "profil": profil,
+            "territoire": territoire,
+            "complet": complete[used],
+            "date": dates,
+        }
+        return pd.DataFrame(data, columns=RESPONDENT_COLUMNS)
+
+    def answers(self, q: QuestionSpec, qpos: int, column: str, used: np.ndarray) -> None:
+        """Interpret one codebook column (its distinct values only) and store its answer rows."""
+        v = col(self.frame, column, None if len(used) == len(self.frame) else used)
+        codes, uniq = pd.factorize(v)
+        keys = [normalize_label(u) for u in uniq]
+
+        def add(
+            rows: np.ndarray, labels: list[str], lab_codes: np.ndarray, rang=None, fav=None
+        ) -> None:
+            m = len(rows)
+            rang = np.full(m, -1, np.int16) if rang is None else rang
+            fav = np.full(m, -1, np.int8) if fav is None else fav
+            self.parts.append(
+                (
+                    np.full(m, qpos, np.int32),
+                    rows.astype(np.int32),
+                    np.array(labels, dtype=object),
+                    lab_codes,
+                    rang,
+                    fav,
+                )
+            )
+
+        if q.type == "likert":
+            scale = self.book.scale(q)
+            lookup, k, fav_pos = (
+                scale.lookup(q.synonymes),
+                len(scale.libelles),
+                list(scale.favorable_positions()),
+            )
+            labels = scale.libelles + scale.hors_echelle
+            index = {lab: i for i, lab in enumerate(labels)}
+            state = np.array(
+                [
+                    index[lookup[key][0]] if key in lookup else (-1 if not key else -2)
+                    for key in keys
+                ]
+                + [-1]
+            )
+            pos_u = np.array(
+                [(lookup[key][1] or -1) if key in lookup else -1 for key in keys] + [-1],
+                dtype=np.int16,
+            )
+            if q.inverse:
+                pos_u = np.where(pos_u > 0, k + 1 - pos_u, -1).astype(np.int16)
+            st = state[codes]
+            rows = np.flatnonzero(st >= 0)
+            rang = pos_u[codes[rows]]
+            add(
+                rows,
+                labels,
+                st[rows],
+                rang,
+                np.where(rang < 0, -1, np.isin(rang, fav_pos)).astype(np.int8),
+            )
+            if len(bad := np.flatnonzero(st == -2)):
+                expected = ", ".join(f"« {x} »" for x in labels)
+                codes_txt = f" ; codes prévus : {', '.join(scale.codes)}" if scale.codes else ""
+                msg = f"{len(bad)} réponse(s) hors de l'échelle « {q.echelle} » (question « {q.id} » ; attendu : {expected}{codes_txt})"
+                self.problem(column, used[bad], v[bad], msg)
+        elif q.type == "choix_multiple" and q.option is not None:
+            label = q.options.get(q.option, q.option)
+            state = np.array(
+                [
+                    1
+                    if key in TRUE_MARKS or key == normalize_label(label)
+                    else (0 if key in FALSE_MARKS else -2)
+                    for key in keys
+                ]
+                + [0]
+            )
+            st = state[codes]
+            rows = np.flatnonzero(st == 1)
+            add(rows, [label], np.zeros(len(rows), np.int64))
+            if len(bad := np.flatnonzero(st == -2)):
+                msg = f"{len(bad)} valeur(s) inattendue(s) pour l'option « {label} » de « {q.id} » (attendu : Oui, Y, 1 ou X si cochée ; vide, Non ou 0 sinon)"
+                self.problem(column, used[bad], v[bad], msg)
+        elif q.type == "choix_multiple":
+            self._multi_cell(q, uniq, codes, v, column, used, add)
+        else:  # choix, texte: the stripped value itself (choix codes mapped through ``options``)
+            opts = {normalize_label(c): lab for c, lab in q.options.items()}
+            clean = [opts.get(normalize_label(u), str(u).strip()) for u in uniq]
+            rows = np.flatnonzero(np.array([bool(c) for c in clean] + [False])[codes])
+            add(rows, clean, codes[rows])
+            if q.type == "texte":
+                for kind, rx in (
+                    ("une adresse e-mail", EMAIL_RE),
+                    ("un numéro de téléphone", PHONE_RE),
+                ):
+                    if len(
+                        pos := np.flatnonzero(
+                            np.array([bool(rx.search(c)) for c in clean] + [False])[codes]
+                        )
+                    ):
+                        msg = f"{len(pos)} réponse(s) libre(s) de « {q.id} » contiennent {kind}, à masquer avant publication"
+                        self.note("info", msg, used[pos], column)
+
+    def _multi_cell(
+        self,
+        q: QuestionSpec,
+        uniq: np.ndarray,
+        codes: np.ndarray,
+        v: np.ndarray,
+        column: str,
+        used: np.ndarray,
+        add,
+    ) -> None:
+        """Multi-select in one cell (« a, b » or Kobo « a b »); option labels with the separator kept whole."""
+        sep = (q.separateur or ", ").strip()
+        opts = {normalize_label(c): lab for c, lab in q.options.items()}
+        opts.update({normalize_label(lab): lab for lab in q.options.values()})
+        protect = {
+            lab: f"\x00{i}\x00" for i, lab in enumerate(q.options.values()) if sep and sep in lab
+        }
+        labels: dict[str, int] = {}
+        per_unique, unknown = [], []
+        for u in uniq:
+            text, items, bad = str(u), [], False
+            for lab, token in protect.items():
+                text = text.replace(lab, token)
+            for tok in text.split(sep) if sep else text.split():
+                for lab, token in protect.items():
+                    tok = tok.replace(token, lab)
+                if not (tok := tok.strip()):
+                    continue
+                if (lab := opts.get(normalize_label(tok)) if opts else tok) is None:
+                    bad = True
+                elif (idx := labels.setdefault(lab, len(labels))) not in items:
+                    items.append(idx)
+            per_unique.append(items)
+            unknown.append(bad)
+        rows, items = expand(codes, per_unique)
+        add(rows, list(labels), items)
+        if len(bad := np.flatnonzero(np.array(unknown + [False])[codes])):
+            expected = ", ".join(f"« {c} »" for c in q.options)
+            msg = f"{len(bad)} réponse(s) de « {q.id} » avec une option inconnue (attendu : {expected} ou leurs libellés)"
+            self.problem(column, used[bad], v[bad], msg, "options inconnues ignorées")
+
+
+def load_questionnaire(
+    path: str | Path,
+    codebook: Codebook | str | Path,
+    *,
+    sheet: str | int | None = None,
+    fmt: str | None = None,
+) -> LoadResult:
+    """Load a questionnaire export with its codebook.
+
+    ``result.table``: one row per (respondent, question[, option]) — respondent_id, question_id,
+    type, dimension, valeur, rang (Int64, 1 = least favourable, after ``inverse``), favorable
+    (boolean, NA outside the scale). ``result.extra``: ``respondents`` (respondent_id, profil,
+    territoire, complet, date), ``questions`` (codebook questions), ``format``, ``colonnes``.
+    """
+    book = _as_codebook(codebook)
+    if fmt is not None and fmt not in FORMATS:
+        raise SourceError(
+            f"format « {fmt} » inconnu ; formats attendus : {', '.join(FORMATS)}.", file=path
+        )
+    job = _Load(read_table(path, sheet), book, fmt)
+    colmap = job.match_columns()
+    used_cols = {c for c in colmap.values() if c}
+    meta = meta_columns(job.fmt, job.columns, used_cols)
+    if book.identifiant:
+        meta["id"] = book.identifiant if book.identifiant in job.columns else None
+        if meta["id"] is None:
+            msg = f"colonne d'identifiant « {book.identifiant} » (clé « identifiant » du codebook) absente du fichier : répondants numérotés dans l'ordre du fichier"
+            job.note("erreur", msg, column=book.identifiant)
+    tech = technical_columns(job.fmt, job.columns) | set(meta.values())
+    if extra := [c for c in job.columns if c not in used_cols and c not in tech]:
+        shown = ", ".join(f"« {c} »" for c in extra[:15]) + (" …" if len(extra) > 15 else "")
+        job.note(
+            "info",
+            f"{len(extra)} colonne(s) du fichier absente(s) du codebook, non utilisée(s) : {shown}",
+            count=len(extra),
+        )
+    n = len(job.frame)
+    if n == 0:
+        job.note(
+            "erreur",
+            "aucune réponse : le fichier ne contient que la ligne d'en-tête (au moins une ligne de réponse était attendue)",
+        )
+    used, ids, complete = job.select_rows(meta)
+    respondents = job.respondents(used, ids, complete, colmap, meta)
+    skip = ("profil", "territoire", "ignore")
+    qids = list(dict.fromkeys(q.id for q in book.questions if q.type not in skip))
+    for qpos, qid in enumerate(qids):
+        for q in book.by_id[qid]:
+            if colmap[q.colonne]:
+                job.answers(q, qpos, colmap[q.colonne], used)
+    table = answers_frame(job.parts, ids[used], qids, book)
+    private = None
+    if meta["email"]:
+        private = pd.DataFrame(
+            {"respondent_id": ids[used], "email": strip(col(job.frame, meta["email"], used))}
+        )
+    extra_out = {
+        "respondents": respondents,
+        "questions": book.questions_frame(),
+        "format": job.fmt,
+        "colonnes": colmap,
+    }
+    result = LoadResult(
+        str(job.raw.path),
+        "questionnaire",
+        table,
+        job.findings,
+        rows_read=n,
+        rows_used=len(used),
+        rows_rejected=n - len(used),
+        sha256=job.raw.sha256,
+        private=private,
+        extra=extra_out,
+    )
+    return result.check()

@@ -1,0 +1,216 @@
+"""Export formats of survey tools and vectorised column helpers for the questionnaire loader.
+
+Which columns LimeSurvey, Google Forms, Framaforms, KoboToolbox and Decidim add around the
+answers (respondent id, submission date, completeness, draft flag, e-mail), how to recognise a
+format from its headings, and numpy/pandas helpers that work on whole columns (distinct values
+interpreted once), so that loading a million rows costs about as much as reading the file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from ..codebook import Codebook, normalize_label
+from .common import parse_date_fr
+
+FORMATS = ("limesurvey", "google_forms", "framaforms", "kobo", "decidim", "generique")
+TRUE_MARKS = {"oui", "y", "yes", "1", "x", "true", "vrai", "coché", "cochée", "checked", "selected"}
+FALSE_MARKS = {"", "non", "n", "no", "0", "false", "faux"}
+ANSWER_COLUMNS = [
+    "respondent_id",
+    "question_id",
+    "type",
+    "dimension",
+    "valeur",
+    "rang",
+    "favorable",
+]
+_TZ = re.compile(r"(\.\d+)?\s*(Z|[+-]\d{2}:?\d{2}|UTC.*|GMT.*)$")
+
+# Columns each export format adds around the answers (compared with ``normalize_label``).
+META_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
+    "limesurvey": {
+        "id": ("id", "id de la réponse", "response id"),
+        "date": ("submitdate", "date de soumission", "date submitted"),
+        "complet": ("submitdate", "date de soumission", "date submitted"),
+        "autres": ("lastpage", "startlanguage", "seed", "startdate", "datestamp", "ipaddr", "refurl",
+                   "token", "interviewtime", "dernière page", "langue de départ", "tête de série",
+                   "date de lancement", "date de la dernière action", "adresse ip", "url de référence"),
+    },
+    "google_forms": {
+        "date": ("horodateur", "timestamp", "horodatage", "marque temporelle"),
+        "email": ("adresse e-mail", "adresse email", "email address", "adresse électronique"),
+        "autres": ("score", "total score"),
+    },
+    "framaforms": {
+        "id": ("numéro de soumission", "sid", "serial", "numéro de série", "numéro"),
+        "date": ("date de soumission", "time", "heure", "date", "submitted"),
+        "brouillon": ("brouillon", "draft"),
+        "autres": ("adresse ip", "ip address", "uid", "nom d'utilisateur", "username", "utilisateur"),
+    },
+    "kobo": {
+        "id": ("_id", "_uuid", "meta/instanceid"),
+        "date": ("_submission_time",),
+        "complet": ("_submission_time",),
+        "autres": ("start", "end", "today", "deviceid", "username", "simserial", "subscriberid",
+                   "phonenumber", "_validation_status", "_notes", "_status", "_submitted_by",
+                   "__version__", "_version_", "_tags", "_index", "_attachments", "_geolocation",
+                   "formhub/uuid", "meta/rootuuid", "meta/deprecatedid"),
+    },
+    "decidim": {
+        "id": ("id de réponse", "answer id", "session_token", "id", "identifiant de l'utilisateur"),
+        "date": ("répondu le", "answered on", "created_at", "date de réponse"),
+        "autres": ("hachage ip", "ip hash", "ip_hash", "statut de l'utilisateur", "user status",
+                   "user_status", "user_id"),
+    },
+    "generique": {"id": ("id", "identifiant", "respondent_id", "id_repondant"), "date": ("date",)},
+}  # fmt: skip
+
+
+def detect_format(columns: list[str]) -> str:
+    """Guess the export format from the column headings."""
+    cols = [normalize_label(c) for c in columns]
+    has = set(cols).__contains__
+    if any(
+        has(c)
+        for c in ("submitdate", "startlanguage", "lastpage", "dernière page", "langue de départ")
+    ):
+        return "limesurvey"
+    if has("_uuid") or has("_submission_time") or (has("_id") and has("_index")):
+        return "kobo"
+    if cols and cols[0] in META_COLUMNS["google_forms"]["date"]:
+        return "google_forms"
+    numbered = sum(bool(re.match(r"^\d+\. \S", c)) for c in cols)
+    decidim_meta = ("id de réponse", "answer id", "session_token", "hachage ip", "ip_hash")
+    if any(has(c) for c in decidim_meta) or (numbered and numbered >= len(cols) / 2):
+        return "decidim"
+    if (
+        has("numéro de soumission")
+        or has("numéro de série")
+        or (has("sid") and (has("serial") or has("draft")))
+    ):
+        return "framaforms"
+    return "generique"
+
+
+def meta_columns(
+    fmt: str, columns: list[str], exclude: set[str] | frozenset = frozenset()
+) -> dict[str, str | None]:
+    """The actual column of each meta field (id, date, complet, brouillon, email) for a format."""
+    spec = META_COLUMNS.get(fmt, {})
+    folded = {normalize_label(c): c for c in reversed(columns) if c not in exclude}
+    return {
+        k: next((folded[a] for a in spec.get(k, ()) if a in folded), None)
+        for k in ("id", "date", "complet", "brouillon", "email")
+    }
+
+
+def technical_columns(fmt: str, columns: list[str]) -> set[str]:
+    """Columns an export format adds by itself (never reported as absent from the codebook)."""
+    names = {a for group in META_COLUMNS.get(fmt, {}).values() for a in group}
+    return {c for c in columns if normalize_label(c) in names}
+
+
+def col(frame: pd.DataFrame, name: str, rows: np.ndarray | None = None) -> np.ndarray:
+    values = frame[name].to_numpy(dtype=object)
+    return values if rows is None else values[rows]
+
+
+def strip(values: np.ndarray) -> np.ndarray:
+    return np.array(pd.Series(values, dtype=object).str.strip(), dtype=object)
+
+
+def map_uniques(values: np.ndarray, func: Callable[[object], object]) -> np.ndarray:
+    """Apply ``func`` to the distinct values only, then spread the results over the rows."""
+    codes, uniq = pd.factorize(values)
+    return np.array([func(u) for u in uniq] + [func("")], dtype=object)[codes]
+
+
+def blank_rows(frame: pd.DataFrame) -> np.ndarray:
+    """Positions of records whose every cell is empty or spaces (narrowed column by column)."""
+    cand = np.arange(len(frame))
+    for name in frame.columns:
+        if not len(cand):
+            break
+        v = col(frame, name, cand)
+        blank = v == ""
+        if not blank.all():
+            blank[~blank] = pd.Series(v[~blank], dtype=object).str.strip().eq("").to_numpy()
+        cand = cand[blank]
+    return cand
+
+
+def parse_dates(values: np.ndarray) -> tuple[pd.Series, np.ndarray]:
+    """Vectorised dates (ISO, then day-first forms, then French text); returns dates, bad positions."""
+    s = pd.Series(strip(values), dtype=object)
+    if any(_TZ.search(x) for x in s[s != ""].head(50)):
+        s = s.str.replace(_TZ.pattern, "", regex=True)
+    out = pd.to_datetime(s, format="ISO8601", errors="coerce")
+    for fmt in (
+        "%d/%m/%Y %H:%M:%S",
+        "%d/%m/%Y %H:%M",
+        "%d/%m/%Y",
+        "%Y/%m/%d %H:%M:%S",
+        "%m/%d/%Y %H:%M:%S",
+    ):
+        todo = out.isna() & (s != "")
+        if not todo.any():
+            break
+        out[todo] = pd.to_datetime(s[todo], format=fmt, errors="coerce")
+    todo = out.isna() & (s != "")
+    if todo.any():
+        out[todo] = pd.to_datetime(s[todo].map(parse_date_fr), errors="coerce")
+    bad = np.flatnonzero((out.isna() & (s != "")).to_numpy())
+    return out.astype("datetime64[ns]").reset_index(drop=True), bad
+
+
+def expand(codes: np.ndarray, per_unique: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Rows repeated once per item of their distinct value's list → (row positions, items)."""
+    lens = np.array([len(x) for x in per_unique] + [0], dtype=np.int64)
+    flat = np.array([i for x in per_unique for i in x], dtype=np.int64)
+    starts = np.cumsum(lens) - lens
+    c = np.where(codes < 0, len(per_unique), codes)
+    counts = lens[c]
+    rows = np.repeat(np.arange(len(codes)), counts)
+    within = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    return rows, flat[np.repeat(starts[c], counts) + within]
+
+
+def answers_frame(
+    parts: list[tuple], ids: np.ndarray, qids: list[str], book: Codebook
+) -> pd.DataFrame:
+    """Assemble the long table from per-column numpy parts, with categorical label columns."""
+    if not parts:
+        dtypes = ["object"] * 5 + ["Int64", "boolean"]
+        return pd.DataFrame(
+            {c: pd.Series(dtype=t) for c, t in zip(ANSWER_COLUMNS, dtypes, strict=True)}
+        )
+    q = np.concatenate([p[0] for p in parts])
+    offsets = np.cumsum([0] + [len(p[2]) for p in parts[:-1]])
+    glob, cats = pd.factorize(np.concatenate([p[2] for p in parts]))
+    val = np.concatenate([glob[o + p[3]] for o, p in zip(offsets, parts, strict=True)])
+    rang = np.concatenate([p[4] for p in parts])
+    fav = np.concatenate([p[5] for p in parts])
+
+    def per_question(values: list[str]) -> pd.Categorical:
+        codes, uniq = pd.factorize(np.asarray(values, dtype=object))
+        return pd.Categorical.from_codes(codes[q], categories=uniq)
+
+    first = [book.by_id[i][0] for i in qids]
+    return pd.DataFrame(
+        {
+            "respondent_id": pd.Categorical.from_codes(
+                np.concatenate([p[1] for p in parts]), categories=ids
+            ),
+            "question_id": pd.Categorical.from_codes(q, categories=qids),
+            "type": per_question([s.type for s in first]),
+            "dimension": per_question([s.dimension or "" for s in first]),
+            "valeur": pd.Series(np.asarray(cats, dtype=object)[val], dtype=object),
+            "rang": pd.arrays.IntegerArray(rang.astype(np.int64), rang < 0),
+            "favorable": pd.arrays.BooleanArray(fav == 1, fav < 0),
+        }
+    )

@@ -1,0 +1,134 @@
+"""Meeting logistics: private outputs only, written under the git-ignored ``prive/<slug>/``.
+
+- the sign-in sheet (feuille d'émargement): printable A4 HTML (+ PDF through Chromium when
+  present), alphabetical, with a blank page for walk-ins;
+- the waitlist split (who is in, who waits, by registration date);
+- the partners' contact export of consenting registrants (CSV, formula-safe).
+
+After the meeting, the sign-in sheet exported as CSV with a « Présence » column is read back by
+the generic registrations loader as the attendance source.
+"""
+
+from __future__ import annotations
+
+import html
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from . import PROFILS, metrics
+from .exports import atomic_write_text, fmt_date_long, write_csv
+from .rencontre import Rencontre
+
+SHEET_CSS = """
+@page { size: A4; margin: 12mm; }
+body { font-family: Arial, Helvetica, sans-serif; font-size: 10.5pt; color: #000; }
+h1 { font-size: 15pt; margin: 0 0 2mm; } p.info { margin: 0 0 4mm; }
+table { width: 100%; border-collapse: collapse; }
+th, td { border: 1px solid #444; padding: 2.2mm 2mm; text-align: left; vertical-align: middle; }
+th { background: #eee; } td.signature { width: 38mm; }
+tr { break-inside: avoid; page-break-inside: avoid; }
+.saut { break-before: page; page-break-before: always; }
+"""
+
+
+def private_dir(r: Rencontre) -> Path:
+    root = r.params.racine or Path.cwd()
+    d = root / "prive" / r.params.slug
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+def sign_in_table(r: Rencontre) -> pd.DataFrame:
+    """Registered, non-cancelled people, alphabetical: nom, prénom, organisation, profil."""
+    if r.inscriptions is None or r.prive is None:
+        return pd.DataFrame(columns=["Nom", "Prénom", "Organisation", "Profil"])
+    active = metrics.active_registrations(r.inscriptions)[["participant_id", "profil"]]
+    people = active.merge(r.prive, on="participant_id", how="left")
+    people = people.assign(_k=people["nom"].fillna("").str.casefold(), _p=people["prenom"].fillna("").str.casefold())
+    people = people.sort_values(["_k", "_p"], kind="stable")
+    return pd.DataFrame({
+        "Nom": people["nom"].fillna("").str.upper().to_numpy(),
+        "Prénom": people["prenom"].fillna("").to_numpy(),
+        "Organisation": people["organisation"].fillna("").to_numpy(),
+        "Profil": people["profil"].map(PROFILS).fillna("").to_numpy(),
+    })
+
+
+def sign_in_html(r: Rencontre, blank_lines: int = 20) -> str:
+    table = sign_in_table(r)
+    p = r.params
+    head = "<tr><th>Nom</th><th>Prénom</th><th>Organisation</th><th>Profil</th><th>Signature</th></tr>"
+    rows = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + '<td class="signature"></td></tr>'
+        for row in table.itertuples(index=False)
+    )
+    blanks = "".join("<tr>" + "<td>&nbsp;</td>" * 4 + '<td class="signature"></td></tr>' for _ in range(blank_lines))
+    title = f"Feuille d'émargement — {html.escape(p.territoire)}"
+    info = f"{html.escape(fmt_date_long(p.date))}" + (f" — {html.escape(p.lieu)}" if p.lieu else "")
+    return f"""<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><title>{title}</title><style>{SHEET_CSS}</style></head>
+<body><h1>{title}</h1><p class="info">{info} — {len(table)} personnes inscrites. Document confidentiel : ne pas publier.</p>
+<table><thead>{head}</thead><tbody>{rows}</tbody></table>
+<section class="saut"><h1>Personnes non inscrites</h1><p class="info">{info}</p>
+<table><thead>{head}</thead><tbody>{blanks}</tbody></table></section></body></html>"""
+
+
+def print_pdf(html_path: Path, pdf_path: Path) -> Path | None:
+    """A4 PDF through headless Chromium when it is installed; None otherwise."""
+    exe = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    if not exe:
+        return None
+    with tempfile.TemporaryDirectory() as profile:
+        cmd = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+               "--no-first-run", f"--user-data-dir={profile}", "--no-pdf-header-footer",
+               f"--print-to-pdf={pdf_path}", html_path.resolve().as_uri()]
+        subprocess.run(cmd, capture_output=True, timeout=120, check=False)
+    return pdf_path if pdf_path.exists() else None
+
+
+def waitlist(r: Rencontre) -> pd.DataFrame:
+    """Who is confirmed and who waits, by registration date (names from the private table)."""
+    split = metrics.waitlist_split(r.inscriptions, r.params.capacite)
+    if r.prive is not None:
+        split = split.merge(r.prive[["participant_id", "nom", "prenom"]], on="participant_id", how="left")
+    cols = [c for c in ["rang", "place", "nom", "prenom", "date_inscription", "profil"] if c in split]
+    return split[cols]
+
+
+def contacts(r: Rencontre) -> pd.DataFrame | None:
+    """Consenting registrants only, for the partners; None when the export has no consent column."""
+    ins = r.inscriptions
+    if ins is None or "consentement" not in ins or ins["consentement"].isna().all() or r.prive is None:
+        return None
+    ok = ins[ins["consentement"].fillna(False).astype(bool) & ins["statut"].isin(metrics.ACTIVE)]
+    out = ok[["participant_id", "profil"]].merge(r.prive, on="participant_id", how="left")
+    out["profil"] = out["profil"].map(PROFILS)
+    return out[["nom", "prenom", "email", "organisation", "profil"]].rename(
+        columns={"nom": "Nom", "prenom": "Prénom", "email": "Courriel", "organisation": "Organisation", "profil": "Profil"}
+    )
+
+
+def write_private_outputs(r: Rencontre, *, pdf: bool = True) -> list[Path]:
+    """Write every logistics file of a meeting under ``prive/<slug>/``; returns the paths."""
+    if r.inscriptions is None:
+        return []
+    out = private_dir(r)
+    written = []
+    sheet = out / "emargement.html"
+    atomic_write_text(sheet, sign_in_html(r))
+    written.append(sheet)
+    if pdf and (p := print_pdf(sheet, out / "emargement.pdf")):
+        written.append(p)
+    write_csv(sign_in_table(r).assign(Présence=""), out / "emargement.csv")
+    written.append(out / "emargement.csv")
+    if r.params.capacite:
+        write_csv(waitlist(r), out / "liste_attente.csv")
+        written.append(out / "liste_attente.csv")
+    c = contacts(r)
+    if c is not None:
+        write_csv(c, out / "contacts_partenaires.csv")
+        written.append(out / "contacts_partenaires.csv")
+    return written

@@ -1,0 +1,180 @@
+"""audit: exact hits on hand-made fixtures, no false positive on plotly.js or clean pages."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from rencontres_lib.audit import (
+    KIND_EMAIL,
+    KIND_EXTERNAL,
+    KIND_HANDLER,
+    KIND_NAME,
+    KIND_PHONE,
+    KIND_UNREADABLE,
+    AuditHit,
+    audit_paths,
+    collect_files,
+    format_hits,
+    main_audit,
+)
+from rencontres_lib.errors import SourceError
+from rencontres_lib.privacy import NameIndex
+
+FIX = Path(__file__).parent / "fixtures" / "privacy"
+NAMES = ["Hélène Lefèvre", "Paul Martin"]
+
+
+def kinds(hits: list[AuditHit]) -> list[tuple[int, str]]:
+    return [(h.line, h.kind) for h in hits]
+
+
+def test_leaky_html_page():
+    hits = audit_paths(FIX / "fuite.html")
+    assert kinds(hits) == [(4, KIND_EXTERNAL), (7, KIND_EMAIL), (8, KIND_HANDLER)]
+    assert hits[0].excerpt == '<script src="https://cdn.example.net/lib/plotly-2.35.2.min.js">'
+    assert hits[1].excerpt == "c*****@e*****.org"
+    assert hits[2].excerpt == "<img onerror=« alert(1) »>"
+
+
+def test_clean_page_with_big_inline_script_has_no_hit():
+    # code mentioning onload/onerror, "<img onerror=…>" strings, 0.6123456789, "0123456789",
+    # @media, relative and data: resources, an ordinary external link
+    assert audit_paths(FIX / "propre.html", names=NAMES) == []
+
+
+def test_xlsx_cell_email():
+    hits = audit_paths(FIX / "classeur.xlsx", names=NAMES)
+    assert kinds(hits) == [(1, KIND_EMAIL)]
+    assert hits[0].file.startswith(str(FIX / "classeur.xlsx") + " › xl/")
+    assert hits[0].excerpt == "p*****@e*****.org"
+
+
+def test_csv_registrant_names_accent_and_case_insensitive():
+    hits = audit_paths(FIX / "inscrits.csv", names=NAMES)
+    assert kinds(hits) == [(2, KIND_NAME), (4, KIND_NAME)]  # line 5: last name alone
+    assert {h.excerpt for h in hits} == {"H***** L*****"}
+    assert audit_paths(FIX / "inscrits.csv") == []
+
+
+def test_css_import_and_notebook():
+    css = audit_paths(FIX / "style.css")
+    assert kinds(css) == [(1, KIND_EXTERNAL)]
+    assert css[0].excerpt == "url(https://fonts.example.net/css2)"
+    nb = audit_paths(FIX / "rapport.ipynb")
+    assert kinds(nb) == [(10, KIND_EMAIL), (23, KIND_EXTERNAL)]
+
+
+def test_whole_fixture_folder_and_report():
+    files = collect_files(FIX)
+    assert [f.name for f in files] == sorted(
+        ["classeur.xlsx", "fuite.html", "inscrits.csv", "propre.html", "rapport.ipynb", "style.css"]
+    )
+    hits = audit_paths([FIX], names=NAMES)
+    assert Counter(h.kind for h in hits) == {
+        KIND_EMAIL: 3,
+        KIND_EXTERNAL: 3,
+        KIND_HANDLER: 1,
+        KIND_NAME: 2,
+    }
+    text = format_hits(hits, len(files))
+    assert text.startswith("9 problèmes trouvés dans 5 fichiers :")
+    for secret in ("claire.dupont", "paul.martin", "jeanne.roux", "Hélène", "LEFEVRE"):
+        assert secret not in text
+
+
+def test_allow_lists():
+    hits = audit_paths(
+        [FIX / "fuite.html", FIX / "rapport.ipynb"],
+        allow_hosts=["example.net"],
+        allow_emails=["@example.org"],
+    )
+    assert kinds(hits) == [(8, KIND_HANDLER)]
+    hits = audit_paths(FIX / "fuite.html", allow_emails=["claire.dupont@example.org"])
+    assert [h.kind for h in hits] == [KIND_EXTERNAL, KIND_HANDLER]
+
+
+def test_phones_in_text_and_in_scripts(tmp_path):
+    page = tmp_path / "p.html"
+    page.write_text(
+        "<p>Tél. 06 39 98 12 34 ou +33 6 39 98 12 35</p>\n"
+        "<p>0639981236 ; 0,0639981237 ; ref-0639981238 ; 10639981239</p>\n"
+        "<script>var a = 0639981230, b = '06 39 98 12 31', c = 0.0639981232;</script>\n",
+        encoding="utf-8",
+    )
+    hits = audit_paths(page)
+    assert kinds(hits) == [(1, KIND_PHONE), (1, KIND_PHONE), (2, KIND_PHONE), (3, KIND_PHONE)]
+    assert [h.excerpt for h in hits] == [
+        "06 ** ** ** 34",
+        "+33 * ** ** ** 35",
+        "06******36",
+        "06 ** ** ** 31",
+    ]
+
+
+def test_real_plotly_page_has_no_hit_but_cdn_version_has_one(tmp_path):
+    go = pytest.importorskip("plotly.graph_objects")
+    fig = go.Figure(go.Bar(x=["a", "b"], y=[0.6123456789, 3]))
+    (tmp_path / "inline.html").write_text(fig.to_html(include_plotlyjs=True), encoding="utf-8")
+    assert audit_paths(tmp_path / "inline.html", names=NAMES) == []
+    (tmp_path / "cdn.html").write_text(fig.to_html(include_plotlyjs="cdn"), encoding="utf-8")
+    assert [h.kind for h in audit_paths(tmp_path / "cdn.html")] == [KIND_EXTERNAL]
+
+
+def test_other_tag_checks(tmp_path):
+    page = tmp_path / "t.md"
+    page.write_text(
+        '<p style="background:url(//evil.example/x.png)">x</p>\n'
+        '<img srcset="a.png 1x, https://e.example/b.png 2x">\n'
+        '<a href="javascript:alert(1)">x</a> <svg onload=alert(1)></svg>\n'
+        "![x](http://evil.example/x.png) ![y](images/y.png)\n"
+        '<link rel="stylesheet" href="https://cdn.example.net/s.css">\n'
+        "<a href='https://www.example.org'>un simple lien</a>\n",
+        encoding="utf-8",
+    )
+    assert kinds(audit_paths(page)) == [
+        (1, KIND_EXTERNAL),
+        (2, KIND_EXTERNAL),
+        (3, KIND_HANDLER),
+        (3, KIND_HANDLER),
+        (4, KIND_EXTERNAL),
+        (5, KIND_EXTERNAL),
+    ]
+
+
+def test_json_escapes_are_undone(tmp_path):
+    data = {"texte": "Contact\u00a0: h\u00e9l\u00e8ne <\u00e0> hélène.lefèvre@example.org"}
+    (tmp_path / "r.json").write_text(json.dumps(data, ensure_ascii=True), encoding="utf-8")
+    hits = audit_paths(tmp_path / "r.json")
+    assert kinds(hits) == [(1, KIND_EMAIL)] and hits[0].excerpt == "h*****@e*****.org"
+
+
+def test_unreadable_zip_and_missing_path(tmp_path):
+    (tmp_path / "casse.xlsx").write_bytes(b"pas un zip")
+    assert kinds(audit_paths(tmp_path)) == [(1, KIND_UNREADABLE)]
+    with pytest.raises(SourceError, match="introuvable"):
+        audit_paths(tmp_path / "absent")
+
+
+def test_format_hits_and_main_audit(tmp_path):
+    assert format_hits([], 7) == "Aucun problème trouvé dans 7 fichiers."
+    assert format_hits([], 1) == "Aucun problème trouvé dans 1 fichier."
+    assert format_hits([]) == "Aucun problème trouvé."
+    one = [AuditHit("a.html", 3, KIND_EMAIL, "c*****@e*****.org")]
+    assert format_hits(one, 4).splitlines()[:3] == [
+        "1 problème trouvé dans 1 fichier :",
+        "  a.html",
+        "    ligne 3 — courriel : c*****@e*****.org",
+    ]
+    (tmp_path / "ok.html").write_text("<p>Rien à signaler.</p>", encoding="utf-8")
+    out = io.StringIO()
+    assert main_audit([tmp_path], out=out) == 0
+    assert out.getvalue() == "Aucun problème trouvé dans 1 fichier.\n"
+    out = io.StringIO()
+    index = NameIndex.from_names(NAMES)
+    assert main_audit([tmp_path, FIX / "inscrits.csv"], index, out=out) == 1
+    assert out.getvalue().startswith("2 problèmes trouvés dans 1 fichier :")

@@ -1,0 +1,327 @@
+"""privacy: scrubbing, escaping, small-cell suppression, public view (expected values by hand)."""
+
+from __future__ import annotations
+
+import re
+
+import mistune
+import pandas as pd
+import pytest
+
+from rencontres_lib.errors import RencontresError
+from rencontres_lib.privacy import (
+    EMAIL_MARKER,
+    LINK_MARKER,
+    NAME_MARKER,
+    PHONE_MARKER,
+    NameIndex,
+    build_name_index,
+    escape_html,
+    identifying_columns,
+    public_view,
+    quote_block,
+    safe_markdown,
+    scrub_series,
+    scrub_text,
+    small_group_label,
+    suppress_counts,
+    suppress_groups,
+)
+
+PHONES = [
+    "06 12 34 56 78",
+    "0612345678",
+    "06.12.34.56.78",
+    "06-12-34-56-78",
+    "06\u00a012\u00a034\u00a056\u00a078",
+    "+33 6 12 34 56 78",
+    "+33612345678",
+    "+33 (0)6 12 34 56 78",
+    "0033 6 12 34 56 78",
+    "01 23 45 67 89",
+    "02 98 76 54 32",
+    "05.61.00.00.00",
+    "09 87 65 43 21",
+    "07 11 22 33 44",
+]
+
+
+@pytest.mark.parametrize("phone", PHONES)
+def test_each_phone_format_is_masked(phone):
+    assert scrub_text(f"Appelez le {phone} demain.") == f"Appelez le {PHONE_MARKER} demain."
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "taux 0,6123456789",
+        "taux 3.0612345678",
+        "numéro 12345678901",
+        "le 2025-03-14 à 18h30",
+        "le 14/03/2025",
+        "1 234 567 participants",
+        "version 2.35.2",
+        "code postal 75011",
+    ],
+)
+def test_numbers_that_are_not_phones_are_kept(text):
+    assert scrub_text(text) == text
+
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        "jean.dupont@example.org",
+        "J.Dupont+ateliers@sous.domaine.example.fr",
+        "prenom_nom@example.co.uk",
+        "élodie@exemple.fr",
+        "jean [at] example.org",
+    ],
+)
+def test_each_email_form_is_masked(email):
+    assert scrub_text(f"Écrire à {email}, merci") == f"Écrire à {EMAIL_MARKER}, merci"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("voir https://example.org/page?x=1 ici", f"voir {LINK_MARKER} ici"),
+        ("http://user:secret@example.org/", LINK_MARKER),
+        ("(voir https://example.org/a).", f"(voir {LINK_MARKER})."),
+        ("site www.example.org/a, puis", f"site {LINK_MARKER}, puis"),
+        ("base postgres://admin:pw@db.example.org/x", f"base {LINK_MARKER}"),
+    ],
+)
+def test_urls_are_masked(text, expected):
+    assert scrub_text(text) == expected
+
+
+@pytest.fixture(scope="module")
+def index() -> NameIndex:
+    private = pd.DataFrame(
+        {
+            "nom": ["Lefèvre", "Roy", "Petit", None],
+            "prenom": ["Hélène", "Jean-Pierre", "Marie", "Sans"],
+            "email": ["h@example.org", "jp@example.org", "m@example.org", None],
+        }
+    )
+    return build_name_index(private)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Hélène Lefèvre",
+        "helene lefevre",
+        "HÉLÈNE LEFÈVRE",
+        "LEFÈVRE Hélène",
+        "Lefèvre, Hélène",
+        "Mme Lefèvre",
+        "Madame Lefevre",
+        "M. Petit",
+        "Marie Lefèvre",  # another registrant's first name next to a long last name
+        "Jean-Pierre Roy",
+        "jean pierre roy",
+        "Roy Jean-Pierre",
+    ],
+)
+def test_registrant_names_are_masked(index, name):
+    assert scrub_text(f"Merci à {name} !", index) == f"Merci à {NAME_MARKER} !"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "un petit groupe très actif",
+        "Le Roy a parlé, vive le roy",
+        "Lefèvre seul n'est pas masqué",  # a last name alone: too many are ordinary words
+        "Hélène est venue",
+        "Petitjean et Lefèvreville",
+        "une petite salle",
+    ],
+)
+def test_ordinary_words_are_not_masked(index, text):
+    assert scrub_text(text, index) == text
+
+
+def test_names_given_as_strings_and_decomposed_accents():
+    text = "Bravo He\u0301le\u0300ne Lefe\u0300vre et Hélène Lefèvre"
+    assert scrub_text(text, ["Hélène Lefèvre"]) == f"Bravo {NAME_MARKER} et {NAME_MARKER}"
+
+
+def test_build_name_index_needs_a_nom_column():
+    with pytest.raises(RencontresError, match="nom"):
+        build_name_index(pd.DataFrame({"prenom": ["A"]}))
+
+
+def test_control_characters_newlines_and_nfc():
+    assert scrub_text("a\x00b\x1bc\x7fd\u202ee\u200bf") == "abcdef"
+    assert scrub_text("un\tdeux\r\ntrois\rquatre") == "un\tdeux\ntrois\nquatre"
+    assert scrub_text("cafe\u0301") == "café"
+
+
+def test_emoji_and_right_to_left_text_are_kept():
+    for text in ("Merci 🙏🏽 👩‍👩‍👧 !", "شكرا جزيلا على اللقاء", "תודה רבה על המפגש"):
+        assert scrub_text(text) == text
+    assert scrub_text("شكرا user@example.org") == f"شكرا {EMAIL_MARKER}"
+
+
+def test_hostile_strings_scrubbed_then_neutralised():
+    assert scrub_text("![x](http://evil/x.png)") == f"![x]({LINK_MARKER})"
+    assert escape_html("<img src=x onerror=alert(1)>") == "&lt;img src=x onerror=alert(1)&gt;"
+    assert escape_html("\"a\" & 'b'") == "&quot;a&quot; &amp; &#x27;b&#x27;"
+    assert safe_markdown("<script>alert(1)</script>") == (
+        "&lt;script&gt;alert\\(1\\)&lt;/script&gt;"
+    )
+    assert safe_markdown("[clic](javascript:alert(1))") == (
+        "\\[clic\\]\\(javascript\\:alert\\(1\\)\\)"
+    )
+    assert safe_markdown("![x](http://evil/x.png)") == "\\!\\[x\\]\\(http\\://evil/x\\.png\\)"
+    assert safe_markdown("    # Titre\n1. a | b $x$") == "\\# Titre\n1\\. a \\| b \\$x\\$"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<script>alert(1)</script>",
+        "<img src=x onerror=alert(1)>",
+        "[clic](javascript:alert(1))",
+        "![x](http://evil/x.png)",
+        "<https://evil.example> www.evil.example jean@example.org",
+        "**gras** _it_ `code` ~~barré~~\n\n# Titre\n---\n    bloc de code\n> citation",
+        "| a | b |\n|---|---|\n| 1 | 2 |",
+    ],
+)
+def test_safe_markdown_renders_as_plain_text(text):
+    render = mistune.create_markdown(escape=False, plugins=["strikethrough", "table", "url"])
+    out = render(safe_markdown(text))
+    assert not re.search(r"<(?!/?p>)[a-z/]", out), out  # nothing but paragraphs
+
+
+def test_quote_block_is_escaped_scrubbed_and_attributed():
+    assert quote_block("Très bien", "Élu·e", "Nord") == (
+        '<figure class="verbatim"><blockquote><p>«\u00a0Très bien\u00a0»</p></blockquote>'
+        "<figcaption>— Élu·e, Nord</figcaption></figure>"
+    )
+    out = quote_block(
+        "Merci Hélène Lefèvre <script>x</script>\nà bientôt : h@example.org",
+        "Association",
+        "Sud & Co",
+        names=["Hélène Lefèvre"],
+    )
+    assert "Lefèvre" not in out and "h@example.org" not in out and "<script>" not in out
+    assert f"Merci {NAME_MARKER} &lt;script&gt;x&lt;/script&gt;<br>\nà bientôt" in out
+    assert out.endswith("<figcaption>— Association, Sud &amp; Co</figcaption></figure>")
+
+
+def test_long_text_is_truncated_fast_and_without_half_identifiers():
+    huge = "Bonjour à tous, merci pour cette rencontre. " * 250_000  # about 11 MB
+    out = scrub_text(huge)
+    assert len(out) <= 2000 and out.endswith(" […]")
+    assert len(scrub_text(huge, max_chars=100)) <= 100
+    # a phone right at the cut: masked before cutting, and never half a marker
+    out = scrub_text("x " * 995 + "06 12 34 56 78 " + "fin " * 100)
+    assert not re.search(r"\d", out) and "[tél" not in out and len(out) <= 2000
+    # masked links shrink the text: the window grows so the phone after them is masked too
+    links = ("https://example.org/" + "x" * 3000 + " ") * 3
+    out = scrub_text(links + "06 12 34 56 78 " + "mot " * 1000)
+    assert out.startswith(f"{LINK_MARKER} {LINK_MARKER} {LINK_MARKER} {PHONE_MARKER} mot")
+    assert len(out) <= 2000
+
+
+def test_scrub_series_keeps_missing_values(index):
+    s = pd.Series(["Appel au 0612345678", None, "Mme Petit"])
+    out = scrub_series(s, index)
+    assert out.iloc[0] == f"Appel au {PHONE_MARKER}"
+    assert pd.isna(out.iloc[1])
+    assert out.iloc[2] == NAME_MARKER
+
+
+TABLE = pd.DataFrame(
+    [[20, 15, 10], [3, 12, 8], [25, 30, 18]], index=["r1", "r2", "r3"], columns=["A", "B", "C"]
+)
+
+
+def _masked(sup) -> set[tuple[str, str]]:
+    return {(r, c) for r in sup.mask.index for c in sup.mask.columns if sup.mask.loc[r, c]}
+
+
+def test_primary_cell_forces_secondary_suppression():
+    # r2/A = 3 is small. Row r2 then holds one masked cell: its smallest other cell, C = 8,
+    # is masked. Column A: smallest other is r1 = 20. Column C: smallest other is r1 = 10.
+    # Every row and column now has 0 or 2 masked cells: stable.
+    sup = suppress_counts(TABLE)
+    assert _masked(sup) == {("r1", "A"), ("r2", "A"), ("r1", "C"), ("r2", "C")}
+    assert _masked(sup) - {("r2", "A")} == {p for p in _masked(sup) if not sup.primary.loc[p]}
+    assert str(sup.values.dtypes.iloc[0]) == "Int64"
+    assert sup.values.loc["r3"].tolist() == [25, 30, 18] and sup.values.loc["r1", "B"] == 15
+    assert sup.row_totals.tolist() == [45, 23, 73] and sup.col_totals.tolist() == [48, 57, 36]
+    assert sup.grand_total == 141 and sup.n_suppressed == 4
+    shown = sup.display()
+    assert shown.loc["r2"].tolist() == ["masqué", "12", "masqué", "23"]
+    assert shown.loc["Total"].tolist() == ["48", "57", "36", "141"]
+    assert "effectif trop faible (n < 5)" in sup.legend()
+
+
+def test_threshold_is_honoured():
+    # threshold 11: r1/C = 10, r2/A = 3, r2/C = 8 are small. Row r1 → mask B (15);
+    # column A → mask r1 (20); column B → mask r2 (12). Then all lines hold 0, 2 or 3.
+    sup = suppress_counts(TABLE, 11)
+    assert _masked(sup) == {(r, c) for r in ("r1", "r2") for c in "ABC"}
+    assert suppress_counts(TABLE, 1).n_suppressed == 0
+
+
+def test_small_margins_are_suppressed_too():
+    # r1 = [1, 2] has total 3: cells and total masked; columns A and B then mask r2's cells
+    # (inner cells before margins); the total column masks r2's total (30 < 33).
+    sup = suppress_counts(pd.DataFrame([[1, 2], [10, 20]], index=["r1", "r2"], columns=["A", "B"]))
+    assert sup.mask.to_numpy().all()
+    assert sup.row_totals.isna().all() and sup.col_totals.tolist() == [11, 22]
+    assert sup.grand_total == 33
+
+
+def test_zeros_are_never_masked():
+    t = pd.DataFrame([[0, 3, 10], [7, 9, 12]], index=["r1", "r2"], columns=["A", "B", "C"])
+    sup = suppress_counts(t)
+    assert _masked(sup) == {("r1", "B"), ("r1", "C"), ("r2", "B"), ("r2", "C")}
+    assert sup.values.loc["r1", "A"] == 0 and sup.values.loc["r2", "A"] == 7
+
+
+def test_nothing_to_suppress_and_primary_only():
+    t = pd.DataFrame([[5, 0], [12, 40]], index=["x", "y"], columns=["a", "b"])
+    sup = suppress_counts(t)
+    assert sup.n_suppressed == 0 and sup.values.astype(int).equals(t)
+    only = suppress_counts(TABLE, totals=False)
+    assert _masked(only) == {("r2", "A")} and only.row_totals is None
+
+
+def test_invalid_count_tables_are_refused():
+    with pytest.raises(RencontresError):
+        suppress_counts(pd.DataFrame([[1.5, 2]]))
+    with pytest.raises(RencontresError):
+        suppress_counts(pd.DataFrame([[-1, 2]]))
+    with pytest.raises(RencontresError, match="Total"):
+        suppress_counts(pd.DataFrame([[1, 2]], columns=["a", "Total"]))
+
+
+def test_suppress_groups_and_label():
+    df = pd.DataFrame(
+        {"profil": ["elu"] * 3 + ["association"] * 6 + ["autre"], "territoire": ["Nord"] * 10}
+    )
+    kept, dropped = suppress_groups(df, ["profil", "territoire"], 5)
+    assert kept["profil"].unique().tolist() == ["association"] and dropped == 2
+    assert kept.index.tolist() == [3, 4, 5, 6, 7, 8]
+    assert suppress_groups(df, "profil", 3)[1] == 1
+    assert small_group_label(5) == "effectif trop faible (n < 5)"
+
+
+def test_public_view_drops_identifying_columns():
+    df = pd.DataFrame(
+        columns=["participant_id", "Nom", "prénom", "E-mail", "Courriel", "Téléphone", "tel",
+                 "adresse_postale", "user/name", "authorName", "profil", "nombre", "hotel"]
+    )  # fmt: skip
+    assert public_view(df).columns.tolist() == ["participant_id", "profil", "nombre", "hotel"]
+    assert identifying_columns(df)[:2] == ["Nom", "prénom"]
+    assert public_view(df, keep=["profil"]).columns.tolist() == ["profil"]
+    with pytest.raises(RencontresError, match="identifiantes"):
+        public_view(df, keep=["profil", "E-mail"])

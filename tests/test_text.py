@@ -1,0 +1,440 @@
+"""Tests of rencontres_lib.text: every expected value below is worked out by hand."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rencontres_lib.errors import ConfigError
+from rencontres_lib.text import (
+    STOP_WORDS,
+    assign_themes,
+    auto_topics,
+    consolidate_proposals,
+    group_near_duplicates,
+    load_themes,
+    normalise,
+    representative_quotes,
+    similarity,
+    stem,
+    theme_shares,
+    tokens,
+)
+
+# --------------------------------------------------------------------- tokeniser, stemmer
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        (
+            "participations participation participatif participative participer participants",
+            "particip",
+        ),
+        ("citoyen citoyens citoyenne citoyennes Citoyennes", "citoyen"),
+        ("décision décisions décider décideurs", "decid"),
+        ("transparence transparent transparente transparentes", "transpar"),
+        ("accessibilité accessible accessibles", "acces"),
+        ("formation formations former formé formées formateur", "form"),
+        ("démocratie démocratique démocratiques", "democrat"),
+        ("données donnée donner donné", "don"),
+        ("locaux local", "local"),
+        ("réseaux réseau", "reseau"),
+        ("élus élu élue élues", "elu"),
+    ],
+)
+def test_stem_collapses_families(words: str, expected: str) -> None:
+    assert {stem(w) for w in words.split()} == {expected}
+
+
+def test_stem_keeps_apart_what_differs() -> None:
+    assert stem("forme") == "forme" != stem("formé")  # « sous forme de » is not « formé »
+    assert stem("défiance") != stem("défis")
+    assert stem("site") != stem("situation")
+    assert stem("مرحبا") == "مرحبا"  # non-Latin words are kept as they are
+    assert stem("2026") == "2026"
+    assert stem("") == ""
+
+
+def test_normalise() -> None:
+    assert normalise("  L’Été\tÀ  Lyon\n") == "l'ete a lyon"
+    assert normalise("Œuvre commune") == "oeuvre commune"
+    assert normalise(None) == normalise(float("nan")) == normalise(pd.NA) == ""
+    assert normalise(12) == "12"
+
+
+def test_tokens_drop_stop_words_and_elisions() -> None:
+    question = "Quelles avancées la participation a-t-elle permises ?"
+    assert tokens(question) == ["avancees", "participation", "permises"]
+    assert tokens(question, stemmed=True) == ["avanc", "particip", "permis"]
+    assert tokens("L'information d’abord, qu'on s'implique") == ["information", "abord", "implique"]
+    assert tokens("Nous avons fait cela pour eux et avec elles") == []
+    assert tokens("aujourd'hui, en 2026, 3 fois") == ["2026"]
+    assert not {"le", "la", "les", "de", "des", "et", "pour", "dans", "nous"} - STOP_WORDS
+    assert tokens(None) == tokens("") == tokens("🙂🎉") == []
+    assert tokens("مرحبا بالعالم") == ["مرحبا", "بالعالم"]
+
+
+# ---------------------------------------------------------------------------------- themes
+
+ANSWERS = pd.Series(
+    [
+        "Le manque de moyens humains : une seule personne au service, sans budget dédié.",
+        "Les élus ne tiennent pas compte des avis, la décision est déjà prise.",
+        "On voit toujours les mêmes personnes, les jeunes et les quartiers prioritaires ne viennent pas.",
+        "Aucun retour aux habitants sur les suites données à leurs propositions.",
+        "Une plateforme en ligne a permis de toucher un nouveau public.",
+        "Intégrer la participation dans les programmes des candidats aux municipales de 2026.",
+        "Former les agents et les élus à l'animation, mieux expliquer les règles du jeu.",
+        "Des liens plus forts entre voisins.",
+    ],
+    index=range(10, 18),
+)
+
+
+def test_builtin_themes() -> None:
+    themes = load_themes()
+    ids = [t.id for t in themes]
+    assert ids == [
+        "moyens",
+        "decision",
+        "inclusion",
+        "transparence",
+        "redevabilite",
+        "numerique",
+        "elections_2026",
+        "formation",
+        "confiance",
+    ]
+    assert {t.dimension for t in themes} == {
+        "organisation",
+        "decision",
+        "inclusion",
+        "transparence",
+        "redevabilite",
+        None,
+    }
+    assert all(t.libelle and t.mots_cles for t in themes)
+
+
+def test_assign_themes_on_eight_answers() -> None:
+    found = assign_themes(ANSWERS, load_themes())
+    by_answer = found.groupby("index")["theme"].apply(set).to_dict()
+    assert by_answer == {
+        10: {"moyens"},  # moyens, service, budget
+        11: {"decision"},  # élus, décision
+        12: {"inclusion"},  # toujours les mêmes, jeunes, quartiers prioritaires
+        13: {"redevabilite"},  # retour, suites données
+        14: {"numerique"},  # plateforme, en ligne
+        15: {"elections_2026"},  # programmes, candidats, municipales, 2026
+        16: {"moyens", "decision", "transparence", "formation"},  # agents, élus, règles, former
+    }  # answer 17 matches no theme
+    row = found[(found["index"] == 12)].iloc[0]
+    assert row["mots"] == "jeunes, quartiers prioritaires, mêmes personnes, toujours les mêmes"
+    assert found.loc[found["index"] == 10, "mots"].item() == "moyens, budget, service"
+
+
+def test_expressions_match_whole_words_in_order() -> None:
+    themes = load_themes()
+    texts = pd.Series(
+        [
+            "Une ligne budgétaire dédiée",  # budgétaire, but not « en ligne »
+            "Une situation compliquée",  # « site » must not match « situation »
+            "Les quartiers sont prioritaires",  # expression interrupted
+            "Vote EN LIGNE ouvert",
+        ]
+    )
+    assert assign_themes(texts, themes)[["index", "theme"]].values.tolist() == [
+        [0, "moyens"],
+        [3, "numerique"],
+    ]
+
+
+def test_theme_shares_exact_counts() -> None:
+    texts = pd.concat([ANSWERS, pd.Series(["", "   ", None, np.nan], index=range(20, 24))])
+    shares = theme_shares(texts, load_themes())
+    assert list(shares.columns) == ["theme", "libelle", "dimension", "n", "part"]
+    assert shares[["theme", "n"]].values.tolist() == [
+        ["moyens", 2],
+        ["decision", 2],
+        ["inclusion", 1],
+        ["transparence", 1],
+        ["redevabilite", 1],
+        ["numerique", 1],
+        ["elections_2026", 1],
+        ["formation", 1],
+        ["autres", 1],  # answer 17 alone: no automatic topic reaches 3 answers
+    ]
+    # 8 non-empty answers: the 4 blank ones are not counted
+    assert shares["part"].tolist() == pytest.approx([2 / 8] * 2 + [1 / 8] * 7)
+    assert shares["libelle"].iloc[-1] == "Autres sujets"
+    assert shares["dimension"].iloc[0] == "organisation"
+
+
+def test_load_themes_user_file_and_errors(tmp_path) -> None:
+    extra = tmp_path / "mes_themes.yaml"
+    extra.write_text(
+        "etendre: true\nthemes:\n"
+        "  - id: logement\n    libelle: Logement\n    mots_cles: [logement, loyers]\n"
+        "  - id: numerique\n    libelle: Outils en ligne\n    mots-clés: [plateforme]\n",
+        encoding="utf-8",
+    )
+    themes = load_themes(extra)
+    assert len(themes) == 10
+    assert [t.libelle for t in themes if t.id == "numerique"] == ["Outils en ligne"]
+    assert [t.id for t in themes][-2:] == ["logement", "numerique"]
+
+    alone = tmp_path / "seul.yaml"
+    alone.write_text("- id: logement\n  libelle: Logement\n  mots_cles: [loyer]\n", "utf-8")
+    assert [t.id for t in load_themes(alone)] == ["logement"]
+
+    cases = {
+        "themes: [\n  - id: a\n": "YAML illisible",
+        "themes:\n  - id: a\n    libelle: A\n": "mots_cles",
+        "themes:\n  - id: a\n    libelle: A\n    mots_cles: []\n": "mots_cles",
+        "themes:\n  - id: a\n    libelle: A\n    dimension: budget\n    mots_cles: [x]\n": "dimension",
+        "themes:\n  - id: A B\n    libelle: A\n    mots_cles: [x]\n": "« id »",
+        "themes:\n  - {id: a, libelle: A, mots_cles: [x]}\n  - {id: a, libelle: B, mots_cles: [y]}\n": "double",
+        "autre: 1\n": "themes",
+    }
+    for number, (content, key) in enumerate(cases.items()):
+        bad = tmp_path / f"mauvais_{number}.yaml"
+        bad.write_text(content, encoding="utf-8")
+        with pytest.raises(ConfigError) as error:
+            load_themes(bad)
+        assert f"mauvais_{number}.yaml" in str(error.value)
+        assert key in str(error.value)
+    with pytest.raises(ConfigError, match="introuvable"):
+        load_themes(tmp_path / "absent.yaml")
+
+
+# ---------------------------------------------------------------------------- auto topics
+
+CORPUS = pd.Series(
+    [
+        "Les liens entre voisins se renforcent",
+        "De nouveaux liens entre voisins",
+        "Des liens de voisinage plus forts",
+        "Le cadre de vie du quartier s'améliore",
+        "Amélioration du cadre de vie",
+        "Un meilleur cadre de vie pour tous",
+        "Rien à signaler",
+        "Je ne sais pas",
+        "",
+        None,
+    ]
+)
+
+
+def test_auto_topics_exact_and_deterministic() -> None:
+    topics = auto_topics(CORPUS)
+    # « cadr », « vie » and the bigram « cadr vie » are in 3 answers: the bigram wins the tie;
+    # « amelior » (améliore, amélioration) is in 2 of its 3 answers, so it joins the label.
+    # Then « lien » (3 answers) with « voisin » (2 answers); the rest reaches no 3 answers.
+    cadre, liens = "Sujet : « cadre de vie, amélioration »", "Sujet : « liens, voisins »"
+    assert topics.values.tolist() == [
+        [0, "sujet_2", liens],
+        [1, "sujet_2", liens],
+        [2, "sujet_2", liens],
+        [3, "sujet_1", cadre],
+        [4, "sujet_1", cadre],
+        [5, "sujet_1", cadre],
+        [6, "autres", "Divers"],
+        [7, "autres", "Divers"],
+    ]  # blank answers 8 and 9 are left out
+    assert auto_topics(CORPUS).equals(topics)
+    assert auto_topics(CORPUS[::-1]).sort_values("index").values.tolist() == topics.values.tolist()
+    assert set(auto_topics(CORPUS, n_topics=1)["topic"]) == {"sujet_1", "autres"}
+    assert set(auto_topics(CORPUS, n_topics=0)["topic"]) == {"autres"}
+
+
+def test_auto_topics_skip_general_words() -> None:
+    texts = pd.Series(
+        [
+            "Participation et logement",
+            "Participation, logement social",
+            "La participation pour le logement",
+            "Participation des jeunes",
+            "Participation en ligne",
+        ]
+    )
+    # « particip » is in 5 answers > max(3, 0.6 × 5): too general, and so are its bigrams.
+    topics = auto_topics(texts)
+    assert topics["libelle"].tolist() == ["Sujet : « logement »"] * 3 + ["Divers"] * 2
+
+
+def test_theme_shares_with_auto_topics() -> None:
+    shares = theme_shares(CORPUS, load_themes())
+    assert shares.values.tolist()[0][:2] == ["sujet_1", "Sujet : « cadre de vie, amélioration »"]
+    assert shares[["theme", "n"]].values.tolist() == [
+        ["sujet_1", 3],
+        ["sujet_2", 3],
+        ["autres", 2],
+    ]
+    assert shares["part"].tolist() == pytest.approx([3 / 8, 3 / 8, 2 / 8])
+
+
+# ---------------------------------------------------------------------- representative quotes
+
+
+def test_representative_quotes() -> None:
+    central = "Le manque de moyens humains et de budget freine tous les projets de participation."
+    texts = pd.Series(
+        {
+            100: central,
+            101: central,  # exact duplicate: never quoted twice
+            102: "Pas de budget.",  # too short: last
+            103: "Les moyens manquent : il faudrait un budget dédié et une équipe pour animer.",
+            104: "Les moyens manquent. " + "Nous avons besoin de temps et de personnes. " * 8,
+            105: "Des liens plus forts entre voisins.",  # another theme
+        }
+    )
+    assignments = assign_themes(texts, load_themes())
+    assert set(assignments.loc[assignments["theme"] == "moyens", "index"]) == {
+        100,
+        101,
+        102,
+        103,
+        104,
+    }
+    # 60–300 characters first (100, 101, 103), the most central first (100 and 101 share all
+    # their words, tie broken by position), 101 skipped as identical; then too long (104).
+    assert representative_quotes(texts, assignments, "moyens") == [100, 103, 104]
+    assert representative_quotes(texts, assignments, "moyens", k=2) == [100, 103]
+    assert representative_quotes(texts, assignments, "moyens", k=5) == [100, 103, 104, 102]
+    assert representative_quotes(texts, assignments, "confiance") == []
+    assert representative_quotes(texts, assignments.iloc[0:0], "moyens") == []
+    topics = auto_topics(CORPUS)
+    quotes = representative_quotes(CORPUS, topics, "sujet_1", k=2)
+    assert len(quotes) == len(set(quotes)) == 2 and set(quotes) <= {3, 4, 5}
+
+
+# ------------------------------------------------------------------------- near duplicates
+
+PROPOSALS = pd.DataFrame(
+    {
+        "id": [f"p{i}" for i in range(1, 11)],
+        "titre": [
+            "Créer un budget participatif dédié aux quartiers prioritaires",
+            "Mettre en place un budget participatif réservé aux quartiers prioritaires",
+            "Former les élus à l'animation de la concertation",
+            "Publier un bilan annuel des suites données aux propositions",
+            "Former les élus et les agents à l'animation de la concertation",
+            "Publier chaque année le bilan des suites données aux propositions citoyennes",
+            "Ouvrir les conseils de quartier aux jeunes",
+            "Créer une plateforme numérique de suivi des projets",
+            "Indemniser les habitants tirés au sort",
+            "Budget participatif : réserver une part aux quartiers prioritaires",
+        ],
+        "corps": [""] * 9 + [None],
+        "territoire": ["Lyon", "Lille", "Nantes", "Lyon", "Lille", None, "Nantes", "Lyon", "Lille", "Nantes"],
+        "soutiens": [12, 5, 3, None, 4, 7, 2, 1, 0, 6],
+        "theme": ["inclusion", "inclusion", "formation", "redevabilite", "formation", "redevabilite", "inclusion", "numerique", "inclusion", None],
+    },
+    index=range(50, 60),
+)  # fmt: skip
+
+
+def test_similarity() -> None:
+    a = "Créer un budget participatif dédié aux quartiers prioritaires"
+    b = "Mettre en place un budget participatif réservé aux quartiers prioritaires"
+    c = "Former les élus à l'animation de la concertation"
+    assert similarity(a, a) == 1.0
+    assert similarity(a, b) == similarity(b, a)
+    assert similarity(a, c) < 0.2 < similarity(a, b) < 1
+    assert similarity("", "") == similarity(None, a) == 0.0
+    assert similarity("🙂", "🙂") == 1.0 and 0 <= similarity("🙂", "שלום") <= 1
+
+
+def test_group_near_duplicates_exact_groups() -> None:
+    groups = group_near_duplicates(PROPOSALS)
+    assert groups.index.equals(PROPOSALS.index)
+    # p1, p2, p10: budget participatif + quartiers prioritaires; p3, p5: former élus animation
+    # concertation; p4, p6: publier bilan suites données; the others stand alone.
+    assert groups.tolist() == [1, 1, 2, 3, 2, 3, 4, 5, 6, 1]
+    assert groups[52] != groups[53]  # former les élus ≠ publier un bilan
+
+
+def test_tfidf_cosine_by_hand() -> None:
+    df = pd.DataFrame({"titre": ["Budget jeunes", "Budget seniors"]})
+    # Terms: budget (df 2, idf 1), jeun / senior (df 1, idf 1 + ln 1.5), bigram budget-jeun /
+    # budget-senior (idf 1 + ln 1.5, weight 0.5): cosine = 1 / (1 + 1.25 (1 + ln 1.5)²).
+    cosine = 1 / (1 + 1.25 * (1 + math.log(1.5)) ** 2)
+    assert cosine == pytest.approx(0.2883, abs=1e-4)
+    assert group_near_duplicates(df, threshold=cosine - 1e-6).tolist() == [1, 1]
+    assert group_near_duplicates(df, threshold=cosine + 1e-6).tolist() == [1, 2]
+    with pytest.raises(ValueError):
+        group_near_duplicates(df, threshold=0)
+
+
+def test_consolidate_proposals() -> None:
+    out = consolidate_proposals(PROPOSALS)
+    assert out.columns.tolist() == [
+        "groupe",
+        "titre",
+        "territoires",
+        "n_propositions",
+        "soutiens_total",
+        "theme",
+        "ids",
+    ]
+    first = out.iloc[0]
+    assert first["titre"] == PROPOSALS.loc[50, "titre"]  # 12 supports, the most
+    assert first["territoires"] == "Lille, Lyon, Nantes"
+    assert (first["n_propositions"], first["soutiens_total"]) == (3, 12 + 5 + 6)
+    assert (first["theme"], first["ids"]) == ("inclusion", ["p1", "p2", "p10"])
+    rows = out.set_index("groupe")
+    assert rows.loc[3, "soutiens_total"] == 7  # p4 (NA counted as 0) + p6 (7)
+    assert rows.loc[3, "titre"] == PROPOSALS.loc[55, "titre"]
+    assert rows.loc[3, "territoires"] == "Lyon"
+    assert rows.loc[2, "soutiens_total"] == 3 + 4
+    assert out["soutiens_total"].sum() == 40 and out["n_propositions"].sum() == 10
+    assert out["groupe"].tolist() == [1, 2, 3, 4, 5, 6]  # by support, then size, then group
+
+    text_support = PROPOSALS.assign(soutiens=["12", "5", "", "x", "4", "7", "2", "1", "0", "6"])
+    assert consolidate_proposals(text_support)["soutiens_total"].sum() == 37
+    bare = PROPOSALS[["titre"]]
+    assert consolidate_proposals(bare)["ids"].iloc[0] == [50, 51, 59]
+
+
+def test_near_duplicates_speed() -> None:
+    rng = np.random.default_rng(0)
+    words = [f"mot{i}ation" for i in range(3000)] + ["budget", "quartiers", "jeunes"]
+    big = pd.DataFrame(
+        {
+            "titre": [" ".join(rng.choice(words, 8)) for _ in range(500)],
+            "corps": [" ".join(rng.choice(words, 60)) for _ in range(500)],
+        }
+    )
+    start = time.perf_counter()
+    groups = group_near_duplicates(big)
+    assert time.perf_counter() - start < 1.0
+    assert len(groups) == 500
+
+
+# --------------------------------------------------------------------------- empty inputs
+
+
+@pytest.mark.parametrize(
+    ("texts", "quotes"),
+    [
+        (pd.Series([], dtype=object), []),
+        (pd.Series(["", "   ", None, np.nan, pd.NA]), []),
+        (pd.Series(["🙂🎉", "مرحبا بالعالم", "שלום עולם", "😀 budget 😀", "\u200f\u202e"]), [3]),
+    ],
+)
+def test_empty_and_unusual_texts(texts: pd.Series, quotes: list[int]) -> None:
+    themes = load_themes()
+    assigned = assign_themes(texts, themes)
+    assert assigned["index"].tolist() == quotes  # only « budget » (moyens) can match
+    shares = theme_shares(texts, themes)
+    assert shares["n"].sum() == len(texts) - sum(not normalise(t) for t in texts)
+    assert set(auto_topics(texts)["index"]) <= set(texts.index)
+    assert representative_quotes(texts, assigned, "moyens") == quotes
+    frame = pd.DataFrame({"titre": texts, "corps": texts})
+    assert group_near_duplicates(frame).tolist() == list(range(1, len(texts) + 1))
+    assert len(consolidate_proposals(frame)) == len(texts)  # nothing in common: one group each
