@@ -194,10 +194,12 @@ def build(
             progress(o)
 
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = {
-            pool.submit(_execute, nb_rencontre, work / t[0].slug / "rencontre.ipynb", t[2], root / "notebooks"): t
-            for t in todo
-        }
+        def territory(t: tuple) -> float:
+            seconds = _execute(nb_rencontre, work / t[0].slug / "rencontre.ipynb", t[2], root / "notebooks")
+            private_outputs(t[1], root, log)  # only after a successful run
+            return seconds
+
+        futures = {pool.submit(territory, t): t for t in todo}
         for fut in as_completed(futures):
             out, pfile, _, key = futures[fut]
             try:
@@ -210,7 +212,6 @@ def build(
                         copy_atomic(f, reports / "tableaux" / f.name)
                 out.state = "exécuté"
                 report.executed += 1
-                private_outputs(pfile, root, log)
                 cache[out.slug] = {"key": key, "built": dt.datetime.now().isoformat(timespec="seconds")}
                 atomic_write_text(cache_path, json.dumps(cache, indent=1))
             except Exception as exc:  # one territory never stops the others
@@ -229,7 +230,9 @@ def build(
         work / o.slug / "resultats.json" for o in report.outcomes
         if o.state in ("exécuté", "réutilisé") and (work / o.slug / "resultats.json").exists()
     )
-    key = run_key(nb_synthese, ok_results, lib)
+    # keyed on the territorial runs it reads (their keys) and on the saved results themselves
+    upstream = "".join(cache.get(o.slug, {}).get("key", "") for o in report.outcomes if o.state in ("exécuté", "réutilisé"))
+    key = run_key(nb_synthese, ok_results, lib + upstream)
     if not force and cache.get("synthese", {}).get("key") == key and (reports / syn.html).exists():
         syn.state = "réutilisé"
     else:

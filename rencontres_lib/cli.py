@@ -134,15 +134,13 @@ def cmd_codebook(args) -> int:
 
 
 def cmd_audit(args) -> int:
-    from .audit import audit_paths, format_hits
+    from .audit import main_audit
     from .build import registrant_names
     from .config import project_root
 
     root = project_root()
     paths = args.chemins or [root / "reports"]
-    hits = audit_paths(paths, names=registrant_names(root))
-    print(format_hits(hits))
-    return 1 if hits else 0
+    return main_audit(paths, names=registrant_names(root))
 
 
 def cmd_new(args) -> int:

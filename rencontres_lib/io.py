@@ -43,19 +43,27 @@ class RawTable:
         return self.path.name
 
     def line_of(self, index: int) -> int:
-        """1-based line (CSV) or row (spreadsheet) in the file of data record ``index``."""
-        if self._lines is not None:
-            return self._lines[index]
-        if self.sep is None:
+        """1-based line (CSV) or row (spreadsheet) in the file of data record ``index``.
+
+        For CSV the file is scanned once, lazily (only when a finding needs a location), with
+        the csv module, so quoted multi-line cells and blank lines are counted exactly.
+        """
+        if self.sep is None and self._lines is None:
             return index + 2
         if self._lines is None:
-            extra = self.frame.apply(lambda col: col.str.count("\n")).sum(axis=1) if len(self.frame) else []
-            line, lines = 2, []
-            for n in extra:
-                lines.append(line)
-                line += 1 + int(n)
+            lines: list[int] = []
+            with open(self.path, encoding=self.encoding, newline="") as fh:
+                reader = csv.reader(fh, delimiter=self.sep)
+                next(reader, None)
+                start = reader.line_num + 1
+                for record in reader:
+                    if any(cell.strip() for cell in record) or len(record) > 1:
+                        lines.append(start)
+                    start = reader.line_num + 1
             self._lines = lines
-        return self._lines[index]
+        if index < len(self._lines):
+            return self._lines[index]
+        return index + 2
 
 
 def sha256_file(path: str | Path) -> str:

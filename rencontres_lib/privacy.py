@@ -374,6 +374,7 @@ class Suppressed:
             return marker if pd.isna(v) else fmt_int(v)
 
         out = self.values.astype(object).map(show)
+        out.index, out.columns = out.index.astype(object), out.columns.astype(object)
         if totals and self.row_totals is not None and self.col_totals is not None:
             out["Total"] = self.row_totals.map(show, na_action=None)
             out.loc["Total"] = [*self.col_totals.map(show), show(self.grand_total)]

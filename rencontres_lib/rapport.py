@@ -177,7 +177,7 @@ def participants(r: Rencontre) -> None:
                                                    title="Rythme des inscriptions", source="inscriptions"))
     if r.params.phase == "compte_rendu":
         fun = metrics.funnel(r.inscriptions, r.respondents_here)
-        sup = suppress_counts(fun, r.seuil)
+        sup = suppress_counts(fun, r.seuil, totals=False)  # nested stages: row totals mean nothing
         exported("parcours_par_profil", sup.values.rename(index=PROFILS).reset_index())
         display.show(charts.funnel_bars(sup.values, title="De l'inscription à la réponse au questionnaire, par profil",
                                         source=f"inscriptions et {SOURCE_Q}", suppressed=small_group_label(r.seuil)))

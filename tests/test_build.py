@@ -33,7 +33,12 @@ def fake_execute(monkeypatch):
         return 0.01
 
     monkeypatch.setattr(build_mod, "_execute", execute)
+    monkeypatch.setattr(build_mod, "private_outputs", lambda pfile, root, log: calls.append(f"prive:{pfile.stem}"))
     return calls
+
+
+def executed(calls: list[str]) -> list[str]:
+    return sorted(c for c in calls if not c.startswith("prive:"))
 
 
 def run(root: Path, **kw):
@@ -42,7 +47,7 @@ def run(root: Path, **kw):
 
 def test_incremental_rules(project, fake_execute):
     first = run(project)
-    assert sorted(fake_execute) == ["grenoble", "lille", "lyon", "nantes", "synthese"]
+    assert executed(fake_execute) == ["grenoble", "lille", "lyon", "nantes", "synthese"]
     assert first.exit_code == 0
     assert {o.state for o in first.outcomes} == {"exécuté"}
 
@@ -55,18 +60,19 @@ def test_incremental_rules(project, fake_execute):
     with open(project / "data/exemple/inscriptions_lyon.csv", "ab") as fh:
         fh.write(b"\r\n")
     one = run(project)
-    assert sorted(fake_execute) == ["lyon", "synthese"]  # exactly 2 executions
+    assert executed(fake_execute) == ["lyon", "synthese"]  # exactly 2 executions
     assert one.executed == 2
 
     fake_execute.clear()
     nb = project / "notebooks/rencontre.ipynb"
     nb.write_text(nb.read_text(encoding="utf-8").replace("Chiffres clés", "Chiffres-clés"), encoding="utf-8")
     run(project)
-    assert sorted(fake_execute) == ["grenoble", "lille", "lyon", "nantes", "synthese"]  # source changed → all
+    assert executed(fake_execute) == ["grenoble", "lille", "lyon", "nantes", "synthese"]  # source changed → all
 
     fake_execute.clear()
     run(project, force=True)
-    assert len(fake_execute) == 5
+    assert len(executed(fake_execute)) == 5
+    assert sorted(c for c in fake_execute if c.startswith("prive:")) == ["prive:grenoble", "prive:lille", "prive:lyon", "prive:nantes"]
     index = (project / "reports/index.html").read_text(encoding="utf-8")
     assert "Reconstruit" in index
 

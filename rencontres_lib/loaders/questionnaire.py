@@ -35,6 +35,8 @@ from .questionnaire_formats import (
     col,
     detect_format,
     expand,
+    first_occurrences,
+    is_blank,
     map_uniques,
     meta_columns,
     parse_dates,
@@ -195,7 +197,7 @@ class _Load:
             self.note("info", f"{len(blank)} ligne(s) entièrement vide(s) ignorée(s)", blank)
         complete = np.ones(n, dtype=bool)
         if meta["complet"]:
-            complete = strip(col(frame, meta["complet"])) != ""
+            complete = ~is_blank(col(frame, meta["complet"]))
         elif meta["brouillon"]:
             complete = ~np.isin(
                 map_uniques(col(frame, meta["brouillon"]), normalize_label),
@@ -212,12 +214,11 @@ class _Load:
                 msg = f"{len(incomplete)} réponse(s) incomplète(s) ({what}) gardée(s) (« incompletes: garder »)"
             self.note("info", msg, incomplete, flag)
         if meta["id"]:
-            ids = strip(col(frame, meta["id"]))
-            missing = np.flatnonzero(keep & (ids == ""))
+            ids = col(frame, meta["id"]).copy()
+            missing = np.flatnonzero(keep & is_blank(ids))
             ids[missing] = [f"ligne-{line}" for line in self.lines(missing)]
-            dup = np.flatnonzero(
-                keep & pd.Series(np.where(keep, ids, None)).duplicated().to_numpy()
-            )
+            kept = np.flatnonzero(keep)
+            dup = kept[~first_occurrences(ids[kept])]
             if len(dup):
                 keep[dup] = False
                 msg = f"{len(dup)} réponse(s) rejetée(s) : identifiant déjà vu plus haut (un identifiant unique par répondant était attendu ; la première réponse est gardée)"
@@ -235,11 +236,12 @@ class _Load:
         if (pq := next(iter(self.book.of_type("profil")), None)) and colmap[pq.colonne]:
             v = col(self.frame, colmap[pq.colonne], rows)
             table = profil_lookup(pq.synonymes)
-            keys = map_uniques(v, loose_key)
-            profil = map_uniques(keys, lambda k: table.get(k, "autre") if k else "non_renseigne")
-            pos = np.flatnonzero(
-                map_uniques(keys, lambda k: bool(k) and k not in table).astype(bool)
-            )
+            codes, uniq = pd.factorize(v)
+            keys = [loose_key(u) for u in uniq] + [""]
+            profil = np.array(
+                [table.get(k, "autre") if k else "non_renseigne" for k in keys], dtype=object
+            )[codes]
+            pos = np.flatnonzero(np.array([bool(k) and k not in table for k in keys])[codes])
             if len(pos):
                 msg = f"{len(pos)} profil(s) non reconnu(s) (attendu : un profil ICPC, ex. « Élu·e », ou un synonyme déclaré dans le codebook)"
                 self.problem(colmap[pq.colonne], used[pos], v[pos], msg, "classé(s) « autre »")

@@ -130,41 +130,58 @@ def map_uniques(values: np.ndarray, func: Callable[[object], object]) -> np.ndar
     return np.array([func(u) for u in uniq] + [func("")], dtype=object)[codes]
 
 
+def is_blank(values: np.ndarray) -> np.ndarray:
+    """Empty or whitespace-only cells; only cells starting with a space are checked one by one."""
+    blank = values == ""
+    odd = np.flatnonzero(~blank & (values < "!"))
+    if len(odd):
+        blank[odd] = [not str(x).strip() for x in values[odd]]
+    return blank
+
+
 def blank_rows(frame: pd.DataFrame) -> np.ndarray:
     """Positions of records whose every cell is empty or spaces (narrowed column by column)."""
     cand = np.arange(len(frame))
     for name in frame.columns:
         if not len(cand):
             break
-        v = col(frame, name, cand)
-        blank = v == ""
-        if not blank.all():
-            blank[~blank] = pd.Series(v[~blank], dtype=object).str.strip().eq("").to_numpy()
-        cand = cand[blank]
+        cand = cand[is_blank(col(frame, name, cand))]
     return cand
+
+
+def first_occurrences(values: np.ndarray) -> np.ndarray:
+    """True where a value appears for the first time (vectorised, via factorize order)."""
+    codes, _ = pd.factorize(values)
+    if not len(codes):
+        return np.ones(0, dtype=bool)
+    seen_max = np.maximum.accumulate(codes)
+    return codes > np.concatenate([[-1], seen_max[:-1]])
 
 
 def parse_dates(values: np.ndarray) -> tuple[pd.Series, np.ndarray]:
     """Vectorised dates (ISO, then day-first forms, then French text); returns dates, bad positions."""
-    s = pd.Series(strip(values), dtype=object)
-    if any(_TZ.search(x) for x in s[s != ""].head(50)):
-        s = s.str.replace(_TZ.pattern, "", regex=True)
+    s, filled = pd.Series(values, dtype=object), ~is_blank(values)
+    if any(_TZ.search(x.strip()) for x in s[filled].head(50)):
+        s = s.str.strip().str.replace(_TZ.pattern, "", regex=True)
     out = pd.to_datetime(s, format="ISO8601", errors="coerce")
-    for fmt in (
-        "%d/%m/%Y %H:%M:%S",
-        "%d/%m/%Y %H:%M",
-        "%d/%m/%Y",
-        "%Y/%m/%d %H:%M:%S",
-        "%m/%d/%Y %H:%M:%S",
-    ):
-        todo = out.isna() & (s != "")
-        if not todo.any():
-            break
-        out[todo] = pd.to_datetime(s[todo], format=fmt, errors="coerce")
-    todo = out.isna() & (s != "")
+    todo = out.isna().to_numpy() & filled
     if todo.any():
-        out[todo] = pd.to_datetime(s[todo].map(parse_date_fr), errors="coerce")
-    bad = np.flatnonzero((out.isna() & (s != "")).to_numpy())
+        s = s.str.strip()
+        for fmt in (
+            "ISO8601",
+            "%d/%m/%Y %H:%M:%S",
+            "%d/%m/%Y %H:%M",
+            "%d/%m/%Y",
+            "%Y/%m/%d %H:%M:%S",
+            "%m/%d/%Y %H:%M:%S",
+        ):
+            out[todo] = pd.to_datetime(s[todo], format=fmt, errors="coerce")
+            todo = out.isna().to_numpy() & filled
+            if not todo.any():
+                break
+        if todo.any():
+            out[todo] = pd.to_datetime(s[todo].map(parse_date_fr), errors="coerce")
+    bad = np.flatnonzero(out.isna().to_numpy() & filled)
     return out.astype("datetime64[ns]").reset_index(drop=True), bad
 
 
@@ -183,13 +200,13 @@ def expand(codes: np.ndarray, per_unique: list[list[int]]) -> tuple[np.ndarray, 
 def answers_frame(
     parts: list[tuple], ids: np.ndarray, qids: list[str], book: Codebook
 ) -> pd.DataFrame:
-    """Assemble the long table from per-column numpy parts, with categorical label columns."""
+    """Assemble the long table from per-column numpy parts (categorical question columns)."""
     if not parts:
-        dtypes = ["object"] * 5 + ["Int64", "boolean"]
+        dtypes = ["object", "category", "category", "category", "object", "Int64", "boolean"]
         return pd.DataFrame(
             {c: pd.Series(dtype=t) for c, t in zip(ANSWER_COLUMNS, dtypes, strict=True)}
         )
-    q = np.concatenate([p[0] for p in parts])
+    q = np.concatenate([p[0] for p in parts]).astype(np.int32)
     offsets = np.cumsum([0] + [len(p[2]) for p in parts[:-1]])
     glob, cats = pd.factorize(np.concatenate([p[2] for p in parts]))
     val = np.concatenate([glob[o + p[3]] for o, p in zip(offsets, parts, strict=True)])
@@ -203,9 +220,7 @@ def answers_frame(
     first = [book.by_id[i][0] for i in qids]
     return pd.DataFrame(
         {
-            "respondent_id": pd.Categorical.from_codes(
-                np.concatenate([p[1] for p in parts]), categories=ids
-            ),
+            "respondent_id": pd.Series(ids[np.concatenate([p[1] for p in parts])], dtype=object),
             "question_id": pd.Categorical.from_codes(q, categories=qids),
             "type": per_question([s.type for s in first]),
             "dimension": per_question([s.dimension or "" for s in first]),
