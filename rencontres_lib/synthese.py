@@ -102,11 +102,15 @@ def themes(s: Synthese) -> None:
     rows = []
     for r in s.results:
         for t in r.get("themes", []):
-            rows.append({"territoire": r["territoire"], "libelle": t["libelle"], "part": t["part"]})
+            rows.append({"territoire": r["territoire"], "theme": t["theme"], "libelle": t["libelle"], "part": t["part"]})
     if not rows:
         return
     df = pd.DataFrame(rows)
+    # automatic topics differ from one territory to the next: compare the dictionary themes only
+    df.loc[df["theme"].astype(str).str.startswith("sujet"), "libelle"] = "Autres sujets"
+    df = df.groupby(["territoire", "libelle"], as_index=False)["part"].sum()
     wide = df.pivot_table(index="libelle", columns="territoire", values="part", aggfunc="first")
+    wide.columns.name = None
     wide = wide.loc[wide.mean(axis=1).sort_values(ascending=False).index]
     shown = wide.map(lambda v: "–" if pd.isna(v) else fmt_pct(v)).reset_index().rename(columns={"libelle": "Thème"})
     display.table(shown, caption="Part des réponses libres qui abordent chaque thème", sortable=True)

@@ -58,6 +58,7 @@ EMOJI = "Bravo 👏🏽 pour le budget participatif 🌍"
 RTL = "مشاركة المواطنين في الميزانية — השתתפות אזרחית — \u202etxet esrever\u202c retour"
 RLO = "\u202e"
 BIG_CELL_BYTES = 10 * 2**20
+BIG_SLUG = "lyon-grande-cellule"
 THEME_WORDS = "le budget participatif manque de moyens et il faut un retour aux participants"
 # the chosen Chercheur·e respondents of Lille (suppression test): exactly 3
 SMALL_PROFILE, SMALL_TERRITORY, SMALL_COUNT = "Chercheur·e", "Lille", 3
@@ -148,13 +149,23 @@ def inject_payloads(root: Path) -> dict:
         p = planted["registrants"][k % len(planted["registrants"])]
         for j, c in enumerate(texts):
             row[c] = mention(p, k + j) + " et un retour aux participants."
-    big = ("budget participatif " * (BIG_CELL_BYTES // 20 + 1))[:BIG_CELL_BYTES]
-    lyon[69][texts[0]] = big
-    planted["big_row"] = lyon[69][0]
     lille_cherch = [r for r in q[1:] if r[c_terr] == SMALL_TERRITORY and r[c_prof] == SMALL_PROFILE]
     for row in lille_cherch[SMALL_COUNT:]:
         row[c_prof] = "Citoyen·ne"
     _write_csv(q_path, q, ",", quoting=csv.QUOTE_ALL)
+    # the 10 MB cell: in a copy of the questionnaire read by one extra territory only, so
+    # that a loader failing on it cannot take the other reports down with it
+    big = ("budget participatif " * (BIG_CELL_BYTES // 20 + 1))[:BIG_CELL_BYTES]
+    lyon[69][texts[0]] = big
+    _write_csv(data / "questionnaire_grande_cellule.csv", q, ",", quoting=csv.QUOTE_ALL)
+    lyon_yaml = (root / "parameters" / "lyon.yaml").read_text(encoding="utf-8")
+    big_yaml = (
+        lyon_yaml.replace("slug: lyon", f"slug: {BIG_SLUG}")
+        .replace("territoire: Métropole de Lyon", "territoire: Métropole de Lyon (cellule de 10 Mo)")
+        .replace("data/exemple/questionnaire.csv", "data/exemple/questionnaire_grande_cellule.csv")
+    )
+    assert big_yaml.count(BIG_SLUG) == 1 and "questionnaire_grande_cellule" in big_yaml
+    (root / "parameters" / f"{BIG_SLUG}.yaml").write_text(big_yaml, encoding="utf-8")
 
     # interviews (Taguette: id,document,tag,content; CRLF)
     e_path = data / "entretiens.csv"
