@@ -25,7 +25,7 @@ reports: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check rencontres_lib tests benchmarks scripts
 	$(BIN)/python -m pytest -q
-	$(BIN)/python -m pytest -q --nbval-lax notebooks/rencontre.ipynb notebooks/synthese.ipynb -p no:randomly
+	$(BIN)/python -m pytest -q --nbval-lax notebooks/rencontre.ipynb notebooks/synthese.ipynb notebooks/explorer.ipynb -p no:randomly
 
 lint: $(STAMP)
 	$(BIN)/ruff check rencontres_lib tests benchmarks scripts

@@ -50,3 +50,58 @@ def explorer_rencontre(r: Rencontre) -> object | None:
     ipy_display(box)
     refresh()
     return box
+
+
+def source_tables(r: Rencontre) -> dict[str, object]:
+    """The public (pseudonymous, scrubbed) tables of a meeting, by French name."""
+    tables = {
+        "Répondants au questionnaire": r.respondents,
+        "Réponses au questionnaire": r.answers,
+        "Inscriptions (pseudonymisées)": r.inscriptions,
+        "Extraits d'entretiens": r.entretiens,
+        "Propositions": r.contributions,
+    }
+    return {k: v for k, v in tables.items() if v is not None}
+
+
+def sorted_view(table, column: str | None, ascending: bool = True, contains: str = "", limit: int = 200):
+    """The rows shown by the explorer: optional text filter (any column), sort, first ``limit``."""
+    df = table
+    if contains:
+        mask = df.astype(str).apply(lambda col: col.str.contains(contains, case=False, regex=False)).any(axis=1)
+        df = df[mask]
+    if column and column in df:
+        df = df.sort_values(column, ascending=ascending, kind="stable", na_position="last")
+    return df.head(limit)
+
+
+def explorer_sources(r: Rencontre) -> object | None:
+    """Free exploration of every source: choose a table, sort by a column, filter by text."""
+    if display.in_papermill():
+        return None
+    import ipywidgets as w
+    from IPython.display import display as ipy_display
+
+    tables = source_tables(r)
+    source = w.Dropdown(options=list(tables), description="Source")
+    column = w.Dropdown(options=[], description="Trier par")
+    ascending = w.ToggleButton(value=True, description="croissant")
+    contains = w.Text(value="", placeholder="texte à chercher", description="Filtre")
+    out = w.Output()
+
+    def refresh(_=None) -> None:
+        df = tables[source.value]
+        if list(column.options) != list(df.columns):
+            column.options = list(df.columns)
+        out.clear_output(wait=True)
+        with out:
+            view = sorted_view(df, column.value, ascending.value, contains.value)
+            display.paragraph(f"{len(view)} lignes affichées sur {len(df)}.")
+            display.table(view, sortable=False)
+
+    for control in (source, column, ascending, contains):
+        control.observe(refresh, names="value")
+    box = w.VBox([w.HBox([source, column, ascending]), contains, out])
+    ipy_display(box)
+    refresh()
+    return box

@@ -96,6 +96,10 @@ def chiffres_cles(r: Rencontre) -> None:
     display.key_figures(cards)
 
 
+def _people(n: int) -> str:
+    return f"{fmt_int(n)} personne" + ("s" if n > 1 else "")
+
+
 def _num(x: float) -> str:
     """Percentage number without the sign, for intervals « 65–78 % »."""
     return str(round(100 * x))
@@ -107,7 +111,7 @@ def constats(r: Rencontre) -> list[str]:
     f = figures(r)
     if f["inscrits"] is not None and r.params.capacite:
         if f["inscrits"] > r.params.capacite:
-            out.append(f"La rencontre est complète : {fmt_int(f['inscrits'])} inscriptions pour {fmt_int(r.params.capacite)} places, {fmt_int(f['inscrits'] - r.params.capacite)} personnes sur liste d'attente.")
+            out.append(f"La rencontre est complète : {fmt_int(f['inscrits'])} inscriptions pour {fmt_int(r.params.capacite)} places, {_people(f['inscrits'] - r.params.capacite)} sur liste d'attente.")
         else:
             out.append(f"{fmt_int(f['inscrits'])} inscriptions pour {fmt_int(r.params.capacite)} places ({fmt_pct(f['inscrits'] / r.params.capacite)} de la capacité).")
     if r.params.phase == "compte_rendu" and f["taux_presence"] is not None:
@@ -121,12 +125,12 @@ def constats(r: Rencontre) -> list[str]:
             worst = dims.loc[dims["part"].idxmin()]
             out.append(
                 f"{fmt_pct(best['part'])} des réponses jugent favorablement la dimension « {DIMENSIONS[best['dimension']]} » "
-                f"(IC 95 % : {_num(best['bas'])}–{fmt_pct(best['haut'])}, n = {fmt_int(best['n'])}), la mieux perçue."
+                f"(IC 95\u202f% : {_num(best['bas'])}–{fmt_pct(best['haut'])}, n = {fmt_int(best['n'])}), la mieux perçue."
             )
             if worst["dimension"] != best["dimension"]:
                 out.append(
                     f"La dimension « {DIMENSIONS[worst['dimension']]} » est la moins bien perçue : {fmt_pct(worst['part'])} de réponses favorables "
-                    f"(IC 95 % : {_num(worst['bas'])}–{fmt_pct(worst['haut'])})."
+                    f"(IC 95\u202f% : {_num(worst['bas'])}–{fmt_pct(worst['haut'])})."
                 )
         if r.respondents is not None:
             cmp = metrics.territory_comparison(
@@ -202,7 +206,7 @@ def inscriptions_cadrage(r: Rencontre) -> None:
     if waiting:
         display.paragraph(
             f"Alerte : {fmt_int(len(split))} inscriptions actives pour {fmt_int(r.params.capacite)} places ; "
-            f"{fmt_int(waiting)} personnes sont sur liste d'attente (par ordre d'inscription).", css="alerte")
+            f"{_people(waiting)} sur liste d'attente (par ordre d'inscription).", css="alerte")
     else:
         display.paragraph(f"{fmt_int(len(split))} inscriptions actives à ce jour.")
 

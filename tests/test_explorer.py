@@ -40,3 +40,23 @@ def test_no_widget_under_the_batch(project, monkeypatch):
     monkeypatch.setattr(display, "_display", lambda bundle: shown.append(bundle))
     assert explorer_rencontre(r) is None
     assert shown == []
+
+
+def test_sources_explorer_sorts_and_filters(project, monkeypatch):
+    from rencontres_lib.explorer import explorer_sources, sorted_view, source_tables
+
+    monkeypatch.delenv("RENCONTRES_BATCH", raising=False)
+    r = load_rencontre(project / "parameters/lyon.yaml")
+    tables = source_tables(r)
+    assert "Inscriptions (pseudonymisées)" in tables
+    assert not {"nom", "prenom", "email", "telephone"} & set(tables["Inscriptions (pseudonymisées)"].columns)
+    props = tables["Propositions"]
+    view = sorted_view(props, "soutiens", ascending=False)
+    assert list(view["soutiens"]) == sorted(props["soutiens"].dropna(), reverse=True)[: len(view)]
+    word = props["titre"].iloc[0].split()[-1]
+    filtered = sorted_view(props, None, contains=word)
+    assert len(filtered) >= 1 and all(
+        row.astype(str).str.contains(word, case=False, regex=False).any() for _, row in filtered.iterrows()
+    )
+    box = explorer_sources(r)
+    assert box is not None
