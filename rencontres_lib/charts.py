@@ -30,22 +30,26 @@ DIVERGING = {
 }
 GREY = "#D9D9D9"
 
+# A small self-contained template: merging with plotly's large built-in templates costs
+# about 0.3 s per figure (deep copies), more than drawing the figure itself.
 pio.templates["rencontres"] = go.layout.Template(
-    layout=go.Layout(
-        font={"family": "Marianne, Arial, Helvetica, sans-serif", "size": 13, "color": "#1e1e1e"},
-        separators=", ",
-        colorway=OKABE_ITO,
-        plot_bgcolor="white",
-        paper_bgcolor="white",
-        title={"x": 0, "xanchor": "left", "font": {"size": 16}},
-        xaxis={"gridcolor": "#ececec", "zerolinecolor": "#999"},
-        yaxis={"gridcolor": "#ececec", "zerolinecolor": "#999", "automargin": True},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.01, "xanchor": "left", "x": 0},
-        margin={"l": 10, "r": 20, "t": 100, "b": 60},
-        hoverlabel={"font": {"family": "Arial"}},
-    )
+    layout={
+        "font": {"family": "Marianne, Arial, Helvetica, sans-serif", "size": 13, "color": "#1e1e1e"},
+        "separators": ", ",
+        "colorway": OKABE_ITO,
+        "plot_bgcolor": "white",
+        "paper_bgcolor": "white",
+        "title": {"x": 0, "xanchor": "left", "font": {"size": 16}},
+        "xaxis": {"gridcolor": "#ececec", "zerolinecolor": "#999", "linecolor": "#999", "automargin": True, "ticks": ""},
+        "yaxis": {"gridcolor": "#ececec", "zerolinecolor": "#999", "linecolor": "#999", "automargin": True, "ticks": ""},
+        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.01, "xanchor": "left", "x": 0},
+        "margin": {"l": 10, "r": 20, "t": 100, "b": 60},
+        "hoverlabel": {"font": {"family": "Arial"}},
+        "hovermode": "closest",
+    }
 )
-TEMPLATE = "plotly_white+rencontres"
+pio.templates.default = "rencontres"
+TEMPLATE = "rencontres"
 
 
 def _label(text: str, width: int = 45) -> str:

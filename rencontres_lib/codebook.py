@@ -59,7 +59,6 @@ décision incertaine y porte un commentaire « # À vérifier : … ».
 from __future__ import annotations
 
 import re
-import unicodedata
 from pathlib import Path
 from typing import Any, Literal
 
@@ -98,50 +97,6 @@ def normalize_label(value: object) -> str:
     if re.fullmatch(r"-?\d+\.0+", s):
         s = s.split(".")[0]
     return s
-
-
-def loose_key(value: object) -> str:
-    """Looser key (also accents and inclusive-writing marks removed) for profiles and drafts."""
-    s = normalize_label(value)
-    s = re.sub(r"\((\w{1,3})\)", r"\1", s)
-    s = re.sub(r"[·•.\-/]((?:e|ne|le|se|re|ve|te)s?)\b", r"\1", s)
-    s = unicodedata.normalize("NFKD", s.replace("œ", "oe"))
-    s = "".join(c for c in s if not unicodedata.combining(c)).replace("·", "")
-    return " ".join(s.split())
-
-
-_PROFIL_WORDS = {
-    "agent_territorial": "agent territorial|agente territoriale|agent de collectivite|agente de collectivite|"
-    "agent d'une collectivite|agent de la collectivite|fonctionnaire territorial|fonctionnaire territoriale|"
-    "technicien de collectivite|technicienne de collectivite|agent public territorial|salarie de collectivite|"
-    "agent des collectivites|collectivite territoriale|agents territoriaux",
-    "elu": "elu|elue|elus|elu local|elue locale|elu municipal|elue municipale|conseiller municipal|"
-    "conseillere municipale|maire|adjoint au maire|adjointe au maire|elu communautaire",
-    "association": "association|associatif|associative|membre d'une association|representant associatif|"
-    "representante associative|responsable associatif|responsable associative|benevole associatif|"
-    "salarie associatif|salariee associative|monde associatif|milieu associatif|tissu associatif",
-    "consultant": "consultant|consultante|bureau d'etudes|bureau d'etude|prestataire|cabinet de conseil",
-    "agent_etat": "agent de l'etat|agente de l'etat|services de l'etat|service de l'etat|"
-    "fonctionnaire d'etat|fonctionnaire de l'etat|prefecture|etat",
-    "chercheur": "chercheur|chercheure|chercheuse|chercheurs|universitaire|enseignant-chercheur|"
-    "enseignante-chercheuse|recherche|doctorant|doctorante",
-    "citoyen": "citoyen|citoyenne|citoyens|habitant|habitante|habitants|particulier|particuliere|"
-    "citoyen engage|citoyenne engagee|simple citoyen",
-    "autre": "autre|autres|autre profil|autre (precisez)",
-    "non_renseigne": "non renseigne|non renseignee|ne souhaite pas repondre|je ne souhaite pas repondre",
-}
-DEFAULT_PROFIL_SYNONYMS: dict[str, str] = {
-    loose_key(w): pid for pid, words in _PROFIL_WORDS.items() for w in words.split("|")
-}
-DEFAULT_PROFIL_SYNONYMS.update({loose_key(label): pid for pid, label in PROFILS.items()})
-DEFAULT_PROFIL_SYNONYMS.update({loose_key(pid): pid for pid in PROFILS})
-
-
-def profil_lookup(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """Folded label → profile id: the built-in table plus a question's ``synonymes``."""
-    table = dict(DEFAULT_PROFIL_SYNONYMS)
-    table.update({loose_key(k): v for k, v in (extra or {}).items()})
-    return table
 
 
 def _to_str(value: Any) -> Any:
@@ -413,11 +368,11 @@ _ERROR_TEXTS = {
 
 
 def _french_error(err: dict, data: dict) -> str:
-    loc = list(err["loc"])
-    parts = []
+    loc, parts = list(err["loc"]), []
+    questions = data.get("questions") if isinstance(data.get("questions"), list) else []
     for i, p in enumerate(loc):
         if isinstance(p, int) and i > 0 and loc[i - 1] == "questions":
-            q = (data.get("questions") or [None] * (p + 1))[p]
+            q = questions[p] if p < len(questions) else None
             col = q.get("colonne") if isinstance(q, dict) else None
             parts[-1] = f"questions[{p + 1}]" + (f" (colonne « {col} »)" if col is not None else "")
         else:
@@ -426,16 +381,27 @@ def _french_error(err: dict, data: dict) -> str:
     if kind == "value_error":
         text = str(err.get("ctx", {}).get("error", err["msg"]))
     elif kind == "literal_error":
-        text = f"valeur « {err.get('input')} » inconnue ; valeurs attendues : {err['ctx']['expected']}".replace(
-            "'", ""
-        )
+        expected = err["ctx"]["expected"].replace("'", "").replace(" or ", " ou ")
+        text = f"valeur « {err.get('input')} » inconnue ; valeurs attendues : {expected}"
     else:
         text = _ERROR_TEXTS.get(kind, err["msg"])
         if kind != "missing" and not isinstance(err.get("input"), dict | list):
             text += f" (reçu « {err.get('input')} »)"
-    if not parts:
-        return text
-    return f"{', '.join(parts[:-1]) + ', ' if len(parts) > 1 else ''}clé « {parts[-1]} » : {text}"
+    head = [x for x in parts if x.startswith("questions[")]
+    keys = ".".join(x for x in parts if not x.startswith("questions["))
+    prefix = (head[0] + ", " if head else "") + (f"clé « {keys} » : " if keys else "")
+    return prefix + text if prefix else text
+
+
+def _question_line(text: str, message: str) -> int | None:
+    """YAML line of the first « questions[n] » named in a message (None when unknown)."""
+    m = re.search(r"questions\[(\d+)\]", message)
+    try:
+        root = yaml.compose(text, Loader=_YamlLoader)
+        items = next(v for k, v in root.value if k.value == "questions").value
+        return items[int(m.group(1)) - 1].start_mark.line + 1 if m else None
+    except Exception:  # best effort only: the message already names the key
+        return None
 
 
 def parse_codebook(text: str, source: str | Path = "<codebook>") -> Codebook:
@@ -444,26 +410,24 @@ def parse_codebook(text: str, source: str | Path = "<codebook>") -> Codebook:
         data = yaml.load(text, Loader=_YamlLoader)  # noqa: S506 - safe loader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        row = mark.line + 1 if mark else None
         col = f", colonne {mark.column + 1}" if mark else ""
         raise ConfigError(
             f"le codebook n'est pas un YAML valide ({getattr(exc, 'problem', exc)}{col}).",
             file=source,
-            row=row,
+            row=mark.line + 1 if mark else None,
             hint="Vérifiez l'indentation (espaces, pas de tabulations) et les guillemets.",
         ) from None
-    if not isinstance(data, dict) or "questions" not in data:
+    if not isinstance(data, dict) or not isinstance(data.get("questions"), list):
         raise ConfigError(
-            "le codebook doit être un dictionnaire YAML avec au moins la clé « questions » (liste des colonnes).",
+            "le codebook doit être un dictionnaire YAML avec la clé « questions » (liste des colonnes).",
             file=source,
         )
     try:
         book = Codebook.model_validate(data)
     except ValidationError as exc:
-        msgs = "; ".join(_french_error(e, data) for e in exc.errors()[:5])
-        raise ConfigError(
-            msgs + ".", file=source, hint="Voir le format décrit dans le README (section codebook)."
-        ) from None
+        msg = "; ".join(_french_error(e, data) for e in exc.errors()[:5]) + "."
+        hint = "Voir le format décrit dans le README (section codebook)."
+        raise ConfigError(msg, file=source, row=_question_line(text, msg), hint=hint) from None
     book._source = str(source)
     return book
 

@@ -17,12 +17,14 @@ from pathlib import Path
 import pandas as pd
 
 from . import DIMENSIONS
-from .codebook import DEFAULT_PROFIL_SYNONYMS, loose_key, normalize_label, parse_codebook
+from .codebook import normalize_label, parse_codebook
 from .io import read_table
 from .loaders.questionnaire_formats import (
+    DEFAULT_PROFIL_SYNONYMS,
     FALSE_MARKS,
     TRUE_MARKS,
     detect_format,
+    loose_key,
     meta_columns,
     technical_columns,
 )
@@ -103,6 +105,9 @@ PROFIL_HEAD = re.compile(
 )
 TERRITOIRE_HEAD = re.compile(
     r"territoire|\brencontres?\b|\bville\b|\bcommune\b|\blieu\b|departement|\bregion\b|metropole"
+)
+TEXT_HEAD = re.compile(
+    r"\b(quel(le)?s?|pourquoi|comment|commentaires?|remarques?|precisez|avancees|freins|pistes|suggestions?|idees)\b"
 )
 PERSONAL_HEAD = re.compile(
     r"\bnom\b|prenom|e-?mail|courriel|telephone|\btel\b|portable|adresse postale"
@@ -279,7 +284,8 @@ class _Drafter:
             q.type = "choix_multiple"
             q.keys.append(("separateur", _q(" ")))
             return q
-        q.type = "texte" if long_text or distinct > 20 or lengths.mean() >= 25 else "choix"
+        texty = long_text or distinct > 20 or lengths.mean() >= 25 or bool(TEXT_HEAD.search(head))
+        q.type = "texte" if texty else "choix"
         if q.type == "texte" and not long_text:
             q.notes.append(
                 "texte libre ou choix parmi quelques réponses ? (peu de réponses différentes)"

@@ -241,22 +241,9 @@ def _cell(value: Any) -> Any:
     return _ILLEGAL_XML.sub("", str(value))
 
 
-def write_xlsx(
-    df: pd.DataFrame,
-    path: str | Path,
-    *,
-    sheet_name: str = "Données",
-    index: bool = False,
-    public: bool | None = None,
-) -> Path:
-    """XLSX (openpyxl), bold frozen header; text stored as text, never formulas (cf. write_csv)."""
-    from openpyxl import Workbook
+def _fill_sheet(ws, frame: pd.DataFrame) -> None:
     from openpyxl.styles import Font
 
-    frame = _prepare(df, path, index, public)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = re.sub(r"[\[\]:*?/\\]", " ", sheet_name)[:31] or "Données"
     rows = [list(frame.columns)] + frame.astype(object).to_numpy().tolist()
     widths: dict[int, int] = {}
     for r, row in enumerate(rows, start=1):
@@ -270,6 +257,45 @@ def write_xlsx(
     ws.freeze_panes = "A2"
     for c, width in widths.items():
         ws.column_dimensions[ws.cell(row=1, column=c).column_letter].width = max(width + 2, 8)
+
+
+def _sheet_title(name: str) -> str:
+    return re.sub(r"[\[\]:*?/\\]", " ", name)[:31] or "Données"
+
+
+def write_xlsx(
+    df: pd.DataFrame,
+    path: str | Path,
+    *,
+    sheet_name: str = "Données",
+    index: bool = False,
+    public: bool | None = None,
+) -> Path:
+    """XLSX (openpyxl), bold frozen header; text stored as text, never formulas (cf. write_csv)."""
+    return write_xlsx_sheets({sheet_name: df}, path, index=index, public=public)
+
+
+def write_xlsx_sheets(
+    tables: dict[str, pd.DataFrame],
+    path: str | Path,
+    *,
+    index: bool = False,
+    public: bool | None = None,
+) -> Path:
+    """One workbook, one sheet per table (names cut to Excel's 31 characters), formula-safe, atomic."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    used: set[str] = set()
+    for name, df in tables.items():
+        title = _sheet_title(name)
+        k = 2
+        while title in used:
+            title = f"{_sheet_title(name)[:28]} {k}"
+            k += 1
+        used.add(title)
+        _fill_sheet(wb.create_sheet(title), _prepare(df, path, index, public))
     buffer = io.BytesIO()
     wb.save(buffer)
     return atomic_write_bytes(path, buffer.getvalue())

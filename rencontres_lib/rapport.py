@@ -414,7 +414,7 @@ def results(r: Rencontre) -> dict:
 
 def save_outputs(r: Rencontre, sortie: str | Path | None) -> None:
     """Write the results JSON and the tables behind the charts (CSV + XLSX, formula-safe)."""
-    from .exports import atomic_write_text, write_csv, write_xlsx
+    from .exports import atomic_write_text, write_csv, write_xlsx_sheets
 
     if not sortie:
         return
@@ -424,4 +424,4 @@ def save_outputs(r: Rencontre, sortie: str | Path | None) -> None:
     for name, df in _EXPORTS.items():
         write_csv(df, out / "tableaux" / f"{r.params.slug}_{name}.csv")
     if _EXPORTS:
-        write_xlsx(pd.concat({k[:31]: v for k, v in _EXPORTS.items()}, names=["tableau"]).reset_index(level=0), out / "tableaux" / f"{r.params.slug}_tableaux.xlsx")
+        write_xlsx_sheets(dict(_EXPORTS), out / "tableaux" / f"{r.params.slug}_tableaux.xlsx")

@@ -14,15 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..codebook import (
-    Codebook,
-    QuestionSpec,
-    load_codebook,
-    loose_key,
-    normalize_label,
-    parse_codebook,
-    profil_lookup,
-)
+from ..codebook import Codebook, QuestionSpec, load_codebook, normalize_label, parse_codebook
 from ..errors import LoadResult, SourceError, add_finding
 from ..io import SEP_NAMES, RawTable, read_table
 from .common import EMAIL_RE, PHONE_RE
@@ -37,9 +29,11 @@ from .questionnaire_formats import (
     expand,
     first_occurrences,
     is_blank,
+    loose_key,
     map_uniques,
     meta_columns,
     parse_dates,
+    profil_lookup,
     strip,
     technical_columns,
 )
@@ -172,19 +166,30 @@ class _Load:
                     if re.match(re.escape(key) + r"[.:]? ", normalize_label(c))
                 ]
             out[q.colonne] = hits[0] if len(hits) == 1 else None
-            if out[q.colonne] is None and q.type != "ignore":
-                close = difflib.get_close_matches(q.colonne, self.columns, n=3, cutoff=0.6)
-                near = (
-                    f" ; colonnes proches : {', '.join(f'« {c} »' for c in close)}" if close else ""
+        if self.raw.sep is None:
+            read = f"feuille « {self.raw.sheet} », {len(self.columns)} colonnes lues"
+        else:
+            read = f"séparateur détecté : {SEP_NAMES.get(self.raw.sep, self.raw.sep)}, {len(self.columns)} colonne(s) lue(s)"
+            if len(self.columns) == 1:
+                read += (
+                    " ; une seule colonne : le séparateur du fichier n'a sans doute pas été reconnu"
                 )
-                if self.raw.sep is None:
-                    read = f"feuille « {self.raw.sheet} », {len(self.columns)} colonnes lues"
-                else:
-                    read = f"séparateur détecté : {SEP_NAMES.get(self.raw.sep, self.raw.sep)}, {len(self.columns)} colonne(s) lue(s)"
-                    if len(self.columns) == 1:
-                        read += " ; une seule colonne : le séparateur du fichier n'a sans doute pas été reconnu"
-                msg = f"colonne « {q.colonne} » du codebook (question « {q.id} ») absente du fichier{near} ({read}) ; attendu : un en-tête identique à la clé « colonne » du codebook"
-                self.note("erreur", msg, column=q.colonne)
+        missing = [q for q in self.book.questions if out[q.colonne] is None and q.type != "ignore"]
+        if len(missing) > 1 and not any(out.values()):
+            shown = ", ".join(f"« {c} »" for c in self.columns[:8]) + (
+                " …" if len(self.columns) > 8 else ""
+            )
+            wanted = ", ".join(f"« {q.colonne} »" for q in missing[:8]) + (
+                " …" if len(missing) > 8 else ""
+            )
+            msg = f"aucune des {len(missing)} colonnes du codebook n'est dans le fichier ({read}) ; attendu : {wanted} ; lu : {shown}"
+            self.note("erreur", msg)
+            return out
+        for q in missing:
+            close = difflib.get_close_matches(q.colonne, self.columns, n=3, cutoff=0.6)
+            near = f" ; colonnes proches : {', '.join(f'« {c} »' for c in close)}" if close else ""
+            msg = f"colonne « {q.colonne} » du codebook (question « {q.id} ») absente du fichier{near} ({read}) ; attendu : un en-tête identique à la clé « colonne » du codebook"
+            self.note("erreur", msg, column=q.colonne)
         return out
 
     def select_rows(self, meta: dict[str, str | None]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -269,8 +274,9 @@ class _Load:
 
     def answers(self, q: QuestionSpec, qpos: int, column: str, used: np.ndarray) -> None:
         """Interpret one codebook column (its distinct values only) and store its answer rows."""
-        v = col(self.frame, column, None if len(used) == len(self.frame) else used)
+        v = col(self.frame, column)  # whole column: factorised once, codes taken for used rows
         codes, uniq = pd.factorize(v)
+        codes = codes if len(used) == len(v) else codes[used]
         keys = [normalize_label(u) for u in uniq]
 
         def add(
@@ -295,38 +301,32 @@ class _Load:
             lookup, k, fav_pos = (
                 scale.lookup(q.synonymes),
                 len(scale.libelles),
-                list(scale.favorable_positions()),
+                scale.favorable_positions(),
             )
             labels = scale.libelles + scale.hors_echelle
             index = {lab: i for i, lab in enumerate(labels)}
-            state = np.array(
-                [
-                    index[lookup[key][0]] if key in lookup else (-1 if not key else -2)
-                    for key in keys
-                ]
-                + [-1]
-            )
-            pos_u = np.array(
-                [(lookup[key][1] or -1) if key in lookup else -1 for key in keys] + [-1],
-                dtype=np.int16,
-            )
-            if q.inverse:
-                pos_u = np.where(pos_u > 0, k + 1 - pos_u, -1).astype(np.int16)
-            st = state[codes]
+            state_u, rang_u, fav_u = [], [], []
+            for key in keys:  # distinct values only
+                label, pos = lookup.get(key, (None, None))
+                state_u.append(index[label] if label is not None else (-1 if not key else -2))
+                rank = (k + 1 - pos if q.inverse else pos) if pos else -1
+                rang_u.append(rank)
+                fav_u.append(-1 if rank < 0 else int(rank in fav_pos))
+            st = np.array(state_u + [-1])[codes]
             rows = np.flatnonzero(st >= 0)
-            rang = pos_u[codes[rows]]
+            uc = codes[rows]
             add(
                 rows,
                 labels,
                 st[rows],
-                rang,
-                np.where(rang < 0, -1, np.isin(rang, fav_pos)).astype(np.int8),
+                np.array(rang_u + [-1], np.int16)[uc],
+                np.array(fav_u + [-1], np.int8)[uc],
             )
             if len(bad := np.flatnonzero(st == -2)):
                 expected = ", ".join(f"« {x} »" for x in labels)
                 codes_txt = f" ; codes prévus : {', '.join(scale.codes)}" if scale.codes else ""
                 msg = f"{len(bad)} réponse(s) hors de l'échelle « {q.echelle} » (question « {q.id} » ; attendu : {expected}{codes_txt})"
-                self.problem(column, used[bad], v[bad], msg)
+                self.problem(column, used[bad], v[used[bad]], msg)
         elif q.type == "choix_multiple" and q.option is not None:
             label = q.options.get(q.option, q.option)
             state = np.array(
@@ -343,7 +343,7 @@ class _Load:
             add(rows, [label], np.zeros(len(rows), np.int64))
             if len(bad := np.flatnonzero(st == -2)):
                 msg = f"{len(bad)} valeur(s) inattendue(s) pour l'option « {label} » de « {q.id} » (attendu : Oui, Y, 1 ou X si cochée ; vide, Non ou 0 sinon)"
-                self.problem(column, used[bad], v[bad], msg)
+                self.problem(column, used[bad], v[used[bad]], msg)
         elif q.type == "choix_multiple":
             self._multi_cell(q, uniq, codes, v, column, used, add)
         else:  # choix, texte: the stripped value itself (choix codes mapped through ``options``)
@@ -403,7 +403,7 @@ class _Load:
         if len(bad := np.flatnonzero(np.array(unknown + [False])[codes])):
             expected = ", ".join(f"« {c} »" for c in q.options)
             msg = f"{len(bad)} réponse(s) de « {q.id} » avec une option inconnue (attendu : {expected} ou leurs libellés)"
-            self.problem(column, used[bad], v[bad], msg, "options inconnues ignorées")
+            self.problem(column, used[bad], v[used[bad]], msg, "options inconnues ignorées")
 
 
 def load_questionnaire(

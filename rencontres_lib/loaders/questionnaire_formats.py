@@ -9,11 +9,13 @@ interpreted once), so that loading a million rows costs about as much as reading
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
+from .. import PROFILS
 from ..codebook import Codebook, normalize_label
 from .common import parse_date_fr
 
@@ -69,6 +71,50 @@ META_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "generique": {"id": ("id", "identifiant", "respondent_id", "id_repondant"), "date": ("date",)},
 }  # fmt: skip
+
+
+def loose_key(value: object) -> str:
+    """Looser key (also accents and inclusive-writing marks removed) for profiles and drafts."""
+    s = normalize_label(value)
+    s = re.sub(r"\((\w{1,3})\)", r"\1", s)
+    s = re.sub(r"[·•.\-/]((?:e|ne|le|se|re|ve|te)s?)\b", r"\1", s)
+    s = unicodedata.normalize("NFKD", s.replace("œ", "oe"))
+    s = "".join(c for c in s if not unicodedata.combining(c)).replace("·", "")
+    return " ".join(s.split())
+
+
+_PROFIL_WORDS = {
+    "agent_territorial": "agent territorial|agente territoriale|agent de collectivite|agente de collectivite|"
+    "agent d'une collectivite|agent de la collectivite|fonctionnaire territorial|fonctionnaire territoriale|"
+    "technicien de collectivite|technicienne de collectivite|agent public territorial|salarie de collectivite|"
+    "agent des collectivites|collectivite territoriale|agents territoriaux",
+    "elu": "elu|elue|elus|elu local|elue locale|elu municipal|elue municipale|conseiller municipal|"
+    "conseillere municipale|maire|adjoint au maire|adjointe au maire|elu communautaire",
+    "association": "association|associatif|associative|membre d'une association|representant associatif|"
+    "representante associative|responsable associatif|responsable associative|benevole associatif|"
+    "salarie associatif|salariee associative|monde associatif|milieu associatif|tissu associatif",
+    "consultant": "consultant|consultante|bureau d'etudes|bureau d'etude|prestataire|cabinet de conseil",
+    "agent_etat": "agent de l'etat|agente de l'etat|services de l'etat|service de l'etat|"
+    "fonctionnaire d'etat|fonctionnaire de l'etat|prefecture|etat",
+    "chercheur": "chercheur|chercheure|chercheuse|chercheurs|universitaire|enseignant-chercheur|"
+    "enseignante-chercheuse|recherche|doctorant|doctorante",
+    "citoyen": "citoyen|citoyenne|citoyens|habitant|habitante|habitants|particulier|particuliere|"
+    "citoyen engage|citoyenne engagee|simple citoyen",
+    "autre": "autre|autres|autre profil|autre (precisez)",
+    "non_renseigne": "non renseigne|non renseignee|ne souhaite pas repondre|je ne souhaite pas repondre",
+}
+DEFAULT_PROFIL_SYNONYMS: dict[str, str] = {
+    loose_key(w): pid for pid, words in _PROFIL_WORDS.items() for w in words.split("|")
+}
+DEFAULT_PROFIL_SYNONYMS.update({loose_key(label): pid for pid, label in PROFILS.items()})
+DEFAULT_PROFIL_SYNONYMS.update({loose_key(pid): pid for pid in PROFILS})
+
+
+def profil_lookup(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """Folded label → profile id: the built-in table plus a question's ``synonymes``."""
+    table = dict(DEFAULT_PROFIL_SYNONYMS)
+    table.update({loose_key(k): v for k, v in (extra or {}).items()})
+    return table
 
 
 def detect_format(columns: list[str]) -> str:
@@ -220,12 +266,15 @@ def answers_frame(
     first = [book.by_id[i][0] for i in qids]
     return pd.DataFrame(
         {
-            "respondent_id": pd.Series(ids[np.concatenate([p[1] for p in parts])], dtype=object),
+            "respondent_id": pd.Series(
+                ids[np.concatenate([p[1] for p in parts])], dtype=object, copy=False
+            ),
             "question_id": pd.Categorical.from_codes(q, categories=qids),
             "type": per_question([s.type for s in first]),
             "dimension": per_question([s.dimension or "" for s in first]),
-            "valeur": pd.Series(np.asarray(cats, dtype=object)[val], dtype=object),
+            "valeur": pd.Series(np.asarray(cats, dtype=object)[val], dtype=object, copy=False),
             "rang": pd.arrays.IntegerArray(rang.astype(np.int64), rang < 0),
             "favorable": pd.arrays.BooleanArray(fav == 1, fav < 0),
-        }
+        },
+        copy=False,
     )

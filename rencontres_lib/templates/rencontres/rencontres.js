@@ -1,4 +1,4 @@
-// Sortable tables (click a header) and the table of contents: no external resource.
+// Sortable tables (click a header), keyboard access to tables wider than the page: no external resource.
 document.querySelectorAll("table.triable").forEach(function (table) {
   table.querySelectorAll("thead th").forEach(function (th, col) {
     th.setAttribute("tabindex", "0");
@@ -21,3 +21,22 @@ document.querySelectorAll("table.triable").forEach(function (table) {
     th.addEventListener("keydown", function (e) { if (e.key === "Enter") { sort(); } });
   });
 });
+
+// A table wider than its column scrolls sideways: make it reachable and scrollable with the
+// keyboard (focusable region named by its caption), as WCAG 2.1.1 asks.
+function regionsDefilantes() {
+  document.querySelectorAll(".tableau-conteneur").forEach(function (box) {
+    if (box.scrollWidth > box.clientWidth + 1) {
+      var caption = box.querySelector("caption");
+      box.setAttribute("tabindex", "0");
+      box.setAttribute("role", "region");
+      box.setAttribute("aria-label", caption ? caption.textContent.trim() : "Tableau");
+    } else if (box.getAttribute("role") === "region") {
+      box.removeAttribute("tabindex");
+      box.removeAttribute("role");
+      box.removeAttribute("aria-label");
+    }
+  });
+}
+regionsDefilantes();
+window.addEventListener("resize", regionsDefilantes);
