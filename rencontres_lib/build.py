@@ -90,16 +90,25 @@ def _load_cache(path: Path) -> dict:
         return {}
 
 
-def _french_failure(exc: BaseException) -> str:
-    """A French explanation of a notebook failure, naming the failing cell."""
+def _french_failure(exc: BaseException, root: Path | None = None) -> str:
+    """A French explanation of a notebook failure, naming the failing cell.
+
+    Paths are made relative to the project: the message is published in index.html.
+    """
     from papermill.exceptions import PapermillExecutionError
+
+    from .privacy import scrub_text
 
     if isinstance(exc, PapermillExecutionError):
         evalue = str(exc.evalue).strip().splitlines()[0] if exc.evalue else ""
-        return f"échec dans la cellule {exc.exec_count} ({exc.ename}) : {evalue}"
-    if isinstance(exc, RencontresError):
-        return exc.french()
-    return f"{type(exc).__name__} : {exc}"
+        text = f"échec dans la cellule {exc.exec_count} ({exc.ename}) : {evalue}"
+    elif isinstance(exc, RencontresError):
+        text = exc.french()
+    else:
+        text = f"{type(exc).__name__} : {exc}"
+    if root is not None:
+        text = text.replace(str(root).rstrip("/") + "/", "")
+    return scrub_text(text, max_chars=600)
 
 
 def _execute(notebook: Path, output: Path, parameters: dict, cwd: Path) -> float:
@@ -157,6 +166,9 @@ def build(
     report = BuildReport()
     jobs = max(1, jobs or os.cpu_count() or 1)
     publisher = Publisher(autonome=autonome)
+    from .rencontre import salt
+
+    salt(root)  # created once here, before notebooks run in parallel
     if not autonome:
         install_assets(reports)
 
@@ -168,7 +180,7 @@ def build(
         try:
             params = load_parametres(pfile, root=root)
         except RencontresError as exc:
-            out.state, out.error = "échec", exc.french()
+            out.state, out.error = "échec", _french_failure(exc, root)
             continue
         out.slug, out.title, out.html = params.slug, params.territoire, f"{params.slug}.html"
         out.date, out.phase = params.date.isoformat(), params.phase
@@ -215,7 +227,7 @@ def build(
                 cache[out.slug] = {"key": key, "built": dt.datetime.now().isoformat(timespec="seconds")}
                 atomic_write_text(cache_path, json.dumps(cache, indent=1))
             except Exception as exc:  # one territory never stops the others
-                out.state, out.error = "échec", _french_failure(exc)
+                out.state, out.error = "échec", _french_failure(exc, root)
                 cache.pop(out.slug, None)
             progress(out)
 
@@ -245,7 +257,7 @@ def build(
             cache["synthese"] = {"key": key, "built": dt.datetime.now().isoformat(timespec="seconds")}
             atomic_write_text(cache_path, json.dumps(cache, indent=1))
         except Exception as exc:
-            syn.state, syn.error = "échec", _french_failure(exc)
+            syn.state, syn.error = "échec", _french_failure(exc, root)
             if (reports / syn.html).exists():
                 syn.stale = True
                 _mark_stale(reports / syn.html, syn.error)

@@ -48,12 +48,26 @@ C'est un fichier YAML :
         id: avancees
         type: texte
 
-Règles : les libellés sont ordonnés du plus défavorable au plus favorable ; la comparaison
-des réponses ignore la casse, les espaces en trop et la forme de l'apostrophe (’ ou ') ;
-un libellé hors de l'échelle n'est jamais deviné (avertissement, cellule traitée comme vide).
-Plusieurs colonnes peuvent partager un même ``id`` seulement pour un choix multiple à une
-colonne par option. ``rencontres codebook FICHIER`` rédige un brouillon à relire : chaque
-décision incertaine y porte un commentaire « # À vérifier : … ».
+Règles :
+
+- les libellés d'une échelle vont du plus défavorable au plus favorable ; ``rang`` vaut 1 pour
+  le premier (après ``inverse``) ; sans ``favorables``, sont favorables les libellés situés
+  au-dessus du milieu (4 et 5 sur 5, 3 et 4 sur 4) ;
+- une réponse est comparée aux libellés, ``synonymes`` et ``codes`` sans tenir compte de la
+  casse, des espaces en trop ni de la forme de l'apostrophe (’ ou ') ; une réponse inconnue
+  n'est jamais devinée : avertissement (nombre, premières lignes), cellule traitée comme vide ;
+- ``colonne`` est cherchée telle quelle, puis sans tenir compte de la casse et des espaces,
+  puis comme début d'un en-tête « CODE. texte » (LimeSurvey « code et texte ») ;
+- ``options`` (code → libellé) vaut aussi pour ``choix`` et ``territoire`` ;
+- profil : les libellés usuels (« Élu·e », « élue », « Agent territorial », « Chercheuse »…)
+  sont reconnus d'office ; ``synonymes`` complète la table ; vide → ``non_renseigne``,
+  inconnu → ``autre`` avec un avertissement ;
+- plusieurs colonnes partagent un même ``id`` seulement pour un choix multiple à une colonne
+  par option ; les colonnes techniques de l'outil (``id``, ``submitdate``, ``Horodateur``,
+  ``_uuid``…) n'ont pas à être décrites.
+
+``rencontres codebook FICHIER [-o SORTIE]`` rédige un brouillon à relire : chaque décision
+incertaine y porte un commentaire « # À vérifier : … » ; un fichier existant n'est jamais écrasé.
 """
 
 from __future__ import annotations

@@ -133,13 +133,23 @@ def _flow(items: list[str]) -> str:
 
 
 def _slug(text: str, taken: set[str]) -> str:
-    base = re.sub(r"[^a-z0-9]+", "_", loose_key(text)).strip("_")[:40].strip("_") or "question"
+    words = re.sub(r"[^a-z0-9]+", " ", loose_key(_unnumbered(text))).split() or ["question"]
+    base = words[0]
+    for w in words[1:]:
+        if len(base) + len(w) >= 32:
+            break
+        base += "_" + w
     base = f"q_{base}" if base[0].isdigit() else base
     slug, i = base, 2
     while slug in taken:
         slug, i = f"{base}_{i}", i + 1
     taken.add(slug)
     return slug
+
+
+def _unnumbered(heading: str) -> str:
+    """Heading without a Decidim-style « 3. » number."""
+    return re.sub(r"^\d+\.\s+", "", heading)
 
 
 def _match_template(
@@ -174,10 +184,14 @@ class _Drafter:
         self.has_profil = self.has_territoire = False
 
     def families(self) -> dict[str, tuple[str, str]]:
-        """Per-option multi-select columns: ``Q[option]`` or ``q/option`` with Oui/Y/1/X values."""
+        """Per-option multi-select columns (``Q[option]``, ``q/option``, ``Q : option``; Oui/Y/1/X)."""
         groups: dict[str, list[tuple[str, str]]] = {}
         for c in self.frame.columns:
-            m = re.match(r"^(.*?)\s*\[([^\]]+)\]$", c) or re.match(r"^(.+)/([^/]+)$", c)
+            m = (
+                re.match(r"^(.*?)\s*\[([^\]]+)\]$", c)
+                or re.match(r"^(.+)/([^/]+)$", c)
+                or re.match(r"^(.+?)\s+:\s+(.+)$", c)
+            )
             if c not in self.tech and m:
                 groups.setdefault(m.group(1).strip(), []).append((c, m.group(2).strip()))
         out = {}
@@ -204,9 +218,9 @@ class _Drafter:
         q = _Question(name, "", "ignore")
         words = len(name.split())
         if words >= 3:
-            q.keys.append(
-                ("texte", _q(re.sub(r"\s*\[[^\]]*\]$", "", name) if words >= 3 else name))
-            )
+            m = re.search(r"\[([^\]]+)\]$", name)
+            statement = m.group(1) if m and len(m.group(1).split()) >= 3 else _unnumbered(name)
+            q.keys.append(("texte", _q(statement)))
         if nonempty.empty:
             q.id, q.notes = _slug(name, taken), ["colonne vide dans cet export : ignorée"]
             return q
@@ -264,9 +278,8 @@ class _Drafter:
             )
             return q
         tokens = nonempty.str.split(r"\s*,\s*", regex=True).explode().str.strip()
-        if nonempty.str.contains(",", regex=False).any() and tokens.nunique() <= max(
-            3, min(25, 0.5 * len(nonempty))
-        ):
+        repeated = (tokens.value_counts() >= 2).any() and tokens.str.len().max() <= 60
+        if nonempty.str.contains(",", regex=False).any() and tokens.nunique() <= 25 and repeated:
             q.type = "choix_multiple"
             q.keys.append(("separateur", _q(", ")))
             if tokens.str.fullmatch(r"\d+").all():
@@ -286,12 +299,17 @@ class _Drafter:
             return q
         texty = long_text or distinct > 20 or lengths.mean() >= 25 or bool(TEXT_HEAD.search(head))
         q.type = "texte" if texty else "choix"
-        if q.type == "texte" and not long_text:
+        if q.type == "texte" and not long_text and not TEXT_HEAD.search(head):
             q.notes.append(
                 "texte libre ou choix parmi quelques réponses ? (peu de réponses différentes)"
             )
         elif q.type == "choix" and distinct > 10:
             q.notes.append(f"{distinct} valeurs différentes : choix ou texte libre ?")
+        elif q.type == "choix" and distinct >= 3 and nonempty.str.fullmatch(r"[a-z0-9_]+").all():
+            q.notes.append(
+                "réponses codées (noms Kobo ?) : si c'est une échelle ordonnée, déclarez-la dans"
+                " « echelles » avec codes: {nom: libellé} et mettez type: likert"
+            )
         return q
 
     def _likert(self, q: _Question, head: str, scale: str, match: tuple | None) -> _Question:
@@ -382,17 +400,15 @@ def draft(path: str | Path, sheet: str | int | None = None) -> str:
     families = d.families()
     prefixes = {p for p, _ in families.values()}
     questions: list[_Question] = []
-    family_ids: dict[str, str] = {}
+    family_ids = {p: _slug(p, d.ids) for p in dict.fromkeys(p for p, _ in families.values())}
     for c in cols:
         if c in tech:
             continue
         if c in families:
             prefix, option = families[c]
-            if prefix not in family_ids:
-                family_ids[prefix] = _slug(prefix, d.ids)
             q = _Question(c, family_ids[prefix], "choix_multiple", [("option", _q(option))])
             if len(prefix.split()) >= 3 and not any(x.id == q.id for x in questions):
-                q.keys.append(("texte", _q(prefix)))
+                q.keys.append(("texte", _q(_unnumbered(prefix))))
             if re.fullmatch(r"[A-Za-z]{0,3}\d+|[a-z0-9_]+", option):
                 q.notes.append(
                     f"« {option} » est un code : remplacez-le par le libellé de l'option"
@@ -419,6 +435,10 @@ def draft(path: str | Path, sheet: str | int | None = None) -> str:
         out.append(
             f"# Colonnes techniques reconnues, non décrites ici : {', '.join(sorted(tech))}."
         )
+    if d.scales:
+        out.append(
+            f"{TODO} items inversés (être d'accord = défavorable) impossibles à deviner : mettez inverse: true."
+        )
     out += ["version: 1", f"format: {fmt}", "incompletes: exclure", ""]
     out.append("echelles:" if d.scales else "echelles: {}")
     for name in d.scales:
@@ -427,7 +447,8 @@ def draft(path: str | Path, sheet: str | int | None = None) -> str:
     for q in questions:
         out += [f"  {TODO} {n}" for n in q.notes]
         out += [f"  - colonne: {_q(q.colonne)}", f"    id: {q.id}", f"    type: {q.type}"]
-        if q.type != "ignore" and not any(k == "texte" for k, _ in q.keys):
+        first = not any(x.id == q.id for x in questions[: questions.index(q)])
+        if q.type != "ignore" and first and not any(k == "texte" for k, _ in q.keys):
             q.keys.append(("texte", '""   # à compléter : intitulé de la question'))
         out += [f"    {k}: {v}" for k, v in q.keys]
     text = "\n".join(out) + "\n"

@@ -11,6 +11,9 @@ import codecs
 import csv
 import hashlib
 import io
+import re
+import sys
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,6 +55,7 @@ class RawTable:
             return index + 2
         if self._lines is None:
             lines: list[int] = []
+            csv.field_size_limit(sys.maxsize)  # a 10 MB answer is a valid cell
             with open(self.path, encoding=self.encoding, newline="") as fh:
                 reader = csv.reader(fh, delimiter=self.sep)
                 next(reader, None)
@@ -172,31 +176,50 @@ def read_table(path: str | Path, sheet: str | int | None = None) -> RawTable:
         add_finding(
             findings, "info", path, f"encodage détecté : {encoding} (converti en UTF-8 à la lecture)."
         )
+    options = {
+        "sep": sep, "encoding": encoding, "dtype": str, "keep_default_na": False, "na_filter": False,
+        "header": None, "skiprows": 1, "engine": "c", "skip_blank_lines": True, "on_bad_lines": "error",
+    }
     try:
-        frame = pd.read_csv(
-            path,
-            sep=sep,
-            encoding=encoding,
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            header=None,
-            skiprows=1,
-            names=names,
-            engine="c",
-            skip_blank_lines=True,
-            on_bad_lines="error",
-        )
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", pd.errors.ParserWarning)
+            # index_col=False: a trailing separator on every line must not shift the columns
+            frame = pd.read_csv(path, names=names, index_col=False, **options)
+        if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
+            _check_extra_fields(path, names, options, findings)
     except pd.errors.ParserError as exc:
+        m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
+        if m:
+            raise SourceError(
+                f"{m.group(3)} champs au lieu de {m.group(1)} (séparateur détecté : {SEP_NAMES.get(sep, sep)}).",
+                file=path,
+                row=int(m.group(2)),
+                hint="Une ligne a plus de colonnes que l'en-tête : vérifiez les guillemets ou le séparateur.",
+            ) from None
         raise SourceError(
-            f"lecture CSV impossible avec le séparateur {SEP_NAMES.get(sep, sep)} : {exc}.",
+            f"lecture CSV impossible avec le séparateur {SEP_NAMES.get(sep, sep)} : {str(exc).strip()}.",
             file=path,
-            hint="Une ligne a plus de colonnes que l'en-tête : vérifiez les guillemets ou le séparateur.",
+            hint="Vérifiez les guillemets (une cellule ouverte et jamais fermée ?) ou le séparateur.",
         ) from None
     except UnicodeDecodeError:
         raise SourceError(f"octets illisibles en {encoding}.", file=path) from None
-    frame = frame.fillna("")
     return RawTable(path, frame, encoding, sep, digest, None, findings)
+
+
+def _check_extra_fields(path: Path, names: list[str], options: dict, findings: list[Finding]) -> None:
+    """Lines longer than the header: empty trailing fields are dropped (noted); data is an error."""
+    wide = pd.read_csv(path, **options)
+    extra = wide.iloc[:, len(names):]
+    filled = extra.apply(lambda col: col.str.strip() != "").any(axis=1)
+    if filled.any():
+        first = int(filled.to_numpy().nonzero()[0][0])
+        raise SourceError(
+            f"{int(filled.sum())} ligne(s) ont plus de champs que l'en-tête ({len(names)} colonnes), "
+            f"la première au rang de données {first + 1} : « {extra.iloc[first].str.cat(sep=' ')[:60]} ».",
+            file=path,
+            hint="Vérifiez le séparateur et les guillemets, ou ajoutez l'en-tête manquant.",
+        )
+    add_finding(findings, "info", path, "séparateur en fin de ligne ignoré (champ final vide).")
 
 
 def _read_spreadsheet(path: Path, sheet: str | int | None, digest: str, findings: list[Finding]) -> RawTable:

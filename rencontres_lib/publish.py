@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import html
 import re
-import shutil
 from importlib import resources
 from pathlib import Path
 
@@ -114,7 +113,8 @@ def install_assets(reports: Path) -> None:
 
 
 def copy_atomic(src: Path, dst: Path) -> None:
+    """Publish a copy of ``src`` at ``dst``: old or new version, never half a file."""
+    from .exports import atomic_write_bytes
+
     dst.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dst.with_name(f".{dst.name}.tmp")
-    shutil.copyfile(src, tmp)
-    tmp.replace(dst)
+    atomic_write_bytes(dst, src.read_bytes())

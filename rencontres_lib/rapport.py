@@ -360,6 +360,17 @@ def propositions(r: Rencontre) -> None:
 
 # ---------------------------------------------------------------- methodology
 
+def _public_finding(r: Rencontre, finding) -> str:
+    """A loading finding fit for publication: project-relative paths, values scrubbed."""
+    from .privacy import scrub_text
+
+    text = finding.french()
+    root = str(r.params.racine or "")
+    if root:
+        text = text.replace(root.rstrip("/") + "/", "")
+    return scrub_text(text, r.names or (), max_chars=500)
+
+
 def methodologie(r: Rencontre) -> None:
     rows = []
     for kind, res in r.results.items():
@@ -370,8 +381,8 @@ def methodologie(r: Rencontre) -> None:
     for kind in r.failures:
         rows.append({"Source": kind, "Fichier": "—", "Empreinte sha256": "—", "Lignes lues": 0, "Utilisées": 0, "Rejetées": 0})
     display.table(pd.DataFrame(rows), caption="Sources utilisées (lignes lues = utilisées + rejetées)", sortable=False)
-    items = [f.french() for f in r.findings() if f.level != "info"][:30]
-    infos = [f.french() for f in r.findings() if f.level == "info"][:15]
+    items = [_public_finding(r, f) for f in r.findings() if f.level != "info"][:30]
+    infos = [_public_finding(r, f) for f in r.findings() if f.level == "info"][:15]
     if items or infos:
         display.paragraph("Constats de chargement :", css="sous-titre")
         display.bullet_list(items + infos, css="constats-chargement")

@@ -70,9 +70,11 @@ def salt(root: Path | None = None) -> str:
         return path.read_text(encoding="utf-8").strip()
     path.parent.mkdir(parents=True, exist_ok=True)
     value = secrets.token_hex(16)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(value + "\n", encoding="utf-8")
-    tmp.replace(path)
+    try:
+        with open(path, "x", encoding="utf-8") as fh:  # exclusive: two runs never make two salts
+            fh.write(value + "\n")
+    except FileExistsError:
+        return path.read_text(encoding="utf-8").strip()
     return value
 
 

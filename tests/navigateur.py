@@ -53,5 +53,7 @@ def offline(page, requests: list[str]) -> None:
 
 def collect_errors(page, errors: list[str]) -> None:
     """Collect console errors and uncaught exceptions of ``page``."""
-    page.on("console", lambda m: errors.append(f"console : {m.text}") if m.type == "error" else None)
+    page.on(
+        "console", lambda m: errors.append(f"console : {m.text}") if m.type == "error" else None
+    )
     page.on("pageerror", lambda e: errors.append(f"exception : {e}"))

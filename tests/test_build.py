@@ -116,7 +116,7 @@ def test_real_build_of_the_example_data(built_example):
     assert "require.js" not in lyon and "mathjax" not in lyon.lower() and "cdn." not in lyon
     assert lyon.count('class="graphique"') >= 8
     assert '<script src="assets/plotly.min.js"></script>' in lyon
-    assert "jp-InputArea" not in lyon  # no code cell published
+    assert 'class="jp-CodeMirrorEditor' not in lyon and "load_rencontre" not in lyon  # no code cell published
     assert (root / "reports/assets/plotly.min.js").stat().st_size > 1_000_000
     assert list((root / "reports/tableaux").glob("lyon_*.csv"))
     # executed notebooks kept for debugging outside reports/

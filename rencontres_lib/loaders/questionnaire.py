@@ -7,6 +7,7 @@ distinct values are interpreted, so a million rows cost about as much as reading
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 from pathlib import Path
@@ -69,6 +70,13 @@ class _Lines:
         return "lignes " + ", ".join(map(str, shown)) + more
 
 
+def _quoted(value: str) -> str:
+    """A cell value as quoted in a finding: e-mails and phones masked, at most 40 characters."""
+    value = PHONE_RE.sub("[téléphone masqué]", EMAIL_RE.sub("[courriel masqué]", value))
+    value = re.sub(r"[\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069]", " ", value)
+    return value if len(value) <= 40 else value[:39] + "…"
+
+
 def _as_codebook(codebook: Codebook | str | Path) -> Codebook:
     if isinstance(codebook, Codebook):
         return codebook
@@ -91,7 +99,9 @@ class _Load:
     """One load: the file, its codebook, the findings and the positions of the used records."""
 
     def __init__(self, raw: RawTable, book: Codebook, fmt: str | None) -> None:
-        self.raw, self.book, self.findings = raw, book, list(raw.findings)
+        # findings name the file only: a report never shows the builder's absolute path
+        self.raw, self.book = raw, book
+        self.findings = [dataclasses.replace(f, file=raw.name) for f in raw.findings]
         self.frame, self.skip = self._find_header()
         self.columns = list(self.frame.columns)
         self.fmt = fmt or book.format or detect_format(self.columns)
@@ -115,7 +125,7 @@ class _Load:
                 len(pos),
             )
         add_finding(
-            self.findings, level, self.raw.path, message + ".", row=row, column=column, count=count
+            self.findings, level, self.raw.name, message + ".", row=row, column=column, count=count
         )
 
     def problem(
@@ -129,9 +139,8 @@ class _Load:
         """One warning per column: the unexpected values with their counts, and first lines."""
         vals, counts = np.unique(strip(values).astype(str), return_counts=True)
         order = np.argsort(-counts, kind="stable")[:5]
-        shown = ", ".join(f"« {vals[i]} » ({counts[i]})" for i in order) + (
-            " …" if len(vals) > 5 else ""
-        )
+        shown = ", ".join(f"« {_quoted(vals[i])} » ({counts[i]})" for i in order)
+        shown += " …" if len(vals) > 5 else ""
         self.note("avertissement", f"{message} : {shown} — {outcome}", pos, column)
 
     def _find_header(self) -> tuple[pd.DataFrame, int]:
@@ -144,7 +153,7 @@ class _Load:
             if sum(normalize_label(v) in wanted for v in row) > max(found, len(wanted) // 2):
                 line = self.raw.line_of(k)
                 msg = f"en-têtes des questions trouvés ligne {line} : les lignes précédentes sont lues comme des en-têtes."
-                add_finding(self.findings, "info", self.raw.path, msg, row=line)
+                add_finding(self.findings, "info", self.raw.name, msg, row=line)
                 out = frame.iloc[k + 1 :].reset_index(drop=True)
                 out.columns = _dedupe(row)
                 return out, k + 1
@@ -259,7 +268,8 @@ class _Load:
             )
         dates = pd.Series(pd.NaT, index=range(len(used)), dtype="datetime64[ns]")
         if meta["date"]:
-            dates, bad = parse_dates(col(self.frame, meta["date"], rows))
+            english = normalize_label(meta["date"]) == "timestamp"
+            dates, bad = parse_dates(col(self.frame, meta["date"], rows), dayfirst=not english)
             if len(bad):
                 msg = f"{len(bad)} date(s) illisible(s) (attendu : AAAA-MM-JJ HH:MM:SS ou JJ/MM/AAAA HH:MM), laissée(s) vide(s)"
                 self.note("avertissement", msg, used[bad], meta["date"])
@@ -428,7 +438,10 @@ def load_questionnaire(
     job = _Load(read_table(path, sheet), book, fmt)
     colmap = job.match_columns()
     used_cols = {c for c in colmap.values() if c}
-    meta = meta_columns(job.fmt, job.columns, used_cols)
+    answered = {
+        colmap[q.colonne] for q in book.questions if q.type != "ignore" and colmap[q.colonne]
+    }
+    meta = meta_columns(job.fmt, job.columns, answered)
     if book.identifiant:
         meta["id"] = book.identifiant if book.identifiant in job.columns else None
         if meta["id"] is None:

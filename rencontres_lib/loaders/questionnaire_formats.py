@@ -204,8 +204,11 @@ def first_occurrences(values: np.ndarray) -> np.ndarray:
     return codes > np.concatenate([[-1], seen_max[:-1]])
 
 
-def parse_dates(values: np.ndarray) -> tuple[pd.Series, np.ndarray]:
-    """Vectorised dates (ISO, then day-first forms, then French text); returns dates, bad positions."""
+def parse_dates(values: np.ndarray, dayfirst: bool = True) -> tuple[pd.Series, np.ndarray]:
+    """Vectorised dates (ISO, then day-first forms, then French text); returns dates, bad positions.
+
+    ``dayfirst=False`` (English Google Forms « Timestamp ») tries ``3/15/2025`` before ``15/3/2025``.
+    """
     s, filled = pd.Series(values, dtype=object), ~is_blank(values)
     if any(_TZ.search(x.strip()) for x in s[filled].head(50)):
         s = s.str.strip().str.replace(_TZ.pattern, "", regex=True)
@@ -213,14 +216,9 @@ def parse_dates(values: np.ndarray) -> tuple[pd.Series, np.ndarray]:
     todo = out.isna().to_numpy() & filled
     if todo.any():
         s = s.str.strip()
-        for fmt in (
-            "ISO8601",
-            "%d/%m/%Y %H:%M:%S",
-            "%d/%m/%Y %H:%M",
-            "%d/%m/%Y",
-            "%Y/%m/%d %H:%M:%S",
-            "%m/%d/%Y %H:%M:%S",
-        ):
+        day = ["%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y"]
+        month = ["%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y"]
+        for fmt in ["ISO8601", "%Y/%m/%d %H:%M:%S", *(day + month if dayfirst else month + day)]:
             out[todo] = pd.to_datetime(s[todo], format=fmt, errors="coerce")
             todo = out.isna().to_numpy() & filled
             if not todo.any():

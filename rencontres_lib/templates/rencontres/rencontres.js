@@ -23,15 +23,16 @@ document.querySelectorAll("table.triable").forEach(function (table) {
 });
 
 // A table wider than its column scrolls sideways: make it reachable and scrollable with the
-// keyboard (focusable region named by its caption), as WCAG 2.1.1 asks.
+// keyboard (focusable group named by its caption), as WCAG 2.1.1 asks. A group rather than a
+// region: several tables share a caption and landmarks must have unique names.
 function regionsDefilantes() {
   document.querySelectorAll(".tableau-conteneur").forEach(function (box) {
     if (box.scrollWidth > box.clientWidth + 1) {
       var caption = box.querySelector("caption");
       box.setAttribute("tabindex", "0");
-      box.setAttribute("role", "region");
+      box.setAttribute("role", "group");
       box.setAttribute("aria-label", caption ? caption.textContent.trim() : "Tableau");
-    } else if (box.getAttribute("role") === "region") {
+    } else if (box.getAttribute("role") === "group") {
       box.removeAttribute("tabindex");
       box.removeAttribute("role");
       box.removeAttribute("aria-label");

@@ -1,0 +1,397 @@
+"""Questionnaire loader: one tiny fixture per export format and per kind of broken file.
+
+Every expected number below was counted by hand in the fixture (see the comments).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from rencontres_lib.codebook import load_codebook
+from rencontres_lib.errors import SourceError
+from rencontres_lib.loaders.questionnaire import load_questionnaire
+from rencontres_lib.loaders.questionnaire_formats import detect_format
+
+ROOT = Path(__file__).resolve().parents[1]
+FIX = ROOT / "tests" / "fixtures" / "questionnaires"
+MINI = FIX / "codebook_mini.yaml"
+PROJECT_CODEBOOK = ROOT / "parameters" / "codebook.yaml"
+
+
+def fav(result, qid: str) -> tuple[int, int]:
+    """(favourable answers, in-scale answers) for a Likert question."""
+    t = result.table
+    t = t[(t["question_id"] == qid) & t["favorable"].notna()]
+    return int(t["favorable"].sum()), len(t)
+
+
+def options(result, qid: str) -> dict[str, int]:
+    t = result.table
+    return t.loc[t["question_id"] == qid, "valeur"].value_counts().to_dict()
+
+
+def one(result, level: str, needle: str):
+    hits = [f for f in result.findings if f.level == level and needle in f.message]
+    assert len(hits) == 1, [f.french() for f in result.findings]
+    return hits[0]
+
+
+# --------------------------------------------------------------------------- formats
+
+
+def test_limesurvey_icpc_export() -> None:
+    r = load_questionnaire(FIX / "limesurvey.csv", PROJECT_CODEBOOK)
+    # 7 records: line 4 incomplete (no submitdate), line 8 blank, line 9 repeats id 2
+    assert (r.rows_read, r.rows_used, r.rows_rejected) == (7, 4, 3)
+    assert r.extra["format"] == "limesurvey"
+    resp = r.extra["respondents"]
+    assert list(resp.columns) == ["respondent_id", "profil", "territoire", "complet", "date"]
+    assert resp["respondent_id"].tolist() == ["1", "2", "4", "5"]
+    assert resp["profil"].tolist() == ["elu", "agent_territorial", "citoyen", "autre"]
+    assert resp["territoire"].tolist() == ["Lyon", "Lyon", "Grenoble", "Nantes"]
+    assert resp["date"].iloc[0] == pd.Timestamp("2025-03-10 09:12:00")
+    assert list(r.table.columns) == [
+        "respondent_id",
+        "question_id",
+        "type",
+        "dimension",
+        "valeur",
+        "rang",
+        "favorable",
+    ]
+    assert str(r.table["rang"].dtype) == "Int64" and str(r.table["favorable"].dtype) == "boolean"
+    assert fav(r, "org_1") == (3, 4)  # TA, PA, PP, TA
+    assert fav(r, "inc_2") == (2, 4)  # reversed: TA→1, PD→5, PP→4, TA→1
+    assert fav(r, "tra_2") == (3, 3)  # « Bof » (line 5) left out
+    row = r.table[(r.table["question_id"] == "red_1") & (r.table["respondent_id"] == "1")].iloc[0]
+    assert row["valeur"] == "Sans avis" and pd.isna(row["rang"]) and pd.isna(row["favorable"])
+    inc = r.table[(r.table["question_id"] == "inc_2")].set_index("respondent_id")["rang"]
+    assert inc.to_dict() == {"1": 1, "2": 5, "4": 4, "5": 1}
+    assert options(r, "outils") == {"Réunion publique": 2, "Atelier ou groupe de travail": 2,
+                                    "Budget participatif": 1, "Plateforme en ligne": 1, "Convention ou jury citoyen": 1}  # fmt: skip
+    texts = r.table[r.table["type"] == "texte"]
+    assert texts.groupby("question_id", observed=True).size().to_dict() == {
+        "avancees": 3,
+        "freins": 2,
+        "pistes": 1,
+    }
+    assert texts.loc[texts["respondent_id"] == "5", "valeur"].iloc[0] == "Texte\nsur deux lignes"
+    assert one(r, "info", "entièrement vide").row == 8
+    assert one(r, "info", "incomplète").row == 4
+    dup = one(r, "avertissement", "identifiant déjà vu")
+    assert (dup.row, dup.column) == (9, "id")
+    unknown = one(r, "avertissement", "profil(s) non reconnu(s)")
+    assert (unknown.row, unknown.column) == (
+        6,
+        "PROFIL",
+    ) and "« Habitante du quartier » (1)" in unknown.message
+    email = one(r, "info", "adresse e-mail")
+    assert (email.row, email.column) == (3, "AVANCEES")
+    phone = one(r, "info", "numéro de téléphone")
+    assert (phone.row, phone.column) == (3, "FREINS")
+    q = r.extra["questions"]
+    assert q.set_index("question_id").loc["dec_2", "texte"].startswith("Les élus s'engagent")
+
+
+def test_limesurvey_code_and_text_headings(tmp_path: Path) -> None:
+    text = (FIX / "mini_ids_doubles.csv").read_text(encoding="utf-8")
+    head, rest = text.split("\n", 1)
+    head = head.replace("ORG[SQ001]", "ORG[SQ001]. L'organisation des services a évolué")
+    head = head.replace("INC[SQ002]", "inc[sq002] Ce sont toujours les mêmes")
+    (tmp_path / "codes_textes.csv").write_text(head + "\n" + rest, encoding="utf-8")
+    r = load_questionnaire(tmp_path / "codes_textes.csv", MINI)
+    assert not r.errors
+    assert r.extra["colonnes"]["ORG[SQ001]"] == "ORG[SQ001]. L'organisation des services a évolué"
+    assert (fav(r, "org_1"), fav(r, "inc_2")) == ((2, 3), (1, 2))
+
+
+def test_google_forms_csv_and_xlsx(tmp_path: Path) -> None:
+    cb = FIX / "codebook_google_forms.yaml"
+    r = load_questionnaire(FIX / "google_forms.csv", cb)
+    assert r.extra["format"] == "google_forms"
+    assert (r.rows_read, r.rows_used, r.rows_rejected) == (5, 5, 0)
+    resp = r.extra["respondents"]
+    assert resp["profil"].tolist() == [
+        "elu",
+        "association",
+        "chercheur",
+        "citoyen",
+        "agent_territorial",
+    ]
+    assert resp["date"].tolist()[0] == pd.Timestamp("2025-03-10 09:12:03")  # day first
+    assert resp["date"].tolist()[4] == pd.Timestamp("2025-03-12 08:00:00")
+    assert fav(r, "org_1") == (2, 4)  # TA, PP, (Sans avis), PA, PD
+    assert fav(r, "inc_2") == (2, 4)  # reversed: PA→2, PD→5, TA→1, (blank), PP→4
+    # « Conseil citoyen, de quartier » contains the separator but is one option
+    assert options(r, "outils") == {"Réunion publique": 2, "Atelier": 2, "Conseil citoyen, de quartier": 1,
+                                    "Budget participatif": 1}  # fmt: skip
+    assert r.private is not None and r.private["email"].tolist()[0] == "a.martin@example.org"
+    assert "a.martin" not in " ".join(r.table["valeur"].astype(str))
+
+    src = pd.read_csv(FIX / "google_forms.csv", dtype=str, keep_default_na=False)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Réponses au formulaire 1"
+    ws.append(list(src.columns))
+    for values in src.itertuples(index=False):
+        stamp = pd.to_datetime(values[0], dayfirst=True).to_pydatetime()
+        ws.append([stamp, *[v or None for v in values[1:]]])
+    wb.save(tmp_path / "gf.xlsx")
+    x = load_questionnaire(tmp_path / "gf.xlsx", cb)
+    assert (x.rows_used, fav(x, "org_1"), fav(x, "inc_2")) == (5, (2, 4), (2, 4))
+    assert x.extra["respondents"]["date"].tolist() == resp["date"].tolist()
+
+
+def test_framaforms_with_draft_and_group_header_row() -> None:
+    cb = FIX / "codebook_framaforms.yaml"
+    r = load_questionnaire(FIX / "framaforms.csv", cb)
+    assert r.extra["format"] == "framaforms"
+    # submission 2 is a draft (Brouillon = 1) → excluded
+    assert (r.rows_read, r.rows_used, r.rows_rejected) == (4, 3, 1)
+    assert r.extra["respondents"]["profil"].tolist() == ["elu", "consultant", "agent_etat"]
+    assert r.extra["respondents"]["date"].tolist()[1] == pd.Timestamp("2025-03-11 10:00")
+    assert fav(r, "org_1") == (1, 3)  # PA, PD, NN
+    assert options(r, "outils") == {"Réunion publique": 2, "Atelier": 1}
+    assert one(r, "info", "brouillon").row == 3
+    assert one(r, "info", "numéro de téléphone").row == 4
+    g = load_questionnaire(FIX / "framaforms_entetes.csv", cb)
+    assert (g.rows_read, g.rows_used, g.rows_rejected, fav(g, "org_1")) == (4, 3, 1, (1, 3))
+    assert one(g, "info", "en-têtes des questions trouvés ligne 2").row == 2
+    assert one(g, "info", "brouillon").row == 4  # one line lower than in framaforms.csv
+
+
+def test_kobo() -> None:
+    r = load_questionnaire(FIX / "kobo.csv", FIX / "codebook_kobo.yaml")
+    assert r.extra["format"] == "kobo"
+    # line 4 not submitted (_submission_time empty), line 5 repeats _id 101
+    assert (r.rows_read, r.rows_used, r.rows_rejected) == (5, 3, 2)
+    resp = r.extra["respondents"]
+    assert resp["respondent_id"].tolist() == ["101", "102", "104"]
+    assert resp["profil"].tolist() == ["elu", "agent_territorial", "association"]
+    assert resp["territoire"].tolist() == ["Nantes"] * 3
+    assert resp["date"].tolist()[0] == pd.Timestamp("2025-03-10 09:05:12")
+    assert fav(r, "org_1") == (2, 2)  # tout_a_fait, plutot, (sans_avis)
+    assert fav(r, "inc_2") == (2, 3)  # reversed: plutot_pas→4, tout_a_fait→1, pas_du_tout→5
+    expected = {"Réunion publique": 2, "Atelier": 2}
+    assert options(r, "outils") == expected  # one space-separated column
+    assert options(r, "outils_col") == expected  # one 0/1 column per option
+    assert one(r, "info", "incomplète").row == 4
+    assert one(r, "avertissement", "identifiant déjà vu").row == 5
+    assert one(r, "info", "adresse e-mail").row == 6
+
+
+def test_decidim() -> None:
+    r = load_questionnaire(FIX / "decidim.csv", FIX / "codebook_decidim.yaml")
+    assert r.extra["format"] == "decidim"
+    assert (r.rows_read, r.rows_used, r.rows_rejected) == (3, 3, 0)
+    resp = r.extra["respondents"]
+    assert resp["respondent_id"].tolist() == ["a1b2c3", "d4e5f6", "a7b8c9"]
+    assert resp["profil"].tolist() == ["elu", "citoyen", "non_renseigne"]
+    assert resp["date"].tolist()[2] == pd.Timestamp("2025-03-11 11:00:00")  # « UTC » dropped
+    assert fav(r, "org_1") == (2, 3)
+    assert options(r, "outils") == {"Atelier": 2, "Réunion publique": 1}
+
+
+@pytest.mark.parametrize(
+    ("columns", "expected"),
+    [
+        (["id", "submitdate", "lastpage", "ORG[SQ001]"], "limesurvey"),
+        (["Horodateur", "Vous êtes…"], "google_forms"),
+        (["Timestamp", "Email Address", "Q1"], "google_forms"),
+        (["start", "groupe/q1", "_id", "_uuid", "_submission_time"], "kobo"),
+        (["ID de réponse", "Répondu le", "1. Question"], "decidim"),
+        (["Numéro de soumission", "Date de soumission", "Vous êtes"], "framaforms"),
+        (["code", "note"], "generique"),
+    ],
+)
+def test_detect_format(columns: list[str], expected: str) -> None:
+    assert detect_format(columns) == expected
+
+
+def test_codebook_given_as_object_path_or_text() -> None:
+    book = load_codebook(MINI)
+    text = MINI.read_text(encoding="utf-8")
+    for cb in (book, MINI, str(MINI), text):
+        assert load_questionnaire(FIX / "mini_ids_doubles.csv", cb).rows_used == 3
+    with pytest.raises(SourceError, match="format « spss » inconnu"):
+        load_questionnaire(FIX / "mini_ids_doubles.csv", book, fmt="spss")
+
+
+def test_generic_export_with_identifier_and_english_timestamps(tmp_path: Path) -> None:
+    path = tmp_path / "generique.csv"
+    path.write_text(
+        "Timestamp,code,Q1,Remarques\n"
+        "3/15/2025 10:00:00,A7,Oui,\n"
+        "3/16/2025 11:30:00,B2,Plutôt oui,rien\n"
+        "3/16/2025 12:00:00,A7,Non,doublon\n",
+        encoding="utf-8",
+    )
+    text = (
+        "identifiant: code\n"
+        "echelles: {on: {libelles: [Non, Plutôt non, Plutôt oui, Oui]}}\n"
+        "questions:\n"
+        "  - {colonne: Q1, id: q1, type: likert, echelle: on}\n"
+        "  - {colonne: Remarques, id: remarques, type: texte}\n"
+        "  - {colonne: code, id: code, type: ignore}\n"
+    )
+    r = load_questionnaire(path, text)
+    assert r.extra["format"] == "google_forms"  # first column « Timestamp »
+    resp = r.extra["respondents"]
+    assert resp["respondent_id"].tolist() == ["A7", "B2"]
+    assert resp["date"].tolist() == [
+        pd.Timestamp("2025-03-15 10:00"),
+        pd.Timestamp("2025-03-16 11:30"),
+    ]
+    assert fav(r, "q1") == (2, 2)
+    assert one(r, "avertissement", "identifiant déjà vu").row == 4
+
+
+# --------------------------------------------------------------------------- broken files
+
+
+def test_label_not_in_scale() -> None:
+    r = load_questionnaire(FIX / "mini_libelle_hors_echelle.csv", MINI)
+    assert (r.rows_used, r.rows_rejected) == (5, 0)
+    w = one(r, "avertissement", "« org_1 »")
+    assert (w.row, w.column, w.count) == (2, "ORG[SQ001]", 3)
+    for part in ("hors de l'échelle « accord4 »", "« Bof » (2)", "« D'accord » (1)", "lignes 2, 4, 5",
+                 "attendu : « Pas du tout d'accord »", "non renseignées"):  # fmt: skip
+        assert part in w.message
+    assert "mini_libelle_hors_echelle.csv" in w.french() and "ligne 2" in w.french()
+    assert one(r, "avertissement", "« inc_2 »").row == 6  # « Très d'accord »
+    # accepted after normalisation: « tout à fait d’accord », «   Plutôt  pas d'accord  »
+    assert fav(r, "org_1") == (2, 2)
+    assert fav(r, "inc_2") == (1, 3)  # reversed 4 levels: PA→2, PP→3, (Sans avis), TA→1
+
+
+def test_numeric_code_outside_codes() -> None:
+    r = load_questionnaire(FIX / "mini_code_hors_codes.csv", MINI)
+    w = one(r, "avertissement", "« org_1 »")
+    assert (
+        (w.row, w.count) == (3, 1)
+        and "« 7 » (1)" in w.message
+        and "codes prévus : 1, 2, 3, 4, 9" in w.message
+    )
+    assert one(r, "avertissement", "« inc_2 »").row == 5  # « 0 »
+    assert fav(r, "org_1") == (2, 2)  # 4, (7), 9 = Sans avis, 3
+    assert fav(r, "inc_2") == (2, 3)  # reversed: 1→4, 2→3, 4→1, (0)
+    assert options(r, "outils") == {"Réunion publique": 2, "Atelier": 2}  # LimeSurvey « Y »
+
+
+def test_missing_codebook_column() -> None:
+    r = load_questionnaire(FIX / "mini_colonne_manquante.csv", MINI)
+    e = one(r, "erreur", "INC[SQ002]")
+    assert (e.row, e.column) == (1, "INC[SQ002]")
+    assert (
+        "colonnes proches : « INC[SQ02] »" in e.message
+        and "séparateur détecté : virgule" in e.message
+    )
+    assert "attendu : un en-tête identique" in e.message
+    assert "« INC[SQ02] »" in one(r, "info", "absente(s) du codebook").message
+    assert fav(r, "org_1") == (2, 2) and fav(r, "inc_2") == (0, 0)
+
+
+def test_wrong_separator() -> None:
+    r = load_questionnaire(FIX / "mini_mauvais_separateur.csv", MINI)
+    e = one(r, "erreur", "aucune des 7 colonnes")
+    assert e.row == 1 and "une seule colonne" in e.message and "attendu : « PROFIL »" in e.message
+    assert "mini_mauvais_separateur.csv" in e.french()
+    assert len(r.table) == 0 and r.rows_read == 2
+
+
+def test_duplicated_ids() -> None:
+    r = load_questionnaire(FIX / "mini_ids_doubles.csv", MINI)
+    assert (r.rows_read, r.rows_used, r.rows_rejected) == (5, 3, 2)
+    w = one(r, "avertissement", "identifiant déjà vu")
+    assert (w.row, w.column, w.count) == (4, "id", 2) and "lignes 4, 6" in w.message
+    assert r.extra["respondents"]["date"].tolist()[1] == pd.Timestamp(
+        "2025-03-10 09:10:00"
+    )  # first kept
+    assert fav(r, "org_1") == (2, 3)
+
+
+def test_blank_rows() -> None:
+    r = load_questionnaire(FIX / "mini_lignes_vides.csv", MINI)
+    assert (r.rows_read, r.rows_used, r.rows_rejected) == (5, 3, 2)
+    i = one(r, "info", "entièrement vide")
+    assert (i.row, i.count) == (3, 2) and "lignes 3, 5" in i.message
+
+
+def test_incomplete_responses_excluded_or_kept() -> None:
+    r = load_questionnaire(FIX / "mini_incompletes.csv", MINI)
+    assert (r.rows_read, r.rows_used, r.rows_rejected) == (5, 3, 2)
+    i = one(r, "info", "incomplète")
+    assert (i.row, i.column) == (3, "submitdate") and "lignes 3, 5" in i.message
+    book = load_codebook(MINI).model_copy(update={"incompletes": "garder"})
+    k = load_questionnaire(FIX / "mini_incompletes.csv", book)
+    assert (k.rows_used, k.rows_rejected) == (5, 0)
+    assert k.extra["respondents"]["complet"].tolist() == [True, False, True, False, True]
+    assert fav(k, "org_1") == (2, 4)  # PA, TA, PP, (blank), PD
+
+
+def test_duplicated_headers() -> None:
+    r = load_questionnaire(FIX / "mini_entetes_doubles.csv", MINI)
+    w = one(r, "avertissement", "en double")
+    assert (w.row, w.column) == (1, "ORG[SQ001]") and "ORG[SQ001] (2)" in w.message
+    assert fav(r, "org_1") == (2, 2)  # the first ORG[SQ001] column is used
+
+
+def test_header_only() -> None:
+    r = load_questionnaire(FIX / "mini_entete_seule.csv", MINI)
+    e = one(r, "erreur", "aucune réponse")
+    assert e.row == 1 and "au moins une ligne de réponse était attendue" in e.message
+    assert (r.rows_read, r.rows_used, r.rows_rejected) == (0, 0, 0)
+    assert len(r.table) == 0 and len(r.extra["respondents"]) == 0
+
+
+def test_cp1252_export() -> None:
+    r = load_questionnaire(FIX / "mini_cp1252.csv", MINI)
+    assert "cp1252" in one(r, "info", "encodage").message
+    assert r.extra["respondents"]["profil"].tolist() == ["elu", "agent_territorial", "agent_etat"]
+    assert fav(r, "inc_2") == (1, 2)  # « Plutôt d’accord » (typographic ’) → rang 2 ; PD → 4
+    assert "Élus présents" in r.table["valeur"].tolist()
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("vide.csv", "le fichier est vide (0 octet)"),
+        ("encodage_inconnu.csv", "encodage du texte non reconnu"),
+    ],
+)
+def test_unreadable_files(name: str, expected: str) -> None:
+    with pytest.raises(SourceError) as err:
+        load_questionnaire(FIX / name, MINI)
+    assert expected in str(err.value) and name in str(err.value)
+
+
+# --------------------------------------------------------------------------- example data
+
+
+def test_example_data_if_present() -> None:
+    path = ROOT / "data" / "exemple" / "questionnaire.csv"
+    if not path.exists():
+        pytest.skip("données d'exemple pas encore générées")
+    r = load_questionnaire(path, PROJECT_CODEBOOK)
+    assert not r.errors
+    assert r.rows_read == r.rows_used + r.rows_rejected
+    resp = r.extra["respondents"]
+    assert set(resp["profil"]) <= {
+        "agent_territorial",
+        "elu",
+        "association",
+        "consultant",
+        "agent_etat",
+        "chercheur",
+        "citoyen",
+    }
+    assert set(r.table.loc[r.table["type"] == "likert", "question_id"]) == {
+        "org_1", "org_2", "dec_1", "dec_2", "dec_3", "inc_1", "inc_2", "tra_1", "tra_2", "red_1", "red_2"
+    }  # fmt: skip
+    assert not any(
+        f.level == "avertissement" and "hors de l'échelle" in f.message for f in r.findings
+    )
