@@ -148,27 +148,43 @@ def build(
     log=print,
 ) -> BuildReport:
     """Build every report of the project; see the module docstring."""
-    from .publish import Publisher, copy_atomic, install_assets
-
     t0 = time.perf_counter()
     root = (root or project_root()).resolve()
+    # kernels inherit these; restored afterwards so the calling process is left as it was
+    saved_env = {k: os.environ.get(k) for k in ("RENCONTRES_ROOT", "RENCONTRES_BATCH")}
     os.environ["RENCONTRES_ROOT"] = str(root)
     os.environ["RENCONTRES_BATCH"] = "1"
+    try:
+        return _build(root, jobs=jobs, force=force, autonome=autonome, audit=audit, log=log, t0=t0)
+    finally:
+        for k, v in saved_env.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _build(root: Path, *, jobs, force, autonome, audit, log, t0) -> BuildReport:
+    from .publish import Publisher, copy_atomic, install_assets
+
     reports = root / "reports"
     work = root / "build"
     reports.mkdir(exist_ok=True)
     work.mkdir(exist_ok=True)
     cache_path = work / "cache.json"
     cache = _load_cache(cache_path)
-    lib = library_fingerprint() + ("-autonome" if autonome else "")
+    from .rencontre import salt
+
+    salt(root)  # created once here, before notebooks run in parallel
+    people = registrant_people(root)
+    # names of all registrants: a new name anywhere re-runs every territory (its quotes are
+    # masked with it); attendance updates or new rows of known people do not
+    lib = library_fingerprint() + write_project_names(root, people) + ("-autonome" if autonome else "")
     nb_rencontre = root / "notebooks" / "rencontre.ipynb"
     nb_synthese = root / "notebooks" / "synthese.ipynb"
     report = BuildReport()
     jobs = max(1, jobs or os.cpu_count() or 1)
     publisher = Publisher(autonome=autonome)
-    from .rencontre import salt
-
-    salt(root)  # created once here, before notebooks run in parallel
     if not autonome:
         install_assets(reports)
 
@@ -268,7 +284,7 @@ def build(
     if audit:
         from .audit import audit_paths, format_hits
 
-        hits = audit_paths([reports], names=registrant_names(root))
+        hits = audit_paths([reports], names=[f"{p} {n}" for p, n in people if len(f"{p} {n}") > 4])
         report.audit_hits = len(hits)
         if hits:
             log(format_hits(hits))
@@ -287,27 +303,43 @@ def private_outputs(pfile: Path, root: Path, log=print) -> None:
         log(f"  (sorties privées non écrites pour {pfile.stem} : {exc})")
 
 
-def registrant_names(root: Path) -> list[str]:
-    """Full names of every registrant of every territory (for the audit only, never published)."""
+def registrant_people(root: Path) -> list[tuple[str, str]]:
+    """(prénom, nom) of every registrant of every territory: private, for masking and the audit."""
     from .loaders.inscriptions import load_inscriptions
     from .rencontre import salt
 
-    names: set[str] = set()
+    people: set[tuple[str, str]] = set()
     for pfile in parameter_files(root):
         try:
-            params = load_parametres(pfile, root=root)
+            params = load_parametres(pfile, root=root, check_paths=False)  # another source may be missing
             src = params.source("inscriptions")
-            if src is None:
+            if src is None or not src.exists():
                 continue
-            res = load_inscriptions(src, salt=salt(root))
+            rules = params.source("profils")
+            res = load_inscriptions(src, salt=salt(root), rules=rules if rules and rules.exists() else None)
         except RencontresError:
             continue
         if res.private is not None:
-            for nom, prenom in zip(res.private["nom"], res.private["prenom"], strict=True):
-                full = f"{prenom} {nom}".strip()
-                if len(full) > 4 and nom and prenom:
-                    names.add(full)
-    return sorted(names)
+            for prenom, nom in zip(res.private["prenom"].fillna(""), res.private["nom"].fillna(""), strict=True):
+                if str(prenom).strip() and str(nom).strip():
+                    people.add((str(prenom).strip(), str(nom).strip()))
+    return sorted(people)
+
+
+def registrant_names(root: Path) -> list[str]:
+    """Full names « Prénom Nom » of every registrant (for the audit only, never published)."""
+    return [f"{p} {n}" for p, n in registrant_people(root) if len(f"{p} {n}") > 4]
+
+
+def write_project_names(root: Path, people: list[tuple[str, str]]) -> str:
+    """Save every registrant's name in the git-ignored ``prive/noms.json`` (read by each notebook
+    to mask names in free text, whatever territory they registered for); returns its hash."""
+    blob = json.dumps([list(p) for p in people], ensure_ascii=False)
+    target = root / "prive" / "noms.json"
+    if not target.exists() or target.read_text(encoding="utf-8") != blob:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(target, blob)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
 def write_index(reports: Path, report: BuildReport) -> None:

@@ -39,7 +39,7 @@ pio.templates["rencontres"] = go.layout.Template(
         "colorway": OKABE_ITO,
         "plot_bgcolor": "white",
         "paper_bgcolor": "white",
-        "title": {"x": 0, "xanchor": "left", "font": {"size": 16}},
+        "title": {"x": 0, "xanchor": "left", "font": {"size": 16}, "y": 1, "yref": "container", "yanchor": "top", "pad": {"t": 12}},
         "xaxis": {"gridcolor": "#ececec", "zerolinecolor": "#999", "linecolor": "#999", "automargin": True, "ticks": ""},
         "yaxis": {"gridcolor": "#ececec", "zerolinecolor": "#999", "linecolor": "#999", "automargin": True, "ticks": ""},
         "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.01, "xanchor": "left", "x": 0},
@@ -65,7 +65,7 @@ def _label(text: str, width: int = 45) -> str:
     return "<br>".join(lines)
 
 
-def _finish(fig: go.Figure, title: str, source: str, n: int | None, alt: str, height: int | None = None) -> go.Figure:
+def _finish(fig: go.Figure, title: str, source: str, n: int | str | None, alt: str, height: int | None = None) -> go.Figure:
     fig.update_layout(
         template=TEMPLATE,
         title={"text": html.escape(title, quote=False)},
@@ -125,7 +125,10 @@ def diverging_likert(
         f"{texts.get(q, q)} : {pct(float(wide.loc[q, [c for c in wide.columns if c > mid]].sum()))} favorables (n = {int(totals[q])})."
         for q in qids[::-1]
     )
-    return _finish(fig, title, source, n, alt, height=140 + 70 * len(qids))
+    # five-level legend: three entries a row (two rows, fixed height) above the bars
+    fig.update_layout(margin={"t": 150}, legend={"entrywidth": 0.33, "entrywidthmode": "fraction"},
+                      title={"y": 1, "yref": "container", "yanchor": "top", "pad": {"t": 12}})
+    return _finish(fig, title, source, n, alt, height=190 + 70 * len(qids))
 
 
 def favorable_compare(cmp: pd.DataFrame, texts: Mapping[str, str], *, title: str, source: str) -> go.Figure:
@@ -163,7 +166,10 @@ def profile_mix_bars(mixes: Mapping[str, pd.DataFrame], *, title: str, source: s
         alt_parts.append(name + " : " + ", ".join(f"{lab} {pct(p)}" for lab, p in zip(labels, mix["part"], strict=True)))
     fig.update_layout(barmode="group")
     fig.update_yaxes(tickformat=".0%", title="part")
-    n = int(next(iter(mixes.values()))["n"].sum()) if mixes else 0
+    totals = [f"{int(m['n'].sum())} ({name})" for name, m in mixes.items() if int(m["n"].sum())]
+    n = " ; ".join(totals) if len(totals) > 1 else (totals[0].split(" ")[0] if totals else None)
+    if len(mixes) > 2:
+        fig.update_layout(margin={"t": 130})
     return _finish(fig, title, source, n, ". ".join(alt_parts) + ".")
 
 

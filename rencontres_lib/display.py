@@ -92,7 +92,9 @@ def show(fig) -> None:
     """Display a figure: interactive in JupyterLab, static HTML + shared plotly.js in the report."""
     bundle = {"text/html": figure_html(fig), "text/plain": str((fig.layout.meta or {}).get("title", "graphique"))}
     if not in_papermill():
-        bundle["application/vnd.plotly.v1+json"] = fig.to_plotly_json()
+        import json
+
+        bundle["application/vnd.plotly.v1+json"] = json.loads(fig.to_json())  # numpy/dates → JSON
     _display(bundle)
 
 

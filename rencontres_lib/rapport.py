@@ -278,7 +278,8 @@ def par_profil(r: Rencontre, lik: pd.DataFrame, texts: dict[str, str]) -> None:
             for q in share.index
         ]
     shown.index = [texts.get(q, q) for q in shown.index]
-    shown.index.name = "Affirmation"
+    shown = shown.T  # profiles in rows, the two or three statements in columns
+    shown.index.name = "Profil"
     exported(f"favorable_par_profil_{lik['dimension'].iloc[0]}", shown.reset_index())
     display.table(shown.reset_index(), caption="Part de réponses favorables par profil (effectif entre parenthèses)", sortable=False)
 

@@ -7,6 +7,7 @@ notebook receives is already pseudonymised and scrubbed. Identifying fields stay
 
 from __future__ import annotations
 
+import json
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,6 +93,7 @@ def load_rencontre(parametres: str | Path | Parametres, *, strict: bool = False)
     else:
         params = parametres
     r = Rencontre(params)
+    r.names = name_index(r)  # other territories' registrants, even without an inscriptions source
     steps = [
         ("inscriptions", _load_inscriptions),
         ("questionnaire", _load_questionnaire),
@@ -114,17 +116,35 @@ def load_rencontre(parametres: str | Path | Parametres, *, strict: bool = False)
     return r
 
 
+def project_people(root: Path) -> list[tuple[str, str]]:
+    """Every registrant's (prénom, nom) saved by the last build in ``prive/noms.json``."""
+    path = root / "prive" / "noms.json"
+    try:
+        return [tuple(p) for p in json.loads(path.read_text(encoding="utf-8"))]
+    except (OSError, ValueError):
+        return []
+
+
+def name_index(r: Rencontre):
+    """Names to mask in free text: this meeting's registrants and every other territory's."""
+    from .privacy import NameIndex
+
+    people = set(project_people(r.params.racine or project_root()))
+    if r.prive is not None and len(r.prive):
+        people |= {(str(p), str(n)) for p, n in zip(r.prive["prenom"].fillna(""), r.prive["nom"].fillna(""), strict=True)}
+    people = {(p, n) for p, n in people if p.strip() and n.strip()}
+    return NameIndex.from_people(sorted(people)) if people else None
+
+
 def _load_inscriptions(r: Rencontre) -> None:
     from .loaders.inscriptions import load_inscriptions
-    from .privacy import build_name_index
 
     p = r.params
     res = load_inscriptions(p.source("inscriptions"), salt=salt(p.racine), rules=p.source("profils"))
     r.results["inscriptions"] = res.check()
     r.inscriptions = res.table
     r.prive = res.private
-    if res.private is not None and len(res.private):
-        r.names = build_name_index(res.private)
+    r.names = name_index(r)
 
 
 def _load_questionnaire(r: Rencontre) -> None:

@@ -136,7 +136,8 @@ def propositions(s: Synthese) -> None:
     multi = int((c["n_propositions"] > 1).sum())
     display.paragraph(
         f"{fmt_int(int(c['n_propositions'].sum()))} propositions recueillies, regroupées en {fmt_int(len(c))} idées ; "
-        f"{fmt_int(multi)} idées ont été formulées plusieurs fois."
+        + ("aucune idée n'a été formulée plusieurs fois." if multi == 0 else
+           f"{fmt_int(multi)} idée{'s ont' if multi > 1 else ' a'} été formulée{'s' if multi > 1 else ''} plusieurs fois.")
     )
     shown = pd.DataFrame({
         "Proposition": c["titre"], "Thème": c["theme"], "Territoires": c["territoires"],

@@ -269,14 +269,6 @@ def test_workbook_runs_cell_by_cell_in_a_lab_kernel(lab):
                 ANSI_RE.sub("", "\n".join(e.get("traceback", []))) or f"{e['ename']}: {e['evalue']}"
                 for e in errors
             )
-            if reply["status"] != "ok" and "JSON" in str(reply.get("evalue")):
-                pytest.xfail(
-                    f"bogue produit (cellule n° {number}) : rencontres_lib/display.py show() met "
-                    "fig.to_plotly_json() (tableaux numpy, datetime64) dans le bundle, que "
-                    "jupyter_client ne sait pas sérialiser ; à corriger par "
-                    "json.loads(fig.to_json()). "
-                    + f"{reply.get('ename')} : {str(reply.get('evalue')).splitlines()[0][:100]}"
-                )
             assert reply["status"] == "ok", (
                 f"cellule de code n° {number} : {reply.get('ename')} : {reply.get('evalue')}\n"
                 f"{source[:300]}\n{detail}"
