@@ -108,7 +108,7 @@ def diverging_likert(
         share = wide[r] if r in wide.columns else pd.Series(0.0, index=qids)
         share = share.fillna(0.0)
         name = html.escape(labels[r - 1])
-        common = {"orientation": "h", "marker_color": colours[r - 1], "name": name, "legendgroup": str(r),
+        common = {"orientation": "h", "marker_color": colours[r - 1], "name": name,
                   "legendrank": r, "customdata": share,
                   "hovertemplate": "%{customdata:.0%}<extra>" + name + "</extra>"}
         if r == mid:  # neutral: half on each side
@@ -126,7 +126,8 @@ def diverging_likert(
         for q in qids[::-1]
     )
     # five-level legend: three entries a row (two rows, fixed height) above the bars
-    fig.update_layout(margin={"t": 150}, legend={"entrywidth": 0.33, "entrywidthmode": "fraction"},
+    # (legend.xref="container" draws a vertical legend in plotly.js 3: stay on the plot area)
+    fig.update_layout(margin={"t": 160}, legend={"orientation": "h", "x": 0, "traceorder": "normal", "yanchor": "bottom", "y": 1.01},
                       title={"y": 1, "yref": "container", "yanchor": "top", "pad": {"t": 12}})
     return _finish(fig, title, source, n, alt, height=190 + 70 * len(qids))
 
