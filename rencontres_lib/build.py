@@ -119,7 +119,7 @@ def _execute(notebook: Path, output: Path, parameters: dict, cwd: Path) -> float
     pm.execute_notebook(
         str(notebook), str(output), parameters=parameters, kernel_name="python3",
         progress_bar=False, log_output=False, cwd=str(cwd), request_save_on_cell_execute=False,
-        extra_arguments=["--IPKernelApp.log_level=ERROR"],
+        extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
     )
     return time.perf_counter() - start
 
