@@ -58,6 +58,30 @@ def sign_in_table(r: Rencontre) -> pd.DataFrame:
     })
 
 
+def attendance_sheet(r: Rencontre) -> pd.DataFrame:
+    """The sign-in sheet as a registrations file to fill in after the meeting (« Présence »).
+
+    Pointed to by ``sources.inscriptions`` once filled (présent / absent), it is read by the
+    generic registrations loader as the attendance source: same people, same pseudonyms.
+    """
+    active = metrics.active_registrations(r.inscriptions)
+    people = active.merge(r.prive, on="participant_id", how="left", suffixes=("", "_prive"))
+    people = people.assign(_k=people["nom"].fillna("").str.casefold(), _p=people["prenom"].fillna("").str.casefold())
+    people = people.sort_values(["_k", "_p"], kind="stable")
+    consent = people["consentement"].map({True: "Oui", False: "Non"}).fillna("") if "consentement" in people else ""
+    return pd.DataFrame({
+        "Nom": people["nom"].fillna("").to_numpy(),
+        "Prénom": people["prenom"].fillna("").to_numpy(),
+        "Courriel": people["email"].fillna("").to_numpy(),
+        "Organisation": people["organisation"].fillna("").to_numpy(),
+        "Profil": people["profil"].map(PROFILS).fillna("").to_numpy(),
+        "Code postal": people["code_postal"].fillna("").to_numpy(),
+        "Date d'inscription": people["date_inscription"].dt.strftime("%d/%m/%Y %H:%M").fillna("").to_numpy(),
+        "Consentement": consent.to_numpy() if hasattr(consent, "to_numpy") else consent,
+        "Présence": "",
+    })
+
+
 def sign_in_html(r: Rencontre, blank_lines: int = 20) -> str:
     table = sign_in_table(r)
     p = r.params
@@ -122,7 +146,7 @@ def write_private_outputs(r: Rencontre, *, pdf: bool = True) -> list[Path]:
     written.append(sheet)
     if pdf and (p := print_pdf(sheet, out / "emargement.pdf")):
         written.append(p)
-    write_csv(sign_in_table(r).assign(Présence=""), out / "emargement.csv")
+    write_csv(attendance_sheet(r), out / "emargement.csv")
     written.append(out / "emargement.csv")
     if r.params.capacite:
         write_csv(waitlist(r), out / "liste_attente.csv")

@@ -350,7 +350,7 @@ def propositions(r: Rencontre) -> None:
         "Soutiens": df["soutiens"].astype("Int64"), "Commentaires": df["commentaires"].astype("Int64"),
     })
     if r.votes is not None and len(r.votes):
-        cons = metrics.consensus(r.votes)
+        cons = metrics.consensus(r.votes.rename(columns={"accords": "pour", "desaccords": "contre"}))
         shown["Avis des groupes"] = df["proposition_id"].map(dict(zip(cons["proposition_id"], cons["statut"], strict=True))).fillna("")
     exported("propositions", shown)
     by_theme = df.groupby("theme").agg(propositions=("titre", "size"), soutiens=("soutiens", "sum")).reset_index().sort_values("soutiens", ascending=False)

@@ -70,3 +70,27 @@ def test_waitlist_on_example_data_with_more_registrations_than_capacity(project)
     last_in = split.loc[split["place"] == "confirmé", "date_inscription"].max()
     first_waiting = split.loc[split["place"] == "liste d'attente", "date_inscription"].min()
     assert last_in <= first_waiting
+
+
+def test_filled_sign_in_sheet_is_read_back_as_the_attendance_source(project):
+    from rencontres_lib.loaders.inscriptions import load_inscriptions
+    from rencontres_lib.rencontre import salt
+
+    r = load_rencontre(project / "parameters/nantes.yaml")
+    write_private_outputs(r, pdf=False)
+    sheet = project / "prive/nantes/emargement.csv"
+    rows = list(csv.reader(io.StringIO(sheet.read_text(encoding="utf-8-sig")), delimiter=";"))
+    head, body = rows[0], rows[1:]
+    col = head.index("Présence")
+    for i, row in enumerate(body):  # the organiser ticks: every third person absent
+        row[col] = "absent" if i % 3 == 0 else "présent"
+    filled = project / "prive/nantes/emargement_rempli.csv"
+    filled.write_text("\n".join(";".join(f'"{c}"' for c in row) for row in [head, *body]), encoding="utf-8")
+    back = load_inscriptions(filled, salt=salt(project))
+    assert back.rows_read == len(body) and back.rows_rejected == 0
+    assert (back.table["statut"] == "absent").sum() == len(range(0, len(body), 3))
+    assert (back.table["statut"] == "present").sum() == len(body) - len(range(0, len(body), 3))
+    # same people, same pseudonyms as the original registrations
+    active = metrics.active_registrations(r.inscriptions)
+    assert set(back.table["participant_id"]) == set(active["participant_id"])
+    assert set(back.table["profil"]) <= set(active["profil"])

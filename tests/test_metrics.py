@@ -136,3 +136,16 @@ def test_consensus_and_divisive():
     })
     c = metrics.consensus(votes).set_index("proposition_id")["statut"]
     assert c.to_dict() == {"p1": "consensuelle", "p2": "clivante", "p3": "partagée"}
+
+
+def test_consensus_from_polis_votes_loaded_from_a_fixture():
+    from pathlib import Path
+
+    from rencontres_lib.loaders.contributions import load_contributions
+
+    res = load_contributions(Path(__file__).parent / "fixtures/contributions/polis/comments.csv")
+    votes = res.extra["votes"].rename(columns={"accords": "pour", "desaccords": "contre"})
+    c = metrics.consensus(votes, min_votes=1).set_index("proposition_id")["statut"]
+    # comment 0: group 0 agrees 2/2, group 1 1/2 → shared; comment 1: 1/1 vs 0/2 → divisive;
+    # comment 3: 1/2 vs 1/1 → shared (the participant without a group is left out)
+    assert c.to_dict() == {"0": "partagée", "1": "clivante", "3": "partagée"}
