@@ -4,7 +4,14 @@ Importing the package is cheap: heavy modules (plotly, nbconvert, papermill) are
 only by the submodules that need them.
 """
 
+import sys
+
 __version__ = "0.1.0"
+
+# jsonschema (imported by nbformat, papermill, nbconvert) compiles about forty lark grammars
+# when the optional IRI validator rfc3987_syntax is installed: 4 s at every start-up on this
+# 2-core machine, for a format notebooks never use. Declaring it absent skips that.
+sys.modules.setdefault("rfc3987_syntax", None)
 
 DIMENSIONS: dict[str, str] = {
     "organisation": "Organisation",

@@ -176,15 +176,22 @@ def _build(root: Path, *, jobs, force, autonome, audit, log, t0) -> BuildReport:
     from .rencontre import salt
 
     salt(root)  # created once here, before notebooks run in parallel
-    people = registrant_people(root)
+    people = cached_registrant_people(root)
     # names of all registrants: a new name anywhere re-runs every territory (its quotes are
     # masked with it); attendance updates or new rows of known people do not
-    lib = library_fingerprint() + write_project_names(root, people) + ("-autonome" if autonome else "")
+    names_key = write_project_names(root, people)
+    lib = library_fingerprint() + names_key + ("-autonome" if autonome else "")
     nb_rencontre = root / "notebooks" / "rencontre.ipynb"
     nb_synthese = root / "notebooks" / "synthese.ipynb"
     report = BuildReport()
     jobs = max(1, jobs or os.cpu_count() or 1)
-    publisher = Publisher(autonome=autonome)
+    publishers: list = []
+
+    def publisher() -> Publisher:  # nbconvert costs ~1 s to import: only when publishing
+        if not publishers:
+            publishers.append(Publisher(autonome=autonome))
+        return publishers[0]
+
     if not autonome:
         install_assets(reports)
 
@@ -233,7 +240,7 @@ def _build(root: Path, *, jobs, force, autonome, audit, log, t0) -> BuildReport:
             try:
                 out.seconds = fut.result()
                 title = f"{'Note de cadrage' if out.phase == 'cadrage' else 'Compte rendu'} — {out.title}"
-                publisher.publish(work / out.slug / "rencontre.ipynb", reports / out.html, title)
+                publisher().publish(work / out.slug / "rencontre.ipynb", reports / out.html, title)
                 tables = work / out.slug / "tableaux"
                 if tables.is_dir():
                     for f in sorted(tables.iterdir()):
@@ -267,7 +274,7 @@ def _build(root: Path, *, jobs, force, autonome, audit, log, t0) -> BuildReport:
         try:
             syn.seconds = _execute(nb_synthese, work / "synthese" / "synthese.ipynb",
                                    {"resultats": [str(p) for p in ok_results]}, root / "notebooks")
-            publisher.publish(work / "synthese" / "synthese.ipynb", reports / syn.html, syn.title)
+            publisher().publish(work / "synthese" / "synthese.ipynb", reports / syn.html, syn.title)
             syn.state = "exécuté"
             report.executed += 1
             cache["synthese"] = {"key": key, "built": dt.datetime.now().isoformat(timespec="seconds")}
@@ -282,14 +289,33 @@ def _build(root: Path, *, jobs, force, autonome, audit, log, t0) -> BuildReport:
 
     write_index(reports, report)
     if audit:
-        from .audit import audit_paths, format_hits
-
-        hits = audit_paths([reports], names=[f"{p} {n}" for p, n in people if len(f"{p} {n}") > 4])
-        report.audit_hits = len(hits)
-        if hits:
-            log(format_hits(hits))
+        report.audit_hits = _audit(reports, people, names_key, cache, cache_path, log)
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def _audit(reports: Path, people, names_key: str, cache: dict, cache_path: Path, log) -> int:
+    """Audit the published files; files already found clean with the same names are skipped."""
+    seen = cache.get("_audit", {})
+    if seen.get("noms") != names_key:
+        seen = {"noms": names_key, "propres": {}}
+    files = sorted(p for p in reports.rglob("*") if p.is_file() and not p.name.startswith("."))
+    digests = {str(p.relative_to(reports)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+    todo = [p for p in files if seen["propres"].get(str(p.relative_to(reports))) != digests[str(p.relative_to(reports))]]
+    hits = []
+    if todo:
+        from .audit import audit_paths, format_hits
+
+        hits = audit_paths(todo, names=[f"{p} {n}" for p, n in people if len(f"{p} {n}") > 4])
+        if hits:
+            log(format_hits(hits))
+    hit_files = {h.file.split(" › ")[0] for h in hits}  # « classeur.xlsx › xl/sheet1.xml »
+    seen["propres"] = {
+        k: d for k, d in digests.items() if not any(f == k or f.endswith("/" + k) for f in hit_files)
+    }
+    cache["_audit"] = seen
+    atomic_write_text(cache_path, json.dumps(cache, indent=1))
+    return len(hits)
 
 
 def private_outputs(pfile: Path, root: Path, log=print) -> None:
@@ -324,6 +350,30 @@ def registrant_people(root: Path) -> list[tuple[str, str]]:
                 if str(prenom).strip() and str(nom).strip():
                     people.add((str(prenom).strip(), str(nom).strip()))
     return sorted(people)
+
+
+def cached_registrant_people(root: Path) -> list[tuple[str, str]]:
+    """:func:`registrant_people`, reusing ``prive/noms.json`` while no registrations file changed."""
+    h = hashlib.sha256()
+    for pfile in parameter_files(root):
+        try:
+            params = load_parametres(pfile, root=root, check_paths=False)
+        except RencontresError:
+            continue
+        _hash_files([p for p in (pfile, params.source("inscriptions"), params.source("profils")) if p], h)
+    _hash_files([root / "prive" / "sel.txt"], h)
+    key = h.hexdigest()
+    cache = root / "prive" / "noms_cle.txt"
+    saved = root / "prive" / "noms.json"
+    if cache.exists() and saved.exists() and cache.read_text(encoding="utf-8").strip() == key:
+        try:
+            return [tuple(p) for p in json.loads(saved.read_text(encoding="utf-8"))]
+        except ValueError:
+            pass
+    people = registrant_people(root)
+    write_project_names(root, people)
+    atomic_write_text(cache, key + "\n")
+    return people
 
 
 def registrant_names(root: Path) -> list[str]:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 Level = Literal["erreur", "avertissement", "info"]
 LEVEL_LABELS = {"erreur": "Erreur", "avertissement": "Avertissement", "info": "Info"}

@@ -26,9 +26,10 @@ import secrets
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported only where a table is written
+    import pandas as pd
 
 from .errors import RencontresError
 
@@ -48,8 +49,14 @@ _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]
 
 
 def _is_missing(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str | bool | int | float | dt.date | Decimal):  # no pandas import needed
+        return value != value  # NaN and NaT (a datetime subclass) are the only such values
+    import pandas as pd
+
     try:
-        return value is None or bool(pd.isna(value))
+        return bool(pd.isna(value))
     except (TypeError, ValueError):
         return False
 
@@ -106,9 +113,7 @@ def _as_date(value: Any) -> dt.date | None:
             value = dt.date.fromisoformat(value.strip()[:10])
         except ValueError as exc:
             raise RencontresError(f"date illisible : « {value} » (attendu AAAA-MM-JJ).") from exc
-    if isinstance(value, pd.Timestamp):
-        value = value.to_pydatetime()
-    if isinstance(value, dt.datetime):
+    if isinstance(value, dt.datetime):  # pandas.Timestamp included
         value = value.date()
     if not isinstance(value, dt.date):
         raise RencontresError(f"date illisible : « {value} ».")
@@ -143,6 +148,8 @@ def formula_safe(value: Any) -> Any:
 
 def formula_safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     """Copy of ``df`` with ``formula_safe`` applied to every text cell and column label."""
+    import pandas as pd
+
     out = df.copy()
     for col in out.columns:
         s = out[col]
@@ -230,7 +237,7 @@ def write_csv(
 def _cell(value: Any) -> Any:
     if _is_missing(value):
         return None
-    if isinstance(value, pd.Timestamp):
+    if hasattr(value, "to_pydatetime"):  # pandas.Timestamp
         value = value.to_pydatetime()
     if isinstance(value, dt.datetime) and value.tzinfo is not None:
         return value.replace(tzinfo=None)

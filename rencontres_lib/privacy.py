@@ -16,9 +16,11 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
+if TYPE_CHECKING:  # imported where tables are handled, not for text scrubbing
+    import numpy as np
+    import pandas as pd
 
 from .errors import RencontresError
 from .exports import fmt_int
@@ -369,6 +371,7 @@ class Suppressed:
 
     def display(self, *, totals: bool = True, marker: str = SUPPRESSED_MARKER) -> pd.DataFrame:
         """Strings for publication (French thousands separator), with ``marker`` when masked."""
+        import pandas as pd
 
         def show(v: object) -> str:
             return marker if pd.isna(v) else fmt_int(v)
@@ -390,6 +393,9 @@ def suppress_counts(table: pd.DataFrame, threshold: int = 5, *, totals: bool = T
     cells before margins, then first position on ties), until stable. Missing cells count 0.
     Use ``totals=False`` only when no margin is published nor derivable.
     """
+    import numpy as np
+    import pandas as pd
+
     if threshold < 1:
         raise RencontresError(f"seuil de confidentialité invalide : {threshold} (attendu ≥ 1).")
     if "Total" in table.index or "Total" in table.columns:
@@ -425,6 +431,8 @@ def suppress_counts(table: pd.DataFrame, threshold: int = 5, *, totals: bool = T
                     changed = True
 
     def frame(a: np.ndarray) -> pd.DataFrame:
+        import pandas as pd
+
         return pd.DataFrame(a[:n_rows, :n_cols], index=table.index, columns=table.columns)
 
     values = frame(aug).astype("Int64").mask(frame(masked))

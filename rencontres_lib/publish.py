@@ -102,14 +102,25 @@ def add_toc(page: str) -> str:
     return page.replace("<!--SOMMAIRE-->", toc, 1)
 
 
+def _bundled_plotly_js() -> Path | None:
+    """plotly.min.js as shipped in the plotly package (found without importing plotly)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("plotly")
+    if spec is None or spec.origin is None:
+        return None
+    path = Path(spec.origin).parent / "package_data" / "plotly.min.js"
+    return path if path.exists() else None
+
+
 def install_assets(reports: Path) -> None:
     """Write ``reports/assets/plotly.min.js`` once (shared by every report)."""
     target = reports / "assets" / "plotly.min.js"
-    js = plotly_js()
-    if target.exists() and target.stat().st_size == len(js.encode("utf-8")):
+    bundled = _bundled_plotly_js()
+    if bundled is not None and target.exists() and target.stat().st_size == bundled.stat().st_size:
         return
     target.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(target, js)
+    atomic_write_text(target, plotly_js())
 
 
 def copy_atomic(src: Path, dst: Path) -> None:
