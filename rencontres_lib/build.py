@@ -173,7 +173,7 @@ def _build(root: Path, *, jobs, force, autonome, audit, log, t0) -> BuildReport:
     work.mkdir(exist_ok=True)
     cache_path = work / "cache.json"
     cache = _load_cache(cache_path)
-    from .rencontre import salt
+    from .config import salt
 
     salt(root)  # created once here, before notebooks run in parallel
     people = cached_registrant_people(root)
@@ -331,8 +331,8 @@ def private_outputs(pfile: Path, root: Path, log=print) -> None:
 
 def registrant_people(root: Path) -> list[tuple[str, str]]:
     """(prénom, nom) of every registrant of every territory: private, for masking and the audit."""
+    from .config import salt
     from .loaders.inscriptions import load_inscriptions
-    from .rencontre import salt
 
     people: set[tuple[str, str]] = set()
     for pfile in parameter_files(root):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import secrets
 from pathlib import Path
 from typing import Any, Literal
 
@@ -221,3 +222,19 @@ def parameter_files(root: Path | None = None) -> list[Path]:
         elif not isinstance(head, dict) or "questions" not in head and "regles" not in head:
             out.append(f)
     return out
+
+
+def salt(root: Path | None = None) -> str:
+    """The project's pseudonymisation salt, kept in the git-ignored ``prive/sel.txt``."""
+    root = root or project_root()
+    path = root / "prive" / "sel.txt"
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_hex(16)
+    try:
+        with open(path, "x", encoding="utf-8") as fh:  # exclusive: two runs never make two salts
+            fh.write(value + "\n")
+    except FileExistsError:
+        return path.read_text(encoding="utf-8").strip()
+    return value

@@ -10,8 +10,10 @@ import html
 import re
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import nbformat
+if TYPE_CHECKING:
+    import nbformat
 
 from . import __version__
 from .exports import atomic_write_text
@@ -73,6 +75,8 @@ class Publisher:
         return add_toc(body)
 
     def publish(self, executed: Path, target: Path, title: str) -> Path:
+        import nbformat
+
         nb = nbformat.read(executed, as_version=4)
         atomic_write_text(target, self.to_html(nb, title))
         return target
@@ -80,6 +84,8 @@ class Publisher:
 
 def clean_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Drop what must never be published: stderr streams, tracebacks, widget state."""
+    import nbformat
+
     nb = nbformat.from_dict(nb)
     for cell in nb.cells:
         if cell.cell_type != "code":

@@ -8,13 +8,12 @@ notebook receives is already pseudonymised and scrubbed. Identifying fields stay
 from __future__ import annotations
 
 import json
-import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from .config import Parametres, load_parametres, project_root
+from .config import Parametres, load_parametres, project_root, salt
 from .errors import Finding, LoadResult, RencontresError, SourceError
 
 
@@ -61,22 +60,6 @@ class Rencontre:
 
     def has_errors(self) -> bool:
         return bool(self.failures) or any(f.level == "erreur" for f in self.findings())
-
-
-def salt(root: Path | None = None) -> str:
-    """The project's pseudonymisation salt, kept in the git-ignored ``prive/sel.txt``."""
-    root = root or project_root()
-    path = root / "prive" / "sel.txt"
-    if path.exists():
-        return path.read_text(encoding="utf-8").strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_hex(16)
-    try:
-        with open(path, "x", encoding="utf-8") as fh:  # exclusive: two runs never make two salts
-            fh.write(value + "\n")
-    except FileExistsError:
-        return path.read_text(encoding="utf-8").strip()
-    return value
 
 
 def load_rencontre(parametres: str | Path | Parametres, *, strict: bool = False) -> Rencontre:
