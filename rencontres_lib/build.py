@@ -324,7 +324,7 @@ def private_outputs(pfile: Path, root: Path, log=print) -> None:
     from .rencontre import load_rencontre
 
     try:
-        write_private_outputs(load_rencontre(load_parametres(pfile, root=root)))
+        write_private_outputs(load_rencontre(load_parametres(pfile, root=root), kinds=("inscriptions",)))
     except Exception as exc:  # logistics never fail a report
         log(f"  (sorties privées non écrites pour {pfile.stem} : {exc})")
 

@@ -142,9 +142,15 @@ def write_private_outputs(r: Rencontre, *, pdf: bool = True) -> list[Path]:
     out = private_dir(r)
     written = []
     sheet = out / "emargement.html"
-    atomic_write_text(sheet, sign_in_html(r))
+    page = sign_in_html(r)
+    unchanged = sheet.exists() and sheet.read_text(encoding="utf-8") == page
+    if not unchanged:
+        atomic_write_text(sheet, page)
     written.append(sheet)
-    if pdf and (p := print_pdf(sheet, out / "emargement.pdf")):
+    pdf_path = out / "emargement.pdf"
+    if pdf and unchanged and pdf_path.exists():
+        written.append(pdf_path)  # same sheet: Chromium is not started again (≈ 2 s)
+    elif pdf and (p := print_pdf(sheet, pdf_path)):
         written.append(p)
     write_csv(attendance_sheet(r), out / "emargement.csv")
     written.append(out / "emargement.csv")

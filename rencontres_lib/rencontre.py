@@ -62,7 +62,9 @@ class Rencontre:
         return bool(self.failures) or any(f.level == "erreur" for f in self.findings())
 
 
-def load_rencontre(parametres: str | Path | Parametres, *, strict: bool = False) -> Rencontre:
+def load_rencontre(
+    parametres: str | Path | Parametres, *, strict: bool = False, kinds: tuple[str, ...] | None = None
+) -> Rencontre:
     """Load and validate every source of a meeting.
 
     A source that cannot be read is recorded in ``failures`` (French message); with
@@ -84,7 +86,7 @@ def load_rencontre(parametres: str | Path | Parametres, *, strict: bool = False)
         ("contributions", _load_contributions),
     ]
     for kind, step in steps:
-        if params.source(kind) is None:
+        if params.source(kind) is None or (kinds is not None and kind not in kinds):
             continue
         try:
             step(r)
