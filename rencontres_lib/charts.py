@@ -277,7 +277,7 @@ def _outline(geometry: dict) -> tuple[list, list]:
     return xs, ys
 
 
-def heatmap(table: pd.DataFrame, *, title: str, source: str, zfmt: str = ".0%") -> go.Figure:
+def heatmap(table: pd.DataFrame, *, title: str, source: str, zfmt: str = ".0%", n: int | str | None = None) -> go.Figure:
     """Dimension × territory heatmap of shares (rows = dimensions, columns = territories)."""
     rows = [DIMENSIONS.get(r, r) for r in table.index]
     z = table.to_numpy(dtype=float)
@@ -289,7 +289,7 @@ def heatmap(table: pd.DataFrame, *, title: str, source: str, zfmt: str = ".0%") 
     ))
     fig.update_yaxes(autorange="reversed")
     alt = " ".join(f"{r} : " + ", ".join(f"{c} {t}" for c, t in zip(table.columns, trow, strict=True)) + "." for r, trow in zip(rows, text, strict=True))
-    return _finish(fig, title, source, None, alt, height=140 + 60 * len(rows))
+    return _finish(fig, title, source, n, alt, height=140 + 60 * len(rows))
 
 
 def share_bars(df: pd.DataFrame, label_col: str, value_col: str, *, title: str, source: str, n: int | None = None, value_format: str = ".0%") -> go.Figure:

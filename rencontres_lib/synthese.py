@@ -83,8 +83,10 @@ def dimensions(s: Synthese) -> None:
     if t.empty or t.isna().all().all():
         display.note("Pas de réponses au questionnaire.")
         return
+    n = sum(int(r["chiffres"].get("repondants") or 0) for r in s.results)
     display.show(charts.heatmap(t, title="Part de réponses favorables par dimension et par territoire",
-                                source="questionnaire du chantier, résultats enregistrés par chaque rapport territorial"))
+                                source="questionnaire du chantier, résultats enregistrés par chaque rapport territorial",
+                                n=f"{n} répondants"))
 
 
 def profils(s: Synthese) -> None:
