@@ -231,9 +231,10 @@ def _build(root: Path, *, jobs, force, autonome, audit, log, t0) -> BuildReport:
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         def territory(t: tuple) -> float:
             seconds = _execute(nb_rencontre, work / t[0].slug / "rencontre.ipynb", t[2], root / "notebooks")
-            private_outputs(t[1], root, log)  # only after a successful run
+            private_outputs(t[1], root, log, pdfs)  # only after a successful run
             return seconds
 
+        pdfs: list[tuple[Path, Path]] = []
         futures = {pool.submit(territory, t): t for t in todo}
         for fut in as_completed(futures):
             out, pfile, _, key = futures[fut]
@@ -258,6 +259,13 @@ def _build(root: Path, *, jobs, force, autonome, audit, log, t0) -> BuildReport:
         if (reports / o.html).exists():
             o.stale = True
             _mark_stale(reports / o.html, o.error)
+
+    import threading
+
+    from .logistique import print_pdf
+
+    printer = threading.Thread(target=lambda: [print_pdf(h, p) for h, p in pdfs], daemon=True)
+    printer.start()  # sign-in PDFs print while the synthesis runs
 
     # synthesis: reads the results saved by each territorial run
     syn = Outcome(slug="synthese", title="Synthèse du chantier", html="synthese.html")
@@ -287,6 +295,7 @@ def _build(root: Path, *, jobs, force, autonome, audit, log, t0) -> BuildReport:
     report.outcomes.append(syn)
     progress(syn)
 
+    printer.join()
     write_index(reports, report)
     if audit:
         report.audit_hits = _audit(reports, people, names_key, cache, cache_path, log)
@@ -318,13 +327,20 @@ def _audit(reports: Path, people, names_key: str, cache: dict, cache_path: Path,
     return len(hits)
 
 
-def private_outputs(pfile: Path, root: Path, log=print) -> None:
-    """Logistics of a meeting (sign-in sheet, waitlist, contacts) under the git-ignored prive/."""
-    from .logistique import write_private_outputs
+def private_outputs(pfile: Path, root: Path, log=print, pdfs: list | None = None) -> None:
+    """Logistics of a meeting (sign-in sheet, waitlist, contacts) under the git-ignored prive/.
+
+    The sign-in sheet's PDF (Chromium, ≈ 2 s) is queued in ``pdfs`` when given, to be printed
+    while the synthesis runs instead of competing with the territorial notebooks.
+    """
+    from .logistique import pending_pdf, write_private_outputs
     from .rencontre import load_rencontre
 
     try:
-        write_private_outputs(load_rencontre(load_parametres(pfile, root=root), kinds=("inscriptions",)))
+        r = load_rencontre(load_parametres(pfile, root=root), kinds=("inscriptions",))
+        write_private_outputs(r, pdf=pdfs is None)
+        if pdfs is not None and (job := pending_pdf(r)):
+            pdfs.append(job)
     except Exception as exc:  # logistics never fail a report
         log(f"  (sorties privées non écrites pour {pfile.stem} : {exc})")
 

@@ -135,6 +135,13 @@ def contacts(r: Rencontre) -> pd.DataFrame | None:
     )
 
 
+def pending_pdf(r: Rencontre) -> tuple[Path, Path] | None:
+    """(sheet, pdf) when the sign-in sheet has no up-to-date PDF yet."""
+    out = (r.params.racine or Path.cwd()) / "prive" / r.params.slug
+    sheet, pdf = out / "emargement.html", out / "emargement.pdf"
+    return (sheet, pdf) if sheet.exists() and not pdf.exists() else None
+
+
 def write_private_outputs(r: Rencontre, *, pdf: bool = True) -> list[Path]:
     """Write every logistics file of a meeting under ``prive/<slug>/``; returns the paths."""
     if r.inscriptions is None:
@@ -148,10 +155,12 @@ def write_private_outputs(r: Rencontre, *, pdf: bool = True) -> list[Path]:
         atomic_write_text(sheet, page)
     written.append(sheet)
     pdf_path = out / "emargement.pdf"
-    if pdf and unchanged and pdf_path.exists():
+    if unchanged and pdf_path.exists():
         written.append(pdf_path)  # same sheet: Chromium is not started again (≈ 2 s)
     elif pdf and (p := print_pdf(sheet, pdf_path)):
         written.append(p)
+    elif pdf_path.exists():
+        pdf_path.unlink()  # an old PDF of another sheet must not stay behind
     write_csv(attendance_sheet(r), out / "emargement.csv")
     written.append(out / "emargement.csv")
     if r.params.capacite:

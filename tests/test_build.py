@@ -33,7 +33,7 @@ def fake_execute(monkeypatch):
         return 0.01
 
     monkeypatch.setattr(build_mod, "_execute", execute)
-    monkeypatch.setattr(build_mod, "private_outputs", lambda pfile, root, log: calls.append(f"prive:{pfile.stem}"))
+    monkeypatch.setattr(build_mod, "private_outputs", lambda pfile, root, log, pdfs=None: calls.append(f"prive:{pfile.stem}"))
     return calls
 
 
@@ -124,3 +124,17 @@ def test_real_build_of_the_example_data(built_example):
     assert "Synthèse" in (root / "reports/synthese.html").read_text(encoding="utf-8")
     # progress: one line per notebook
     assert sum(": exécuté" in line for line in built_example["log"]) == 5
+
+
+@pytest.mark.slow
+def test_real_build_writes_logistics_only_under_prive(built_example):
+    import shutil
+
+    root = built_example["root"]
+    for slug in ("lyon", "grenoble", "nantes", "lille"):
+        assert (root / "prive" / slug / "emargement.html").exists()
+        assert (root / "prive" / slug / "liste_attente.csv").exists()
+        if shutil.which("chromium"):
+            pdf = (root / "prive" / slug / "emargement.pdf").read_bytes()
+            assert pdf.startswith(b"%PDF") and b"/MediaBox [0 0 594.9" in pdf  # A4: 595 × 842 pt
+    assert not [p for p in (root / "reports").rglob("*") if "emargement" in p.name or "contacts" in p.name]
