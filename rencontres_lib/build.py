@@ -262,9 +262,14 @@ def _build(root: Path, *, jobs, force, autonome, audit, log, t0) -> BuildReport:
 
     import threading
 
-    from .logistique import print_pdf
+    def print_pdfs() -> None:
+        if pdfs:
+            from .logistique import print_pdf
 
-    printer = threading.Thread(target=lambda: [print_pdf(h, p) for h, p in pdfs], daemon=True)
+            for sheet, pdf in pdfs:
+                print_pdf(sheet, pdf)
+
+    printer = threading.Thread(target=print_pdfs, daemon=True)
     printer.start()  # sign-in PDFs print while the synthesis runs
 
     # synthesis: reads the results saved by each territorial run

@@ -18,6 +18,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .errors import ConfigError
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: ~10× faster
+
+
+def _yaml_load(text: str):
+    return yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader
+
+
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 PHASES = ("cadrage", "compte_rendu")
 PHASE_LABELS = {"cadrage": "Note de cadrage", "compte_rendu": "Compte rendu"}
@@ -184,7 +191,7 @@ def load_parametres(path: str | Path, *, check_paths: bool = True, root: Path | 
     if not path.exists():
         raise ConfigError("fichier de paramètres introuvable.", file=path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+        data = _yaml_load(path.read_text(encoding="utf-8-sig"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         row = mark.line + 1 if mark else None
@@ -213,7 +220,7 @@ def parameter_files(root: Path | None = None) -> list[Path]:
     out = []
     for f in files:
         try:
-            head = yaml.safe_load(f.read_text(encoding="utf-8-sig"))
+            head = _yaml_load(f.read_text(encoding="utf-8-sig"))
         except yaml.YAMLError:
             out.append(f)  # broken: keep, the build reports it
             continue
