@@ -8,23 +8,16 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from rencontres_lib.build import copy_inputs
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-
-
-def copy_project(dst: Path) -> Path:
-    for name in ("parameters", "data", "notebooks"):
-        shutil.copytree(ROOT / name, dst / name)
-    shutil.copy(ROOT / "pyproject.toml", dst / "pyproject.toml")
-    (dst / "reports").mkdir()
-    return dst
 
 
 def timed(cmd: list[str], cwd: Path, env: dict | None = None) -> tuple[float, str]:
@@ -71,7 +64,7 @@ def rencontres_build(root: Path, *extra: str) -> tuple[float, int]:
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        root = copy_project(Path(tmp) / "projet")
+        root = copy_inputs(ROOT, Path(tmp) / "projet")
         t_naive = naive(root)
         print(f"boucle naïve (papermill puis nbconvert, un processus chacun) : {t_naive:.1f} s")
         t_cold, n_cold = rencontres_build(root, "--force")

@@ -69,6 +69,20 @@ def _hash_files(paths: list[Path], h: hashlib._Hash) -> None:
             h.update(b"<absent>")
 
 
+def copy_inputs(src: Path, dst: Path) -> Path:
+    """Copy what a build reads (parameters, data, notebooks, pyproject.toml) into ``dst``.
+
+    A throw-away project for tests and benchmarks: the user's reports/ and prive/ are not copied.
+    """
+    import shutil
+
+    for name in ("parameters", "data", "notebooks"):
+        shutil.copytree(src / name, dst / name)
+    shutil.copy(src / "pyproject.toml", dst / "pyproject.toml")
+    (dst / "reports").mkdir()
+    return dst
+
+
 def library_fingerprint() -> str:
     """Hash of the library's own sources and data (changes whenever the code does)."""
     h = hashlib.sha256(__version__.encode())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,11 +12,9 @@ SHARED_REAL = ROOT.parent / "shared" / "data" / "real"
 
 def copy_project(dst: Path) -> Path:
     """A throw-away copy of what a build reads (never the user's reports/ or prive/)."""
-    for name in ("parameters", "data", "notebooks"):
-        shutil.copytree(ROOT / name, dst / name)
-    shutil.copy(ROOT / "pyproject.toml", dst / "pyproject.toml")
-    (dst / "reports").mkdir()
-    return dst
+    from rencontres_lib.build import copy_inputs
+
+    return copy_inputs(ROOT, dst)
 
 
 @pytest.fixture
