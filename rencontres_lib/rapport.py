@@ -271,6 +271,7 @@ def par_profil(r: Rencontre, lik: pd.DataFrame, texts: dict[str, str]) -> None:
     counts = fav.pivot_table(index="question_id", columns="profil", values="n", fill_value=0)
     sup = suppress_counts(counts, r.seuil, totals=False)
     share = fav.pivot_table(index="question_id", columns="profil", values="part")
+    share = share[[p for p in PROFILS if p in share.columns]]  # ICPC order, not alphabetical
     shown = pd.DataFrame(index=share.index)
     for col in share.columns:
         shown[PROFILS.get(col, col)] = [
