@@ -13,8 +13,3 @@ def departements() -> dict:
     text = resources.files("rencontres_lib").joinpath("data/departements.geojson").read_text(encoding="utf-8")
     return json.loads(text)
 
-
-@lru_cache(maxsize=1)
-def departement_names() -> dict[str, str]:
-    """Code → name, e.g. ``{"69": "Rhône"}``."""
-    return {f["properties"]["code"]: f["properties"]["nom"] for f in departements()["features"]}

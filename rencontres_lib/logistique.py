@@ -42,14 +42,19 @@ def private_dir(r: Rencontre) -> Path:
     return d
 
 
+def registered_people(r: Rencontre) -> pd.DataFrame:
+    """Non-cancelled registrations joined with their private fields, sorted by name (casefolded)."""
+    active = metrics.active_registrations(r.inscriptions)
+    people = active.merge(r.prive, on="participant_id", how="left", suffixes=("", "_prive"))
+    keys = people.assign(_k=people["nom"].fillna("").str.casefold(), _p=people["prenom"].fillna("").str.casefold())
+    return keys.sort_values(["_k", "_p"], kind="stable").drop(columns=["_k", "_p"])
+
+
 def sign_in_table(r: Rencontre) -> pd.DataFrame:
     """Registered, non-cancelled people, alphabetical: nom, prénom, organisation, profil."""
     if r.inscriptions is None or r.prive is None:
         return pd.DataFrame(columns=["Nom", "Prénom", "Organisation", "Profil"])
-    active = metrics.active_registrations(r.inscriptions)[["participant_id", "profil"]]
-    people = active.merge(r.prive, on="participant_id", how="left")
-    people = people.assign(_k=people["nom"].fillna("").str.casefold(), _p=people["prenom"].fillna("").str.casefold())
-    people = people.sort_values(["_k", "_p"], kind="stable")
+    people = registered_people(r)
     return pd.DataFrame({
         "Nom": people["nom"].fillna("").str.upper().to_numpy(),
         "Prénom": people["prenom"].fillna("").to_numpy(),
@@ -64,10 +69,7 @@ def attendance_sheet(r: Rencontre) -> pd.DataFrame:
     Pointed to by ``sources.inscriptions`` once filled (présent / absent), it is read by the
     generic registrations loader as the attendance source: same people, same pseudonyms.
     """
-    active = metrics.active_registrations(r.inscriptions)
-    people = active.merge(r.prive, on="participant_id", how="left", suffixes=("", "_prive"))
-    people = people.assign(_k=people["nom"].fillna("").str.casefold(), _p=people["prenom"].fillna("").str.casefold())
-    people = people.sort_values(["_k", "_p"], kind="stable")
+    people = registered_people(r)
     consent = people["consentement"].map({True: "Oui", False: "Non"}).fillna("") if "consentement" in people else ""
     return pd.DataFrame({
         "Nom": people["nom"].fillna("").to_numpy(),

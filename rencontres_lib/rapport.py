@@ -28,10 +28,6 @@ def exported(name: str, df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def territory_label(r: Rencontre) -> str:
-    return r.params.territoire
-
-
 def fictitious(r: Rencontre) -> bool:
     return any("exemple" in Path(p).parts for p in r.params.input_paths())
 
@@ -156,10 +152,6 @@ def constats_list(r: Rencontre) -> None:
 
 # ---------------------------------------------------------------- participants
 
-def _all_respondent_mix(r: Rencontre) -> pd.DataFrame:
-    return metrics.profile_mix(r.respondents["profil"])
-
-
 def participants(r: Rencontre) -> None:
     if r.inscriptions is None:
         display.note("Pas de fichier d'inscriptions pour cette rencontre.")
@@ -167,7 +159,7 @@ def participants(r: Rencontre) -> None:
     active = metrics.active_registrations(r.inscriptions)
     mixes = {f"Inscrits ({r.params.territoire})": metrics.profile_mix(active["profil"])}
     if r.respondents is not None:
-        mixes["Répondants au questionnaire, tous territoires"] = _all_respondent_mix(r)
+        mixes["Répondants au questionnaire, tous territoires"] = metrics.profile_mix(r.respondents["profil"])
     if r.params.mix_cible:
         total = sum(r.params.mix_cible.values()) or 1
         target = pd.DataFrame({"profil": list(r.params.mix_cible), "n": 0, "part": [v / total for v in r.params.mix_cible.values()]})

@@ -78,7 +78,6 @@ def load_rencontre(
     else:
         params = parametres
     r = Rencontre(params)
-    r.names = name_index(r)  # other territories' registrants, even without an inscriptions source
     steps = [
         ("inscriptions", _load_inscriptions),
         ("questionnaire", _load_questionnaire),
@@ -86,6 +85,8 @@ def load_rencontre(
         ("contributions", _load_contributions),
     ]
     for kind, step in steps:
+        if kind == "questionnaire":  # before any free text is scrubbed: this meeting's + others'
+            r.names = name_index(r)
         if params.source(kind) is None or (kinds is not None and kind not in kinds):
             continue
         try:
@@ -129,7 +130,6 @@ def _load_inscriptions(r: Rencontre) -> None:
     r.results["inscriptions"] = res.check()
     r.inscriptions = res.table
     r.prive = res.private
-    r.names = name_index(r)
 
 
 def _load_questionnaire(r: Rencontre) -> None:
