@@ -336,7 +336,8 @@ class Codebook(BaseModel):
         return self.echelles[question.echelle or ""]
 
     def questions_frame(self) -> pd.DataFrame:
-        """One row per question id: question_id, type, dimension, texte, echelle, inverse."""
+        """One row per question id: question_id, type, dimension, texte, echelle, inverse,
+        favorables (the ranks counted as favourable, after ``inverse``; empty unless Likert)."""
         rows = []
         for qid, specs in self.by_id.items():
             q = specs[0]
@@ -350,9 +351,12 @@ class Codebook(BaseModel):
                     "texte": next((s.texte for s in specs if s.texte), ""),
                     "echelle": q.echelle or "",
                     "inverse": bool(q.inverse),
+                    "favorables": tuple(sorted(self.scale(q).favorable_positions()))
+                    if q.type == "likert"
+                    else (),
                 }
             )
-        cols = ["question_id", "type", "dimension", "texte", "echelle", "inverse"]
+        cols = ["question_id", "type", "dimension", "texte", "echelle", "inverse", "favorables"]
         return pd.DataFrame(rows, columns=cols).astype({"inverse": bool})
 
 

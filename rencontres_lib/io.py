@@ -8,14 +8,17 @@ Every cell comes back as ``str`` ("" when empty) so loaders decide what a value 
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import hashlib
 import io
 import re
 import sys
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -40,6 +43,7 @@ class RawTable:
     sheet: str | None = None
     findings: list[Finding] = field(default_factory=list)
     _lines: list[int] | None = None
+    store: Any = None  # a columns.ColumnStore when read with columns.read_columns
 
     @property
     def name(self) -> str:
@@ -145,11 +149,28 @@ def _unique_headers(headers: list[str], path: Path, findings: list[Finding]) -> 
     return out
 
 
-def read_table(path: str | Path, sheet: str | int | None = None) -> RawTable:
-    """Read a CSV/XLSX/ODS file as strings without ever writing to it.
+@dataclass
+class CsvLayout:
+    """What is known of a CSV file before reading its records: encoding, separator, header."""
 
-    Raises :class:`SourceError` (French message) when the file is missing, empty or unreadable.
-    """
+    path: Path
+    encoding: str
+    sep: str
+    names: list[str]
+    findings: list[Finding]
+
+    def options(self, **overrides: object) -> dict:
+        """``pandas.read_csv`` options reading every record as text under the header's names."""
+        options = {
+            "sep": self.sep, "encoding": self.encoding, "dtype": str, "keep_default_na": False,
+            "na_filter": False, "header": None, "skiprows": 1, "engine": "c",
+            "skip_blank_lines": True, "on_bad_lines": "error",
+        }
+        return options | overrides
+
+
+def check_path(path: str | Path) -> Path:
+    """The path of an existing, non-empty file; :class:`SourceError` (French) otherwise."""
     path = Path(path)
     if not path.exists():
         raise SourceError(
@@ -159,34 +180,41 @@ def read_table(path: str | Path, sheet: str | int | None = None) -> RawTable:
         raise SourceError("un dossier a été donné là où un fichier est attendu.", file=path)
     if path.stat().st_size == 0:
         raise SourceError("le fichier est vide (0 octet).", file=path, hint="Refaites l'export.")
+    return path
+
+
+def is_spreadsheet(path: Path) -> bool:
     suffix = path.suffix.lower()
+    return suffix in EXCEL_SUFFIXES or suffix in ODS_SUFFIXES
+
+
+def csv_layout(path: Path, encoding: str) -> CsvLayout:
+    """Sniff the separator and read the header of a CSV file (first 64 KiB only)."""
     findings: list[Finding] = []
-    digest = sha256_file(path)
-    if suffix in EXCEL_SUFFIXES or suffix in ODS_SUFFIXES:
-        return _read_spreadsheet(path, sheet, digest, findings)
-    encoding = detect_encoding(path)
     with open(path, encoding=encoding, newline="") as fh:
         sample = fh.read(65536)
     if not sample.strip():
         raise SourceError("le fichier ne contient que des espaces ou des lignes vides.", file=path)
-    sep = "\t" if suffix == ".tsv" else sniff_separator(sample)
+    sep = "\t" if path.suffix.lower() == ".tsv" else sniff_separator(sample)
     header = next(csv.reader(io.StringIO(sample), delimiter=sep))
     names = _unique_headers(header, path, findings)
     if encoding not in {"utf-8-sig", "utf-8"}:
         add_finding(
             findings, "info", path, f"encodage détecté : {encoding} (converti en UTF-8 à la lecture)."
         )
-    options = {
-        "sep": sep, "encoding": encoding, "dtype": str, "keep_default_na": False, "na_filter": False,
-        "header": None, "skiprows": 1, "engine": "c", "skip_blank_lines": True, "on_bad_lines": "error",
-    }
+    return CsvLayout(path, encoding, sep, names, findings)
+
+
+@contextlib.contextmanager
+def csv_errors(layout: CsvLayout) -> Iterator[None]:
+    """Turn pandas parser errors into French :class:`SourceError`; note dropped trailing fields."""
+    path, sep = layout.path, layout.sep
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", pd.errors.ParserWarning)
-            # index_col=False: a trailing separator on every line must not shift the columns
-            frame = pd.read_csv(path, names=names, index_col=False, **options)
+            yield
         if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
-            _check_extra_fields(path, names, options, findings)
+            _check_extra_fields(path, layout.names, layout.options(), layout.findings)
     except pd.errors.ParserError as exc:
         m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
         if m:
@@ -202,8 +230,24 @@ def read_table(path: str | Path, sheet: str | int | None = None) -> RawTable:
             hint="Vérifiez les guillemets (une cellule ouverte et jamais fermée ?) ou le séparateur.",
         ) from None
     except UnicodeDecodeError:
-        raise SourceError(f"octets illisibles en {encoding}.", file=path) from None
-    return RawTable(path, frame, encoding, sep, digest, None, findings)
+        raise SourceError(f"octets illisibles en {layout.encoding}.", file=path) from None
+
+
+def read_table(path: str | Path, sheet: str | int | None = None) -> RawTable:
+    """Read a CSV/XLSX/ODS file as strings without ever writing to it.
+
+    Raises :class:`SourceError` (French message) when the file is missing, empty or unreadable.
+    """
+    path = check_path(path)
+    digest = sha256_file(path)
+    if is_spreadsheet(path):
+        return _read_spreadsheet(path, sheet, digest, [])
+    layout = csv_layout(path, detect_encoding(path))
+    options = layout.options()
+    with csv_errors(layout):
+        # index_col=False: a trailing separator on every line must not shift the columns
+        frame = pd.read_csv(path, names=layout.names, index_col=False, **options)
+    return RawTable(path, frame, layout.encoding, layout.sep, digest, None, layout.findings)
 
 
 def _check_extra_fields(path: Path, names: list[str], options: dict, findings: list[Finding]) -> None:

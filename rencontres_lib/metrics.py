@@ -1,7 +1,7 @@
 """Pure functions on tidy tables: no file access, no display formatting.
 
 Tables come from the loaders (see ``rencontres_lib.loaders``):
-answers (respondent_id, question_id, type, dimension, valeur, rang, favorable),
+answers (respondent_id, question_id, valeur, rang; :func:`scored` adds type, dimension, favorable),
 respondents (respondent_id, profil, territoire, complet, date),
 inscriptions (participant_id, profil, departement, date_inscription, statut, …).
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
 from . import DIMENSIONS, PROFILS
@@ -34,9 +35,71 @@ def likert_answers(answers: pd.DataFrame) -> pd.DataFrame:
     return answers[answers["type"] == "likert"]
 
 
+ANSWER_COLUMNS = ["respondent_id", "question_id", "type", "dimension", "valeur", "rang", "favorable"]
+
+
+def scored(answers: pd.DataFrame, questions: pd.DataFrame) -> pd.DataFrame:
+    """The questionnaire loader's long table with each answer's type, dimension and favourable flag.
+
+    ``questions`` is the loader's ``extra["questions"]``; ``rang`` becomes ``Int8`` (see
+    :func:`ranks`). ``favorable`` is True when the rank is
+    among the question's ``favorables``, False for another rank and NA without a rank (« sans
+    avis », choices, texts). Type and dimension are categorical: one byte per answer.
+    """
+    qid = answers["question_id"]
+    if not isinstance(qid.dtype, pd.CategoricalDtype):
+        qid = qid.astype("category")
+    codes = qid.cat.codes.to_numpy()
+    info = questions.drop_duplicates("question_id").set_index("question_id").reindex(qid.cat.categories)
+
+    def per_question(values: pd.Series) -> pd.Categorical:
+        c, uniques = pd.factorize(values.fillna("").astype(object).to_numpy())
+        return pd.Categorical.from_codes(c[codes], categories=pd.Index(uniques, dtype=object))
+
+    favs = [tuple(f) if isinstance(f, (tuple, list)) else () for f in info["favorables"]]
+    top = max([0, *(max(f) for f in favs if f)])
+    table = np.zeros((len(favs) + 1, top + 2), dtype=bool)  # row -1: answers without a question
+    for i, f in enumerate(favs):
+        table[i, list(f)] = True
+    rang = ranks(answers["rang"])
+    at = np.clip(rang.to_numpy(dtype="int64", na_value=0), 0, top + 1)
+    unscored = rang.isna().to_numpy() | ~np.array([bool(f) for f in favs] + [False])[codes]
+    out = answers.assign(
+        type=per_question(info["type"]),
+        dimension=per_question(info["dimension"]),
+        rang=rang,
+        favorable=pd.arrays.BooleanArray(table[codes, at], unscored),
+    )
+    return out[[c for c in ANSWER_COLUMNS if c in out] + [c for c in out if c not in ANSWER_COLUMNS]]
+
+
+def ranks(rang: pd.Series) -> pd.Series:
+    """Ranks as ``Int8`` (NA outside a scale), from the loader's ordered categorical or numbers."""
+    if isinstance(rang.dtype, pd.CategoricalDtype):
+        codes = rang.cat.codes.to_numpy()
+        values = np.asarray(rang.cat.categories, dtype=np.int64)
+        out = values[np.clip(codes, 0, None)] if len(values) else np.zeros(len(codes), np.int64)
+        return pd.Series(pd.arrays.IntegerArray(out.astype(np.int8), codes < 0), index=rang.index)
+    return rang.astype("Int8")
+
+
 def with_respondents(answers: pd.DataFrame, respondents: pd.DataFrame) -> pd.DataFrame:
-    """Answers joined with respondent attributes (profil, territoire)."""
+    """Answers joined with respondent attributes (profil, territoire).
+
+    When ``respondent_id`` is the loader's categorical over exactly these respondents, the join
+    is a lookup by code (profil and territoire come back categorical); otherwise a merge.
+    """
     cols = ["respondent_id", "profil", "territoire"]
+    rid = answers["respondent_id"]
+    if isinstance(rid.dtype, pd.CategoricalDtype) and rid.cat.categories.equals(
+        pd.Index(respondents["respondent_id"], dtype=object)
+    ):
+        codes = rid.cat.codes.to_numpy()
+        extra = {}
+        for c in cols[1:]:
+            c_codes, uniques = pd.factorize(respondents[c].astype(object).to_numpy())
+            extra[c] = pd.Categorical.from_codes(c_codes[codes], categories=pd.Index(uniques, dtype=object))
+        return answers.assign(**extra).reset_index(drop=True)
     return answers.merge(respondents[cols], on="respondent_id", how="inner")
 
 

@@ -133,6 +133,7 @@ def _load_inscriptions(r: Rencontre) -> None:
 
 
 def _load_questionnaire(r: Rencontre) -> None:
+    from . import metrics
     from .codebook import load_codebook
     from .loaders.questionnaire import load_questionnaire
     from .privacy import scrub_series
@@ -149,9 +150,10 @@ def _load_questionnaire(r: Rencontre) -> None:
     r.codebook = load_codebook(cb_path)
     res = load_questionnaire(p.source("questionnaire"), r.codebook)
     r.results["questionnaire"] = res.check()
-    answers = res.table.copy()
+    answers = metrics.scored(res.table, res.extra["questions"])
     is_text = answers["type"] == "texte"
-    if is_text.any():
+    if is_text.any():  # free text becomes plain strings, scrubbed of names, e-mails and phones
+        answers["valeur"] = answers["valeur"].astype(object)
         answers.loc[is_text, "valeur"] = scrub_series(answers.loc[is_text, "valeur"], r.names)
     r.answers = answers
     r.respondents = res.extra["respondents"]

@@ -18,6 +18,7 @@ from rencontres_lib.codebook import (
 )
 from rencontres_lib.errors import ConfigError
 from rencontres_lib.loaders.questionnaire import load_questionnaire
+from rencontres_lib.metrics import scored
 
 ROOT = Path(__file__).resolve().parents[1]
 FIX = ROOT / "tests" / "fixtures" / "questionnaires"
@@ -39,8 +40,13 @@ def test_project_codebook() -> None:
         == "Ce sont toujours les mêmes personnes qui participent."
     )
     q = book.questions_frame()
-    assert list(q.columns) == ["question_id", "type", "dimension", "texte", "echelle", "inverse"]
+    assert list(q.columns) == [
+        "question_id", "type", "dimension", "texte", "echelle", "inverse", "favorables"
+    ]  # fmt: skip
     assert q.set_index("question_id").loc["inc_2", "inverse"]
+    # accord5 has 5 labels: 4 and 5 are favourable (reversed items are re-ranked by the loader)
+    assert q.set_index("question_id").loc["inc_2", "favorables"] == (4, 5)
+    assert q.set_index("question_id").loc["avancees", "favorables"] == ()
     assert book.scale(book.by_column["ORG[SQ001]"]).favorable_positions() == {4, 5}
 
 
@@ -236,7 +242,7 @@ def test_draft_real_google_forms_xlsx(tmp_path: Path) -> None:
     res = load_questionnaire(path, out)
     assert (res.rows_read, res.rows_used, res.rows_rejected) == (86, 86, 0)
     assert len(res.extra["respondents"]) == 86
-    t = res.table
+    t = scored(res.table, res.extra["questions"])
     k1 = t[(t["question_id"] == "k1") & t["favorable"].notna()]
     # K1 counts in the file: 1→37, 3→5, 4→25, 5→3 (16 blanks): favourable = 4 and 5 = 28 / 70
     assert (len(k1), int(k1["favorable"].sum())) == (70, 28)

@@ -15,6 +15,7 @@ from rencontres_lib.codebook import load_codebook
 from rencontres_lib.errors import SourceError
 from rencontres_lib.loaders.questionnaire import load_questionnaire
 from rencontres_lib.loaders.questionnaire_formats import detect_format
+from rencontres_lib.metrics import scored
 
 ROOT = Path(__file__).resolve().parents[1]
 FIX = ROOT / "tests" / "fixtures" / "questionnaires"
@@ -22,16 +23,21 @@ MINI = FIX / "codebook_mini.yaml"
 PROJECT_CODEBOOK = ROOT / "parameters" / "codebook.yaml"
 
 
+def table(result) -> pd.DataFrame:
+    """The long table with type, dimension and favourable flag, as the reports use it."""
+    return scored(result.table, result.extra["questions"])
+
+
 def fav(result, qid: str) -> tuple[int, int]:
     """(favourable answers, in-scale answers) for a Likert question."""
-    t = result.table
+    t = table(result)
     t = t[(t["question_id"] == qid) & t["favorable"].notna()]
     return int(t["favorable"].sum()), len(t)
 
 
 def options(result, qid: str) -> dict[str, int]:
     t = result.table
-    return t.loc[t["question_id"] == qid, "valeur"].value_counts().to_dict()
+    return t.loc[t["question_id"] == qid, "valeur"].astype(object).value_counts().to_dict()
 
 
 def one(result, level: str, needle: str):
@@ -54,7 +60,13 @@ def test_limesurvey_icpc_export() -> None:
     assert resp["profil"].tolist() == ["elu", "agent_territorial", "citoyen", "autre"]
     assert resp["territoire"].tolist() == ["Lyon", "Lyon", "Grenoble", "Nantes"]
     assert resp["date"].iloc[0] == pd.Timestamp("2025-03-10 09:12:00")
-    assert list(r.table.columns) == [
+    # the loader's table holds one small integer per cell; type, dimension, favorable are derived
+    assert list(r.table.columns) == ["respondent_id", "question_id", "valeur", "rang"]
+    assert [str(t) for t in r.table.dtypes] == ["category"] * 4
+    assert list(r.table["rang"].cat.categories) == [1, 2, 3, 4, 5] and r.table["rang"].cat.ordered
+    assert list(r.table["respondent_id"].cat.categories) == ["1", "2", "4", "5"]
+    t = table(r)
+    assert list(t.columns) == [
         "respondent_id",
         "question_id",
         "type",
@@ -63,17 +75,18 @@ def test_limesurvey_icpc_export() -> None:
         "rang",
         "favorable",
     ]
-    assert str(r.table["rang"].dtype) == "Int64" and str(r.table["favorable"].dtype) == "boolean"
+    assert str(t["favorable"].dtype) == "boolean"
+    assert t.loc[t["question_id"] == "org_1", "dimension"].unique().tolist() == ["organisation"]
     assert fav(r, "org_1") == (3, 4)  # TA, PA, PP, TA
     assert fav(r, "inc_2") == (2, 4)  # reversed: TA→1, PD→5, PP→4, TA→1
     assert fav(r, "tra_2") == (3, 3)  # « Bof » (line 5) left out
-    row = r.table[(r.table["question_id"] == "red_1") & (r.table["respondent_id"] == "1")].iloc[0]
+    row = t[(t["question_id"] == "red_1") & (t["respondent_id"] == "1")].iloc[0]
     assert row["valeur"] == "Sans avis" and pd.isna(row["rang"]) and pd.isna(row["favorable"])
-    inc = r.table[(r.table["question_id"] == "inc_2")].set_index("respondent_id")["rang"]
+    inc = t[(t["question_id"] == "inc_2")].set_index("respondent_id")["rang"]
     assert inc.to_dict() == {"1": 1, "2": 5, "4": 4, "5": 1}
     assert options(r, "outils") == {"Réunion publique": 2, "Atelier ou groupe de travail": 2,
                                     "Budget participatif": 1, "Plateforme en ligne": 1, "Convention ou jury citoyen": 1}  # fmt: skip
-    texts = r.table[r.table["type"] == "texte"]
+    texts = t[t["type"] == "texte"]
     assert texts.groupby("question_id", observed=True).size().to_dict() == {
         "avancees": 3,
         "freins": 2,
@@ -389,7 +402,8 @@ def test_example_data_if_present() -> None:
         "chercheur",
         "citoyen",
     }
-    assert set(r.table.loc[r.table["type"] == "likert", "question_id"]) == {
+    t = table(r)
+    assert set(t.loc[t["type"] == "likert", "question_id"]) == {
         "org_1", "org_2", "dec_1", "dec_2", "dec_3", "inc_1", "inc_2", "tra_1", "tra_2", "red_1", "red_2"
     }  # fmt: skip
     assert not any(

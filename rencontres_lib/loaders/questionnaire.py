@@ -1,8 +1,9 @@
 """Questionnaire loader: a survey export plus its codebook → long answers table + respondents.
 
 Formats: LimeSurvey (codes or full headings), Google Forms, Framaforms, KoboToolbox, Decidim
-and any generic CSV/XLSX/ODS. Work is vectorised: each column is factorised once and only its
-distinct values are interpreted, so a million rows cost about as much as reading the file.
+and any generic CSV/XLSX/ODS. The file is read in chunks into a :class:`ColumnStore` (each
+column as integer codes into its distinct texts); only distinct values are interpreted and the
+long table is built from integer codes, so a million rows cost about twice the bare read.
 """
 
 from __future__ import annotations
@@ -10,14 +11,16 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import re
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ..codebook import Codebook, QuestionSpec, load_codebook, normalize_label, parse_codebook
+from ..columns import ColumnStore, read_columns
 from ..errors import LoadResult, SourceError, add_finding
-from ..io import SEP_NAMES, RawTable, read_table
+from ..io import SEP_NAMES, RawTable
 from .common import EMAIL_RE, PHONE_RE
 from .questionnaire_formats import (
     FALSE_MARKS,
@@ -25,7 +28,7 @@ from .questionnaire_formats import (
     TRUE_MARKS,
     answers_frame,
     blank_rows,
-    col,
+    code_columns,
     detect_format,
     expand,
     first_occurrences,
@@ -46,8 +49,8 @@ MAX_SHOWN = 10
 class _Lines:
     """File line of frame positions, cheap when every record sits on one line."""
 
-    def __init__(self, raw: RawTable, skip: int) -> None:
-        self.raw, self.skip, self.simple = raw, skip, None
+    def __init__(self, raw: RawTable, skip: int, n: int) -> None:
+        self.raw, self.skip, self.n, self.simple = raw, skip, n, None
 
     def __call__(self, positions: np.ndarray | list[int]) -> list[int]:
         pos = [int(p) + self.skip for p in positions]
@@ -56,7 +59,7 @@ class _Lines:
             with open(self.raw.path, "rb") as fh:
                 for block in iter(lambda: fh.read(1 << 22), b""):
                     newlines, last = newlines + block.count(b"\n"), block[-1:]
-            self.simple = newlines + (last != b"\n") == len(self.raw.frame) + 1
+            self.simple = newlines + (last != b"\n") == self.n + self.skip + 1
         if self.raw.sep is not None and self.simple:
             return [p + 2 for p in pos]
         return [self.raw.line_of(p) for p in pos]
@@ -102,10 +105,10 @@ class _Load:
         # findings name the file only: a report never shows the builder's absolute path
         self.raw, self.book = raw, book
         self.findings = [dataclasses.replace(f, file=raw.name) for f in raw.findings]
-        self.frame, self.skip = self._find_header()
-        self.columns = list(self.frame.columns)
+        self.data, self.skip = self._find_header()
+        self.columns = list(self.data.names)
         self.fmt = fmt or book.format or detect_format(self.columns)
-        self.lines = _Lines(raw, self.skip)
+        self.lines = _Lines(raw, self.skip, len(self.data))
         self.parts: list[tuple] = []
 
     def note(
@@ -143,21 +146,19 @@ class _Load:
         shown += " …" if len(vals) > 5 else ""
         self.note("avertissement", f"{message} : {shown} — {outcome}", pos, column)
 
-    def _find_header(self) -> tuple[pd.DataFrame, int]:
+    def _find_header(self) -> tuple[ColumnStore, int]:
         """Promote a later row to header when the codebook columns are there (multi-row headers)."""
-        frame = self.raw.frame
+        data: ColumnStore = self.raw.store
         wanted = {normalize_label(q.colonne) for q in self.book.questions}
-        found = sum(normalize_label(c) in wanted for c in frame.columns)
-        for k in range(min(3, len(frame))):
-            row = [str(v) for v in frame.iloc[k].tolist()]
+        found = sum(normalize_label(c) in wanted for c in data.names)
+        for k in range(min(3, len(data))):
+            row = data.row(k)
             if sum(normalize_label(v) in wanted for v in row) > max(found, len(wanted) // 2):
                 line = self.raw.line_of(k)
                 msg = f"en-têtes des questions trouvés ligne {line} : les lignes précédentes sont lues comme des en-têtes."
                 add_finding(self.findings, "info", self.raw.name, msg, row=line)
-                out = frame.iloc[k + 1 :].reset_index(drop=True)
-                out.columns = _dedupe(row)
-                return out, k + 1
-        return frame, 0
+                return data.tail(k + 1, _dedupe(row)), k + 1
+        return data, 0
 
     def match_columns(self) -> dict[str, str | None]:
         """Codebook column → file column (exact, folded, then « CODE. texte » headings)."""
@@ -167,7 +168,7 @@ class _Load:
         out: dict[str, str | None] = {}
         for q in self.book.questions:
             key = normalize_label(q.colonne)
-            hits = [q.colonne] if q.colonne in self.frame.columns else folded.get(key, [])
+            hits = [q.colonne] if q.colonne in self.columns else folded.get(key, [])
             if len(hits) != 1:
                 hits = [
                     c
@@ -203,20 +204,18 @@ class _Load:
 
     def select_rows(self, meta: dict[str, str | None]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Reject blank rows, incomplete responses (if asked) and repeated ids; (used, ids, complete)."""
-        frame, n = self.frame, len(self.frame)
+        data, n = self.data, len(self.data)
         keep = np.ones(n, dtype=bool)
-        blank = blank_rows(frame)
+        blank = blank_rows(data)
         keep[blank] = False
         if len(blank):
             self.note("info", f"{len(blank)} ligne(s) entièrement vide(s) ignorée(s)", blank)
         complete = np.ones(n, dtype=bool)
         if meta["complet"]:
-            complete = ~is_blank(col(frame, meta["complet"]))
+            complete = ~map_uniques(data, meta["complet"], is_blank)
         elif meta["brouillon"]:
-            complete = ~np.isin(
-                map_uniques(col(frame, meta["brouillon"]), normalize_label),
-                list(TRUE_MARKS - {""}),
-            )
+            draft = TRUE_MARKS - {""}
+            complete = ~map_uniques(data, meta["brouillon"], lambda u: np.array([normalize_label(x) in draft for x in u]))
         incomplete = np.flatnonzero(keep & ~complete)
         if len(incomplete):
             flag = meta["complet"] or meta["brouillon"]
@@ -228,11 +227,13 @@ class _Load:
                 msg = f"{len(incomplete)} réponse(s) incomplète(s) ({what}) gardée(s) (« incompletes: garder »)"
             self.note("info", msg, incomplete, flag)
         if meta["id"]:
-            ids = col(frame, meta["id"]).copy()
-            missing = np.flatnonzero(keep & is_blank(ids))
-            ids[missing] = [f"ligne-{line}" for line in self.lines(missing)]
+            ids = data.values(meta["id"]).copy()
+            keys = data.keys(meta["id"])  # numbers or codes when possible: cheaper to compare
+            if len(missing := np.flatnonzero(keep & data.blank(meta["id"]))):
+                ids[missing] = [f"ligne-{line}" for line in self.lines(missing)]
+                keys = ids
             kept = np.flatnonzero(keep)
-            dup = kept[~first_occurrences(ids[kept])]
+            dup = kept[~first_occurrences(keys if len(kept) == n else keys[kept])]
             if len(dup):
                 keep[dup] = False
                 msg = f"{len(dup)} réponse(s) rejetée(s) : identifiant déjà vu plus haut (un identifiant unique par répondant était attendu ; la première réponse est gardée)"
@@ -245,38 +246,40 @@ class _Load:
     def respondents(
         self, used: np.ndarray, ids: np.ndarray, complete: np.ndarray, colmap: dict, meta: dict
     ) -> pd.DataFrame:
-        rows = None if len(used) == len(self.frame) else used
-        profil = np.full(len(used), "non_renseigne", dtype=object)
+        rows = None if len(used) == len(self.data) else used
+        profil = territoire = None
         if (pq := next(iter(self.book.of_type("profil")), None)) and colmap[pq.colonne]:
-            v = col(self.frame, colmap[pq.colonne], rows)
+            column = colmap[pq.colonne]
             table = profil_lookup(pq.synonymes)
-            codes, uniq = pd.factorize(v)
-            keys = [loose_key(u) for u in uniq] + [""]
+            codes, uniq = self.data.factor(column)
+            codes = codes if rows is None else codes[rows]
+            keys = [loose_key(u) for u in uniq]
             profil = np.array(
                 [table.get(k, "autre") if k else "non_renseigne" for k in keys], dtype=object
             )[codes]
             pos = np.flatnonzero(np.array([bool(k) and k not in table for k in keys])[codes])
             if len(pos):
                 msg = f"{len(pos)} profil(s) non reconnu(s) (attendu : un profil ICPC, ex. « Élu·e », ou un synonyme déclaré dans le codebook)"
-                self.problem(colmap[pq.colonne], used[pos], v[pos], msg, "classé(s) « autre »")
-        territoire = np.full(len(used), "", dtype=object)
+                self.problem(column, used[pos], uniq[codes[pos]], msg, "classé(s) « autre »")
         if (tq := next(iter(self.book.of_type("territoire")), None)) and colmap[tq.colonne]:
             opts = {normalize_label(k): lab for k, lab in tq.options.items()}
             territoire = map_uniques(
-                col(self.frame, colmap[tq.colonne], rows),
-                lambda t: opts.get(normalize_label(t), str(t).strip()),
+                self.data,
+                colmap[tq.colonne],
+                lambda u: np.array([opts.get(normalize_label(t), str(t).strip()) for t in u], dtype=object),
+                rows,
             )
         dates = pd.Series(pd.NaT, index=range(len(used)), dtype="datetime64[ns]")
         if meta["date"]:
             english = normalize_label(meta["date"]) == "timestamp"
-            dates, bad = parse_dates(col(self.frame, meta["date"], rows), dayfirst=not english)
+            dates, bad = parse_dates(self.data, meta["date"], rows, dayfirst=not english)
             if len(bad):
                 msg = f"{len(bad)} date(s) illisible(s) (attendu : AAAA-MM-JJ HH:MM:SS ou JJ/MM/AAAA HH:MM), laissée(s) vide(s)"
                 self.note("avertissement", msg, used[bad], meta["date"])
         data = {
-            "respondent_id": ids[used],
-            "profil": profil,
-            "territoire": territoire,
+            "respondent_id": ids if rows is None else ids[used],
+            "profil": np.full(len(used), "non_renseigne", dtype=object) if profil is None else profil,
+            "territoire": np.full(len(used), "", dtype=object) if territoire is None else territoire,
             "complet": complete[used],
             "date": dates,
         }
@@ -284,59 +287,45 @@ class _Load:
 
     def answers(self, q: QuestionSpec, qpos: int, column: str, used: np.ndarray) -> None:
         """Interpret one codebook column (its distinct values only) and store its answer rows."""
-        v = col(self.frame, column)  # whole column: factorised once, codes taken for used rows
-        codes, uniq = pd.factorize(v)
-        codes = codes if len(used) == len(v) else codes[used]
+        codes, uniq = self.data.factor(column)  # codes of the used rows only, below
+        everyone = len(used) == len(codes)
+        codes = codes if everyone else codes[used]
         keys = [normalize_label(u) for u in uniq]
 
-        def add(
-            rows: np.ndarray, labels: list[str], lab_codes: np.ndarray, rang=None, fav=None
-        ) -> None:
-            m = len(rows)
-            rang = np.full(m, -1, np.int16) if rang is None else rang
-            fav = np.full(m, -1, np.int8) if fav is None else fav
-            self.parts.append(
-                (
-                    np.full(m, qpos, np.int32),
-                    rows.astype(np.int32),
-                    np.array(labels, dtype=object),
-                    lab_codes,
-                    rang,
-                    fav,
-                )
-            )
+        def raw(pos: np.ndarray) -> np.ndarray:
+            return uniq[codes[pos]]
+
+        def add(rows: np.ndarray | None, labels: list[str], lab_codes, rang=None) -> None:
+            """Answer rows of this question: ``rows`` (None = every used row) and label codes.
+
+            ``lab_codes`` and ``rang`` are arrays, or (per-value table, codes) pairs resolved
+            only when the long table is assembled (no per-question copy of a million rows).
+            """
+            self.parts.append((qpos, rows, np.array(labels, dtype=object), lab_codes, rang))
 
         if q.type == "likert":
             scale = self.book.scale(q)
-            lookup, k, fav_pos = (
-                scale.lookup(q.synonymes),
-                len(scale.libelles),
-                scale.favorable_positions(),
-            )
+            lookup, k = scale.lookup(q.synonymes), len(scale.libelles)
             labels = scale.libelles + scale.hors_echelle
             index = {lab: i for i, lab in enumerate(labels)}
-            state_u, rang_u, fav_u = [], [], []
+            state_u, rang_u = [], []
             for key in keys:  # distinct values only
                 label, pos = lookup.get(key, (None, None))
                 state_u.append(index[label] if label is not None else (-1 if not key else -2))
-                rank = (k + 1 - pos if q.inverse else pos) if pos else -1
-                rang_u.append(rank)
-                fav_u.append(-1 if rank < 0 else int(rank in fav_pos))
-            st = np.array(state_u + [-1])[codes]
-            rows = np.flatnonzero(st >= 0)
-            uc = codes[rows]
-            add(
-                rows,
-                labels,
-                st[rows],
-                np.array(rang_u + [-1], np.int16)[uc],
-                np.array(fav_u + [-1], np.int8)[uc],
-            )
-            if len(bad := np.flatnonzero(st == -2)):
+                rang_u.append((k + 1 - pos if q.inverse else pos) if pos else -1)
+            state = np.array(state_u, np.int8)
+            rang = np.array(rang_u, np.int8)
+            if (state >= 0).all():  # every cell answered in the scale: no row selection at all
+                add(None, labels, (state, codes), (rang, codes))
+            else:
+                rows = np.flatnonzero(state[codes] >= 0)
+                kept = codes[rows]
+                add(rows, labels, (state, kept), (rang, kept))
+            if (state == -2).any() and len(bad := np.flatnonzero(state[codes] == -2)):
                 expected = ", ".join(f"« {x} »" for x in labels)
                 codes_txt = f" ; codes prévus : {', '.join(scale.codes)}" if scale.codes else ""
                 msg = f"{len(bad)} réponse(s) hors de l'échelle « {q.echelle} » (question « {q.id} » ; attendu : {expected}{codes_txt})"
-                self.problem(column, used[bad], v[used[bad]], msg)
+                self.problem(column, used[bad], raw(bad), msg)
         elif q.type == "choix_multiple" and q.option is not None:
             label = q.options.get(q.option, q.option)
             state = np.array(
@@ -345,21 +334,21 @@ class _Load:
                     if key in TRUE_MARKS or key == normalize_label(label)
                     else (0 if key in FALSE_MARKS else -2)
                     for key in keys
-                ]
-                + [0]
+                ],
+                np.int8,
             )
             st = state[codes]
             rows = np.flatnonzero(st == 1)
-            add(rows, [label], np.zeros(len(rows), np.int64))
+            add(rows, [label], np.zeros(len(rows), np.int8))
             if len(bad := np.flatnonzero(st == -2)):
                 msg = f"{len(bad)} valeur(s) inattendue(s) pour l'option « {label} » de « {q.id} » (attendu : Oui, Y, 1 ou X si cochée ; vide, Non ou 0 sinon)"
-                self.problem(column, used[bad], v[used[bad]], msg)
+                self.problem(column, used[bad], raw(bad), msg)
         elif q.type == "choix_multiple":
-            self._multi_cell(q, uniq, codes, v, column, used, add)
+            self._multi_cell(q, uniq, codes, raw, column, used, add)
         else:  # choix, texte: the stripped value itself (choix codes mapped through ``options``)
             opts = {normalize_label(c): lab for c, lab in q.options.items()}
             clean = [opts.get(normalize_label(u), str(u).strip()) for u in uniq]
-            rows = np.flatnonzero(np.array([bool(c) for c in clean] + [False])[codes])
+            rows = np.flatnonzero(np.array([bool(c) for c in clean], dtype=bool)[codes])
             add(rows, clean, codes[rows])
             if q.type == "texte":
                 for kind, rx in (
@@ -368,7 +357,7 @@ class _Load:
                 ):
                     if len(
                         pos := np.flatnonzero(
-                            np.array([bool(rx.search(c)) for c in clean] + [False])[codes]
+                            np.array([bool(rx.search(c)) for c in clean], dtype=bool)[codes]
                         )
                     ):
                         msg = f"{len(pos)} réponse(s) libre(s) de « {q.id} » contiennent {kind}, à masquer avant publication"
@@ -379,7 +368,7 @@ class _Load:
         q: QuestionSpec,
         uniq: np.ndarray,
         codes: np.ndarray,
-        v: np.ndarray,
+        raw,
         column: str,
         used: np.ndarray,
         add,
@@ -410,10 +399,10 @@ class _Load:
             unknown.append(bad)
         rows, items = expand(codes, per_unique)
         add(rows, list(labels), items)
-        if len(bad := np.flatnonzero(np.array(unknown + [False])[codes])):
+        if len(bad := np.flatnonzero(np.array(unknown, dtype=bool)[codes])):
             expected = ", ".join(f"« {c} »" for c in q.options)
             msg = f"{len(bad)} réponse(s) de « {q.id} » avec une option inconnue (attendu : {expected} ou leurs libellés)"
-            self.problem(column, used[bad], v[used[bad]], msg, "options inconnues ignorées")
+            self.problem(column, used[bad], raw(bad), msg, "options inconnues ignorées")
 
 
 def load_questionnaire(
@@ -435,7 +424,7 @@ def load_questionnaire(
         raise SourceError(
             f"format « {fmt} » inconnu ; formats attendus : {', '.join(FORMATS)}.", file=path
         )
-    job = _Load(read_table(path, sheet), book, fmt)
+    job = _Load(read_columns(path, sheet, infer=lambda names: code_columns(names, book)), book, fmt)
     colmap = job.match_columns()
     used_cols = {c for c in colmap.values() if c}
     answered = {
@@ -455,7 +444,7 @@ def load_questionnaire(
             f"{len(extra)} colonne(s) du fichier absente(s) du codebook, non utilisée(s) : {shown}",
             count=len(extra),
         )
-    n = len(job.frame)
+    n = len(job.data)
     if n == 0:
         job.note(
             "erreur",
@@ -465,16 +454,21 @@ def load_questionnaire(
     respondents = job.respondents(used, ids, complete, colmap, meta)
     skip = ("profil", "territoire", "ignore")
     qids = list(dict.fromkeys(q.id for q in book.questions if q.type not in skip))
+    uses = Counter(colmap[q.colonne] for qid in qids for q in book.by_id[qid] if colmap[q.colonne])
     for qpos, qid in enumerate(qids):
         for q in book.by_id[qid]:
-            if colmap[q.colonne]:
-                job.answers(q, qpos, colmap[q.colonne], used)
-    table = answers_frame(job.parts, ids[used], qids, book)
+            if column := colmap[q.colonne]:
+                job.answers(q, qpos, column, used)
+                uses[column] -= 1
+                if not uses[column]:
+                    job.data.drop(column)  # a million-row column is no longer needed
     private = None
     if meta["email"]:
         private = pd.DataFrame(
-            {"respondent_id": ids[used], "email": strip(col(job.frame, meta["email"], used))}
+            {"respondent_id": ids[used], "email": strip(job.data.values(meta["email"], used))}
         )
+    job.data = ids = None  # the file's cells are no longer needed: free them before the table
+    table = answers_frame(job.parts, respondents["respondent_id"], qids)
     extra_out = {
         "respondents": respondents,
         "questions": book.questions_frame(),

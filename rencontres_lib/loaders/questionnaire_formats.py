@@ -17,20 +17,13 @@ import pandas as pd
 
 from .. import PROFILS
 from ..codebook import Codebook, normalize_label
+from ..columns import ColumnStore
 from .common import parse_date_fr
 
 FORMATS = ("limesurvey", "google_forms", "framaforms", "kobo", "decidim", "generique")
 TRUE_MARKS = {"oui", "y", "yes", "1", "x", "true", "vrai", "coché", "cochée", "checked", "selected"}
 FALSE_MARKS = {"", "non", "n", "no", "0", "false", "faux"}
-ANSWER_COLUMNS = [
-    "respondent_id",
-    "question_id",
-    "type",
-    "dimension",
-    "valeur",
-    "rang",
-    "favorable",
-]
+ANSWER_COLUMNS = ["respondent_id", "question_id", "valeur", "rang"]
 _TZ = re.compile(r"(\.\d+)?\s*(Z|[+-]\d{2}:?\d{2}|UTC.*|GMT.*)$")
 
 # Columns each export format adds around the answers (compared with ``normalize_label``).
@@ -161,19 +154,36 @@ def technical_columns(fmt: str, columns: list[str]) -> set[str]:
     return {c for c in columns if normalize_label(c) in names}
 
 
-def col(frame: pd.DataFrame, name: str, rows: np.ndarray | None = None) -> np.ndarray:
-    values = frame[name].to_numpy(dtype=object)
-    return values if rows is None else values[rows]
+def code_columns(names: list[str], book: Codebook) -> set[str]:
+    """Columns read with pandas' number parsing: codes (Likert, 0/1 options) and identifiers.
+
+    Identifiers made only of digits are then compared as numbers: « 007 » and « 7 » are the
+    same respondent (and « 7 » is the id shown).
+    """
+    coded = {
+        normalize_label(q.colonne)
+        for q in book.questions
+        if q.type == "likert" or (q.type == "choix_multiple" and q.option is not None)
+    }
+    ids = {normalize_label(a) for spec in META_COLUMNS.values() for a in spec.get("id", ())}
+    if book.identifiant:
+        ids.add(normalize_label(book.identifiant))
+    return {n for n in names if normalize_label(n) in coded | ids}
 
 
 def strip(values: np.ndarray) -> np.ndarray:
     return np.array(pd.Series(values, dtype=object).str.strip(), dtype=object)
 
 
-def map_uniques(values: np.ndarray, func: Callable[[object], object]) -> np.ndarray:
-    """Apply ``func`` to the distinct values only, then spread the results over the rows."""
-    codes, uniq = pd.factorize(values)
-    return np.array([func(u) for u in uniq] + [func("")], dtype=object)[codes]
+def map_uniques(
+    data: ColumnStore,
+    name: str,
+    func: Callable[[np.ndarray], np.ndarray],
+    rows: np.ndarray | None = None,
+) -> np.ndarray:
+    """``func`` applied to a column's distinct texts (an array in, an array out), spread over rows."""
+    codes, uniques = data.factor(name)
+    return func(uniques)[codes if rows is None else codes[rows]]
 
 
 def is_blank(values: np.ndarray) -> np.ndarray:
@@ -182,16 +192,20 @@ def is_blank(values: np.ndarray) -> np.ndarray:
     odd = np.flatnonzero(~blank & (values < "!"))
     if len(odd):
         blank[odd] = [not str(x).strip() for x in values[odd]]
-    return blank
+    return np.asarray(blank, dtype=bool)
 
 
-def blank_rows(frame: pd.DataFrame) -> np.ndarray:
+def blank_rows(data: ColumnStore) -> np.ndarray:
     """Positions of records whose every cell is empty or spaces (narrowed column by column)."""
-    cand = np.arange(len(frame))
-    for name in frame.columns:
+    cand = np.arange(len(data))
+    for name in sorted(data.names, key=data.is_plain):  # plain text columns last, on few rows
         if not len(cand):
             break
-        cand = cand[is_blank(col(frame, name, cand))]
+        if data.is_plain(name):
+            cand = cand[is_blank(data.values(name, cand))]
+        else:
+            codes, uniques = data.factor(name)
+            cand = cand[is_blank(uniques)[codes[cand]]]
     return cand
 
 
@@ -204,11 +218,24 @@ def first_occurrences(values: np.ndarray) -> np.ndarray:
     return codes > np.concatenate([[-1], seen_max[:-1]])
 
 
-def parse_dates(values: np.ndarray, dayfirst: bool = True) -> tuple[pd.Series, np.ndarray]:
-    """Vectorised dates (ISO, then day-first forms, then French text); returns dates, bad positions.
+def parse_dates(
+    data: ColumnStore, name: str, rows: np.ndarray | None = None, dayfirst: bool = True
+) -> tuple[pd.Series, np.ndarray]:
+    """Dates of a column (``rows`` only): ISO, then day-first forms, then French text.
 
+    Each distinct text is parsed once. Returns (dates, positions that could not be read).
     ``dayfirst=False`` (English Google Forms « Timestamp ») tries ``3/15/2025`` before ``15/3/2025``.
     """
+    codes, uniques = data.factor(name)
+    codes = codes if rows is None else codes[rows]
+    if len(uniques) > len(codes):  # a few rows out of many: parse those cells only
+        codes, uniques = pd.factorize(uniques[codes])
+    parsed, bad = _parse_distinct_dates(uniques, dayfirst)
+    dates = pd.Series(parsed.to_numpy()[codes], dtype="datetime64[ns]")
+    return dates, np.flatnonzero(np.isin(codes, bad))
+
+
+def _parse_distinct_dates(values: np.ndarray, dayfirst: bool) -> tuple[pd.Series, np.ndarray]:
     s, filled = pd.Series(values, dtype=object), ~is_blank(values)
     if any(_TZ.search(x.strip()) for x in s[filled].head(50)):
         s = s.str.strip().str.replace(_TZ.pattern, "", regex=True)
@@ -241,38 +268,61 @@ def expand(codes: np.ndarray, per_unique: list[list[int]]) -> tuple[np.ndarray, 
     return rows, flat[np.repeat(starts[c], counts) + within]
 
 
-def answers_frame(
-    parts: list[tuple], ids: np.ndarray, qids: list[str], book: Codebook
-) -> pd.DataFrame:
-    """Assemble the long table from per-column numpy parts (categorical question columns)."""
-    if not parts:
-        dtypes = ["object", "category", "category", "category", "object", "Int64", "boolean"]
-        return pd.DataFrame(
-            {c: pd.Series(dtype=t) for c, t in zip(ANSWER_COLUMNS, dtypes, strict=True)}
-        )
-    q = np.concatenate([p[0] for p in parts]).astype(np.int32)
-    offsets = np.cumsum([0] + [len(p[2]) for p in parts[:-1]])
-    glob, cats = pd.factorize(np.concatenate([p[2] for p in parts]))
-    val = np.concatenate([glob[o + p[3]] for o, p in zip(offsets, parts, strict=True)])
-    rang = np.concatenate([p[4] for p in parts])
-    fav = np.concatenate([p[5] for p in parts])
+def answers_frame(parts: list[tuple], respondent_ids: pd.Series, qids: list[str]) -> pd.DataFrame:
+    """Assemble the long table from per-question integer parts, without any string per row.
 
-    def per_question(values: list[str]) -> pd.Categorical:
-        codes, uniq = pd.factorize(np.asarray(values, dtype=object))
-        return pd.Categorical.from_codes(codes[q], categories=uniq)
-
-    first = [book.by_id[i][0] for i in qids]
+    A part is (question position, answer rows or ``None`` for every respondent, labels, label
+    codes, ranks or ``None``); codes and ranks may be (per-value table, codes) pairs. All four
+    columns are categorical, one small integer per answer: ``respondent_id``, ``question_id``,
+    ``valeur`` and ``rang`` (ordered ranks 1…k, NA outside a scale). Parts are consumed.
+    """
+    ids = pd.Index(respondent_ids, dtype=object)
+    try:  # the ids are unique by construction: skip pandas' uniqueness check (a hash of each)
+        id_dtype = pd.CategoricalDtype._from_fastpath(ids, False)
+    except AttributeError:  # pragma: no cover - private pandas API gone
+        id_dtype = pd.CategoricalDtype(ids)
+    n_resp = len(ids)
+    sizes = [n_resp if p[1] is None else len(p[1]) for p in parts]
+    total = int(sum(sizes))
+    resp = np.empty(total, np.int32)
+    question = np.empty(total, np.int8 if len(qids) < 127 else np.int32)
+    rang = np.empty(total, np.int8)
+    all_labels = np.concatenate([p[2] for p in parts]) if parts else np.array([], dtype=object)
+    labels, label_pos = pd.factorize(all_labels)
+    label_code = np.empty(total, np.int8 if len(label_pos) < 127 else np.int32)
+    start = offset = top = 0
+    everyone = np.arange(n_resp, dtype=np.int32)
+    for size in sizes:
+        qpos, rows, lab, lab_codes, ranks = parts.pop(0)  # each part is freed once copied
+        end = start + size
+        resp[start:end] = everyone if rows is None else rows
+        question[start:end] = qpos
+        glob = labels[offset : offset + len(lab)]
+        if isinstance(lab_codes, tuple):  # (per-value table, codes): one pass, no copy
+            table, codes = lab_codes
+            glob, lab_codes = glob[np.clip(table, 0, None)], codes
+        label_code[start:end] = glob[lab_codes]
+        if ranks is None:
+            rang[start:end] = -1
+        else:
+            table, codes = ranks if isinstance(ranks, tuple) else (None, ranks)
+            if table is None:
+                rang[start:end] = np.where(codes > 0, codes - 1, -1)
+                top = max(top, int(codes.max(initial=0)))
+            else:
+                rang[start:end] = np.where(table > 0, table - 1, -1).astype(np.int8)[codes]
+                top = max(top, int(table.max(initial=0)))
+        start, offset = end, offset + len(lab)
     return pd.DataFrame(
         {
-            "respondent_id": pd.Series(
-                ids[np.concatenate([p[1] for p in parts])], dtype=object, copy=False
+            "respondent_id": pd.Categorical.from_codes(resp, dtype=id_dtype, validate=False),
+            "question_id": pd.Categorical.from_codes(question, categories=qids),
+            "valeur": pd.Categorical.from_codes(
+                label_code, dtype=pd.CategoricalDtype(pd.Index(label_pos, dtype=object))
             ),
-            "question_id": pd.Categorical.from_codes(q, categories=qids),
-            "type": per_question([s.type for s in first]),
-            "dimension": per_question([s.dimension or "" for s in first]),
-            "valeur": pd.Series(np.asarray(cats, dtype=object)[val], dtype=object, copy=False),
-            "rang": pd.arrays.IntegerArray(rang.astype(np.int64), rang < 0),
-            "favorable": pd.arrays.BooleanArray(fav == 1, fav < 0),
+            "rang": pd.Categorical.from_codes(
+                rang, dtype=pd.CategoricalDtype(pd.RangeIndex(1, top + 1), ordered=True)
+            ),
         },
         copy=False,
     )

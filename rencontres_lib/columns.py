@@ -1,0 +1,285 @@
+"""A table kept column by column as integer codes into each column's distinct texts.
+
+Survey exports repeat a handful of answers over thousands of rows: « Plutôt d'accord », « 3 »,
+a profile, a territory. :func:`read_columns` reads a CSV file in chunks of records and keeps,
+for every column, one small integer per cell plus the column's distinct values as text, so a
+million-row export never exists as a million-row frame of Python strings. Columns whose values
+are nearly all different (identifiers, dates, free text) are kept as plain text arrays and
+factorised only if a loader asks. Spreadsheets (XLSX, ODS) are read whole with
+:func:`rencontres_lib.io.read_table` and wrapped in the same interface.
+
+Cells come back as text exactly as written, with one documented exception: columns named in
+``infer`` (Likert and 0/1 option columns, whose cells are codes) are parsed by pandas with its
+type inference, so ``01``, ``1`` and ``1.0`` all read as ``1``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .io import (
+    RawTable,
+    check_path,
+    csv_errors,
+    csv_layout,
+    detect_encoding,
+    is_spreadsheet,
+    read_table,
+    sha256_file,
+)
+
+CHUNK_ROWS = 50_000  # measured fastest here; also bounds the reader's own buffers
+
+
+def _smallest(codes: np.ndarray, n_values: int) -> np.ndarray:
+    """Codes in the smallest signed integer type holding ``n_values`` values."""
+    for kind in (np.int8, np.int16, np.int32):
+        if n_values < np.iinfo(kind).max:
+            return codes.astype(kind, copy=False)
+    return codes.astype(np.int64, copy=False)
+
+
+def _int_texts(values: np.ndarray) -> np.ndarray:
+    """Integers as an object array of their decimal texts."""
+    return values.astype(str).astype(object)
+
+
+def as_text(value: object) -> str:
+    """A parsed cell back to text: ``1.0`` → ``"1"``, NaN (an empty cell) → ``""``."""
+    if isinstance(value, str):
+        return value
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, (bool, np.bool_)):
+        return "True" if value else "False"
+    if isinstance(value, (float, np.floating)):
+        return str(int(value)) if float(value).is_integer() else repr(float(value))
+    return str(value)
+
+
+class ColumnStore:
+    """Columns of equal length: each as (codes, distinct texts) or as a plain text array."""
+
+    def __init__(self, names: list[str], n: int) -> None:
+        self.names, self.n = list(names), n
+        self._codes: dict[str, np.ndarray] = {}
+        self._uniques: dict[str, np.ndarray] = {}
+        self._plain: dict[str, np.ndarray] = {}
+
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame) -> ColumnStore:
+        """Wrap a frame of strings (spreadsheets, small files): columns factorised on demand."""
+        store = cls([str(c) for c in frame.columns], len(frame))
+        for name, column in zip(store.names, frame.columns, strict=True):
+            store._plain[name] = frame[column].to_numpy(dtype=object)
+        return store
+
+    def __len__(self) -> int:
+        return self.n
+
+    def factor(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """(codes, distinct texts) of a column: ``uniques[codes]`` gives back every cell."""
+        if name in self._plain:
+            codes, uniques = pd.factorize(self._plain.pop(name))
+            uniques = np.asarray(uniques)
+            self._uniques[name] = uniques if uniques.dtype == object else _int_texts(uniques)
+            self._codes[name] = _smallest(codes, len(uniques))
+        return self._codes[name], self._uniques[name]
+
+    def drop(self, name: str) -> None:
+        """Forget a column's cells (its name stays): a loader done with it frees the memory."""
+        for table in (self._plain, self._codes, self._uniques):
+            table.pop(name, None)
+
+    def is_plain(self, name: str) -> bool:
+        """True for a column kept as plain texts (not yet factorised)."""
+        return name in self._plain
+
+    def keys(self, name: str) -> np.ndarray:
+        """One value per cell that is equal exactly when the texts are: codes, numbers or texts."""
+        return self._plain[name] if name in self._plain else self._codes[name]
+
+    def blank(self, name: str) -> np.ndarray:
+        """True for the cells that are empty or only spaces."""
+        from .loaders.questionnaire_formats import is_blank
+
+        if name in self._plain:
+            v = self._plain[name]
+            return np.zeros(len(v), dtype=bool) if v.dtype != object else is_blank(v)
+        return is_blank(self._uniques[name])[self._codes[name]]
+
+    def values(self, name: str, rows: np.ndarray | None = None) -> np.ndarray:
+        """The cells of a column as an object array of texts (only ``rows`` when given)."""
+        if name in self._plain:
+            v = self._plain[name]
+            v = v if rows is None else v[rows]
+            return v if v.dtype == object else _int_texts(v)
+        codes, uniques = self._codes[name], self._uniques[name]
+        return uniques[codes if rows is None else codes[rows]]
+
+    def row(self, k: int) -> list[str]:
+        """Record ``k`` as a list of texts (header detection looks at the first records)."""
+        return [str(self.values(name, np.array([k]))[0]) for name in self.names]
+
+    def tail(self, start: int, names: list[str]) -> ColumnStore:
+        """Records from ``start`` on, under new column names (a header found on a later row)."""
+        out = ColumnStore(names, max(self.n - start, 0))
+        for old, new in zip(self.names, names, strict=True):
+            if old in self._plain:
+                out._plain[new] = self._plain[old][start:]
+            else:
+                out._codes[new], out._uniques[new] = self._codes[old][start:], self._uniques[old]
+        return out
+
+
+class _ColumnBuilder:
+    """Accumulate one column chunk by chunk.
+
+    Three modes, chosen on the first chunk: ``plain`` (mostly distinct texts, kept as they are),
+    ``small`` (numbers 0–127: the number is its own code until the end, the cheapest case) and
+    ``coded`` (codes against a growing table of texts; a ``small`` column falls back to it).
+    """
+
+    def __init__(self) -> None:
+        self.seen: dict[str, int] = {}
+        self.parts: list[np.ndarray] = []
+        self.mode: str | None = None
+
+    def add(self, series: pd.Series) -> None:
+        values = series.to_numpy()
+        if self.mode is None:
+            distinct = series.nunique(dropna=False)
+            self.mode = "plain" if distinct > len(series) // 2 > 0 else "small"
+        if self.mode == "plain":
+            self.parts.append(self._texts(series, values))
+            return
+        if self.mode == "small":
+            if values.dtype.kind in "iu":
+                small = values.astype(np.int8)
+                if not len(small) or (small.min() >= 0 and (small == values).all()):
+                    self.parts.append(small)
+                    return
+            self._small_to_coded()
+        self.parts.append(self._codes(series, values))
+
+    @staticmethod
+    def _texts(series: pd.Series, values: np.ndarray) -> np.ndarray:
+        if values.dtype.kind in "iu":
+            return values  # numbers (an id column): kept as such, turned into text on demand
+        if values.dtype != object:
+            return np.array([as_text(v) for v in values], dtype=object)
+        if (empty := pd.isna(values)).any():
+            values = values.copy()
+            values[empty] = ""
+        return values
+
+    def _codes(self, series: pd.Series, values: np.ndarray) -> np.ndarray:
+        seen = self.seen
+        if values.dtype.kind in "iu" and len(values) and 0 <= values.min() and values.max() < 1 << 16:
+            present = np.flatnonzero(np.bincount(values))  # small numbers: no hashing at all
+            lut = np.zeros(int(present[-1]) + 1, np.int32)
+            lut[present] = [seen.setdefault(str(x), len(seen)) for x in present.tolist()]
+            return lut[values].astype(np.int16 if len(seen) < 32_000 else np.int32)
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        keys = [as_text(u) for u in uniques] + [""]  # code -1 (empty cell) → last key
+        remap = np.fromiter((seen.setdefault(k, len(seen)) for k in keys), np.int32, len(keys))
+        return remap[codes].astype(np.int16 if len(seen) < 32_000 else np.int32)
+
+    def _small_to_coded(self) -> None:
+        parts, self.parts, self.mode = self.parts, [], "coded"
+        for part in parts:
+            self.parts.append(self._codes(pd.Series(part), part.astype(np.int64)))
+
+    def finish(self, store: ColumnStore, name: str) -> None:
+        parts, self.parts = self.parts, []
+        if self.mode == "plain":
+            if any(p.dtype == object for p in parts):  # some chunks had text: all become text
+                parts = [p if p.dtype == object else _int_texts(p) for p in parts]
+            store._plain[name] = np.concatenate(parts) if parts else np.array([], dtype=object)
+            return
+        codes = np.concatenate(parts) if parts else np.array([], dtype=np.int8)
+        if self.mode == "small":
+            present = np.flatnonzero(np.bincount(codes, minlength=1))
+            lut = np.zeros(128, np.int8)
+            lut[present] = np.arange(len(present))
+            store._codes[name] = lut[codes]
+            store._uniques[name] = np.array([str(x) for x in present.tolist()], dtype=object)
+            return
+        store._codes[name] = _smallest(codes, len(self.seen))
+        store._uniques[name] = np.array(list(self.seen), dtype=object)
+
+
+def read_columns(
+    path: str | Path,
+    sheet: str | int | None = None,
+    infer: Callable[[list[str]], set[str]] | None = None,
+) -> RawTable:
+    """Read a file read-only into a :class:`RawTable` whose ``store`` holds the columns.
+
+    CSV files are read in chunks of :data:`CHUNK_ROWS` records (UTF-8 first; another encoding
+    is detected only if UTF-8 fails); ``raw.frame`` is then an empty frame with the header's
+    columns. ``infer(header names)`` names the columns of codes parsed as numbers (see the
+    module docstring). Errors are those of :func:`rencontres_lib.io.read_table`, in French.
+    """
+    path = check_path(path)
+    if is_spreadsheet(path):
+        raw = read_table(path, sheet)
+        raw.store = ColumnStore.from_frame(raw.frame)
+        return raw
+    digest: dict[str, str] = {}
+    hasher = threading.Thread(target=lambda: digest.setdefault("sha", sha256_file(path)))
+    hasher.start()  # hashlib releases the GIL: the fingerprint costs no wall time
+    try:
+        try:
+            raw = _read_csv_columns(path, "utf-8-sig", infer)
+        except _NotUtf8:
+            raw = _read_csv_columns(path, detect_encoding(path), infer)
+    finally:
+        hasher.join()
+    raw.sha256 = digest["sha"]
+    return raw
+
+
+class _NotUtf8(Exception):
+    pass
+
+
+def _read_csv_columns(path: Path, encoding: str, infer: Callable[[list[str]], set[str]] | None) -> RawTable:
+    try:
+        layout = csv_layout(path, encoding)
+    except UnicodeDecodeError:
+        raise _NotUtf8 from None
+    names = layout.names
+    coded = infer(names) if infer else set()
+    # object (not str) columns and a plain UTF-8 codec keep pandas' reader on its fast C path;
+    # the BOM sits on the header line, which is skipped
+    options = layout.options(dtype={n: object for n in names if n not in coded})
+    options.update(na_filter=True, na_values=[""])
+    if encoding == "utf-8-sig":
+        options["encoding"] = "utf-8"
+    builders = {name: _ColumnBuilder() for name in names}
+    n = 0
+    try:
+        with csv_errors(layout):
+            reader = pd.read_csv(
+                path, names=names, index_col=False, chunksize=CHUNK_ROWS, low_memory=False, **options
+            )
+            with reader:
+                for chunk in reader:
+                    n += len(chunk)
+                    for name in names:
+                        builders[name].add(chunk[name])
+    except Exception as exc:
+        if encoding == "utf-8-sig" and "octets illisibles" in str(exc):
+            raise _NotUtf8 from None
+        raise
+    store = ColumnStore(names, n)
+    for name in names:
+        builders.pop(name).finish(store, name)
+    frame = pd.DataFrame(columns=names)
+    return RawTable(path, frame, layout.encoding, layout.sep, "", None, layout.findings, store=store)
