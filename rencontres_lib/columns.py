@@ -24,6 +24,7 @@ import pandas as pd
 
 from .io import (
     RawTable,
+    check_extra_fields,
     check_path,
     csv_errors,
     csv_layout,
@@ -186,7 +187,9 @@ class _ColumnBuilder:
             lut[present] = [seen.setdefault(str(x), len(seen)) for x in present.tolist()]
             return lut[values].astype(np.int16 if len(seen) < 32_000 else np.int32)
         codes, uniques = pd.factorize(series, use_na_sentinel=True)
-        keys = [as_text(u) for u in uniques] + [""]  # code -1 (empty cell) → last key
+        keys = [as_text(u) for u in uniques]
+        if (codes < 0).any():
+            keys.append("")  # code -1 (empty cell) → last key
         remap = np.fromiter((seen.setdefault(k, len(seen)) for k in keys), np.int32, len(keys))
         return remap[codes].astype(np.int16 if len(seen) < 32_000 else np.int32)
 
@@ -278,6 +281,8 @@ def _read_csv_columns(path: Path, encoding: str, infer: Callable[[list[str]], se
         if encoding == "utf-8-sig" and "octets illisibles" in str(exc):
             raise _NotUtf8 from None
         raise
+    if layout.first_width > len(names):  # pandas drops such fields silently with these options
+        check_extra_fields(layout)
     store = ColumnStore(names, n)
     for name in names:
         builders.pop(name).finish(store, name)

@@ -158,6 +158,7 @@ class CsvLayout:
     sep: str
     names: list[str]
     findings: list[Finding]
+    first_width: int = 0  # fields in the first data record (more than the header: trailing separator?)
 
     def options(self, **overrides: object) -> dict:
         """``pandas.read_csv`` options reading every record as text under the header's names."""
@@ -196,13 +197,15 @@ def csv_layout(path: Path, encoding: str) -> CsvLayout:
     if not sample.strip():
         raise SourceError("le fichier ne contient que des espaces ou des lignes vides.", file=path)
     sep = "\t" if path.suffix.lower() == ".tsv" else sniff_separator(sample)
-    header = next(csv.reader(io.StringIO(sample), delimiter=sep))
+    records = csv.reader(io.StringIO(sample), delimiter=sep)
+    header = next(records)
+    first = next(records, [])
     names = _unique_headers(header, path, findings)
     if encoding not in {"utf-8-sig", "utf-8"}:
         add_finding(
             findings, "info", path, f"encodage détecté : {encoding} (converti en UTF-8 à la lecture)."
         )
-    return CsvLayout(path, encoding, sep, names, findings)
+    return CsvLayout(path, encoding, sep, names, findings, len(first))
 
 
 @contextlib.contextmanager
@@ -248,6 +251,11 @@ def read_table(path: str | Path, sheet: str | int | None = None) -> RawTable:
         # index_col=False: a trailing separator on every line must not shift the columns
         frame = pd.read_csv(path, names=layout.names, index_col=False, **options)
     return RawTable(path, frame, layout.encoding, layout.sep, digest, None, layout.findings)
+
+
+def check_extra_fields(layout: CsvLayout) -> None:
+    """Records wider than the header: refused if the extra fields hold data, noted otherwise."""
+    _check_extra_fields(layout.path, layout.names, layout.options(), layout.findings)
 
 
 def _check_extra_fields(path: Path, names: list[str], options: dict, findings: list[Finding]) -> None:

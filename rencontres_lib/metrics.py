@@ -54,6 +54,7 @@ def scored(answers: pd.DataFrame, questions: pd.DataFrame) -> pd.DataFrame:
 
     def per_question(values: pd.Series) -> pd.Categorical:
         c, uniques = pd.factorize(values.fillna("").astype(object).to_numpy())
+        c = np.append(c, -1)  # an answer without a question (code -1) gets NA, not the last one
         return pd.Categorical.from_codes(c[codes], categories=pd.Index(uniques, dtype=object))
 
     favs = [tuple(f) if isinstance(f, (tuple, list)) else () for f in info["favorables"]]
@@ -99,7 +100,7 @@ def with_respondents(answers: pd.DataFrame, respondents: pd.DataFrame) -> pd.Dat
         for c in cols[1:]:
             c_codes, uniques = pd.factorize(respondents[c].astype(object).to_numpy())
             extra[c] = pd.Categorical.from_codes(c_codes[codes], categories=pd.Index(uniques, dtype=object))
-        return answers.assign(**extra).reset_index(drop=True)
+        return answers.assign(**extra)[codes >= 0].reset_index(drop=True)  # inner join: no NaN id
     return answers.merge(respondents[cols], on="respondent_id", how="inner")
 
 

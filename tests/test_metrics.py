@@ -149,3 +149,182 @@ def test_consensus_from_polis_votes_loaded_from_a_fixture():
     # comment 0: group 0 agrees 2/2, group 1 1/2 → shared; comment 1: 1/1 vs 0/2 → divisive;
     # comment 3: 1/2 vs 1/1 → shared (the participant without a group is left out)
     assert c.to_dict() == {"0": "partagée", "1": "clivante", "3": "partagée"}
+
+
+# --------------------------------------------------------------------------- scored, ranks, with_respondents
+
+SURVEY_CODEBOOK = """\
+version: 1
+format: limesurvey
+echelles:
+  accord5:
+    libelles: ["Pas du tout d'accord", "Plutôt pas d'accord", "Ni d'accord ni pas d'accord", "Plutôt d'accord", "Tout à fait d'accord"]
+    favorables: ["Plutôt d'accord", "Tout à fait d'accord"]
+    hors_echelle: ["Sans avis"]
+questions:
+  - {colonne: PROFIL, id: profil, type: profil}
+  - {colonne: TERRITOIRE, id: territoire, type: territoire}
+  - {colonne: Q1, id: q1, type: likert, dimension: organisation, echelle: accord5}
+  - {colonne: Q2, id: q2, type: likert, dimension: inclusion, echelle: accord5, inverse: true}
+  - {colonne: AVIS, id: avis, type: texte}
+"""
+
+SURVEY_CSV = """\
+id,submitdate,PROFIL,TERRITOIRE,Q1,Q2,AVIS
+1,2025-03-10 09:00:00,Élu·e,Lyon,Tout à fait d'accord,Plutôt d'accord,Bien
+2,2025-03-10 09:10:00,Association,Nantes,Sans avis,Pas du tout d'accord,
+3,2025-03-10 09:20:00,Citoyen·ne,Lyon,Plutôt pas d'accord,,Moyen
+"""
+
+# The long table the loader builds from SURVEY_CSV (blank cells give no answer row):
+#   row  respondent  question  valeur                  rang  favourable (ranks 4, 5)
+#   0    1           q1        Tout à fait d'accord    5     True
+#   1    2           q1        Sans avis               NA    NA
+#   2    3           q1        Plutôt pas d'accord     2     False
+#   3    1           q2        Plutôt d'accord         2     False  (inverse: 6 - 4)
+#   4    2           q2        Pas du tout d'accord    5     True   (inverse: 6 - 1)
+#   5    1           avis      Bien                    NA    NA
+#   6    3           avis      Moyen                   NA    NA
+EXPECTED_RESPONDENTS = ["1", "2", "3", "1", "2", "1", "3"]
+EXPECTED_PROFILS = ["elu", "association", "citoyen", "elu", "association", "elu", "citoyen"]
+EXPECTED_TERRITOIRES = ["Lyon", "Nantes", "Lyon", "Lyon", "Nantes", "Lyon", "Lyon"]
+
+
+def loaded_survey(tmp_path):
+    """The questionnaire loader's result on SURVEY_CSV with SURVEY_CODEBOOK."""
+    from rencontres_lib.loaders.questionnaire import load_questionnaire
+
+    (tmp_path / "codebook.yaml").write_text(SURVEY_CODEBOOK, encoding="utf-8")
+    (tmp_path / "export.csv").write_text(SURVEY_CSV, encoding="utf-8")
+    result = load_questionnaire(tmp_path / "export.csv", tmp_path / "codebook.yaml")
+    assert not result.errors
+    table = result.table
+    assert table["respondent_id"].astype(object).tolist() == EXPECTED_RESPONDENTS
+    assert table["question_id"].astype(object).tolist() == ["q1", "q1", "q1", "q2", "q2", "avis", "avis"]
+    assert table["rang"].cat.codes.tolist() == [4, -1, 1, 1, 4, -1, -1]  # ranks 5, NA, 2, 2, 5
+    return result
+
+
+def test_scored_on_the_loader_table(tmp_path):
+    r = loaded_survey(tmp_path)
+    questions = r.extra["questions"]
+    assert questions.set_index("question_id").loc["q1", "favorables"] == (4, 5)
+    t = metrics.scored(r.table, questions)
+    assert list(t.columns) == metrics.ANSWER_COLUMNS
+    assert len(t) == 7
+    assert isinstance(t["type"].dtype, pd.CategoricalDtype)
+    assert isinstance(t["dimension"].dtype, pd.CategoricalDtype)
+    assert t["type"].astype(object).tolist() == ["likert"] * 5 + ["texte"] * 2
+    assert t["dimension"].astype(object).tolist() == ["organisation"] * 3 + ["inclusion"] * 2 + [""] * 2
+    pd.testing.assert_series_equal(
+        t["rang"], pd.Series([5, None, 2, 2, 5, None, None], dtype="Int8", name="rang")
+    )
+    pd.testing.assert_series_equal(
+        t["favorable"],
+        pd.Series([True, None, False, False, True, None, None], dtype="boolean", name="favorable"),
+    )
+    # the loader's columns are untouched
+    assert t["valeur"].astype(object).tolist()[:2] == ["Tout à fait d'accord", "Sans avis"]
+    assert t["respondent_id"].astype(object).tolist() == EXPECTED_RESPONDENTS
+
+
+def test_scored_on_plain_columns():
+    # question a: 3-level scale, favourable rank 3 (given as a list); b: 5 levels, ranks 4 and 5
+    questions = pd.DataFrame({
+        "question_id": ["a", "b", "t"],
+        "type": ["likert", "likert", "texte"],
+        "dimension": ["decision", "inclusion", ""],
+        "texte": ["", "", ""], "echelle": ["accord3", "accord5", ""], "inverse": [False, False, False],
+        "favorables": [[3], (4, 5), ()],
+    })
+    answers = pd.DataFrame({
+        "respondent_id": ["r1", "r2", "r1", "r2", "r3", "r1"],
+        "question_id": ["a", "a", "b", "b", "b", "t"],
+        "valeur": ["x"] * 6,
+        "rang": pd.array([3, 1, 5, 2, None, None], dtype="Int64"),
+        "source": ["s"] * 6,  # a column of the caller's: kept, after the known ones
+    })
+    t = metrics.scored(answers, questions)
+    assert list(t.columns) == [*metrics.ANSWER_COLUMNS, "source"]
+    # a/3 → True, a/1 → False, b/5 → True, b/2 → False, b/NA → NA, t (not Likert) → NA
+    pd.testing.assert_series_equal(
+        t["favorable"],
+        pd.Series([True, False, True, False, None, None], dtype="boolean", name="favorable"),
+    )
+    assert str(t["rang"].dtype) == "Int8"
+    assert t["type"].astype(object).tolist() == ["likert"] * 5 + ["texte"]
+    assert t["dimension"].astype(object).tolist() == ["decision"] * 2 + ["inclusion"] * 3 + [""]
+
+
+def test_scored_answer_without_question_gets_no_attributes():
+    # the last row has no question (NaN): it must not borrow the last question's type
+    questions = pd.DataFrame({
+        "question_id": ["a", "t"], "type": ["likert", "texte"], "dimension": ["decision", ""],
+        "texte": ["", ""], "echelle": ["accord5", ""], "inverse": [False, False],
+        "favorables": [(4, 5), ()],
+    })
+    answers = pd.DataFrame({
+        "respondent_id": ["r1", "r1", "r2"],
+        "question_id": pd.Categorical(["a", "t", None], categories=["a", "t"]),
+        "valeur": ["x"] * 3,
+        "rang": pd.array([5, None, 4], dtype="Int64"),
+    })
+    t = metrics.scored(answers, questions)
+    assert t["type"].astype(object).tolist()[:2] == ["likert", "texte"] and pd.isna(t["type"].iloc[2])
+    assert pd.isna(t["dimension"].iloc[2]) and pd.isna(t["favorable"].iloc[2])
+
+
+def test_ranks_from_categorical_and_numbers():
+    index = pd.Index([10, 11, 12])
+    cat = pd.Series(pd.Categorical([2, None, 4], categories=[1, 2, 3, 4], ordered=True), index=index)
+    pd.testing.assert_series_equal(metrics.ranks(cat), pd.Series([2, None, 4], dtype="Int8", index=index))
+    # the rank is the category's value, not its code + 1
+    sparse = pd.Series(pd.Categorical([5, 2, None], categories=[2, 5], ordered=True))
+    assert metrics.ranks(sparse).tolist() == [5, 2, pd.NA]
+    # no scale at all (only texts): every rank NA
+    none = pd.Series(pd.Categorical.from_codes([-1, -1], dtype=pd.CategoricalDtype(pd.RangeIndex(1, 1), ordered=True)))
+    out = metrics.ranks(none)
+    assert str(out.dtype) == "Int8" and out.isna().all() and len(out) == 2
+    numbers = metrics.ranks(pd.Series([1, None, 3], dtype="Int64"))
+    assert str(numbers.dtype) == "Int8" and numbers.tolist() == [1, pd.NA, 3]
+
+
+def test_with_respondents_lookup_by_code(tmp_path):
+    r = loaded_survey(tmp_path)
+    answers, respondents = r.table, r.extra["respondents"]
+    # the loader's categorical is over exactly respondents 1, 2, 3
+    assert list(answers["respondent_id"].cat.categories) == respondents["respondent_id"].tolist()
+    joined = metrics.with_respondents(answers, respondents)
+    assert isinstance(joined["profil"].dtype, pd.CategoricalDtype)  # the lookup path was taken
+    assert isinstance(joined["territoire"].dtype, pd.CategoricalDtype)
+    assert joined["profil"].astype(object).tolist() == EXPECTED_PROFILS
+    assert joined["territoire"].astype(object).tolist() == EXPECTED_TERRITOIRES
+    by_hand = answers.astype({"respondent_id": object}).merge(
+        respondents[["respondent_id", "profil", "territoire"]], on="respondent_id"
+    )
+    for column in ("respondent_id", "question_id", "valeur", "profil", "territoire"):
+        assert joined[column].astype(object).tolist() == by_hand[column].astype(object).tolist()
+    assert joined["rang"].cat.codes.tolist() == answers["rang"].cat.codes.tolist()
+
+
+def test_with_respondents_merges_a_subset_as_an_inner_join(tmp_path):
+    r = loaded_survey(tmp_path)
+    answers, respondents = r.table, r.extra["respondents"]
+    subset = respondents.iloc[[2, 0]]  # respondents 3 and 1, in that order; 2 left out
+    joined = metrics.with_respondents(answers, subset)
+    # rows of respondent 2 (1 and 4) are dropped; the answers' order is kept
+    assert joined["respondent_id"].astype(object).tolist() == ["1", "3", "1", "1", "3"]
+    assert joined["question_id"].astype(object).tolist() == ["q1", "q1", "q2", "avis", "avis"]
+    assert joined["profil"].astype(object).tolist() == ["elu", "citoyen", "elu", "elu", "citoyen"]
+    assert joined["territoire"].astype(object).tolist() == ["Lyon"] * 5
+    assert list(joined.index) == list(range(5))
+
+
+def test_with_respondents_reordered_respondents(tmp_path):
+    r = loaded_survey(tmp_path)
+    answers, respondents = r.table, r.extra["respondents"]
+    reordered = respondents.iloc[[2, 0, 1]]  # same ids, another order: codes no longer match
+    joined = metrics.with_respondents(answers, reordered)
+    assert joined["respondent_id"].astype(object).tolist() == EXPECTED_RESPONDENTS
+    assert joined["profil"].astype(object).tolist() == EXPECTED_PROFILS
+    assert joined["territoire"].astype(object).tolist() == EXPECTED_TERRITOIRES
