@@ -46,8 +46,8 @@ def _smallest(codes: np.ndarray, n_values: int) -> np.ndarray:
 
 
 def _int_texts(values: np.ndarray) -> np.ndarray:
-    """Integers as an object array of their decimal texts."""
-    return values.astype(str).astype(object)
+    """Integers as an object array of their decimal texts (the fastest way measured here)."""
+    return np.array(list(map(str, values.tolist())), dtype=object)
 
 
 def as_text(value: object) -> str:
@@ -152,21 +152,32 @@ class _ColumnBuilder:
         self.mode: str | None = None
 
     def add(self, series: pd.Series) -> None:
+        if isinstance(series.dtype, pd.CategoricalDtype):  # already coded by pandas' reader
+            self.mode = self.mode or "coded"
+            cat = series.array
+            self.parts.append(self._codes(series, np.asarray([]), (cat.codes, cat.categories)))
+            return
         values = series.to_numpy()
-        if self.mode is None:
-            distinct = series.nunique(dropna=False)
-            self.mode = "plain" if distinct > len(series) // 2 > 0 else "small"
+        factorized = None
+        if self.mode is None:  # the first chunk decides
+            if values.dtype.kind in "iu" and values.dtype.itemsize == 1:
+                self.mode = "small"
+            else:
+                factorized = pd.factorize(series, use_na_sentinel=True)
+                distinct = len(factorized[1]) + bool((factorized[0] < 0).any())
+                mostly_distinct = distinct > len(series) // 2 > 0
+                self.mode = "plain" if mostly_distinct else "small"
         if self.mode == "plain":
             self.parts.append(self._texts(series, values))
             return
         if self.mode == "small":
             if values.dtype.kind in "iu":
-                small = values.astype(np.int8)
-                if not len(small) or (small.min() >= 0 and (small == values).all()):
+                small = values.astype(np.int8, copy=False)
+                if not len(small) or (small.min() >= 0 and (small is values or (small == values).all())):
                     self.parts.append(small)
                     return
             self._small_to_coded()
-        self.parts.append(self._codes(series, values))
+        self.parts.append(self._codes(series, values, factorized))
 
     @staticmethod
     def _texts(series: pd.Series, values: np.ndarray) -> np.ndarray:
@@ -179,14 +190,14 @@ class _ColumnBuilder:
             values[empty] = ""
         return values
 
-    def _codes(self, series: pd.Series, values: np.ndarray) -> np.ndarray:
+    def _codes(self, series: pd.Series, values: np.ndarray, factorized: tuple | None = None) -> np.ndarray:
         seen = self.seen
-        if values.dtype.kind in "iu" and len(values) and 0 <= values.min() and values.max() < 1 << 16:
+        if factorized is None and values.dtype.kind in "iu" and len(values) and 0 <= values.min() and values.max() < 1 << 16:
             present = np.flatnonzero(np.bincount(values))  # small numbers: no hashing at all
             lut = np.zeros(int(present[-1]) + 1, np.int32)
             lut[present] = [seen.setdefault(str(x), len(seen)) for x in present.tolist()]
             return lut[values].astype(np.int16 if len(seen) < 32_000 else np.int32)
-        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        codes, uniques = factorized or pd.factorize(series, use_na_sentinel=True)
         keys = [as_text(u) for u in uniques]
         if (codes < 0).any():
             keys.append("")  # code -1 (empty cell) → last key
@@ -220,31 +231,33 @@ class _ColumnBuilder:
 def read_columns(
     path: str | Path,
     sheet: str | int | None = None,
-    infer: Callable[[list[str]], set[str]] | None = None,
+    infer: Callable[[list[str]], dict[str, str]] | None = None,
 ) -> RawTable:
     """Read a file read-only into a :class:`RawTable` whose ``store`` holds the columns.
 
-    CSV files are read in chunks of :data:`CHUNK_ROWS` records (UTF-8 first; another encoding
-    is detected only if UTF-8 fails); ``raw.frame`` is then an empty frame with the header's
-    columns. ``infer(header names)`` names the columns of codes parsed as numbers (see the
-    module docstring). Errors are those of :func:`rencontres_lib.io.read_table`, in French.
+    ``infer(header names)`` gives the columns parsed as numbers (see the module docstring):
+    ``{name: "code"}`` for small answer codes, ``{name: "id"}`` for identifiers, and the few
+    labels repeated over many rows, ``{name: "category"}`` (profiles, territories, choices),
+    which pandas' reader codes itself (kept exact: never turned into numbers). A CSV file is
+    first read in one pass with the codes as one byte each, the fastest pandas path; when a
+    code column holds anything else (a blank, a label, 300), it is read again in chunks of
+    :data:`CHUNK_ROWS` records, each column turned into codes as it comes. UTF-8 is tried
+    first, another encoding is detected only if UTF-8 fails. ``raw.frame`` is an empty frame
+    with the header's columns. Errors are those of :func:`rencontres_lib.io.read_table`.
     """
     path = check_path(path)
     if is_spreadsheet(path):
         raw = read_table(path, sheet)
         raw.store = ColumnStore.from_frame(raw.frame)
         return raw
-    digest: dict[str, str] = {}
-    hasher = threading.Thread(target=lambda: digest.setdefault("sha", sha256_file(path)))
-    hasher.start()  # hashlib releases the GIL: the fingerprint costs no wall time
     try:
-        try:
-            raw = _read_csv_columns(path, "utf-8-sig", infer)
-        except _NotUtf8:
-            raw = _read_csv_columns(path, detect_encoding(path), infer)
-    finally:
-        hasher.join()
-    raw.sha256 = digest["sha"]
+        raw = _read_csv_columns(path, "utf-8-sig", infer)
+    except _NotUtf8:
+        raw = _read_csv_columns(path, detect_encoding(path), infer)
+    # the fingerprint is computed while the caller works on the columns (hashlib releases the
+    # GIL; pandas' reader already used both cores): ``raw.digest()`` waits for it
+    raw._hashing = threading.Thread(target=lambda: setattr(raw, "sha256", sha256_file(path)))
+    raw._hashing.start()
     return raw
 
 
@@ -252,39 +265,77 @@ class _NotUtf8(Exception):
     pass
 
 
-def _read_csv_columns(path: Path, encoding: str, infer: Callable[[list[str]], set[str]] | None) -> RawTable:
+def _read_whole(path: Path, names: list[str], numbers: dict[str, str], options: dict) -> ColumnStore | None:
+    """One ``read_csv`` with code columns as ``int8``; ``None`` when a code column will not fit.
+
+    (``chunksize`` or ``nrows`` put pandas on a reader about twice as slow, measured here.)
+    """
+    codes = [n for n, kind in numbers.items() if kind == "code"]
+    labels = [n for n, kind in numbers.items() if kind == "category"]
+    dtype = options["dtype"] | dict.fromkeys(codes, "int8") | dict.fromkeys(labels, "category")
+    try:
+        frame = pd.read_csv(path, names=names, index_col=False, **(options | {"dtype": dtype}))
+    except pd.errors.ParserError:
+        raise
+    except (ValueError, TypeError, OverflowError) as exc:
+        if isinstance(exc, UnicodeDecodeError):
+            raise
+        return None  # a blank, a label or a big number in a code column: read in chunks
+    # pandas turns categories that all look like numbers into numbers (« 01 » → 1): read those
+    # columns again as plain text, exactly
+    if lossy := [n for n in labels if frame[n].cat.categories.dtype.kind in "biufcmM"]:
+        exact = pd.read_csv(path, names=names, index_col=False, **(options | {"usecols": lossy}))
+        for name in lossy:
+            frame[name] = exact[name]
+    store = ColumnStore(names, len(frame))
+    for name in names:
+        builder = _ColumnBuilder()
+        builder.add(frame.pop(name))  # each column freed once coded
+        builder.finish(store, name)
+    return store
+
+
+def _read_chunks(path: Path, names: list[str], options: dict) -> ColumnStore:
+    """Read in chunks of :data:`CHUNK_ROWS` records, each column coded as it comes."""
+    builders = {name: _ColumnBuilder() for name in names}
+    n = 0
+    reader = pd.read_csv(path, names=names, index_col=False, chunksize=CHUNK_ROWS, low_memory=False, **options)
+    with reader:
+        for chunk in reader:
+            n += len(chunk)
+            for name in names:
+                builders[name].add(chunk[name])
+    store = ColumnStore(names, n)
+    for name in names:
+        builders.pop(name).finish(store, name)
+    return store
+
+
+def _read_csv_columns(
+    path: Path, encoding: str, infer: Callable[[list[str]], dict[str, str]] | None
+) -> RawTable:
     try:
         layout = csv_layout(path, encoding)
     except UnicodeDecodeError:
         raise _NotUtf8 from None
     names = layout.names
-    coded = infer(names) if infer else set()
-    # object (not str) columns and a plain UTF-8 codec keep pandas' reader on its fast C path;
+    numbers = infer(names) if infer else {}
+    # object (not str) columns and no codec wrapper keep pandas' reader on its fast C path;
     # the BOM sits on the header line, which is skipped
-    options = layout.options(dtype={n: object for n in names if n not in coded})
+    options = layout.options(dtype={n: object for n in names if numbers.get(n) not in ("code", "id")})
     options.update(na_filter=True, na_values=[""])
-    if encoding == "utf-8-sig":
-        options["encoding"] = "utf-8"
-    builders = {name: _ColumnBuilder() for name in names}
-    n = 0
+    if encoding in ("utf-8-sig", "utf-8"):
+        options["encoding"] = None
     try:
         with csv_errors(layout):
-            reader = pd.read_csv(
-                path, names=names, index_col=False, chunksize=CHUNK_ROWS, low_memory=False, **options
-            )
-            with reader:
-                for chunk in reader:
-                    n += len(chunk)
-                    for name in names:
-                        builders[name].add(chunk[name])
+            store = _read_whole(path, names, numbers, options)
+            if store is None:
+                store = _read_chunks(path, names, options)
     except Exception as exc:
         if encoding == "utf-8-sig" and "octets illisibles" in str(exc):
             raise _NotUtf8 from None
         raise
     if layout.first_width > len(names):  # pandas drops such fields silently with these options
         check_extra_fields(layout)
-    store = ColumnStore(names, n)
-    for name in names:
-        builders.pop(name).finish(store, name)
     frame = pd.DataFrame(columns=names)
     return RawTable(path, frame, layout.encoding, layout.sep, "", None, layout.findings, store=store)

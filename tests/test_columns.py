@@ -43,7 +43,7 @@ SEMICOLON_CSV = "id;avis;note;vide\n1;Plutôt d'accord;3;\n2;;3;\n3;Plutôt d'ac
 
 def test_semicolon_csv_factor_values_and_metadata(tmp_path: Path) -> None:
     path = write(tmp_path / "export.csv", SEMICOLON_CSV)
-    raw = read_columns(path, infer=lambda names: {"note"})
+    raw = read_columns(path, infer=lambda names: {"note": "code"})
     store = raw.store
     # 4 records under the header; the frame itself is empty, the cells are in the store
     assert store.n == 4 and len(store) == 4
@@ -51,7 +51,7 @@ def test_semicolon_csv_factor_values_and_metadata(tmp_path: Path) -> None:
     assert raw.sep == ";"
     assert raw.encoding == "utf-8-sig"
     assert raw.frame.empty and list(raw.frame.columns) == ["id", "avis", "note", "vide"]
-    assert raw.sha256 == sha256_file(path)
+    assert raw.digest() == sha256_file(path)
     # the empty cell of « avis » (record 2) comes back as "" — never NaN
     assert_factor_gives_back(store, "avis", ["Plutôt d'accord", "", "Plutôt d'accord", "Pas d'accord"])
     codes, uniques = store.factor("avis")
@@ -87,7 +87,7 @@ def test_chunk_boundaries_keep_texts_and_codes(tmp_path: Path, monkeypatch: pyte
         # chunks of 2 records: (1, 2) (3, 4) (5, 6)
         "id,v,w\n1,1,1\n2,2,1\n3,3,abc\n4,abc,\n5,1,1\n6,x,abc\n",
     )
-    store = read_columns(path, infer=lambda names: {"v", "w"}).store
+    store = read_columns(path, infer=lambda names: {"v": "code", "w": "code"}).store
     assert store.n == 6
     # v: numbers in chunk 1, « abc » in chunk 2: every cell back as its exact text
     assert texts(store.values("v")) == ["1", "2", "3", "abc", "1", "x"]
@@ -110,7 +110,7 @@ def test_chunk_boundaries_small_numbers_then_large_ones(
     monkeypatch.setattr(columns, "CHUNK_ROWS", 2)
     # chunk 1: 3, 3 (small numbers); chunk 2: 300, 3 (too large for one byte); chunk 3: 3, -1
     path = write(tmp_path / "nombres.csv", "n\n3\n3\n300\n3\n3\n-1\n")
-    store = read_columns(path, infer=lambda names: {"n"}).store
+    store = read_columns(path, infer=lambda names: {"n": "code"}).store
     assert texts(store.values("n")) == ["3", "3", "300", "3", "3", "-1"]
     codes, _ = store.factor("n")
     assert codes[0] == codes[1] == codes[3] == codes[4]
@@ -119,7 +119,7 @@ def test_chunk_boundaries_small_numbers_then_large_ones(
 
 def test_code_columns_are_parsed_as_numbers_only_when_inferred(tmp_path: Path) -> None:
     path = write(tmp_path / "codes.csv", "id,code\na,01\nb,1\nc,1.0\n")
-    inferred = read_columns(path, infer=lambda names: {"code"}).store
+    inferred = read_columns(path, infer=lambda names: {"code": "code"}).store
     # documented: a code column goes through pandas' number parsing, 01 = 1 = 1.0 → "1"
     assert texts(inferred.values("code")) == ["1", "1", "1"]
     codes, _ = inferred.factor("code")
@@ -135,7 +135,7 @@ def test_digit_identifiers_read_as_numbers_and_blank_cells(tmp_path: Path) -> No
     # « id »: 4 distinct values out of 4 → plain mode; « 007 » is the number 7
     # « texte »: 4 distinct values of 4 → plain; « code »: 2 distinct of 4 → coded
     path = write(tmp_path / "ids.csv", "id,texte,code\n007,a,x\n8,  ,x\n9,b,  \n10,,x\n")
-    store = read_columns(path, infer=lambda names: {"id"}).store
+    store = read_columns(path, infer=lambda names: {"id": "id"}).store
     assert store.is_plain("id")
     keys = store.keys("id")
     assert keys.dtype.kind in "iu" and keys.tolist() == [7, 8, 9, 10]
@@ -204,7 +204,7 @@ def test_tail_of_a_coded_column(tmp_path: Path) -> None:
 
 def test_row_returns_texts(tmp_path: Path) -> None:
     path = write(tmp_path / "rows.csv", "id,n,t\n1,5,a\n2,,b\n3,5,\n")
-    store = read_columns(path, infer=lambda names: {"id", "n"}).store
+    store = read_columns(path, infer=lambda names: {"id": "id", "n": "code"}).store
     assert store.row(0) == ["1", "5", "a"]
     assert store.row(1) == ["2", "", "b"]
     assert store.row(2) == ["3", "5", ""]
@@ -223,7 +223,7 @@ def test_cp1252_file_is_detected(tmp_path: Path) -> None:
     assert texts(raw.store.values("nom")) == ["André", "Zoé"]
     assert texts(raw.store.values("ville")) == ["Orléans", "Évry"]
     assert any("cp1252" in f.message for f in raw.findings)
-    assert raw.sha256 == sha256_file(path)
+    assert raw.digest() == sha256_file(path)
 
 
 def test_cp1252_byte_after_the_first_64_kib(tmp_path: Path) -> None:
@@ -282,6 +282,44 @@ def test_first_line_longer_than_the_header_with_data(tmp_path: Path) -> None:
     assert "« x »" in err.value.message
 
 
+def test_one_pass_read_and_chunked_read_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # codes fit in one byte, so the one-pass reader is used; forcing chunks of 2 must not change a cell
+    path = write(tmp_path / "q.csv", "id;profil;q1;q2\n7;Élu·e;1;5\n8;;2;5\n9;Citoyen;9;1\n10;Élu·e;1;3\n")
+    kinds = {"id": "id", "q1": "code", "q2": "code"}
+    whole = read_columns(path, infer=lambda names: kinds).store
+    monkeypatch.setattr(columns, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(columns, "_read_whole", lambda *args: None)
+    chunked = read_columns(path, infer=lambda names: kinds).store
+    for name in ["id", "profil", "q1", "q2"]:
+        assert texts(whole.values(name)) == texts(chunked.values(name))
+    assert texts(whole.values("q1")) == ["1", "2", "9", "1"]
+    assert texts(whole.values("profil")) == ["Élu·e", "", "Citoyen", "Élu·e"]
+    codes, uniques = whole.factor("q2")  # 5, 5, 1, 3 → three distinct codes, one byte each
+    assert codes.dtype == np.int8 and sorted(texts(uniques)) == ["1", "3", "5"]
+
+
+def test_category_columns_stay_exact_even_when_they_look_like_numbers(tmp_path: Path) -> None:
+    # pandas would read the categories « 01 », « 1 », « 069 » as the numbers 1, 1, 69: re-read exactly
+    path = write(tmp_path / "t.csv", "territoire;profil\n01;Élu·e\n1;Élu·e\n069;\n")
+    kinds = {"territoire": "category", "profil": "category"}
+    store = read_columns(path, infer=lambda names: kinds).store
+    assert texts(store.values("territoire")) == ["01", "1", "069"]
+    assert texts(store.values("profil")) == ["Élu·e", "Élu·e", ""]
+    codes, uniques = store.factor("profil")  # coded by pandas' reader: 2 distinct texts
+    assert codes.tolist() == [0, 0, 1] and texts(uniques) == ["Élu·e", ""]
+
+
+def test_blank_in_a_code_column_falls_back_to_chunks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a blank cell cannot be an int8: the chunked reader takes over and keeps it as ""
+    path = write(tmp_path / "b.csv", "q1,q2\n1,2\n,3\n4,\n")
+    calls = []
+    original = columns._read_chunks
+    monkeypatch.setattr(columns, "_read_chunks", lambda *args: calls.append(1) or original(*args))
+    store = read_columns(path, infer=lambda names: {"q1": "code", "q2": "code"}).store
+    assert calls == [1]
+    assert texts(store.values("q1")) == ["1", "", "4"] and texts(store.values("q2")) == ["2", "3", ""]
+
+
 def test_trailing_separator_on_every_line_is_noted(tmp_path: Path) -> None:
     # every record ends with « , » (an empty third field): read, and noted like read_table does
     path = write(tmp_path / "trail.csv", "a,b\n1,2,\n3,4,\n")
@@ -326,7 +364,7 @@ def test_xlsx_is_read_into_a_store(tmp_path: Path) -> None:
     wb.save(path)
     raw = read_columns(path)
     assert raw.sep is None and raw.sheet == "Réponses"
-    assert raw.sha256 == sha256_file(path)
+    assert raw.digest() == sha256_file(path)
     store = raw.store
     assert isinstance(store, ColumnStore)
     assert store.names == ["id", "profil", "note"] and store.n == 3

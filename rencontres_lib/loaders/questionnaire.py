@@ -483,7 +483,7 @@ def load_questionnaire(
         rows_read=n,
         rows_used=len(used),
         rows_rejected=n - len(used),
-        sha256=job.raw.sha256,
+        sha256=job.raw.digest(),
         private=private,
         extra=extra_out,
     )

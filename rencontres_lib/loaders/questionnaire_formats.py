@@ -154,8 +154,9 @@ def technical_columns(fmt: str, columns: list[str]) -> set[str]:
     return {c for c in columns if normalize_label(c) in names}
 
 
-def code_columns(names: list[str], book: Codebook) -> set[str]:
-    """Columns read with pandas' number parsing: codes (Likert, 0/1 options) and identifiers.
+def code_columns(names: list[str], book: Codebook) -> dict[str, str]:
+    """How to read columns: codes (Likert, 0/1 options) and identifiers as numbers, profiles,
+    territories and single choices as categories (see :func:`rencontres_lib.columns.read_columns`).
 
     Identifiers made only of digits are then compared as numbers: « 007 » and « 7 » are the
     same respondent (and « 7 » is the id shown).
@@ -168,7 +169,10 @@ def code_columns(names: list[str], book: Codebook) -> set[str]:
     ids = {normalize_label(a) for spec in META_COLUMNS.values() for a in spec.get("id", ())}
     if book.identifiant:
         ids.add(normalize_label(book.identifiant))
-    return {n for n in names if normalize_label(n) in coded | ids}
+    labels = {normalize_label(q.colonne) for q in book.questions if q.type in ("profil", "territoire", "choix")}
+    kinds = {n: "category" for n in names if normalize_label(n) in labels}
+    kinds |= {n: "id" for n in names if normalize_label(n) in ids}
+    return kinds | {n: "code" for n in names if normalize_label(n) in coded}
 
 
 def strip(values: np.ndarray) -> np.ndarray:
