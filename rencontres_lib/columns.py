@@ -45,6 +45,13 @@ def _smallest(codes: np.ndarray, n_values: int) -> np.ndarray:
     return codes.astype(np.int64, copy=False)
 
 
+def _joined(parts: list[np.ndarray], empty_dtype: type) -> np.ndarray:
+    """The chunks of a column end to end (no copy when there is a single chunk)."""
+    if len(parts) == 1:
+        return parts[0]
+    return np.concatenate(parts) if parts else np.array([], dtype=empty_dtype)
+
+
 def _int_texts(values: np.ndarray) -> np.ndarray:
     """Integers as an object array of their decimal texts (the fastest way measured here)."""
     return np.array(list(map(str, values.tolist())), dtype=object)
@@ -162,10 +169,9 @@ class _ColumnBuilder:
         if self.mode is None:  # the first chunk decides
             if values.dtype.kind in "iu" and values.dtype.itemsize == 1:
                 self.mode = "small"
-            else:
-                factorized = pd.factorize(series, use_na_sentinel=True)
-                distinct = len(factorized[1]) + bool((factorized[0] < 0).any())
-                mostly_distinct = distinct > len(series) // 2 > 0
+            else:  # decided on the first 10 000 cells: identifiers need no factorising at all
+                sample = series.iloc[:10_000]
+                mostly_distinct = sample.nunique(dropna=False) > len(sample) // 2 > 0
                 self.mode = "plain" if mostly_distinct else "small"
         if self.mode == "plain":
             self.parts.append(self._texts(series, values))
@@ -214,14 +220,14 @@ class _ColumnBuilder:
         if self.mode == "plain":
             if any(p.dtype == object for p in parts):  # some chunks had text: all become text
                 parts = [p if p.dtype == object else _int_texts(p) for p in parts]
-            store._plain[name] = np.concatenate(parts) if parts else np.array([], dtype=object)
+            store._plain[name] = _joined(parts, object)
             return
-        codes = np.concatenate(parts) if parts else np.array([], dtype=np.int8)
+        codes = _joined(parts, np.int8)
         if self.mode == "small":
             present = np.flatnonzero(np.bincount(codes, minlength=1))
             lut = np.zeros(128, np.int8)
             lut[present] = np.arange(len(present))
-            store._codes[name] = lut[codes]
+            store._codes[name] = np.take(lut, codes)
             store._uniques[name] = np.array([str(x) for x in present.tolist()], dtype=object)
             return
         store._codes[name] = _smallest(codes, len(self.seen))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -294,29 +295,41 @@ def answers_frame(parts: list[tuple], respondent_ids: pd.Series, qids: list[str]
     all_labels = np.concatenate([p[2] for p in parts]) if parts else np.array([], dtype=object)
     labels, label_pos = pd.factorize(all_labels)
     label_code = np.empty(total, np.int8 if len(label_pos) < 127 else np.int32)
-    start = offset = top = 0
     everyone = np.arange(n_resp, dtype=np.int32)
-    for size in sizes:
-        qpos, rows, lab, lab_codes, ranks = parts.pop(0)  # each part is freed once copied
+
+    def fill(part: tuple, start: int, offset: int, size: int) -> int:
+        """Copy one question's answers into the table's slice; returns its highest rank."""
+        qpos, rows, lab, lab_codes, ranks = part
         end = start + size
         resp[start:end] = everyone if rows is None else rows
         question[start:end] = qpos
-        glob = labels[offset : offset + len(lab)]
+        glob = labels[offset : offset + len(lab)].astype(label_code.dtype)
         if isinstance(lab_codes, tuple):  # (per-value table, codes): one pass, no copy
             table, codes = lab_codes
             glob, lab_codes = glob[np.clip(table, 0, None)], codes
-        label_code[start:end] = glob[lab_codes]
+        np.take(glob, lab_codes, out=label_code[start:end], mode="clip")
         if ranks is None:
             rang[start:end] = -1
-        else:
-            table, codes = ranks if isinstance(ranks, tuple) else (None, ranks)
-            if table is None:
-                rang[start:end] = np.where(codes > 0, codes - 1, -1)
-                top = max(top, int(codes.max(initial=0)))
-            else:
-                rang[start:end] = np.where(table > 0, table - 1, -1).astype(np.int8)[codes]
-                top = max(top, int(table.max(initial=0)))
-        start, offset = end, offset + len(lab)
+            return 0
+        table, codes = ranks if isinstance(ranks, tuple) else (None, ranks)
+        if table is None:
+            rang[start:end] = np.where(codes > 0, codes - 1, -1)
+            return int(codes.max(initial=0))
+        lut = np.where(table > 0, table - 1, -1).astype(np.int8)
+        np.take(lut, codes, out=rang[start:end], mode="clip")
+        return int(table.max(initial=0))
+
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(int) if sizes else []
+    offsets = np.concatenate([[0], np.cumsum([len(p[2]) for p in parts])[:-1]]).astype(int) if parts else []
+    jobs = [(parts[i], int(starts[i]), int(offsets[i]), sizes[i]) for i in range(len(parts))]
+    parts.clear()  # each part is freed once copied
+    if total >= 2_000_000:  # numpy copies release the GIL: two threads fill disjoint slices
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            tops = list(pool.map(lambda job: fill(*job), jobs))
+    else:
+        tops = [fill(*job) for job in jobs]
+    del jobs
+    top = max(tops, default=0)
     return pd.DataFrame(
         {
             "respondent_id": pd.Categorical.from_codes(resp, dtype=id_dtype, validate=False),
