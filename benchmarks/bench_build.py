@@ -42,17 +42,51 @@ def naive(root: Path) -> float:
             continue
         executed = out / f"{p.stem}.ipynb"
         sortie = out / p.stem
-        t, _ = timed([str(BIN / "papermill"), "--no-progress-bar", str(root / "notebooks/rencontre.ipynb"), str(executed),
-                      "-p", "parametres", str(p), "-p", "sortie", str(sortie), "--cwd", str(root / "notebooks")], root, env)
+        t, _ = timed(
+            [
+                str(BIN / "papermill"),
+                "--no-progress-bar",
+                str(root / "notebooks/rencontre.ipynb"),
+                str(executed),
+                "-p",
+                "parametres",
+                str(p),
+                "-p",
+                "sortie",
+                str(sortie),
+                "--cwd",
+                str(root / "notebooks"),
+            ],
+            root,
+            env,
+        )
         total += t
-        t, _ = timed([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(executed)], root, env)
+        t, _ = timed(
+            [str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(executed)],
+            root,
+            env,
+        )
         total += t
         results.append(str(sortie / "resultats.json"))
     executed = out / "synthese.ipynb"
-    t, _ = timed([str(BIN / "papermill"), "--no-progress-bar", str(root / "notebooks/synthese.ipynb"), str(executed),
-                  "-y", "resultats: [" + ", ".join(f'"{r}"' for r in results) + "]", "--cwd", str(root / "notebooks")], root, env)
+    t, _ = timed(
+        [
+            str(BIN / "papermill"),
+            "--no-progress-bar",
+            str(root / "notebooks/synthese.ipynb"),
+            str(executed),
+            "-y",
+            "resultats: [" + ", ".join(f'"{r}"' for r in results) + "]",
+            "--cwd",
+            str(root / "notebooks"),
+        ],
+        root,
+        env,
+    )
     total += t
-    t, _ = timed([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(executed)], root, env)
+    t, _ = timed(
+        [str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(executed)], root, env
+    )
     return total + t
 
 

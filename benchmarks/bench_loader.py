@@ -21,8 +21,22 @@ import numpy as np
 import pandas as pd
 
 N_QUESTIONS = 20
-LABELS = ["Pas du tout d'accord", "Plutôt pas d'accord", "Ni d'accord ni pas d'accord", "Plutôt d'accord", "Tout à fait d'accord"]
-PROFILS = ["Agent·e territorial·e", "Élu·e", "Association", "Consultant·e", "Agent·e de l'État", "Chercheur·e", "Citoyen·ne"]
+LABELS = [
+    "Pas du tout d'accord",
+    "Plutôt pas d'accord",
+    "Ni d'accord ni pas d'accord",
+    "Plutôt d'accord",
+    "Tout à fait d'accord",
+]
+PROFILS = [
+    "Agent·e territorial·e",
+    "Élu·e",
+    "Association",
+    "Consultant·e",
+    "Agent·e de l'État",
+    "Chercheur·e",
+    "Citoyen·ne",
+]
 TERRITOIRES = ["Lyon", "Grenoble", "Nantes", "Lille"]
 DIMS = ["organisation", "decision", "inclusion", "transparence", "redevabilite"]
 
@@ -30,18 +44,22 @@ DIMS = ["organisation", "decision", "inclusion", "transparence", "redevabilite"]
 def generate(path: Path, n: int, seed: int = 1) -> None:
     """A LimeSurvey-like export with answer codes (1–5, « 9 » = sans avis), written in chunks."""
     rng = np.random.default_rng(seed)
-    header = ["id", "submitdate", "PROFIL", "TERRITOIRE"] + [f"Q{i + 1:02d}" for i in range(N_QUESTIONS)]
+    header = ["id", "submitdate", "PROFIL", "TERRITOIRE"] + [
+        f"Q{i + 1:02d}" for i in range(N_QUESTIONS)
+    ]
     chunk = 200_000
     with open(path, "w", encoding="utf-8", newline="") as fh:
         fh.write(",".join(header) + "\n")
         for start in range(0, n, chunk):
             m = min(chunk, n - start)
-            df = pd.DataFrame({
-                "id": np.arange(start + 1, start + m + 1),
-                "submitdate": "2025-02-03 10:00:00",
-                "PROFIL": np.array(PROFILS)[rng.integers(0, len(PROFILS), m)],
-                "TERRITOIRE": np.array(TERRITOIRES)[rng.integers(0, 4, m)],
-            })
+            df = pd.DataFrame(
+                {
+                    "id": np.arange(start + 1, start + m + 1),
+                    "submitdate": "2025-02-03 10:00:00",
+                    "PROFIL": np.array(PROFILS)[rng.integers(0, len(PROFILS), m)],
+                    "TERRITOIRE": np.array(TERRITOIRES)[rng.integers(0, 4, m)],
+                }
+            )
             codes = rng.integers(1, 7, (m, N_QUESTIONS))
             codes[codes == 6] = 9
             for i in range(N_QUESTIONS):
@@ -54,13 +72,28 @@ def codebook(path: Path) -> None:
         {"colonne": "PROFIL", "id": "profil", "type": "profil"},
         {"colonne": "TERRITOIRE", "id": "territoire", "type": "territoire"},
     ] + [
-        {"colonne": f"Q{i + 1:02d}", "id": f"q{i + 1:02d}", "type": "likert", "dimension": DIMS[i % 5], "echelle": "accord5",
-         "texte": f"Affirmation {i + 1}"}
+        {
+            "colonne": f"Q{i + 1:02d}",
+            "id": f"q{i + 1:02d}",
+            "type": "likert",
+            "dimension": DIMS[i % 5],
+            "echelle": "accord5",
+            "texte": f"Affirmation {i + 1}",
+        }
         for i in range(N_QUESTIONS)
     ]
-    cb = {"version": 1, "format": "limesurvey", "echelles": {"accord5": {
-        "libelles": LABELS, "codes": {k + 1: lab for k, lab in enumerate(LABELS)} | {9: "Sans avis"},
-        "hors_echelle": ["Sans avis"]}}, "questions": questions}
+    cb = {
+        "version": 1,
+        "format": "limesurvey",
+        "echelles": {
+            "accord5": {
+                "libelles": LABELS,
+                "codes": {k + 1: lab for k, lab in enumerate(LABELS)} | {9: "Sans avis"},
+                "hors_echelle": ["Sans avis"],
+            }
+        },
+        "questions": questions,
+    }
     path.write_text(json.dumps(cb, ensure_ascii=False), encoding="utf-8")  # JSON is valid YAML
 
 
@@ -95,7 +128,12 @@ TARGET_TIME, TARGET_MEMORY = 2.0, 3.0
 def measure(step: str, data: Path, cb: Path) -> dict:
     runs = []
     for _ in range(REPEAT):
-        out = subprocess.run([sys.executable, "-c", STEP, step, str(data), str(cb)], capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", STEP, step, str(data), str(cb)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
     return {k: statistics.median(r[k] for r in runs) for k in ("s", "rss", "rows")}
 
@@ -106,20 +144,38 @@ def run(n: int, tmp: Path) -> dict:
     generate(data, n)
     codebook(cb)
     size = data.stat().st_size
-    print(f"\n{n:,} réponses × {N_QUESTIONS} questions : fichier de {size / 1e6:.1f} Mo (généré en {time.perf_counter() - t:.1f} s)".replace(",", " "))
-    print(f"  (médiane de {REPEAT} processus neufs par mesure ; mémoire = pic du processus au-delà des imports)")
+    print(
+        f"\n{n:,} réponses × {N_QUESTIONS} questions : fichier de {size / 1e6:.1f} Mo (généré en {time.perf_counter() - t:.1f} s)".replace(
+            ",", " "
+        )
+    )
+    print(
+        f"  (médiane de {REPEAT} processus neufs par mesure ; mémoire = pic du processus au-delà des imports)"
+    )
     base = measure("pandas", data, cb)
     text = measure("pandas_str", data, cb)
     load = measure("loader", data, cb)
     full = measure("metrics", data, cb)
-    print(f"  pandas.read_csv nu             : {base['s']:6.2f} s, mémoire en plus {base['rss'] / 1e6:6.0f} Mo ({base['rss'] / size:.1f} × le fichier)")
-    print(f"  pandas.read_csv(dtype=str)     : {text['s']:6.2f} s, mémoire en plus {text['rss'] / 1e6:6.0f} Mo ({text['rss'] / size:.1f} × le fichier)")
-    print(f"  chargeur                       : {load['s']:6.2f} s, mémoire en plus {load['rss'] / 1e6:6.0f} Mo ({load['rows']:.0f} répondants)")
-    print(f"  chargeur + scores + métriques  : {full['s']:6.2f} s, mémoire en plus {full['rss'] / 1e6:6.0f} Mo")
+    print(
+        f"  pandas.read_csv nu             : {base['s']:6.2f} s, mémoire en plus {base['rss'] / 1e6:6.0f} Mo ({base['rss'] / size:.1f} × le fichier)"
+    )
+    print(
+        f"  pandas.read_csv(dtype=str)     : {text['s']:6.2f} s, mémoire en plus {text['rss'] / 1e6:6.0f} Mo ({text['rss'] / size:.1f} × le fichier)"
+    )
+    print(
+        f"  chargeur                       : {load['s']:6.2f} s, mémoire en plus {load['rss'] / 1e6:6.0f} Mo ({load['rows']:.0f} répondants)"
+    )
+    print(
+        f"  chargeur + scores + métriques  : {full['s']:6.2f} s, mémoire en plus {full['rss'] / 1e6:6.0f} Mo"
+    )
     ratio, mem = load["s"] / base["s"], load["rss"] / size
-    print(f"  ratio temps chargeur / read_csv nu : {ratio:.2f} (objectif ≤ {TARGET_TIME:g}) ; "
-          f"/ read_csv(dtype=str) : {load['s'] / text['s']:.2f}")
-    print(f"  pic de mémoire du chargeur / taille du fichier : {mem:.2f} (objectif ≤ {TARGET_MEMORY:g})")
+    print(
+        f"  ratio temps chargeur / read_csv nu : {ratio:.2f} (objectif ≤ {TARGET_TIME:g}) ; "
+        f"/ read_csv(dtype=str) : {load['s'] / text['s']:.2f}"
+    )
+    print(
+        f"  pic de mémoire du chargeur / taille du fichier : {mem:.2f} (objectif ≤ {TARGET_MEMORY:g})"
+    )
     return {"n": n, "load": load["s"], "ratio": ratio, "mem": mem}
 
 
@@ -128,9 +184,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         small = run(n // 10, Path(tmp))
         big = run(n, Path(tmp))
-    print(f"\nlinéarité : ×{big['n'] / small['n']:.0f} lignes → ×{big['load'] / small['load']:.1f} temps de chargement")
+    print(
+        f"\nlinéarité : ×{big['n'] / small['n']:.0f} lignes → ×{big['load'] / small['load']:.1f} temps de chargement"
+    )
     met = big["ratio"] <= TARGET_TIME and big["mem"] <= TARGET_MEMORY
-    print(f"ratio loader/read_csv: {big['ratio']:.2f} ; mémoire/fichier : {big['mem']:.2f} ; objectifs {'atteints' if met else 'non atteints'}")
+    print(
+        f"ratio loader/read_csv: {big['ratio']:.2f} ; mémoire/fichier : {big['mem']:.2f} ; objectifs {'atteints' if met else 'non atteints'}"
+    )
 
 
 if __name__ == "__main__":

@@ -86,7 +86,11 @@ def copy_inputs(src: Path, dst: Path) -> Path:
 def library_fingerprint() -> str:
     """Hash of the library's own sources and data (changes whenever the code does)."""
     h = hashlib.sha256(__version__.encode())
-    files = sorted(p for p in LIB_DIR.rglob("*") if p.is_file() and p.suffix in {".py", ".yaml", ".j2", ".css", ".js", ".json"})
+    files = sorted(
+        p
+        for p in LIB_DIR.rglob("*")
+        if p.is_file() and p.suffix in {".py", ".yaml", ".j2", ".css", ".js", ".json"}
+    )
     _hash_files(files, h)
     return h.hexdigest()
 
@@ -131,8 +135,14 @@ def _execute(notebook: Path, output: Path, parameters: dict, cwd: Path) -> float
     start = time.perf_counter()
     output.parent.mkdir(parents=True, exist_ok=True)
     pm.execute_notebook(
-        str(notebook), str(output), parameters=parameters, kernel_name="python3",
-        progress_bar=False, log_output=False, cwd=str(cwd), request_save_on_cell_execute=False,
+        str(notebook),
+        str(output),
+        parameters=parameters,
+        kernel_name="python3",
+        progress_bar=False,
+        log_output=False,
+        cwd=str(cwd),
+        request_save_on_cell_execute=False,
         extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
     )
     return time.perf_counter() - start
@@ -145,9 +155,15 @@ def _mark_stale(html_path: Path, reason: str) -> None:
     if not html_path.exists():
         return
     page = html_path.read_text(encoding="utf-8")
-    page = page.split('<div class="perime"', 1)[0] + page.split("<!--/PERIME-->", 1)[1] if "<!--/PERIME-->" in page else page
-    banner = (f'<div class="perime" role="alert"><strong>Rapport périmé.</strong> La dernière construction a échoué '
-              f"({h.escape(reason)}) ; cette page date d'une construction précédente.</div><!--/PERIME-->")
+    page = (
+        page.split('<div class="perime"', 1)[0] + page.split("<!--/PERIME-->", 1)[1]
+        if "<!--/PERIME-->" in page
+        else page
+    )
+    banner = (
+        f'<div class="perime" role="alert"><strong>Rapport périmé.</strong> La dernière construction a échoué '
+        f"({h.escape(reason)}) ; cette page date d'une construction précédente.</div><!--/PERIME-->"
+    )
     page = page.replace('<main id="contenu">', '<main id="contenu">' + banner, 1)
     atomic_write_text(html_path, page)
 
@@ -226,7 +242,9 @@ def _build(root: Path, *, jobs, force, autonome, audit, log, t0) -> BuildReport:
         if not force and prev.get("key") == key and (reports / out.html).exists():
             out.state = "réutilisé"
             continue
-        todo.append((out, pfile, {"parametres": str(pfile), "sortie": str(work / params.slug)}, key))
+        todo.append(
+            (out, pfile, {"parametres": str(pfile), "sortie": str(work / params.slug)}, key)
+        )
 
     total = len(report.outcomes) + 1
     done = 0
@@ -243,8 +261,11 @@ def _build(root: Path, *, jobs, force, autonome, audit, log, t0) -> BuildReport:
             progress(o)
 
     with ThreadPoolExecutor(max_workers=jobs) as pool:
+
         def territory(t: tuple) -> float:
-            seconds = _execute(nb_rencontre, work / t[0].slug / "rencontre.ipynb", t[2], root / "notebooks")
+            seconds = _execute(
+                nb_rencontre, work / t[0].slug / "rencontre.ipynb", t[2], root / "notebooks"
+            )
             private_outputs(t[1], root, log, pdfs)  # only after a successful run
             return seconds
 
@@ -262,7 +283,10 @@ def _build(root: Path, *, jobs, force, autonome, audit, log, t0) -> BuildReport:
                         copy_atomic(f, reports / "tableaux" / f.name)
                 out.state = "exécuté"
                 report.executed += 1
-                cache[out.slug] = {"key": key, "built": dt.datetime.now().isoformat(timespec="seconds")}
+                cache[out.slug] = {
+                    "key": key,
+                    "built": dt.datetime.now().isoformat(timespec="seconds"),
+                }
                 atomic_write_text(cache_path, json.dumps(cache, indent=1))
             except Exception as exc:  # one territory never stops the others
                 out.state, out.error = "échec", _french_failure(exc, root)
@@ -289,22 +313,34 @@ def _build(root: Path, *, jobs, force, autonome, audit, log, t0) -> BuildReport:
     # synthesis: reads the results saved by each territorial run
     syn = Outcome(slug="synthese", title="Synthèse du chantier", html="synthese.html")
     ok_results = sorted(
-        work / o.slug / "resultats.json" for o in report.outcomes
+        work / o.slug / "resultats.json"
+        for o in report.outcomes
         if o.state in ("exécuté", "réutilisé") and (work / o.slug / "resultats.json").exists()
     )
     # keyed on the territorial runs it reads (their keys) and on the saved results themselves
-    upstream = "".join(cache.get(o.slug, {}).get("key", "") for o in report.outcomes if o.state in ("exécuté", "réutilisé"))
+    upstream = "".join(
+        cache.get(o.slug, {}).get("key", "")
+        for o in report.outcomes
+        if o.state in ("exécuté", "réutilisé")
+    )
     key = run_key(nb_synthese, ok_results, lib + upstream)
     if not force and cache.get("synthese", {}).get("key") == key and (reports / syn.html).exists():
         syn.state = "réutilisé"
     else:
         try:
-            syn.seconds = _execute(nb_synthese, work / "synthese" / "synthese.ipynb",
-                                   {"resultats": [str(p) for p in ok_results]}, root / "notebooks")
+            syn.seconds = _execute(
+                nb_synthese,
+                work / "synthese" / "synthese.ipynb",
+                {"resultats": [str(p) for p in ok_results]},
+                root / "notebooks",
+            )
             publisher().publish(work / "synthese" / "synthese.ipynb", reports / syn.html, syn.title)
             syn.state = "exécuté"
             report.executed += 1
-            cache["synthese"] = {"key": key, "built": dt.datetime.now().isoformat(timespec="seconds")}
+            cache["synthese"] = {
+                "key": key,
+                "built": dt.datetime.now().isoformat(timespec="seconds"),
+            }
             atomic_write_text(cache_path, json.dumps(cache, indent=1))
         except Exception as exc:
             syn.state, syn.error = "échec", _french_failure(exc, root)
@@ -328,8 +364,14 @@ def _audit(reports: Path, people, names_key: str, cache: dict, cache_path: Path,
     if seen.get("noms") != names_key:
         seen = {"noms": names_key, "propres": {}}
     files = sorted(p for p in reports.rglob("*") if p.is_file() and not p.name.startswith("."))
-    digests = {str(p.relative_to(reports)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
-    todo = [p for p in files if seen["propres"].get(str(p.relative_to(reports))) != digests[str(p.relative_to(reports))]]
+    digests = {
+        str(p.relative_to(reports)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files
+    }
+    todo = [
+        p
+        for p in files
+        if seen["propres"].get(str(p.relative_to(reports))) != digests[str(p.relative_to(reports))]
+    ]
     hits = []
     if todo:
         from .audit import audit_paths, format_hits
@@ -339,7 +381,9 @@ def _audit(reports: Path, people, names_key: str, cache: dict, cache_path: Path,
             log(format_hits(hits))
     hit_files = {h.file.split(" › ")[0] for h in hits}  # « classeur.xlsx › xl/sheet1.xml »
     seen["propres"] = {
-        k: d for k, d in digests.items() if not any(f == k or f.endswith("/" + k) for f in hit_files)
+        k: d
+        for k, d in digests.items()
+        if not any(f == k or f.endswith("/" + k) for f in hit_files)
     }
     cache["_audit"] = seen
     atomic_write_text(cache_path, json.dumps(cache, indent=1))
@@ -372,16 +416,22 @@ def registrant_people(root: Path) -> list[tuple[str, str]]:
     people: set[tuple[str, str]] = set()
     for pfile in parameter_files(root):
         try:
-            params = load_parametres(pfile, root=root, check_paths=False)  # another source may be missing
+            params = load_parametres(
+                pfile, root=root, check_paths=False
+            )  # another source may be missing
             src = params.source("inscriptions")
             if src is None or not src.exists():
                 continue
             rules = params.source("profils")
-            res = load_inscriptions(src, salt=salt(root), rules=rules if rules and rules.exists() else None)
+            res = load_inscriptions(
+                src, salt=salt(root), rules=rules if rules and rules.exists() else None
+            )
         except RencontresError:
             continue
         if res.private is not None:
-            for prenom, nom in zip(res.private["prenom"].fillna(""), res.private["nom"].fillna(""), strict=True):
+            for prenom, nom in zip(
+                res.private["prenom"].fillna(""), res.private["nom"].fillna(""), strict=True
+            ):
                 if str(prenom).strip() and str(nom).strip():
                     people.add((str(prenom).strip(), str(nom).strip()))
     return sorted(people)
@@ -395,7 +445,9 @@ def cached_registrant_people(root: Path) -> list[tuple[str, str]]:
             params = load_parametres(pfile, root=root, check_paths=False)
         except RencontresError:
             continue
-        _hash_files([p for p in (pfile, params.source("inscriptions"), params.source("profils")) if p], h)
+        _hash_files(
+            [p for p in (pfile, params.source("inscriptions"), params.source("profils")) if p], h
+        )
     _hash_files([root / "prive" / "sel.txt"], h)
     key = h.hexdigest()
     cache = root / "prive" / "noms_cle.txt"
@@ -437,7 +489,9 @@ def write_index(reports: Path, report: BuildReport) -> None:
     rows = []
     for o in report.outcomes:
         exists = (reports / o.html).exists()
-        link = f'<a href="{h.escape(o.html)}">{h.escape(o.title)}</a>' if exists else h.escape(o.title)
+        link = (
+            f'<a href="{h.escape(o.html)}">{h.escape(o.title)}</a>' if exists else h.escape(o.title)
+        )
         if o.state == "échec":
             status = f'<span class="statut-echec">Échec</span> — {h.escape(o.error)}'
             if o.stale:
@@ -445,10 +499,18 @@ def write_index(reports: Path, report: BuildReport) -> None:
         else:
             status = f'<span class="statut-ok">{"Reconstruit" if o.state == "exécuté" else "Inchangé (réutilisé)"}</span>'
         date = fmt_date(dt.date.fromisoformat(o.date)) if o.date else "—"
-        phase = {"cadrage": "Note de cadrage", "compte_rendu": "Compte rendu"}.get(o.phase, "Synthèse" if o.slug == "synthese" else "—")
-        rows.append(f"<tr><td>{link}</td><td>{h.escape(phase)}</td><td>{h.escape(date)}</td><td>{status}</td></tr>")
+        phase = {"cadrage": "Note de cadrage", "compte_rendu": "Compte rendu"}.get(
+            o.phase, "Synthèse" if o.slug == "synthese" else "—"
+        )
+        rows.append(
+            f"<tr><td>{link}</td><td>{h.escape(phase)}</td><td>{h.escape(date)}</td><td>{status}</td></tr>"
+        )
     failures = len(report.failures)
-    summary = "Tous les rapports sont à jour." if not failures else f"{failures} rapport(s) en échec : voir la colonne « État »."
+    summary = (
+        "Tous les rapports sont à jour."
+        if not failures
+        else f"{failures} rapport(s) en échec : voir la colonne « État »."
+    )
     page = f"""<!DOCTYPE html>
 <html lang="fr"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1.0">
 <title>Rencontres territoriales — rapports</title><style>{css}</style></head>
@@ -456,7 +518,7 @@ def write_index(reports: Path, report: BuildReport) -> None:
 <div class="mise-en-page"><main id="contenu"><h1>Rencontres territoriales : les rapports</h1>
 <p>{h.escape(summary)} Construit le {h.escape(fmt_date(dt.date.today()))} avec Rencontres {__version__}.</p>
 <table class="index-table"><caption>Rapports publiés</caption><thead><tr><th scope="col">Rapport</th><th scope="col">Document</th><th scope="col">Date de la rencontre</th><th scope="col">État</th></tr></thead>
-<tbody>{''.join(rows)}</tbody></table>
+<tbody>{"".join(rows)}</tbody></table>
 <p class="note">Les tableaux derrière chaque graphique sont dans le dossier <code>tableaux/</code> (CSV et XLSX).</p>
 </main></div></body></html>
 """

@@ -22,38 +22,113 @@ Commandes :
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="rencontres", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="rencontres",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--version", action="version", version=f"rencontres {__version__}")
-    p.add_argument("--racine", type=Path, default=None, help="racine du projet (par défaut : détectée depuis le dossier courant)")
+    p.add_argument(
+        "--racine",
+        type=Path,
+        default=None,
+        help="racine du projet (par défaut : détectée depuis le dossier courant)",
+    )
     sub = p.add_subparsers(dest="commande", metavar="COMMANDE")
 
-    b = sub.add_parser("build", help="construire tous les rapports", description="Exécute un carnet par fichier parameters/*.yaml, puis la synthèse, publie le HTML dans reports/ et lance l'audit.")
-    b.add_argument("--jobs", "-j", type=int, default=None, help="carnets exécutés en parallèle (par défaut : nombre de cœurs)")
-    b.add_argument("--force", action="store_true", help="tout reconstruire, même ce qui n'a pas changé")
-    b.add_argument("--autonome", action="store_true", help="inclure plotly.js dans chaque page (fichiers autonomes, plus lourds)")
-    b.add_argument("--sans-audit", action="store_true", help="ne pas lancer l'audit de confidentialité à la fin")
+    b = sub.add_parser(
+        "build",
+        help="construire tous les rapports",
+        description="Exécute un carnet par fichier parameters/*.yaml, puis la synthèse, publie le HTML dans reports/ et lance l'audit.",
+    )
+    b.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        default=None,
+        help="carnets exécutés en parallèle (par défaut : nombre de cœurs)",
+    )
+    b.add_argument(
+        "--force", action="store_true", help="tout reconstruire, même ce qui n'a pas changé"
+    )
+    b.add_argument(
+        "--autonome",
+        action="store_true",
+        help="inclure plotly.js dans chaque page (fichiers autonomes, plus lourds)",
+    )
+    b.add_argument(
+        "--sans-audit",
+        action="store_true",
+        help="ne pas lancer l'audit de confidentialité à la fin",
+    )
 
-    c = sub.add_parser("check", help="vérifier une rencontre", description="Charge toutes les sources d'une rencontre et affiche les constats par source. Code de sortie 1 en cas d'erreur.")
-    c.add_argument("parametres", type=Path, nargs="+", help="fichier(s) parameters/<territoire>.yaml")
+    c = sub.add_parser(
+        "check",
+        help="vérifier une rencontre",
+        description="Charge toutes les sources d'une rencontre et affiche les constats par source. Code de sortie 1 en cas d'erreur.",
+    )
+    c.add_argument(
+        "parametres", type=Path, nargs="+", help="fichier(s) parameters/<territoire>.yaml"
+    )
 
-    k = sub.add_parser("codebook", help="proposer un codebook", description="Rédige un brouillon de codebook YAML à partir d'un export (CSV, XLSX, ODS). Les décisions incertaines sont marquées « # À vérifier ».")
+    k = sub.add_parser(
+        "codebook",
+        help="proposer un codebook",
+        description="Rédige un brouillon de codebook YAML à partir d'un export (CSV, XLSX, ODS). Les décisions incertaines sont marquées « # À vérifier ».",
+    )
     k.add_argument("fichier", type=Path, help="export du questionnaire")
-    k.add_argument("-o", "--sortie", type=Path, default=None, help="fichier YAML à écrire (par défaut : affiché à l'écran)")
+    k.add_argument(
+        "-o",
+        "--sortie",
+        type=Path,
+        default=None,
+        help="fichier YAML à écrire (par défaut : affiché à l'écran)",
+    )
     k.add_argument("--feuille", default=None, help="nom de la feuille (XLSX/ODS)")
 
-    a = sub.add_parser("audit", help="auditer les rapports publiés", description="Cherche courriels, téléphones, noms d'inscrits, ressources externes et gestionnaires d'événements dans les fichiers publiés. Code de sortie 1 si quelque chose est trouvé.")
-    a.add_argument("chemins", type=Path, nargs="*", help="fichiers ou dossiers (par défaut : reports/)")
+    a = sub.add_parser(
+        "audit",
+        help="auditer les rapports publiés",
+        description="Cherche courriels, téléphones, noms d'inscrits, ressources externes et gestionnaires d'événements dans les fichiers publiés. Code de sortie 1 si quelque chose est trouvé.",
+    )
+    a.add_argument(
+        "chemins", type=Path, nargs="*", help="fichiers ou dossiers (par défaut : reports/)"
+    )
 
-    n = sub.add_parser("new", help="créer un territoire", description="Écrit parameters/<slug>.yaml avec chaque clé commentée. Demande les valeurs au terminal, ou les prend en options (sans terminal, ne pose aucune question).")
-    n.add_argument("slug", help="identifiant du territoire (minuscules, chiffres, tirets), ex. « rennes »")
+    n = sub.add_parser(
+        "new",
+        help="créer un territoire",
+        description="Écrit parameters/<slug>.yaml avec chaque clé commentée. Demande les valeurs au terminal, ou les prend en options (sans terminal, ne pose aucune question).",
+    )
+    n.add_argument(
+        "slug", help="identifiant du territoire (minuscules, chiffres, tirets), ex. « rennes »"
+    )
     n.add_argument("--territoire", help="nom affiché, ex. « Rennes Métropole »")
     n.add_argument("--date", help="date de la rencontre, AAAA-MM-JJ")
     n.add_argument("--lieu", help="lieu de la rencontre")
     n.add_argument("--capacite", type=int, help="nombre de places")
-    n.add_argument("--phase", choices=["cadrage", "compte_rendu"], default=None, help="cadrage (avant) ou compte_rendu (après)")
-    n.add_argument("--filtre", help="valeur de la colonne territoire du questionnaire (par défaut : le nom affiché)")
-    for src in ("questionnaire", "codebook", "inscriptions", "entretiens", "entretiens-attributs", "contributions"):
-        n.add_argument(f"--{src}", help=f"chemin du fichier {src.replace('-', ' ')} (relatif à la racine du projet)")
+    n.add_argument(
+        "--phase",
+        choices=["cadrage", "compte_rendu"],
+        default=None,
+        help="cadrage (avant) ou compte_rendu (après)",
+    )
+    n.add_argument(
+        "--filtre",
+        help="valeur de la colonne territoire du questionnaire (par défaut : le nom affiché)",
+    )
+    for src in (
+        "questionnaire",
+        "codebook",
+        "inscriptions",
+        "entretiens",
+        "entretiens-attributs",
+        "contributions",
+    ):
+        n.add_argument(
+            f"--{src}",
+            help=f"chemin du fichier {src.replace('-', ' ')} (relatif à la racine du projet)",
+        )
     return p
 
 
@@ -66,27 +141,47 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return {"build": cmd_build, "check": cmd_check, "codebook": cmd_codebook, "audit": cmd_audit, "new": cmd_new}[args.commande](args)
+        return {
+            "build": cmd_build,
+            "check": cmd_check,
+            "codebook": cmd_codebook,
+            "audit": cmd_audit,
+            "new": cmd_new,
+        }[args.commande](args)
     except RencontresError as exc:
         print(f"Erreur : {exc.french()}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("\nInterrompu : les fichiers publiés sont restés dans leur version précédente ou nouvelle, jamais à moitié écrits.", file=sys.stderr)
+        print(
+            "\nInterrompu : les fichiers publiés sont restés dans leur version précédente ou nouvelle, jamais à moitié écrits.",
+            file=sys.stderr,
+        )
         return 130
 
 
 def cmd_build(args) -> int:
     from .build import build
 
-    report = build(jobs=args.jobs, force=args.force, autonome=args.autonome, audit=not args.sans_audit, log=lambda m: print(m, flush=True))
+    report = build(
+        jobs=args.jobs,
+        force=args.force,
+        autonome=args.autonome,
+        audit=not args.sans_audit,
+        log=lambda m: print(m, flush=True),
+    )
     secs = f"{report.seconds:.1f}".replace(".", ",")
-    print(f"{report.executed} carnet(s) exécuté(s), {len(report.outcomes) - report.executed - len(report.failures)} réutilisé(s), en {secs} s.")
+    print(
+        f"{report.executed} carnet(s) exécuté(s), {len(report.outcomes) - report.executed - len(report.failures)} réutilisé(s), en {secs} s."
+    )
     if report.failures:
         print(f"{len(report.failures)} rapport(s) en échec :", file=sys.stderr)
         for o in report.failures:
             print(f"  - {o.title} : {o.error}", file=sys.stderr)
     if report.audit_hits:
-        print(f"L'audit de confidentialité a trouvé {report.audit_hits} problème(s) : ne publiez pas ces rapports.", file=sys.stderr)
+        print(
+            f"L'audit de confidentialité a trouvé {report.audit_hits} problème(s) : ne publiez pas ces rapports.",
+            file=sys.stderr,
+        )
     if report.exit_code == 0:
         print("Rapports à jour dans reports/ (ouvrir reports/index.html).")
     return report.exit_code
@@ -110,15 +205,21 @@ def cmd_check(args) -> int:
             errors = sum(f.level == "erreur" for f in res.findings)
             warns = sum(f.level == "avertissement" for f in res.findings)
             mark = "✗" if errors else "✓"
-            print(f"  {mark} {kind} — {Path(res.source).name} : {res.rows_read} lignes lues, {res.rows_used} utilisées, "
-                  f"{res.rows_rejected} rejetées ; {errors} erreur(s), {warns} avertissement(s)")
+            print(
+                f"  {mark} {kind} — {Path(res.source).name} : {res.rows_read} lignes lues, {res.rows_used} utilisées, "
+                f"{res.rows_rejected} rejetées ; {errors} erreur(s), {warns} avertissement(s)"
+            )
             for f in res.findings:
                 print(f"      {f.french()}")
         for kind, msg in r.failures.items():
             print(f"  ✗ {kind} : {msg}")
         if r.has_errors():
             worst = 1
-    print("Résultat : utilisable." if worst == 0 else "Résultat : des erreurs empêchent de construire le rapport (voir ci-dessus).")
+    print(
+        "Résultat : utilisable."
+        if worst == 0
+        else "Résultat : des erreurs empêchent de construire le rapport (voir ci-dessus)."
+    )
     return worst
 
 
@@ -127,7 +228,9 @@ def cmd_codebook(args) -> int:
 
     if args.sortie:
         out = write_draft(args.fichier, args.sortie, sheet=args.feuille)
-        print(f"Brouillon écrit dans {out}. Relisez les lignes « # À vérifier », puis indiquez-le dans parameters/<territoire>.yaml (sources.codebook).")
+        print(
+            f"Brouillon écrit dans {out}. Relisez les lignes « # À vérifier », puis indiquez-le dans parameters/<territoire>.yaml (sources.codebook)."
+        )
     else:
         print(draft_codebook(args.fichier, sheet=args.feuille))
     return 0
@@ -148,7 +251,9 @@ def cmd_new(args) -> int:
 
     path = create_parameters(args, interactive=sys.stdin.isatty())
     print(f"Fichier créé : {path}")
-    print(f"Ensuite : complétez les chemins des sources, puis lancez « rencontres check {path} » et « rencontres build ».")
+    print(
+        f"Ensuite : complétez les chemins des sources, puis lancez « rencontres check {path} » et « rencontres build »."
+    )
     return 0
 
 

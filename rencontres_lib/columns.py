@@ -1,16 +1,18 @@
 """A table kept column by column as integer codes into each column's distinct texts.
 
 Survey exports repeat a handful of answers over thousands of rows: « Plutôt d'accord », « 3 »,
-a profile, a territory. :func:`read_columns` reads a CSV file in chunks of records and keeps,
-for every column, one small integer per cell plus the column's distinct values as text, so a
-million-row export never exists as a million-row frame of Python strings. Columns whose values
-are nearly all different (identifiers, dates, free text) are kept as plain text arrays and
-factorised only if a loader asks. Spreadsheets (XLSX, ODS) are read whole with
+a profile, a territory. :func:`read_columns` keeps, for every column, one small integer per
+cell plus the column's distinct values as text, so a million-row export never exists as a
+million-row frame of Python strings. A CSV file is read in one pass by pandas' own (parallel)
+reader, answer codes as one byte each and profiles or territories as categories; when a code
+column holds something else (a blank, a label), the file is read again in chunks. Columns
+whose values are nearly all different (identifiers, dates, free text) are kept as plain arrays
+and factorised only if a loader asks. Spreadsheets (XLSX, ODS) are read whole with
 :func:`rencontres_lib.io.read_table` and wrapped in the same interface.
 
-Cells come back as text exactly as written, with one documented exception: columns named in
-``infer`` (Likert and 0/1 option columns, whose cells are codes) are parsed by pandas with its
-type inference, so ``01``, ``1`` and ``1.0`` all read as ``1``.
+Cells come back as text exactly as written, with one documented exception: code and
+identifier columns (``infer``) are parsed as numbers when they hold only numbers, so ``01``,
+``1`` and ``1.0`` all read as ``1`` there.
 """
 
 from __future__ import annotations
@@ -179,7 +181,9 @@ class _ColumnBuilder:
         if self.mode == "small":
             if values.dtype.kind in "iu":
                 small = values.astype(np.int8, copy=False)
-                if not len(small) or (small.min() >= 0 and (small is values or (small == values).all())):
+                if not len(small) or (
+                    small.min() >= 0 and (small is values or (small == values).all())
+                ):
                     self.parts.append(small)
                     return
             self._small_to_coded()
@@ -196,9 +200,17 @@ class _ColumnBuilder:
             values[empty] = ""
         return values
 
-    def _codes(self, series: pd.Series, values: np.ndarray, factorized: tuple | None = None) -> np.ndarray:
+    def _codes(
+        self, series: pd.Series, values: np.ndarray, factorized: tuple | None = None
+    ) -> np.ndarray:
         seen = self.seen
-        if factorized is None and values.dtype.kind in "iu" and len(values) and 0 <= values.min() and values.max() < 1 << 16:
+        if (
+            factorized is None
+            and values.dtype.kind in "iu"
+            and len(values)
+            and 0 <= values.min()
+            and values.max() < 1 << 16
+        ):
             present = np.flatnonzero(np.bincount(values))  # small numbers: no hashing at all
             lut = np.zeros(int(present[-1]) + 1, np.int32)
             lut[present] = [seen.setdefault(str(x), len(seen)) for x in present.tolist()]
@@ -271,7 +283,9 @@ class _NotUtf8(Exception):
     pass
 
 
-def _read_whole(path: Path, names: list[str], numbers: dict[str, str], options: dict) -> ColumnStore | None:
+def _read_whole(
+    path: Path, names: list[str], numbers: dict[str, str], options: dict
+) -> ColumnStore | None:
     """One ``read_csv`` with code columns as ``int8``; ``None`` when a code column will not fit.
 
     (``chunksize`` or ``nrows`` put pandas on a reader about twice as slow, measured here.)
@@ -305,7 +319,9 @@ def _read_chunks(path: Path, names: list[str], options: dict) -> ColumnStore:
     """Read in chunks of :data:`CHUNK_ROWS` records, each column coded as it comes."""
     builders = {name: _ColumnBuilder() for name in names}
     n = 0
-    reader = pd.read_csv(path, names=names, index_col=False, chunksize=CHUNK_ROWS, low_memory=False, **options)
+    reader = pd.read_csv(
+        path, names=names, index_col=False, chunksize=CHUNK_ROWS, low_memory=False, **options
+    )
     with reader:
         for chunk in reader:
             n += len(chunk)
@@ -328,7 +344,9 @@ def _read_csv_columns(
     numbers = infer(names) if infer else {}
     # object (not str) columns and no codec wrapper keep pandas' reader on its fast C path;
     # the BOM sits on the header line, which is skipped
-    options = layout.options(dtype={n: object for n in names if numbers.get(n) not in ("code", "id")})
+    options = layout.options(
+        dtype={n: object for n in names if numbers.get(n) not in ("code", "id")}
+    )
     options.update(na_filter=True, na_values=[""])
     if encoding in ("utf-8-sig", "utf-8"):
         options["encoding"] = None
@@ -344,4 +362,6 @@ def _read_csv_columns(
     if layout.first_width > len(names):  # pandas drops such fields silently with these options
         check_extra_fields(layout)
     frame = pd.DataFrame(columns=names)
-    return RawTable(path, frame, layout.encoding, layout.sep, "", None, layout.findings, store=store)
+    return RawTable(
+        path, frame, layout.encoding, layout.sep, "", None, layout.findings, store=store
+    )

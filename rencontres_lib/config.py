@@ -185,7 +185,9 @@ def _french_error(err: dict) -> str:
     return f"clé « {key} » : {text}"
 
 
-def load_parametres(path: str | Path, *, check_paths: bool = True, root: Path | None = None) -> Parametres:
+def load_parametres(
+    path: str | Path, *, check_paths: bool = True, root: Path | None = None
+) -> Parametres:
     """Read and validate ``parameters/<slug>.yaml``; raise :class:`ConfigError` in French."""
     path = Path(path)
     if not path.exists():
@@ -195,21 +197,33 @@ def load_parametres(path: str | Path, *, check_paths: bool = True, root: Path | 
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         row = mark.line + 1 if mark else None
-        raise ConfigError(f"YAML invalide : {getattr(exc, 'problem', exc)}.", file=path, row=row) from None
+        raise ConfigError(
+            f"YAML invalide : {getattr(exc, 'problem', exc)}.", file=path, row=row
+        ) from None
     if not isinstance(data, dict):
         raise ConfigError("le fichier doit contenir des clés (territoire, slug, date…).", file=path)
     try:
         params = Parametres.model_validate(data)
     except ValidationError as exc:
         msgs = "; ".join(_french_error(e) for e in exc.errors())
-        raise ConfigError(msgs + ".", file=path, hint="Voir le modèle commenté : rencontres new.") from None
+        raise ConfigError(
+            msgs + ".", file=path, hint="Voir le modèle commenté : rencontres new."
+        ) from None
     params.fichier = path.resolve()
     params.racine = root or project_root(path.resolve().parent)
     if check_paths:
-        missing = [(k, params.source(k)) for k, _ in params.sources.items() if not params.source(k).exists()]
+        missing = [
+            (k, params.source(k))
+            for k, _ in params.sources.items()
+            if not params.source(k).exists()
+        ]
         if missing:
-            detail = "; ".join(f"clé « sources.{k} » : fichier introuvable « {p} »" for k, p in missing)
-            raise ConfigError(detail + ".", file=path, hint="Corrigez le chemin (relatif à la racine du projet).")
+            detail = "; ".join(
+                f"clé « sources.{k} » : fichier introuvable « {p} »" for k, p in missing
+            )
+            raise ConfigError(
+                detail + ".", file=path, hint="Corrigez le chemin (relatif à la racine du projet)."
+            )
     return params
 
 

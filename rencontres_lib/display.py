@@ -51,7 +51,12 @@ def bullet_list(items: Iterable[str], css: str = "constats") -> None:
     if not items:
         return
     body = "".join(f"<li>{html.escape(i)}</li>" for i in items)
-    _display({"text/html": f'<ul class="{css}">{body}</ul>', "text/plain": "\n".join(f"- {i}" for i in items)})
+    _display(
+        {
+            "text/html": f'<ul class="{css}">{body}</ul>',
+            "text/plain": "\n".join(f"- {i}" for i in items),
+        }
+    )
 
 
 def key_figures(figures: Mapping[str, str]) -> None:
@@ -61,7 +66,9 @@ def key_figures(figures: Mapping[str, str]) -> None:
         f'<span class="libelle">{html.escape(k)}</span></div>'
         for k, v in figures.items()
     )
-    _display({"text/html": f'<div class="chiffres-cles">{cards}</div>', "text/plain": str(dict(figures))})
+    _display(
+        {"text/html": f'<div class="chiffres-cles">{cards}</div>', "text/plain": str(dict(figures))}
+    )
 
 
 def figure_html(fig, div_id: str | None = None) -> str:
@@ -72,7 +79,11 @@ def figure_html(fig, div_id: str | None = None) -> str:
         full_html=False,
         include_plotlyjs=False,
         div_id=div_id,
-        config={"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["select2d", "lasso2d"]},
+        config={
+            "displaylogo": False,
+            "responsive": True,
+            "modeBarButtonsToRemove": ["select2d", "lasso2d"],
+        },
     )
     n = meta.get("n")
     caption = f"Source : {html.escape(str(meta.get('source', '')))}"
@@ -82,7 +93,7 @@ def figure_html(fig, div_id: str | None = None) -> str:
     title = html.escape(str(meta.get("title", "")))
     return (
         f'<figure class="graphique" aria-label="{title}" aria-describedby="{div_id}-desc">'
-        f'{plot}<figcaption>{caption}</figcaption>'
+        f"{plot}<figcaption>{caption}</figcaption>"
         f'<details class="alt"><summary>Description du graphique</summary>'
         f'<p id="{div_id}-desc">{alt}</p></details></figure>'
     )
@@ -90,7 +101,10 @@ def figure_html(fig, div_id: str | None = None) -> str:
 
 def show(fig) -> None:
     """Display a figure: interactive in JupyterLab, static HTML + shared plotly.js in the report."""
-    bundle = {"text/html": figure_html(fig), "text/plain": str((fig.layout.meta or {}).get("title", "graphique"))}
+    bundle = {
+        "text/html": figure_html(fig),
+        "text/plain": str((fig.layout.meta or {}).get("title", "graphique")),
+    }
     if not in_papermill():
         import json
 
@@ -107,12 +121,24 @@ def table(
     max_rows: int | None = None,
 ) -> None:
     """An escaped HTML table; sortable (click a header) when long."""
-    _display({"text/html": table_html(df, caption=caption, sortable=sortable, index=index, max_rows=max_rows),
-              "text/plain": df.to_string(max_rows=20)})
+    _display(
+        {
+            "text/html": table_html(
+                df, caption=caption, sortable=sortable, index=index, max_rows=max_rows
+            ),
+            "text/plain": df.to_string(max_rows=20),
+        }
+    )
 
 
-def table_html(df: pd.DataFrame, *, caption: str | None = None, sortable: bool | None = None,
-               index: bool = False, max_rows: int | None = None) -> str:
+def table_html(
+    df: pd.DataFrame,
+    *,
+    caption: str | None = None,
+    sortable: bool | None = None,
+    index: bool = False,
+    max_rows: int | None = None,
+) -> str:
     shown = df if max_rows is None else df.head(max_rows)
     sortable = len(df) > 8 if sortable is None else sortable
     classes = ["tableau"] + (["triable"] if sortable else [])

@@ -31,9 +31,19 @@ def explorer_rencontre(r: Rencontre) -> object | None:
 
     options = territory_options()
     state = {"r": r}
-    terr = w.Dropdown(options=list(options), value=r.params.slug if r.params.slug in options else None, description="Territoire")
-    dim = w.Dropdown(options=[(v, k) for k, v in DIMENSIONS.items()], value="decision", description="Dimension")
-    prof = w.Dropdown(options=[("Tous les profils", "")] + [(v, k) for k, v in PROFILS.items()], value="", description="Profil")
+    terr = w.Dropdown(
+        options=list(options),
+        value=r.params.slug if r.params.slug in options else None,
+        description="Territoire",
+    )
+    dim = w.Dropdown(
+        options=[(v, k) for k, v in DIMENSIONS.items()], value="decision", description="Dimension"
+    )
+    prof = w.Dropdown(
+        options=[("Tous les profils", "")] + [(v, k) for k, v in PROFILS.items()],
+        value="",
+        description="Profil",
+    )
     out = w.Output()
 
     def refresh(_=None) -> None:
@@ -64,11 +74,17 @@ def source_tables(r: Rencontre) -> dict[str, object]:
     return {k: v for k, v in tables.items() if v is not None}
 
 
-def sorted_view(table, column: str | None, ascending: bool = True, contains: str = "", limit: int = 200):
+def sorted_view(
+    table, column: str | None, ascending: bool = True, contains: str = "", limit: int = 200
+):
     """The rows shown by the explorer: optional text filter (any column), sort, first ``limit``."""
     df = table
     if contains:
-        mask = df.astype(str).apply(lambda col: col.str.contains(contains, case=False, regex=False)).any(axis=1)
+        mask = (
+            df.astype(str)
+            .apply(lambda col: col.str.contains(contains, case=False, regex=False))
+            .any(axis=1)
+        )
         df = df[mask]
     if column and column in df:
         df = df.sort_values(column, ascending=ascending, kind="stable", na_position="last")

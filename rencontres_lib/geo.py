@@ -10,6 +10,9 @@ from importlib import resources
 @lru_cache(maxsize=1)
 def departements() -> dict:
     """GeoJSON FeatureCollection of the 96 metropolitan départements (properties: code, nom)."""
-    text = resources.files("rencontres_lib").joinpath("data/departements.geojson").read_text(encoding="utf-8")
+    text = (
+        resources.files("rencontres_lib")
+        .joinpath("data/departements.geojson")
+        .read_text(encoding="utf-8")
+    )
     return json.loads(text)
-

@@ -105,7 +105,9 @@ def detect_encoding(path: Path) -> str:
     try:
         from charset_normalizer import from_path
 
-        best = from_path(path, cp_isolation=["cp1252", "latin_1", "iso8859_15", "mac_roman", "utf_16"]).best()
+        best = from_path(
+            path, cp_isolation=["cp1252", "latin_1", "iso8859_15", "mac_roman", "utf_16"]
+        ).best()
     except Exception:  # pragma: no cover - detection must never crash a load
         best = None
     if best is None:
@@ -166,14 +168,23 @@ class CsvLayout:
     sep: str
     names: list[str]
     findings: list[Finding]
-    first_width: int = 0  # fields in the first data record (more than the header: trailing separator?)
+    first_width: int = (
+        0  # fields in the first data record (more than the header: trailing separator?)
+    )
 
     def options(self, **overrides: object) -> dict:
         """``pandas.read_csv`` options reading every record as text under the header's names."""
         options = {
-            "sep": self.sep, "encoding": self.encoding, "dtype": str, "keep_default_na": False,
-            "na_filter": False, "header": None, "skiprows": 1, "engine": "c",
-            "skip_blank_lines": True, "on_bad_lines": "error",
+            "sep": self.sep,
+            "encoding": self.encoding,
+            "dtype": str,
+            "keep_default_na": False,
+            "na_filter": False,
+            "header": None,
+            "skiprows": 1,
+            "engine": "c",
+            "skip_blank_lines": True,
+            "on_bad_lines": "error",
         }
         return options | overrides
 
@@ -183,7 +194,9 @@ def check_path(path: str | Path) -> Path:
     path = Path(path)
     if not path.exists():
         raise SourceError(
-            "fichier introuvable.", file=path, hint="Vérifiez le chemin indiqué dans les paramètres."
+            "fichier introuvable.",
+            file=path,
+            hint="Vérifiez le chemin indiqué dans les paramètres.",
         )
     if path.is_dir():
         raise SourceError("un dossier a été donné là où un fichier est attendu.", file=path)
@@ -211,7 +224,10 @@ def csv_layout(path: Path, encoding: str) -> CsvLayout:
     names = _unique_headers(header, path, findings)
     if encoding not in {"utf-8-sig", "utf-8"}:
         add_finding(
-            findings, "info", path, f"encodage détecté : {encoding} (converti en UTF-8 à la lecture)."
+            findings,
+            "info",
+            path,
+            f"encodage détecté : {encoding} (converti en UTF-8 à la lecture).",
         )
     return CsvLayout(path, encoding, sep, names, findings, len(first))
 
@@ -266,10 +282,12 @@ def check_extra_fields(layout: CsvLayout) -> None:
     _check_extra_fields(layout.path, layout.names, layout.options(), layout.findings)
 
 
-def _check_extra_fields(path: Path, names: list[str], options: dict, findings: list[Finding]) -> None:
+def _check_extra_fields(
+    path: Path, names: list[str], options: dict, findings: list[Finding]
+) -> None:
     """Lines longer than the header: empty trailing fields are dropped (noted); data is an error."""
     wide = pd.read_csv(path, **options)
-    extra = wide.iloc[:, len(names):]
+    extra = wide.iloc[:, len(names) :]
     filled = extra.apply(lambda col: col.str.strip() != "").any(axis=1)
     if filled.any():
         first = int(filled.to_numpy().nonzero()[0][0])
@@ -282,10 +300,18 @@ def _check_extra_fields(path: Path, names: list[str], options: dict, findings: l
     add_finding(findings, "info", path, "séparateur en fin de ligne ignoré (champ final vide).")
 
 
-def _read_spreadsheet(path: Path, sheet: str | int | None, digest: str, findings: list[Finding]) -> RawTable:
+def _read_spreadsheet(
+    path: Path, sheet: str | int | None, digest: str, findings: list[Finding]
+) -> RawTable:
     engine = "odf" if path.suffix.lower() in ODS_SUFFIXES else None
     try:
-        book = pd.read_excel(path, sheet_name=None if sheet is None else [sheet], header=None, dtype=object, engine=engine)
+        book = pd.read_excel(
+            path,
+            sheet_name=None if sheet is None else [sheet],
+            header=None,
+            dtype=object,
+            engine=engine,
+        )
     except ValueError as exc:
         if sheet is not None and ("not found" in str(exc) or "Worksheet" in str(exc)):
             raise SourceError(f"feuille « {sheet} » absente du classeur.", file=path) from None

@@ -46,7 +46,9 @@ def registered_people(r: Rencontre) -> pd.DataFrame:
     """Non-cancelled registrations joined with their private fields, sorted by name (casefolded)."""
     active = metrics.active_registrations(r.inscriptions)
     people = active.merge(r.prive, on="participant_id", how="left", suffixes=("", "_prive"))
-    keys = people.assign(_k=people["nom"].fillna("").str.casefold(), _p=people["prenom"].fillna("").str.casefold())
+    keys = people.assign(
+        _k=people["nom"].fillna("").str.casefold(), _p=people["prenom"].fillna("").str.casefold()
+    )
     return keys.sort_values(["_k", "_p"], kind="stable").drop(columns=["_k", "_p"])
 
 
@@ -55,12 +57,14 @@ def sign_in_table(r: Rencontre) -> pd.DataFrame:
     if r.inscriptions is None or r.prive is None:
         return pd.DataFrame(columns=["Nom", "Prénom", "Organisation", "Profil"])
     people = registered_people(r)
-    return pd.DataFrame({
-        "Nom": people["nom"].fillna("").str.upper().to_numpy(),
-        "Prénom": people["prenom"].fillna("").to_numpy(),
-        "Organisation": people["organisation"].fillna("").to_numpy(),
-        "Profil": people["profil"].map(PROFILS).fillna("").to_numpy(),
-    })
+    return pd.DataFrame(
+        {
+            "Nom": people["nom"].fillna("").str.upper().to_numpy(),
+            "Prénom": people["prenom"].fillna("").to_numpy(),
+            "Organisation": people["organisation"].fillna("").to_numpy(),
+            "Profil": people["profil"].map(PROFILS).fillna("").to_numpy(),
+        }
+    )
 
 
 def attendance_sheet(r: Rencontre) -> pd.DataFrame:
@@ -70,29 +74,45 @@ def attendance_sheet(r: Rencontre) -> pd.DataFrame:
     generic registrations loader as the attendance source: same people, same pseudonyms.
     """
     people = registered_people(r)
-    consent = people["consentement"].map({True: "Oui", False: "Non"}).fillna("") if "consentement" in people else ""
-    return pd.DataFrame({
-        "Nom": people["nom"].fillna("").to_numpy(),
-        "Prénom": people["prenom"].fillna("").to_numpy(),
-        "Courriel": people["email"].fillna("").to_numpy(),
-        "Organisation": people["organisation"].fillna("").to_numpy(),
-        "Profil": people["profil"].map(PROFILS).fillna("").to_numpy(),
-        "Code postal": people["code_postal"].fillna("").to_numpy(),
-        "Date d'inscription": people["date_inscription"].dt.strftime("%d/%m/%Y %H:%M").fillna("").to_numpy(),
-        "Consentement": consent.to_numpy() if hasattr(consent, "to_numpy") else consent,
-        "Présence": "",
-    })
+    consent = (
+        people["consentement"].map({True: "Oui", False: "Non"}).fillna("")
+        if "consentement" in people
+        else ""
+    )
+    return pd.DataFrame(
+        {
+            "Nom": people["nom"].fillna("").to_numpy(),
+            "Prénom": people["prenom"].fillna("").to_numpy(),
+            "Courriel": people["email"].fillna("").to_numpy(),
+            "Organisation": people["organisation"].fillna("").to_numpy(),
+            "Profil": people["profil"].map(PROFILS).fillna("").to_numpy(),
+            "Code postal": people["code_postal"].fillna("").to_numpy(),
+            "Date d'inscription": people["date_inscription"]
+            .dt.strftime("%d/%m/%Y %H:%M")
+            .fillna("")
+            .to_numpy(),
+            "Consentement": consent.to_numpy() if hasattr(consent, "to_numpy") else consent,
+            "Présence": "",
+        }
+    )
 
 
 def sign_in_html(r: Rencontre, blank_lines: int = 20) -> str:
     table = sign_in_table(r)
     p = r.params
-    head = "<tr><th>Nom</th><th>Prénom</th><th>Organisation</th><th>Profil</th><th>Signature</th></tr>"
+    head = (
+        "<tr><th>Nom</th><th>Prénom</th><th>Organisation</th><th>Profil</th><th>Signature</th></tr>"
+    )
     rows = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + '<td class="signature"></td></tr>'
+        "<tr>"
+        + "".join(f"<td>{html.escape(str(v))}</td>" for v in row)
+        + '<td class="signature"></td></tr>'
         for row in table.itertuples(index=False)
     )
-    blanks = "".join("<tr>" + "<td>&nbsp;</td>" * 4 + '<td class="signature"></td></tr>' for _ in range(blank_lines))
+    blanks = "".join(
+        "<tr>" + "<td>&nbsp;</td>" * 4 + '<td class="signature"></td></tr>'
+        for _ in range(blank_lines)
+    )
     title = f"Feuille d'émargement — {html.escape(p.territoire)}"
     info = f"{html.escape(fmt_date_long(p.date))}" + (f" — {html.escape(p.lieu)}" if p.lieu else "")
     return f"""<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><title>{title}</title><style>{SHEET_CSS}</style></head>
@@ -104,13 +124,26 @@ def sign_in_html(r: Rencontre, blank_lines: int = 20) -> str:
 
 def print_pdf(html_path: Path, pdf_path: Path) -> Path | None:
     """A4 PDF through headless Chromium when it is installed; None otherwise."""
-    exe = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    exe = (
+        shutil.which("chromium")
+        or shutil.which("chromium-browser")
+        or shutil.which("google-chrome")
+    )
     if not exe:
         return None
     with tempfile.TemporaryDirectory() as profile:
-        cmd = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--no-first-run", f"--user-data-dir={profile}", "--no-pdf-header-footer",
-               f"--print-to-pdf={pdf_path}", html_path.resolve().as_uri()]
+        cmd = [
+            exe,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--no-first-run",
+            f"--user-data-dir={profile}",
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={pdf_path}",
+            html_path.resolve().as_uri(),
+        ]
         subprocess.run(cmd, capture_output=True, timeout=120, check=False)
     return pdf_path if pdf_path.exists() else None
 
@@ -119,21 +152,36 @@ def waitlist(r: Rencontre) -> pd.DataFrame:
     """Who is confirmed and who waits, by registration date (names from the private table)."""
     split = metrics.waitlist_split(r.inscriptions, r.params.capacite)
     if r.prive is not None:
-        split = split.merge(r.prive[["participant_id", "nom", "prenom"]], on="participant_id", how="left")
-    cols = [c for c in ["rang", "place", "nom", "prenom", "date_inscription", "profil"] if c in split]
+        split = split.merge(
+            r.prive[["participant_id", "nom", "prenom"]], on="participant_id", how="left"
+        )
+    cols = [
+        c for c in ["rang", "place", "nom", "prenom", "date_inscription", "profil"] if c in split
+    ]
     return split[cols]
 
 
 def contacts(r: Rencontre) -> pd.DataFrame | None:
     """Consenting registrants only, for the partners; None when the export has no consent column."""
     ins = r.inscriptions
-    if ins is None or "consentement" not in ins or ins["consentement"].isna().all() or r.prive is None:
+    if (
+        ins is None
+        or "consentement" not in ins
+        or ins["consentement"].isna().all()
+        or r.prive is None
+    ):
         return None
     ok = ins[ins["consentement"].fillna(False).astype(bool) & ins["statut"].isin(metrics.ACTIVE)]
     out = ok[["participant_id", "profil"]].merge(r.prive, on="participant_id", how="left")
     out["profil"] = out["profil"].map(PROFILS)
     return out[["nom", "prenom", "email", "organisation", "profil"]].rename(
-        columns={"nom": "Nom", "prenom": "Prénom", "email": "Courriel", "organisation": "Organisation", "profil": "Profil"}
+        columns={
+            "nom": "Nom",
+            "prenom": "Prénom",
+            "email": "Courriel",
+            "organisation": "Organisation",
+            "profil": "Profil",
+        }
     )
 
 

@@ -35,7 +35,15 @@ def likert_answers(answers: pd.DataFrame) -> pd.DataFrame:
     return answers[answers["type"] == "likert"]
 
 
-ANSWER_COLUMNS = ["respondent_id", "question_id", "type", "dimension", "valeur", "rang", "favorable"]
+ANSWER_COLUMNS = [
+    "respondent_id",
+    "question_id",
+    "type",
+    "dimension",
+    "valeur",
+    "rang",
+    "favorable",
+]
 
 
 def scored(answers: pd.DataFrame, questions: pd.DataFrame) -> pd.DataFrame:
@@ -50,7 +58,11 @@ def scored(answers: pd.DataFrame, questions: pd.DataFrame) -> pd.DataFrame:
     if not isinstance(qid.dtype, pd.CategoricalDtype):
         qid = qid.astype("category")
     codes = qid.cat.codes.to_numpy()
-    info = questions.drop_duplicates("question_id").set_index("question_id").reindex(qid.cat.categories)
+    info = (
+        questions.drop_duplicates("question_id")
+        .set_index("question_id")
+        .reindex(qid.cat.categories)
+    )
 
     def per_question(values: pd.Series) -> pd.Categorical:
         c, uniques = pd.factorize(values.fillna("").astype(object).to_numpy())
@@ -71,7 +83,9 @@ def scored(answers: pd.DataFrame, questions: pd.DataFrame) -> pd.DataFrame:
         rang=rang,
         favorable=pd.arrays.BooleanArray(table[codes, at], unscored),
     )
-    return out[[c for c in ANSWER_COLUMNS if c in out] + [c for c in out if c not in ANSWER_COLUMNS]]
+    return out[
+        [c for c in ANSWER_COLUMNS if c in out] + [c for c in out if c not in ANSWER_COLUMNS]
+    ]
 
 
 def ranks(rang: pd.Series) -> pd.Series:
@@ -99,7 +113,9 @@ def with_respondents(answers: pd.DataFrame, respondents: pd.DataFrame) -> pd.Dat
         extra = {}
         for c in cols[1:]:
             c_codes, uniques = pd.factorize(respondents[c].astype(object).to_numpy())
-            extra[c] = pd.Categorical.from_codes(c_codes[codes], categories=pd.Index(uniques, dtype=object))
+            extra[c] = pd.Categorical.from_codes(
+                c_codes[codes], categories=pd.Index(uniques, dtype=object)
+            )
         return answers.assign(**extra)[codes >= 0].reset_index(drop=True)  # inner join: no NaN id
     return answers.merge(respondents[cols], on="respondent_id", how="inner")
 
@@ -115,7 +131,9 @@ def favorable(answers: pd.DataFrame, by: list[str] | None = None) -> pd.DataFram
     lik = lik[lik["favorable"].notna()]
     if lik.empty:
         return pd.DataFrame(columns=[*keys, "n", "k", "part", "bas", "haut"])
-    g = lik.assign(f=lik["favorable"].astype(bool).astype(int)).groupby(keys, observed=True, sort=True)["f"]
+    g = lik.assign(f=lik["favorable"].astype(bool).astype(int)).groupby(
+        keys, observed=True, sort=True
+    )["f"]
     out = g.agg(n="count", k="sum").reset_index()
     stats = [wilson(int(k), int(n)) for k, n in zip(out["k"], out["n"], strict=True)]
     out["part"] = [s[0] for s in stats]
@@ -136,7 +154,9 @@ def favorable_by_dimension(answers: pd.DataFrame, by: list[str] | None = None) -
     stats = [wilson(int(k), int(n)) for k, n in zip(out["k"], out["n"], strict=True)]
     out["part"], out["bas"], out["haut"] = zip(*stats, strict=True) if stats else ([], [], [])
     order = {d: i for i, d in enumerate(DIMENSIONS)}
-    return out.sort_values([*(by or []), "dimension"], key=lambda s: s.map(order) if s.name == "dimension" else s).reset_index(drop=True)
+    return out.sort_values(
+        [*(by or []), "dimension"], key=lambda s: s.map(order) if s.name == "dimension" else s
+    ).reset_index(drop=True)
 
 
 def likert_distribution(answers: pd.DataFrame, n_levels: int) -> pd.DataFrame:
@@ -148,7 +168,12 @@ def likert_distribution(answers: pd.DataFrame, n_levels: int) -> pd.DataFrame:
     lik = lik[lik["rang"].notna()]
     if lik.empty:
         return pd.DataFrame(columns=["question_id", "dimension", "rang", "n", "total", "part"])
-    counts = lik.groupby(["question_id", "dimension", "rang"], observed=True).size().rename("n").reset_index()
+    counts = (
+        lik.groupby(["question_id", "dimension", "rang"], observed=True)
+        .size()
+        .rename("n")
+        .reset_index()
+    )
     full = (
         counts.set_index(["question_id", "dimension", "rang"])["n"]
         .unstack("rang", fill_value=0)
@@ -202,7 +227,9 @@ def key_figures(
         marked = active["statut"].isin(["present", "absent"])
         out["presents"] = int((active["statut"] == "present").sum())
         out["taux_presence"] = (out["presents"] / int(marked.sum())) if marked.any() else None
-        out["profils_representes"] = int(active.loc[~active["profil"].isin(["autre", "non_renseigne"]), "profil"].nunique())
+        out["profils_representes"] = int(
+            active.loc[~active["profil"].isin(["autre", "non_renseigne"]), "profil"].nunique()
+        )
         if capacite:
             out["liste_attente"] = max(0, len(active) - capacite)
     if respondents is not None:
@@ -261,7 +288,9 @@ def departement_counts(inscriptions: pd.DataFrame) -> pd.DataFrame:
     return d.rename_axis("departement").rename("n").reset_index()
 
 
-def territory_comparison(fav: pd.DataFrame, territory: str, territory_col: str = "territoire") -> pd.DataFrame:
+def territory_comparison(
+    fav: pd.DataFrame, territory: str, territory_col: str = "territoire"
+) -> pd.DataFrame:
     """% favourable per question for one territory vs all the others pooled.
 
     ``fav`` is :func:`favorable` by ``[territory_col]``. Columns: question_id, dimension,

@@ -68,11 +68,16 @@ def create_parameters(args, *, interactive: bool, root: Path | None = None) -> P
     root = root or project_root()
     slug = args.slug
     if not SLUG_RE.match(slug):
-        raise ConfigError(f"identifiant « {slug} » invalide : minuscules, chiffres et tirets attendus, ex. « rennes ».")
+        raise ConfigError(
+            f"identifiant « {slug} » invalide : minuscules, chiffres et tirets attendus, ex. « rennes »."
+        )
     target = root / "parameters" / f"{slug}.yaml"
     if target.exists():
-        raise ConfigError("ce fichier existe déjà : il n'est pas remplacé.", file=target,
-                          hint="Choisissez un autre identifiant ou modifiez le fichier existant.")
+        raise ConfigError(
+            "ce fichier existe déjà : il n'est pas remplacé.",
+            file=target,
+            hint="Choisissez un autre identifiant ou modifiez le fichier existant.",
+        )
     values = {k: getattr(args, k, None) for k, _, _ in QUESTIONS}
     if interactive:
         for key, label, default in QUESTIONS:
@@ -86,27 +91,52 @@ def create_parameters(args, *, interactive: bool, root: Path | None = None) -> P
     try:
         date = dt.date.fromisoformat(str(values["date"]))
     except ValueError:
-        raise ConfigError(f"date « {values['date']} » invalide : le format AAAA-MM-JJ est attendu, ex. 2025-03-14.") from None
+        raise ConfigError(
+            f"date « {values['date']} » invalide : le format AAAA-MM-JJ est attendu, ex. 2025-03-14."
+        ) from None
     try:
         capacite = int(values["capacite"]) if values.get("capacite") not in (None, "") else None
     except ValueError:
-        raise ConfigError(f"capacité « {values['capacite']} » invalide : un nombre entier est attendu.") from None
-    sources = {k: values.get(k) for k in ("questionnaire", "codebook", "inscriptions", "entretiens", "contributions")}
+        raise ConfigError(
+            f"capacité « {values['capacite']} » invalide : un nombre entier est attendu."
+        ) from None
+    sources = {
+        k: values.get(k)
+        for k in ("questionnaire", "codebook", "inscriptions", "entretiens", "contributions")
+    }
     attrs = getattr(args, "entretiens_attributs", None)
     if attrs:
         sources["entretiens_attributs"] = attrs
     sources = {k: v for k, v in sources.items() if v}
     filtre = getattr(args, "filtre", None) or values["territoire"]
     phase = getattr(args, "phase", None) or "cadrage"
-    Parametres.model_validate({
-        "territoire": values["territoire"], "slug": slug, "date": date, "lieu": values.get("lieu") or "",
-        "capacite": capacite, "phase": phase, "sources": sources, "filtre": {"territoire": filtre},
-    })
-    missing = [f"{k} : {v}" for k, v in sources.items() if not (Path(v) if Path(v).is_absolute() else root / v).exists()]
+    Parametres.model_validate(
+        {
+            "territoire": values["territoire"],
+            "slug": slug,
+            "date": date,
+            "lieu": values.get("lieu") or "",
+            "capacite": capacite,
+            "phase": phase,
+            "sources": sources,
+            "filtre": {"territoire": filtre},
+        }
+    )
+    missing = [
+        f"{k} : {v}"
+        for k, v in sources.items()
+        if not (Path(v) if Path(v).is_absolute() else root / v).exists()
+    ]
     text = TEMPLATE.format(
-        territoire=values["territoire"], territoire_q=_q(values["territoire"]), slug=slug, date=date.isoformat(),
-        lieu_q=_q(values.get("lieu") or ""), capacite=capacite if capacite else "null", phase=phase,
-        aujourdhui=dt.date.today().isoformat(), filtre_q=_q(filtre),
+        territoire=values["territoire"],
+        territoire_q=_q(values["territoire"]),
+        slug=slug,
+        date=date.isoformat(),
+        lieu_q=_q(values.get("lieu") or ""),
+        capacite=capacite if capacite else "null",
+        phase=phase,
+        aujourdhui=dt.date.today().isoformat(),
+        filtre_q=_q(filtre),
         sources="\n".join(f"  {k}: {_q(str(v))}" for k, v in sources.items()) or "  {}",
     )
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -21,8 +21,10 @@ from .exports import atomic_write_text
 TEMPLATES = Path(str(resources.files("rencontres_lib").joinpath("templates")))
 H2_RE = re.compile(r'<h2 id="([^"]+)"[^>]*>(.*?)</h2>', re.S)
 TAG_RE = re.compile(r"<[^>]+>")
-FOOTER = ("Rencontres {v} — Institut de la concertation et de la participation citoyenne. "
-          "Contours géographiques : IGN Admin Express, INSEE COG 2018 (Licence Ouverte).")
+FOOTER = (
+    "Rencontres {v} — Institut de la concertation et de la participation citoyenne. "
+    "Contours géographiques : IGN Admin Express, INSEE COG 2018 (Licence Ouverte)."
+)
 
 
 def plotly_js() -> str:
@@ -91,7 +93,8 @@ def clean_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
         if cell.cell_type != "code":
             continue
         cell.outputs = [
-            o for o in cell.get("outputs", [])
+            o
+            for o in cell.get("outputs", [])
             if not (o.output_type == "stream" and o.name == "stderr") and o.output_type != "error"
         ]
     nb.metadata.pop("widgets", None)
@@ -104,7 +107,11 @@ def add_toc(page: str) -> str:
     for anchor, inner in H2_RE.findall(page):
         label = html.unescape(TAG_RE.sub("", inner)).replace("¶", "").strip()
         items.append(f'<li><a href="#{anchor}">{html.escape(label)}</a></li>')
-    toc = "<h2 class=\"titre-sommaire\" id=\"sommaire\">Sommaire</h2><ol>" + "".join(items) + "</ol>" if items else ""
+    toc = (
+        '<h2 class="titre-sommaire" id="sommaire">Sommaire</h2><ol>' + "".join(items) + "</ol>"
+        if items
+        else ""
+    )
     return page.replace("<!--SOMMAIRE-->", toc, 1)
 
 

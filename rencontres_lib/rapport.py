@@ -34,28 +34,41 @@ def fictitious(r: Rencontre) -> bool:
 
 # ---------------------------------------------------------------- header
 
+
 def entete(r: Rencontre) -> None:
     p = r.params
     title = f"{PHASE_LABELS[p.phase]} — Rencontre territoriale : {p.territoire}"
-    display._display({"text/html": f'<h1 id="titre">{display.html.escape(title)}</h1>', "text/plain": title})
+    display._display(
+        {"text/html": f'<h1 id="titre">{display.html.escape(title)}</h1>', "text/plain": title}
+    )
     infos = [f"Date : {fmt_date_long(p.date)}"]
     if p.lieu:
         infos.append(f"Lieu : {p.lieu}")
     if p.partenaires:
         infos.append("Partenaires : " + ", ".join(p.partenaires))
-    infos.append(f"Document : {PHASE_LABELS[p.phase].lower()} ({'avant' if p.phase == 'cadrage' else 'après'} la rencontre)")
+    infos.append(
+        f"Document : {PHASE_LABELS[p.phase].lower()} ({'avant' if p.phase == 'cadrage' else 'après'} la rencontre)"
+    )
     display.bullet_list(infos, css="entete")
     if fictitious(r):
-        display.paragraph("Données fictives : ce rapport est construit sur le jeu d'exemple du projet, pas sur de vraies réponses.", css="avertissement")
+        display.paragraph(
+            "Données fictives : ce rapport est construit sur le jeu d'exemple du projet, pas sur de vraies réponses.",
+            css="avertissement",
+        )
     if r.failures:
-        display.paragraph("Sources non chargées : " + " ; ".join(f"{k} — {v}" for k, v in r.failures.items()), css="avertissement")
+        display.paragraph(
+            "Sources non chargées : " + " ; ".join(f"{k} — {v}" for k, v in r.failures.items()),
+            css="avertissement",
+        )
 
 
 def objectifs(r: Rencontre) -> None:
     if r.params.objectifs:
         display.bullet_list(r.params.objectifs, css="objectifs")
     else:
-        display.note("Les objectifs n'ont pas été renseignés dans les paramètres (clé « objectifs »).")
+        display.note(
+            "Les objectifs n'ont pas été renseignés dans les paramètres (clé « objectifs »)."
+        )
 
 
 def deroule(r: Rencontre) -> None:
@@ -63,12 +76,22 @@ def deroule(r: Rencontre) -> None:
         display.note("Le déroulé n'a pas été renseigné (clé « deroule »).")
         return
     df = pd.DataFrame(
-        [{"Heure": e.heure.lstrip("0").replace(":", "\u00a0h\u00a0") if not e.heure.startswith("00") else e.heure, "Séquence": e.titre, "Intervenants": ", ".join(e.intervenants)} for e in r.params.deroule]
+        [
+            {
+                "Heure": e.heure.lstrip("0").replace(":", "\u00a0h\u00a0")
+                if not e.heure.startswith("00")
+                else e.heure,
+                "Séquence": e.titre,
+                "Intervenants": ", ".join(e.intervenants),
+            }
+            for e in r.params.deroule
+        ]
     )
     display.table(df, caption="Déroulé de la rencontre", sortable=False)
 
 
 # ---------------------------------------------------------------- key figures
+
 
 def figures(r: Rencontre) -> dict:
     return metrics.key_figures(r.inscriptions, r.respondents_here, r.params.capacite)
@@ -107,11 +130,17 @@ def constats(r: Rencontre) -> list[str]:
     f = figures(r)
     if f["inscrits"] is not None and r.params.capacite:
         if f["inscrits"] > r.params.capacite:
-            out.append(f"La rencontre est complète : {fmt_int(f['inscrits'])} inscriptions pour {fmt_int(r.params.capacite)} places, {_people(f['inscrits'] - r.params.capacite)} sur liste d'attente.")
+            out.append(
+                f"La rencontre est complète : {fmt_int(f['inscrits'])} inscriptions pour {fmt_int(r.params.capacite)} places, {_people(f['inscrits'] - r.params.capacite)} sur liste d'attente."
+            )
         else:
-            out.append(f"{fmt_int(f['inscrits'])} inscriptions pour {fmt_int(r.params.capacite)} places ({fmt_pct(f['inscrits'] / r.params.capacite)} de la capacité).")
+            out.append(
+                f"{fmt_int(f['inscrits'])} inscriptions pour {fmt_int(r.params.capacite)} places ({fmt_pct(f['inscrits'] / r.params.capacite)} de la capacité)."
+            )
     if r.params.phase == "compte_rendu" and f["taux_presence"] is not None:
-        out.append(f"{fmt_pct(f['taux_presence'])} des personnes inscrites et pointées étaient présentes ({fmt_int(f['presents'])} personnes).")
+        out.append(
+            f"{fmt_pct(f['taux_presence'])} des personnes inscrites et pointées étaient présentes ({fmt_int(f['presents'])} personnes)."
+        )
     ah = r.answers_here
     if ah is not None and len(ah):
         dims = metrics.favorable_by_dimension(ah)
@@ -130,7 +159,10 @@ def constats(r: Rencontre) -> list[str]:
                 )
         if r.respondents is not None:
             cmp = metrics.territory_comparison(
-                metrics.favorable(metrics.with_respondents(r.answers, r.respondents), by=["territoire"]), r.territoire_filtre
+                metrics.favorable(
+                    metrics.with_respondents(r.answers, r.respondents), by=["territoire"]
+                ),
+                r.territoire_filtre,
             )
             wide = cmp.pivot_table(index="question_id", columns="groupe", values="part")
             if {"ce territoire", "autres territoires"} <= set(wide.columns):
@@ -152,6 +184,7 @@ def constats_list(r: Rencontre) -> None:
 
 # ---------------------------------------------------------------- participants
 
+
 def participants(r: Rencontre) -> None:
     if r.inscriptions is None:
         display.note("Pas de fichier d'inscriptions pour cette rencontre.")
@@ -159,24 +192,51 @@ def participants(r: Rencontre) -> None:
     active = metrics.active_registrations(r.inscriptions)
     mixes = {f"Inscrits ({r.params.territoire})": metrics.profile_mix(active["profil"])}
     if r.respondents is not None:
-        mixes["Répondants au questionnaire, tous territoires"] = metrics.profile_mix(r.respondents["profil"])
+        mixes["Répondants au questionnaire, tous territoires"] = metrics.profile_mix(
+            r.respondents["profil"]
+        )
     if r.params.mix_cible:
         total = sum(r.params.mix_cible.values()) or 1
-        target = pd.DataFrame({"profil": list(r.params.mix_cible), "n": 0, "part": [v / total for v in r.params.mix_cible.values()]})
+        target = pd.DataFrame(
+            {
+                "profil": list(r.params.mix_cible),
+                "n": 0,
+                "part": [v / total for v in r.params.mix_cible.values()],
+            }
+        )
         mixes["Composition visée"] = target
-    exported("profils", pd.concat([m.assign(groupe=k) for k, m in mixes.items()], ignore_index=True))
-    display.show(charts.profile_mix_bars(mixes, title="Profils des participants", source=f"inscriptions HelloAsso ; {SOURCE_Q}"))
+    exported(
+        "profils", pd.concat([m.assign(groupe=k) for k, m in mixes.items()], ignore_index=True)
+    )
+    display.show(
+        charts.profile_mix_bars(
+            mixes, title="Profils des participants", source=f"inscriptions HelloAsso ; {SOURCE_Q}"
+        )
+    )
 
     daily = exported("inscriptions_par_jour", metrics.registrations_over_time(r.inscriptions))
     if len(daily):
-        display.show(charts.registrations_timeline(daily, capacite=r.params.capacite, date_rencontre=r.params.date,
-                                                   title="Rythme des inscriptions", source="inscriptions"))
+        display.show(
+            charts.registrations_timeline(
+                daily,
+                capacite=r.params.capacite,
+                date_rencontre=r.params.date,
+                title="Rythme des inscriptions",
+                source="inscriptions",
+            )
+        )
     if r.params.phase == "compte_rendu":
         fun = metrics.funnel(r.inscriptions, r.respondents_here)
         sup = suppress_counts(fun, r.seuil, totals=False)  # nested stages: row totals mean nothing
         exported("parcours_par_profil", sup.values.rename(index=PROFILS).reset_index())
-        display.show(charts.funnel_bars(sup.values, title="De l'inscription à la réponse au questionnaire, par profil",
-                                        source=f"inscriptions et {SOURCE_Q}", suppressed=small_group_label(r.seuil)))
+        display.show(
+            charts.funnel_bars(
+                sup.values,
+                title="De l'inscription à la réponse au questionnaire, par profil",
+                source=f"inscriptions et {SOURCE_Q}",
+                suppressed=small_group_label(r.seuil),
+            )
+        )
     carte(r)
 
 
@@ -184,9 +244,15 @@ def carte(r: Rencontre) -> None:
     from .geo import departements
 
     counts = exported("inscrits_par_departement", metrics.departement_counts(r.inscriptions))
-    display.show(charts.departement_map(counts, departements(), threshold=r.seuil,
-                                        title="D'où viennent les personnes inscrites ?",
-                                        source="inscriptions (code postal) ; contours IGN Admin Express / INSEE (Licence Ouverte)"))
+    display.show(
+        charts.departement_map(
+            counts,
+            departements(),
+            threshold=r.seuil,
+            title="D'où viennent les personnes inscrites ?",
+            source="inscriptions (code postal) ; contours IGN Admin Express / INSEE (Licence Ouverte)",
+        )
+    )
 
 
 def inscriptions_cadrage(r: Rencontre) -> None:
@@ -198,12 +264,15 @@ def inscriptions_cadrage(r: Rencontre) -> None:
     if waiting:
         display.paragraph(
             f"Alerte : {fmt_int(len(split))} inscriptions actives pour {fmt_int(r.params.capacite)} places ; "
-            f"{_people(waiting)} sur liste d'attente (par ordre d'inscription).", css="alerte")
+            f"{_people(waiting)} sur liste d'attente (par ordre d'inscription).",
+            css="alerte",
+        )
     else:
         display.paragraph(f"{fmt_int(len(split))} inscriptions actives à ce jour.")
 
 
 # ---------------------------------------------------------------- questionnaire
+
 
 def question_texts(r: Rencontre) -> dict[str, str]:
     q = r.questions
@@ -238,18 +307,33 @@ def dimension(r: Rencontre, dim: str, *, profil: str | None = None) -> None:
         return
     labels = scale_labels(r, qids[0])
     dist = exported(f"repartition_{dim}", metrics.likert_distribution(lik, len(labels)))
-    display.show(charts.diverging_likert(dist, labels, texts, title=f"{DIMENSIONS[dim]} : répartition des réponses",
-                                         source=f"{SOURCE_Q}, {r.params.territoire}"))
+    display.show(
+        charts.diverging_likert(
+            dist,
+            labels,
+            texts,
+            title=f"{DIMENSIONS[dim]} : répartition des réponses",
+            source=f"{SOURCE_Q}, {r.params.territoire}",
+        )
+    )
     allq = metrics.with_respondents(r.answers, r.respondents)
     allq = allq[(allq["type"] == "likert") & (allq["dimension"] == dim)]
     if profil:
         allq = allq[allq["profil"] == profil]
-    cmp = metrics.territory_comparison(metrics.favorable(allq, by=["territoire"]), r.territoire_filtre)
+    cmp = metrics.territory_comparison(
+        metrics.favorable(allq, by=["territoire"]), r.territoire_filtre
+    )
     cmp = cmp[cmp["n"] >= r.seuil]
     exported(f"favorable_{dim}", cmp)
     if len(cmp):
-        display.show(charts.favorable_compare(cmp, texts, title=f"{DIMENSIONS[dim]} : part de réponses favorables, ce territoire et les autres",
-                                              source=SOURCE_Q))
+        display.show(
+            charts.favorable_compare(
+                cmp,
+                texts,
+                title=f"{DIMENSIONS[dim]} : part de réponses favorables, ce territoire et les autres",
+                source=SOURCE_Q,
+            )
+        )
     if not profil:
         par_profil(r, lik, texts)
 
@@ -267,17 +351,24 @@ def par_profil(r: Rencontre, lik: pd.DataFrame, texts: dict[str, str]) -> None:
     shown = pd.DataFrame(index=share.index)
     for col in share.columns:
         shown[PROFILS.get(col, col)] = [
-            small_group_label(r.seuil) if pd.isna(sup.values.loc[q, col]) else f"{fmt_pct(share.loc[q, col])}\u00a0({int(counts.loc[q, col])})"
+            small_group_label(r.seuil)
+            if pd.isna(sup.values.loc[q, col])
+            else f"{fmt_pct(share.loc[q, col])}\u00a0({int(counts.loc[q, col])})"
             for q in share.index
         ]
     shown.index = [texts.get(q, q) for q in shown.index]
     shown = shown.T  # profiles in rows, the two or three statements in columns
     shown.index.name = "Profil"
     exported(f"favorable_par_profil_{lik['dimension'].iloc[0]}", shown.reset_index())
-    display.table(shown.reset_index(), caption="Part de réponses favorables par profil (effectif entre parenthèses)", sortable=False)
+    display.table(
+        shown.reset_index(),
+        caption="Part de réponses favorables par profil (effectif entre parenthèses)",
+        sortable=False,
+    )
 
 
 # ---------------------------------------------------------------- free text
+
 
 def texte_libre(r: Rencontre, question_id: str, *, n_quotes: int = 3) -> None:
     from .text import assign_themes, load_themes, representative_quotes, theme_shares
@@ -286,15 +377,25 @@ def texte_libre(r: Rencontre, question_id: str, *, n_quotes: int = 3) -> None:
         return
     ah = r.answers_here
     txt = ah[(ah["question_id"] == question_id) & (ah["valeur"].str.strip() != "")]
-    txt = txt.merge(r.respondents_here[["respondent_id", "profil", "territoire"]], on="respondent_id")
+    txt = txt.merge(
+        r.respondents_here[["respondent_id", "profil", "territoire"]], on="respondent_id"
+    )
     if len(txt) < r.seuil:
         display.note(f"Trop peu de réponses à cette question ({small_group_label(r.seuil)}).")
         return
     texts = txt["valeur"].reset_index(drop=True)
     themes = load_themes(r.params.source("themes"))
     shares = exported(f"themes_{question_id}", theme_shares(texts, themes))
-    display.show(charts.share_bars(shares.head(10), "libelle", "part", title=f"Thèmes des réponses : {question_texts(r).get(question_id, question_id)}",
-                                   source=f"{SOURCE_Q}, réponses libres, {r.params.territoire}", n=len(texts)))
+    display.show(
+        charts.share_bars(
+            shares.head(10),
+            "libelle",
+            "part",
+            title=f"Thèmes des réponses : {question_texts(r).get(question_id, question_id)}",
+            source=f"{SOURCE_Q}, réponses libres, {r.params.territoire}",
+            n=len(texts),
+        )
+    )
     assignments = assign_themes(texts, themes)
     profil_counts = txt["profil"].value_counts()
     for theme_id in list(shares["theme"].head(3)):
@@ -304,7 +405,11 @@ def texte_libre(r: Rencontre, question_id: str, *, n_quotes: int = 3) -> None:
         items = []
         for i in idx:
             prof = txt["profil"].iloc[i]
-            who = PROFILS.get(prof, prof) if profil_counts.get(prof, 0) >= r.seuil else "profil non précisé (effectif trop faible)"
+            who = (
+                PROFILS.get(prof, prof)
+                if profil_counts.get(prof, 0) >= r.seuil
+                else "profil non précisé (effectif trop faible)"
+            )
             items.append((texts.iloc[i], f"{who}, {r.params.territoire}"))
         label = shares.loc[shares["theme"] == theme_id, "libelle"].iloc[0]
         display.paragraph(f"« {label} » — exemples de réponses :", css="sous-titre")
@@ -313,15 +418,28 @@ def texte_libre(r: Rencontre, question_id: str, *, n_quotes: int = 3) -> None:
 
 # ---------------------------------------------------------------- interviews and proposals
 
+
 def entretiens(r: Rencontre) -> None:
     e = r.entretiens
     if e is None or e.empty:
         display.note("Aucun extrait d'entretien pour ce territoire.")
         return
-    counts = e.groupby(["theme"]).size().rename("extraits").reset_index().sort_values("extraits", ascending=False)
+    counts = (
+        e.groupby(["theme"])
+        .size()
+        .rename("extraits")
+        .reset_index()
+        .sort_values("extraits", ascending=False)
+    )
     exported("entretiens_par_theme", counts)
-    display.table(counts.rename(columns={"theme": "Thème", "extraits": "Extraits"}), caption="Extraits d'entretiens par thème", sortable=False)
-    fav = metrics.favorable_by_dimension(r.answers_here) if r.answers is not None else pd.DataFrame()
+    display.table(
+        counts.rename(columns={"theme": "Thème", "extraits": "Extraits"}),
+        caption="Extraits d'entretiens par thème",
+        sortable=False,
+    )
+    fav = (
+        metrics.favorable_by_dimension(r.answers_here) if r.answers is not None else pd.DataFrame()
+    )
     for theme, g in e.groupby("theme", sort=True):
         dim = g["dimension"].iloc[0] if "dimension" in g else ""
         lead = f"Thème « {theme} »"
@@ -329,7 +447,10 @@ def entretiens(r: Rencontre) -> None:
             row = fav[fav["dimension"] == dim].iloc[0]
             lead += f" — au questionnaire, {fmt_pct(row['part'])} de réponses favorables sur la dimension « {DIMENSIONS[dim]} » (n = {fmt_int(row['n'])})."
         display.paragraph(lead, css="sous-titre")
-        display.quotes((t, f"{PROFILS.get(p, p)}, entretien") for t, p in zip(g["texte"].head(3), g["profil"].head(3), strict=True))
+        display.quotes(
+            (t, f"{PROFILS.get(p, p)}, entretien")
+            for t, p in zip(g["texte"].head(3), g["profil"].head(3), strict=True)
+        )
 
 
 def propositions(r: Rencontre) -> None:
@@ -338,21 +459,47 @@ def propositions(r: Rencontre) -> None:
         display.note("Aucune proposition pour cette rencontre.")
         return
     df = c.sort_values("soutiens", ascending=False, na_position="last")
-    shown = pd.DataFrame({
-        "Atelier": df["atelier"], "Thème": df["theme"], "Proposition": df["titre"],
-        "Soutiens": df["soutiens"].astype("Int64"), "Commentaires": df["commentaires"].astype("Int64"),
-    })
+    shown = pd.DataFrame(
+        {
+            "Atelier": df["atelier"],
+            "Thème": df["theme"],
+            "Proposition": df["titre"],
+            "Soutiens": df["soutiens"].astype("Int64"),
+            "Commentaires": df["commentaires"].astype("Int64"),
+        }
+    )
     if r.votes is not None and len(r.votes):
-        cons = metrics.consensus(r.votes.rename(columns={"accords": "pour", "desaccords": "contre"}))
-        shown["Avis des groupes"] = df["proposition_id"].map(dict(zip(cons["proposition_id"], cons["statut"], strict=True))).fillna("")
+        cons = metrics.consensus(
+            r.votes.rename(columns={"accords": "pour", "desaccords": "contre"})
+        )
+        shown["Avis des groupes"] = (
+            df["proposition_id"]
+            .map(dict(zip(cons["proposition_id"], cons["statut"], strict=True)))
+            .fillna("")
+        )
     exported("propositions", shown)
-    by_theme = df.groupby("theme").agg(propositions=("titre", "size"), soutiens=("soutiens", "sum")).reset_index().sort_values("soutiens", ascending=False)
-    display.show(charts.share_bars(by_theme, "theme", "soutiens", title="Soutiens recueillis par thème", source="propositions des ateliers",
-                                   n=int(len(df)), value_format=""))
+    by_theme = (
+        df.groupby("theme")
+        .agg(propositions=("titre", "size"), soutiens=("soutiens", "sum"))
+        .reset_index()
+        .sort_values("soutiens", ascending=False)
+    )
+    display.show(
+        charts.share_bars(
+            by_theme,
+            "theme",
+            "soutiens",
+            title="Soutiens recueillis par thème",
+            source="propositions des ateliers",
+            n=int(len(df)),
+            value_format="",
+        )
+    )
     display.table(shown, caption="Propositions classées par nombre de soutiens", max_rows=40)
 
 
 # ---------------------------------------------------------------- methodology
+
 
 def _public_finding(r: Rencontre, finding) -> str:
     """A loading finding fit for publication: project-relative paths, values scrubbed."""
@@ -368,50 +515,104 @@ def _public_finding(r: Rencontre, finding) -> str:
 def methodologie(r: Rencontre) -> None:
     rows = []
     for kind, res in r.results.items():
-        rows.append({
-            "Source": kind, "Fichier": Path(res.source).name, "Empreinte sha256": res.sha256[:16] + "…",
-            "Lignes lues": res.rows_read, "Utilisées": res.rows_used, "Rejetées": res.rows_rejected,
-        })
+        rows.append(
+            {
+                "Source": kind,
+                "Fichier": Path(res.source).name,
+                "Empreinte sha256": res.sha256[:16] + "…",
+                "Lignes lues": res.rows_read,
+                "Utilisées": res.rows_used,
+                "Rejetées": res.rows_rejected,
+            }
+        )
     for kind in r.failures:
-        rows.append({"Source": kind, "Fichier": "—", "Empreinte sha256": "—", "Lignes lues": 0, "Utilisées": 0, "Rejetées": 0})
-    display.table(pd.DataFrame(rows), caption="Sources utilisées (lignes lues = utilisées + rejetées)", sortable=False)
+        rows.append(
+            {
+                "Source": kind,
+                "Fichier": "—",
+                "Empreinte sha256": "—",
+                "Lignes lues": 0,
+                "Utilisées": 0,
+                "Rejetées": 0,
+            }
+        )
+    display.table(
+        pd.DataFrame(rows),
+        caption="Sources utilisées (lignes lues = utilisées + rejetées)",
+        sortable=False,
+    )
     items = [_public_finding(r, f) for f in r.findings() if f.level != "info"][:30]
     infos = [_public_finding(r, f) for f in r.findings() if f.level == "info"][:15]
     if items or infos:
         display.paragraph("Constats de chargement :", css="sous-titre")
         display.bullet_list(items + infos, css="constats-chargement")
-    display.bullet_list([
-        f"Règle de confidentialité : toute case de moins de {r.seuil} personnes est masquée (« {small_group_label(r.seuil)} »), "
-        "avec masquage secondaire quand un total permettrait de la retrouver. Les citations ne portent que le profil et le territoire ; "
-        "courriels, téléphones et noms des inscrits sont masqués dans les textes libres.",
-        "Réponse favorable : « Tout à fait » ou « Plutôt d'accord » (inversé pour les affirmations formulées négativement) ; "
-        "« Sans avis » et absence de réponse sont exclus du calcul. Intervalle de confiance à 95 % de Wilson.",
-        f"Paramètres : {Path(r.params.fichier).name if r.params.fichier else '—'} ; filtre territoire « {r.territoire_filtre} ».",
-        f"Généré le {fmt_date(dt.date.today())} avec Rencontres {__version__}.",
-    ], css="methodo")
+    display.bullet_list(
+        [
+            f"Règle de confidentialité : toute case de moins de {r.seuil} personnes est masquée (« {small_group_label(r.seuil)} »), "
+            "avec masquage secondaire quand un total permettrait de la retrouver. Les citations ne portent que le profil et le territoire ; "
+            "courriels, téléphones et noms des inscrits sont masqués dans les textes libres.",
+            "Réponse favorable : « Tout à fait » ou « Plutôt d'accord » (inversé pour les affirmations formulées négativement) ; "
+            "« Sans avis » et absence de réponse sont exclus du calcul. Intervalle de confiance à 95 % de Wilson.",
+            f"Paramètres : {Path(r.params.fichier).name if r.params.fichier else '—'} ; filtre territoire « {r.territoire_filtre} ».",
+            f"Généré le {fmt_date(dt.date.today())} avec Rencontres {__version__}.",
+        ],
+        css="methodo",
+    )
 
 
 # ---------------------------------------------------------------- saved results
 
+
 def results(r: Rencontre) -> dict:
     """What the synthesis reads: public, aggregated results of this meeting."""
     f = figures(r)
-    out: dict = {"slug": r.params.slug, "territoire": r.params.territoire, "date": r.params.date.isoformat(),
-                 "phase": r.params.phase, "chiffres": f, "seuil": r.seuil, "version": __version__}
+    out: dict = {
+        "slug": r.params.slug,
+        "territoire": r.params.territoire,
+        "date": r.params.date.isoformat(),
+        "phase": r.params.phase,
+        "chiffres": f,
+        "seuil": r.seuil,
+        "version": __version__,
+    }
     if r.answers is not None:
         dims = metrics.favorable_by_dimension(r.answers_here)
         out["dimensions"] = dims.to_dict(orient="records")
-        out["profils_repondants"] = metrics.profile_mix(r.respondents_here["profil"]).to_dict(orient="records")
+        out["profils_repondants"] = metrics.profile_mix(r.respondents_here["profil"]).to_dict(
+            orient="records"
+        )
         from .text import load_themes, theme_shares
 
         themes = load_themes(r.params.source("themes"))
-        txt = r.answers_here[(r.answers_here["type"] == "texte") & (r.answers_here["valeur"].str.strip() != "")]
-        out["themes"] = theme_shares(txt["valeur"].reset_index(drop=True), themes).to_dict(orient="records") if len(txt) else []
+        txt = r.answers_here[
+            (r.answers_here["type"] == "texte") & (r.answers_here["valeur"].str.strip() != "")
+        ]
+        out["themes"] = (
+            theme_shares(txt["valeur"].reset_index(drop=True), themes).to_dict(orient="records")
+            if len(txt)
+            else []
+        )
     if r.inscriptions is not None:
-        out["profils_inscrits"] = metrics.profile_mix(metrics.active_registrations(r.inscriptions)["profil"]).to_dict(orient="records")
+        out["profils_inscrits"] = metrics.profile_mix(
+            metrics.active_registrations(r.inscriptions)["profil"]
+        ).to_dict(orient="records")
     if r.contributions is not None and r.params.phase == "compte_rendu":
-        cols = ["proposition_id", "territoire", "atelier", "titre", "corps", "theme", "soutiens", "commentaires"]
-        out["propositions"] = r.contributions[cols].astype(object).where(r.contributions[cols].notna(), None).to_dict(orient="records")
+        cols = [
+            "proposition_id",
+            "territoire",
+            "atelier",
+            "titre",
+            "corps",
+            "theme",
+            "soutiens",
+            "commentaires",
+        ]
+        out["propositions"] = (
+            r.contributions[cols]
+            .astype(object)
+            .where(r.contributions[cols].notna(), None)
+            .to_dict(orient="records")
+        )
     out["sources"] = [res.summary() for res in r.results.values()]
     out["echecs"] = r.failures
     return out
@@ -425,7 +626,9 @@ def save_outputs(r: Rencontre, sortie: str | Path | None) -> None:
         return
     out = Path(sortie)
     (out / "tableaux").mkdir(parents=True, exist_ok=True)
-    atomic_write_text(out / "resultats.json", json.dumps(results(r), ensure_ascii=False, indent=1, default=str))
+    atomic_write_text(
+        out / "resultats.json", json.dumps(results(r), ensure_ascii=False, indent=1, default=str)
+    )
     for name, df in _EXPORTS.items():
         write_csv(df, out / "tableaux" / f"{r.params.slug}_{name}.csv")
     if _EXPORTS:

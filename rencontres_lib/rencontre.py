@@ -53,7 +53,9 @@ class Rencontre:
     def answers_here(self) -> pd.DataFrame | None:
         if self.answers is None or self.respondents_here is None:
             return None
-        return self.answers[self.answers["respondent_id"].isin(self.respondents_here["respondent_id"])]
+        return self.answers[
+            self.answers["respondent_id"].isin(self.respondents_here["respondent_id"])
+        ]
 
     def findings(self) -> list[Finding]:
         return [f for r in self.results.values() for f in r.findings]
@@ -63,7 +65,10 @@ class Rencontre:
 
 
 def load_rencontre(
-    parametres: str | Path | Parametres, *, strict: bool = False, kinds: tuple[str, ...] | None = None
+    parametres: str | Path | Parametres,
+    *,
+    strict: bool = False,
+    kinds: tuple[str, ...] | None = None,
 ) -> Rencontre:
     """Load and validate every source of a meeting.
 
@@ -117,7 +122,10 @@ def name_index(r: Rencontre):
 
     people = set(project_people(r.params.racine or project_root()))
     if r.prive is not None and len(r.prive):
-        people |= {(str(p), str(n)) for p, n in zip(r.prive["prenom"].fillna(""), r.prive["nom"].fillna(""), strict=True)}
+        people |= {
+            (str(p), str(n))
+            for p, n in zip(r.prive["prenom"].fillna(""), r.prive["nom"].fillna(""), strict=True)
+        }
     people = {(p, n) for p, n in people if p.strip() and n.strip()}
     return NameIndex.from_people(sorted(people)) if people else None
 
@@ -126,7 +134,9 @@ def _load_inscriptions(r: Rencontre) -> None:
     from .loaders.inscriptions import load_inscriptions
 
     p = r.params
-    res = load_inscriptions(p.source("inscriptions"), salt=salt(p.racine), rules=p.source("profils"))
+    res = load_inscriptions(
+        p.source("inscriptions"), salt=salt(p.racine), rules=p.source("profils")
+    )
     r.results["inscriptions"] = res.check()
     r.inscriptions = res.table
     r.prive = res.private

@@ -226,8 +226,10 @@ def parse_texts(text):
 
 def _keyed(lines):
     """Parse "key = item | item | (vide)" lines into {key: [items]}."""
-    return {k: ["" if i == "(vide)" else i for i in v.split(" | ")]
-            for k, v in (x.split(" = ", 1) for x in lines)}
+    return {
+        k: ["" if i == "(vide)" else i for i in v.split(" | ")]
+        for k, v in (x.split(" = ", 1) for x in lines)
+    }
 
 
 def _sub(prefix):
@@ -238,40 +240,100 @@ def _sub(prefix):
 T = parse_texts(TEXTS)
 LISTS = _keyed(T["LISTS"])
 TERRITORIES = [
-    {"slug": f[0], "name": f[1], "short": f[2], "day": date.fromisoformat(f[3]),
-     "capacity": int(f[4]), "n_valid": int(f[5]), "n_cancel": int(f[6]), "n_dup": int(f[7]),
-     "n_prop": int(f[8]), "pay": f[9], "de": f[10], "cities": f[11].split(","),
-     "univ": f[12].split(","), "cp": f[13].split(), "cp_near": f[14].split()}
-    for f in (x.split("|") for x in T["TERRITORIES"])]
+    {
+        "slug": f[0],
+        "name": f[1],
+        "short": f[2],
+        "day": date.fromisoformat(f[3]),
+        "capacity": int(f[4]),
+        "n_valid": int(f[5]),
+        "n_cancel": int(f[6]),
+        "n_dup": int(f[7]),
+        "n_prop": int(f[8]),
+        "pay": f[9],
+        "de": f[10],
+        "cities": f[11].split(","),
+        "univ": f[12].split(","),
+        "cp": f[13].split(),
+        "cp_near": f[14].split(),
+    }
+    for f in (x.split("|") for x in T["TERRITORIES"])
+]
 FIRST_F, FIRST_M, LAST, CP_FAR = (LISTS[k] for k in ("first_f", "first_m", "last", "cp_far"))
 
 # People quoted by name in questionnaire answers; they are forced into the registrations.
 FORCED = {  # slug: (first, last, gender, ICPC profile, Profil as typed, Structure)
-    "lyon": ("Sophie", "Lefèvre", "F", "Agent·e territorial·e", "chargée de mission participation", "Métropole de Lyon"),
+    "lyon": (
+        "Sophie",
+        "Lefèvre",
+        "F",
+        "Agent·e territorial·e",
+        "chargée de mission participation",
+        "Métropole de Lyon",
+    ),
     "grenoble": ("Lan", "Nguyễn", "F", "Chercheur·e", "Chercheuse", "Université Grenoble Alpes"),
-    "nantes": ("Gwenaëlle", "Le Gall", "F", "Association", "Présidente d'association", "Quartiers en Commun"),
-    "lille": ("Mamadou", "N'Diaye", "M", "Citoyen·ne", "Conseil citoyen", "Conseil citoyen de Roubaix"),
+    "nantes": (
+        "Gwenaëlle",
+        "Le Gall",
+        "F",
+        "Association",
+        "Présidente d'association",
+        "Quartiers en Commun",
+    ),
+    "lille": (
+        "Mamadou",
+        "N'Diaye",
+        "M",
+        "Citoyen·ne",
+        "Conseil citoyen",
+        "Conseil citoyen de Roubaix",
+    ),
 }
 FORCED_NAMES = {(f[0], f[1]) for f in FORCED.values()}
 MENTIONS = [  # (TERRITOIRE of the respondent, question, text added to the answer)
     ("Lyon", "AVANCEES", "Merci à Sophie Lefèvre pour l'animation de la rencontre, très claire."),
-    ("Nantes", "AVANCEES", "Comme l'a montré Gwenaëlle Le Gall avec son association, on peut toucher les habitants en pied d'immeuble."),
-    ("Lille", "FREINS", "Je rejoins Mamadou N'Diaye : « on nous consulte, mais on ne nous répond jamais »."),
-    ("Grenoble", "PISTES", "reprendre les propositions de Lan Nguyen (université) sur l'évaluation des dispositifs"),  # no diacritic on purpose
+    (
+        "Nantes",
+        "AVANCEES",
+        "Comme l'a montré Gwenaëlle Le Gall avec son association, on peut toucher les habitants en pied d'immeuble.",
+    ),
+    (
+        "Lille",
+        "FREINS",
+        "Je rejoins Mamadou N'Diaye : « on nous consulte, mais on ne nous répond jamais ».",
+    ),
+    (
+        "Grenoble",
+        "PISTES",
+        "reprendre les propositions de Lan Nguyen (université) sur l'évaluation des dispositifs",
+    ),  # no diacritic on purpose
 ]
 EMAIL_TEXTS = [
     "Je suis prête à témoigner de notre expérience, écrivez-moi à camille.martin@example.org",
-    "Pour en discuter : j.dupont@example.fr", "contact asso : lesvoisins.solidaires@example.net",
+    "Pour en discuter : j.dupont@example.fr",
+    "contact asso : lesvoisins.solidaires@example.net",
     "Si besoin de précisions, mon adresse est thomas.girard@example.fr.",
     "N'hésitez pas à me recontacter (karima.haddad@example.org), je coordonne le conseil de "
-    "quartier.", "envoyez moi le compte rendu svp : yannick.leroy@example.org"]
-PHONE_TEXTS = ["Vous pouvez m'appeler au 06 00 12 34 56.",
-               "Contactez-moi au +33 6 00 98 76 54 pour un retour d'expérience.",
-               "tel 06.00.11.22.33", "Disponible pour un entretien : 0600457812 (après 18h)."]
+    "quartier.",
+    "envoyez moi le compte rendu svp : yannick.leroy@example.org",
+]
+PHONE_TEXTS = [
+    "Vous pouvez m'appeler au 06 00 12 34 56.",
+    "Contactez-moi au +33 6 00 98 76 54 pour un retour d'expérience.",
+    "tel 06.00.11.22.33",
+    "Disponible pour un entretien : 0600457812 (après 18h).",
+]
 
 # ------------------------------------------------------------------ questionnaire (LimeSurvey)
-PROFILES = {"Agent·e territorial·e": 30, "Élu·e": 15, "Association": 18, "Consultant·e": 8,
-            "Agent·e de l'État": 8, "Chercheur·e": 6, "Citoyen·ne": 15}
+PROFILES = {
+    "Agent·e territorial·e": 30,
+    "Élu·e": 15,
+    "Association": 18,
+    "Consultant·e": 8,
+    "Agent·e de l'État": 8,
+    "Chercheur·e": 6,
+    "Citoyen·ne": 15,
+}
 TERRITORY_W = {"Lyon": 23, "Grenoble": 23, "Nantes": 23, "Lille": 23, "Autre territoire": 8}
 STATEMENTS = {
     "ORG[SQ001]": "La participation citoyenne a fait évoluer l'organisation des services de la collectivité.",
@@ -287,33 +349,87 @@ STATEMENTS = {
     "RED[SQ002]": "Les participants sont informés des suites données à leurs propositions.",
 }
 REVERSED = {"INC[SQ002]"}
-LIKERT = ["Pas du tout d'accord", "Plutôt pas d'accord", "Ni d'accord ni pas d'accord",
-          "Plutôt d'accord", "Tout à fait d'accord"]
-ITEM_MEAN = {"ORG[SQ001]": 0.35, "ORG[SQ002]": 0.1, "DEC[SQ001]": 0.05, "DEC[SQ002]": -0.55,
-             "DEC[SQ003]": -0.3, "INC[SQ001]": -0.35, "INC[SQ002]": -0.6, "TRA[SQ001]": 0.05,
-             "TRA[SQ002]": 0.25, "RED[SQ001]": -0.5, "RED[SQ002]": -0.7}
-TERR_EFFECT = {"Lyon": 0.0, "Grenoble": 0.35, "Nantes": 0.15, "Lille": -0.15,
-               "Autre territoire": -0.1}
-TERR_DIM = {("Lille", "RED"): -0.45, ("Grenoble", "DEC"): 0.25, ("Nantes", "INC"): 0.3,
-            ("Lyon", "TRA"): -0.15}
-PROF_EFFECT = {"Élu·e": 0.55, "Agent·e territorial·e": 0.3, "Consultant·e": 0.1,
-               "Agent·e de l'État": 0.05, "Association": -0.2, "Chercheur·e": -0.3,
-               "Citoyen·ne": -0.45}
-TOOLS = {"OUTILS[SQ001]": ("Réunion publique", 0.78), "OUTILS[SQ002]": ("Atelier ou groupe de travail", 0.62),
-         "OUTILS[SQ003]": ("Budget participatif", 0.33), "OUTILS[SQ004]": ("Plateforme en ligne", 0.45),
-         "OUTILS[SQ005]": ("Conseil citoyen ou de quartier", 0.3), "OUTILS[SQ006]": ("Convention ou jury citoyen", 0.12)}
-OPEN_QUESTIONS = {"AVANCEES": "Quelles avancées la participation a-t-elle permises ?",
-                  "FREINS": "Quels freins rencontrez-vous ?",
-                  "PISTES": "Quelles pistes pour les municipales de 2026 ?"}
-PAGES = [["PROFIL", "TERRITOIRE", *list(STATEMENTS)[:5]], [*list(STATEMENTS)[5:], *TOOLS],
-         list(OPEN_QUESTIONS)]  # lastpage = k  <=>  pages 1..k answered
-Q_COLUMNS = ["id", "submitdate", "lastpage", "startlanguage", "seed", "startdate", "datestamp",
-             *PAGES[0], *PAGES[1], *PAGES[2]]
+LIKERT = [
+    "Pas du tout d'accord",
+    "Plutôt pas d'accord",
+    "Ni d'accord ni pas d'accord",
+    "Plutôt d'accord",
+    "Tout à fait d'accord",
+]
+ITEM_MEAN = {
+    "ORG[SQ001]": 0.35,
+    "ORG[SQ002]": 0.1,
+    "DEC[SQ001]": 0.05,
+    "DEC[SQ002]": -0.55,
+    "DEC[SQ003]": -0.3,
+    "INC[SQ001]": -0.35,
+    "INC[SQ002]": -0.6,
+    "TRA[SQ001]": 0.05,
+    "TRA[SQ002]": 0.25,
+    "RED[SQ001]": -0.5,
+    "RED[SQ002]": -0.7,
+}
+TERR_EFFECT = {
+    "Lyon": 0.0,
+    "Grenoble": 0.35,
+    "Nantes": 0.15,
+    "Lille": -0.15,
+    "Autre territoire": -0.1,
+}
+TERR_DIM = {
+    ("Lille", "RED"): -0.45,
+    ("Grenoble", "DEC"): 0.25,
+    ("Nantes", "INC"): 0.3,
+    ("Lyon", "TRA"): -0.15,
+}
+PROF_EFFECT = {
+    "Élu·e": 0.55,
+    "Agent·e territorial·e": 0.3,
+    "Consultant·e": 0.1,
+    "Agent·e de l'État": 0.05,
+    "Association": -0.2,
+    "Chercheur·e": -0.3,
+    "Citoyen·ne": -0.45,
+}
+TOOLS = {
+    "OUTILS[SQ001]": ("Réunion publique", 0.78),
+    "OUTILS[SQ002]": ("Atelier ou groupe de travail", 0.62),
+    "OUTILS[SQ003]": ("Budget participatif", 0.33),
+    "OUTILS[SQ004]": ("Plateforme en ligne", 0.45),
+    "OUTILS[SQ005]": ("Conseil citoyen ou de quartier", 0.3),
+    "OUTILS[SQ006]": ("Convention ou jury citoyen", 0.12),
+}
+OPEN_QUESTIONS = {
+    "AVANCEES": "Quelles avancées la participation a-t-elle permises ?",
+    "FREINS": "Quels freins rencontrez-vous ?",
+    "PISTES": "Quelles pistes pour les municipales de 2026 ?",
+}
+PAGES = [
+    ["PROFIL", "TERRITOIRE", *list(STATEMENTS)[:5]],
+    [*list(STATEMENTS)[5:], *TOOLS],
+    list(OPEN_QUESTIONS),
+]  # lastpage = k  <=>  pages 1..k answered
+Q_COLUMNS = [
+    "id",
+    "submitdate",
+    "lastpage",
+    "startlanguage",
+    "seed",
+    "startdate",
+    "datestamp",
+    *PAGES[0],
+    *PAGES[1],
+    *PAGES[2],
+]
 BANK = {q: _keyed(T[q]) for q in OPEN_QUESTIONS}
 THEMES = list(BANK["AVANCEES"])  # moyens, decision, inclusion, ... formation
 SHORT, OPENERS = _keyed(T["SHORT"]), _keyed(T["OPENERS"])
-THEME_BUMPS = {("Lille", "redevabilite"): 2.5, ("Grenoble", "decision"): 2.0,
-               ("Nantes", "inclusion"): 2.0, ("Lyon", "numerique"): 1.8}
+THEME_BUMPS = {
+    ("Lille", "redevabilite"): 2.5,
+    ("Grenoble", "decision"): 2.0,
+    ("Nantes", "inclusion"): 2.0,
+    ("Lyon", "numerique"): 1.8,
+}
 
 
 def wchoice(weights):
@@ -339,7 +455,9 @@ def add_typo(text):
         return text
     i = R.choice(idx)
     w, k = words[i], R.randint(1, len(words[i]) - 2)
-    words[i] = R.choice([w[:k] + w[k + 1] + w[k] + w[k + 2:], w[:k] + w[k + 1:], w[:k] + w[k] + w[k:]])
+    words[i] = R.choice(
+        [w[:k] + w[k + 1] + w[k] + w[k + 2 :], w[:k] + w[k + 1 :], w[:k] + w[k] + w[k:]]
+    )
     return " ".join(words)
 
 
@@ -360,8 +478,10 @@ def free_text(question, territory, profile):
     sents = [R.choice(BANK[question][th]) for th in themes]
     if R.random() < 0.3:
         sents[0] = R.choice(OPENERS[question]) + " " + lcfirst(sents[0])
-    sents[1:] = [R.choice(LISTS["connectors"]) + " " + lcfirst(x) if R.random() < 0.2 else x
-                 for x in sents[1:]]
+    sents[1:] = [
+        R.choice(LISTS["connectors"]) + " " + lcfirst(x) if R.random() < 0.2 else x
+        for x in sents[1:]
+    ]
     if len(sents) > 1 and R.random() < 0.035:
         text = "\n".join(("- " + s) if R.random() < 0.5 else s for s in sents)
     else:
@@ -383,8 +503,14 @@ def likert(item, territory, profile, latent):
         return ""
     if R.random() < (0.09 if profile == "Citoyen·ne" and dim in ("ORG", "TRA") else 0.04):
         return "Sans avis"
-    score = (ITEM_MEAN[item] + TERR_EFFECT[territory] + TERR_DIM.get((territory, dim), 0.0)
-             + PROF_EFFECT[profile] + latent + R.gauss(0, 0.6))
+    score = (
+        ITEM_MEAN[item]
+        + TERR_EFFECT[territory]
+        + TERR_DIM.get((territory, dim), 0.0)
+        + PROF_EFFECT[profile]
+        + latent
+        + R.gauss(0, 0.6)
+    )
     if item in REVERSED:
         score = -score  # agreeing that "it's always the same people" is a negative view
     return LIKERT[sum(score > cut for cut in (-1.15, -0.3, 0.3, 1.15))]
@@ -407,16 +533,24 @@ def make_questionnaire(n=800):
         latent = R.gauss(0, 0.5)
         minutes = min(90.0, 3 + R.expovariate(1 / 9)) * (lastpage / 3)
         end = st + timedelta(seconds=int(minutes * 60) + R.randint(0, 59))
-        row = {"id": str(i), "submitdate": lime_dt(end) if lastpage == 3 else "",
-               "lastpage": str(lastpage), "startlanguage": "fr",
-               "seed": str(R.randint(10**8, 2**31 - 1)), "startdate": lime_dt(st),
-               "datestamp": lime_dt(end), "PROFIL": profile, "TERRITOIRE": territory}
+        row = {
+            "id": str(i),
+            "submitdate": lime_dt(end) if lastpage == 3 else "",
+            "lastpage": str(lastpage),
+            "startlanguage": "fr",
+            "seed": str(R.randint(10**8, 2**31 - 1)),
+            "startdate": lime_dt(st),
+            "datestamp": lime_dt(end),
+            "PROFIL": profile,
+            "TERRITOIRE": territory,
+        }
         for item in STATEMENTS:
             row[item] = likert(item, territory, profile, latent)
         for col, (_label, p) in TOOLS.items():
             p *= {"Citoyen·ne": 0.7, "Élu·e": 1.1}.get(profile, 1.0)
-            p *= {("OUTILS[SQ005]", "Citoyen·ne"): 2.0,
-                  ("OUTILS[SQ006]", "Chercheur·e"): 2.5}.get((col, profile), 1.0)
+            p *= {("OUTILS[SQ005]", "Citoyen·ne"): 2.0, ("OUTILS[SQ006]", "Chercheur·e"): 2.5}.get(
+                (col, profile), 1.0
+            )
             row[col] = "Oui" if R.random() < p else ""
         for q in OPEN_QUESTIONS:
             row[q] = "" if R.random() < 0.25 else free_text(q, territory, profile)
@@ -425,7 +559,9 @@ def make_questionnaire(n=800):
         rows.append(row)
     complete, used = [r for r in rows if r["lastpage"] == "3"], set()
     for terr, question, text in [(None, None, t) for t in EMAIL_TEXTS + PHONE_TEXTS] + MENTIONS:
-        r = R.choice([r for r in complete if r["id"] not in used and terr in (None, r["TERRITOIRE"])])
+        r = R.choice(
+            [r for r in complete if r["id"] not in used and terr in (None, r["TERRITOIRE"])]
+        )
         used.add(r["id"])
         question = question or R.choice(["FREINS", "PISTES"])
         prev = r[question].rstrip()
@@ -434,11 +570,13 @@ def make_questionnaire(n=800):
 
 
 # ------------------------------------------------------------------ registrations (HelloAsso)
-H_COLUMNS = ("Numéro de commande;Date de la commande;Statut de la commande;Nom participant;"
-             "Prénom participant;Nom payeur;Prénom payeur;Email payeur;Raison sociale;"
-             "Moyen de paiement;Billet;Numéro de billet;Tarif;Montant tarif;Code Promo;"
-             "Montant code promo;Email;Téléphone;Structure;Profil;Code postal;"
-             "J'accepte d'être recontacté·e par les partenaires;Présence").split(";")
+H_COLUMNS = (
+    "Numéro de commande;Date de la commande;Statut de la commande;Nom participant;"
+    "Prénom participant;Nom payeur;Prénom payeur;Email payeur;Raison sociale;"
+    "Moyen de paiement;Billet;Numéro de billet;Tarif;Montant tarif;Code Promo;"
+    "Montant code promo;Email;Téléphone;Structure;Profil;Code postal;"
+    "J'accepte d'être recontacté·e par les partenaires;Présence"
+).split(";")
 REG_CATS = {**PROFILES, "Élu·e": 14, "Citoyen·ne": 14, "Agent·e de l'État": 7, "Autre": 3}
 PROFIL_TEXTS = _keyed(T["PROFILS"])  # "feminine/masculine" or neutral, as people type it
 USED_EMAILS = {m for t in EMAIL_TEXTS for m in re.findall(r"[\w.]+@example\.\w+", t)}
@@ -450,8 +588,14 @@ def slug(text):
 
 def make_email(first, last):
     f, name = slug(first), slug(last)
-    user = wchoice({f"{f}.{name}": 70, f"{f[0]}.{name}": 10, f"{f}{name}".replace("-", ""): 10,
-                    f"{name}.{f}": 10})
+    user = wchoice(
+        {
+            f"{f}.{name}": 70,
+            f"{f[0]}.{name}": 10,
+            f"{f}{name}".replace("-", ""): 10,
+            f"{name}.{f}": 10,
+        }
+    )
     dom = wchoice({"example.org": 55, "example.fr": 40, "example.net": 5})
     email, k = f"{user}@{dom}", 2
     while email in USED_EMAILS:
@@ -463,9 +607,13 @@ def make_email(first, last):
 def make_phone():
     """A fictitious mobile number (06 00 range) in one of the usual spellings, or nothing."""
     num = "{:02d} {:02d} {:02d}".format(*(R.randint(0, 99) for _ in range(3)))
-    return {"sp": f"06 00 {num}", "compact": f"0600{num.replace(' ', '')}",
-            "intl": f"+33 6 00 {num}", "dot": f"06.00.{num.replace(' ', '.')}", "": ""}[
-        wchoice({"sp": 45, "compact": 20, "intl": 15, "dot": 5, "": 15})]
+    return {
+        "sp": f"06 00 {num}",
+        "compact": f"0600{num.replace(' ', '')}",
+        "intl": f"+33 6 00 {num}",
+        "dot": f"06.00.{num.replace(' ', '.')}",
+        "": "",
+    }[wchoice({"sp": 45, "compact": 20, "intl": 15, "dot": 5, "": 15})]
 
 
 def make_cp(t):
@@ -484,17 +632,26 @@ def make_structure(cat, t, profil):
     city = R.choice(t["cities"])
     if profil == "Conseil citoyen":
         return elide(f"Conseil citoyen de {city}")
-    return elide(R.choice({
-        "Élu·e": [f"Ville de {city}", f"Mairie de {city}", t["name"]],
-        "Agent·e territorial·e": [f"Ville de {city}", t["name"], f"Département {t['de']}",
-                                  f"CCAS de {city}", f"Mairie de {city}"],
-        "Association": [a.format(city=city) for a in LISTS["assos"]],
-        "Consultant·e": LISTS["cabinets"],
-        "Agent·e de l'État": [f"Préfecture {t['de']}", f"DDT {t['de']}", "DREAL"],
-        "Chercheur·e": t["univ"] + ["CNRS"],
-        "Citoyen·ne": ["", "", "", f"Collectif d'habitants {city}"],
-        "Autre": ["", "Rédaction Info Métropole"],
-    }[cat]))
+    return elide(
+        R.choice(
+            {
+                "Élu·e": [f"Ville de {city}", f"Mairie de {city}", t["name"]],
+                "Agent·e territorial·e": [
+                    f"Ville de {city}",
+                    t["name"],
+                    f"Département {t['de']}",
+                    f"CCAS de {city}",
+                    f"Mairie de {city}",
+                ],
+                "Association": [a.format(city=city) for a in LISTS["assos"]],
+                "Consultant·e": LISTS["cabinets"],
+                "Agent·e de l'État": [f"Préfecture {t['de']}", f"DDT {t['de']}", "DREAL"],
+                "Chercheur·e": t["univ"] + ["CNRS"],
+                "Citoyen·ne": ["", "", "", f"Collectif d'habitants {city}"],
+                "Autre": ["", "Rédaction Info Métropole"],
+            }[cat]
+        )
+    )
 
 
 def make_person(t, taken, pool):
@@ -513,9 +670,17 @@ def make_person(t, taken, pool):
     taken.add((first, last))
     txt = R.choice(PROFIL_TEXTS[cat]).split("/")
     profil = txt[0] if gender == "F" or len(txt) == 1 else txt[1]
-    person = {"first": first, "last": last, "cat": cat, "profil": profil,
-              "structure": make_structure(cat, t, profil), "email": make_email(first, last),
-              "phone": make_phone(), "cp": make_cp(t), "forced": False}
+    person = {
+        "first": first,
+        "last": last,
+        "cat": cat,
+        "profil": profil,
+        "structure": make_structure(cat, t, profil),
+        "email": make_email(first, last),
+        "phone": make_phone(),
+        "cp": make_cp(t),
+        "forced": False,
+    }
     pool.append(person)
     return person
 
@@ -530,17 +695,29 @@ def order_datetime(day):
 def make_registrations(t, pool):
     """Return HelloAsso participant rows for one territory (sorted by order date)."""
     taken, f = set(FORCED_NAMES), FORCED[t["slug"]]
-    forced = {"first": f[0], "last": f[1], "cat": f[3], "profil": f[4], "structure": f[5],
-              "email": make_email(f[0], f[1]), "phone": make_phone(), "cp": t["cp"][0],
-              "forced": True}
-    people = [forced] + [make_person(t, taken, pool)
-                         for _ in range(t["n_valid"] + t["n_cancel"] - 1)]
+    forced = {
+        "first": f[0],
+        "last": f[1],
+        "cat": f[3],
+        "profil": f[4],
+        "structure": f[5],
+        "email": make_email(f[0], f[1]),
+        "phone": make_phone(),
+        "cp": t["cp"][0],
+        "forced": True,
+    }
+    people = [forced] + [
+        make_person(t, taken, pool) for _ in range(t["n_valid"] + t["n_cancel"] - 1)
+    ]
     cancelled = set(R.sample(range(1, len(people)), t["n_cancel"]))
     entries = []  # [datetime, person, status, presence, e-mail as typed]
     for i, p in enumerate(people):
         status = "Annulé" if i in cancelled else "Validé"
-        presence = "" if status == "Annulé" else (
-            "Présent" if p["forced"] or R.random() < 0.75 else "Absent")
+        presence = (
+            ""
+            if status == "Annulé"
+            else ("Présent" if p["forced"] or R.random() < 0.75 else "Absent")
+        )
         entries.append([order_datetime(t["day"]), p, status, presence, p["email"]])
     valid = [e for e in entries if e[2] == "Validé" and not e[1]["forced"]]
     for orig in R.sample(valid, t["n_dup"]):  # same person registering a second time, later
@@ -549,10 +726,18 @@ def make_registrations(t, pool):
         dup_presence = "Absent"
         if orig[3] == "Présent" and R.random() < 0.5:  # the ticket scanned was the second one
             orig[3], dup_presence = "Absent", "Présent"
-        person = dict(orig[1], last=orig[1]["last"].lower() if R.random() < 0.5 else orig[1]["last"])
+        person = dict(
+            orig[1], last=orig[1]["last"].lower() if R.random() < 0.5 else orig[1]["last"]
+        )
         local, dom = orig[4].split("@")
-        email = R.choice([orig[4].upper(), " " + orig[4], orig[4] + " ",
-                          ".".join(x.capitalize() for x in local.split(".")) + "@" + dom])
+        email = R.choice(
+            [
+                orig[4].upper(),
+                " " + orig[4],
+                orig[4] + " ",
+                ".".join(x.capitalize() for x in local.split(".")) + "@" + dom,
+            ]
+        )
         entries.append([later, person, "Validé", dup_presence, email])
     entries.sort(key=lambda e: e[0])
     rows, numbers = [], set()
@@ -571,30 +756,70 @@ def make_registrations(t, pool):
             company = p["structure"]
         elif R.random() < 0.06:
             company = p["structure"]
-        rows.append([str(number), dt.strftime("%d/%m/%Y %H:%M"), status, last, first, pay_last,
-                     pay_first, pay_email, company, t["pay"], f"Rencontre territoriale {t['name']}",
-                     str(number * 3 + 17), "Gratuit", "0,00", "", "", typed_email, p["phone"],
-                     p["structure"], p["profil"], p["cp"], "Oui" if R.random() < 0.6 else "Non",
-                     presence])
+        rows.append(
+            [
+                str(number),
+                dt.strftime("%d/%m/%Y %H:%M"),
+                status,
+                last,
+                first,
+                pay_last,
+                pay_first,
+                pay_email,
+                company,
+                t["pay"],
+                f"Rencontre territoriale {t['name']}",
+                str(number * 3 + 17),
+                "Gratuit",
+                "0,00",
+                "",
+                "",
+                typed_email,
+                p["phone"],
+                p["structure"],
+                p["profil"],
+                p["cp"],
+                "Oui" if R.random() < 0.6 else "Non",
+                presence,
+            ]
+        )
     return rows
 
 
 # ------------------------------------------------------------------ interviews (Taguette)
 INTERVIEW = _keyed(T["INTERVIEW"])
-SECOND_TAG = {"organisation": "freins", "décision": "transparence", "inclusion": "freins",
-              "transparence": "décision", "redevabilité": "transparence", "freins": "organisation",
-              "pistes 2026": "redevabilité"}  # plausible co-coding of a highlight
-TAG_W = {"organisation": 14, "décision": 16, "inclusion": 16, "transparence": 12,
-         "redevabilité": 14, "freins": 16, "pistes 2026": 12}
+SECOND_TAG = {
+    "organisation": "freins",
+    "décision": "transparence",
+    "inclusion": "freins",
+    "transparence": "décision",
+    "redevabilité": "transparence",
+    "freins": "organisation",
+    "pistes 2026": "redevabilité",
+}  # plausible co-coding of a highlight
+TAG_W = {
+    "organisation": 14,
+    "décision": 16,
+    "inclusion": 16,
+    "transparence": 12,
+    "redevabilité": 14,
+    "freins": 16,
+    "pistes 2026": 12,
+}
 
 
 def make_interviews():
     """Return (highlight rows, attribute rows); one highlight row per (highlight, tag)."""
     docs = []
     for t in TERRITORIES:
-        for prof in ["Élu·e", "Agent·e territorial·e", R.choice(["Association", "Citoyen·ne"]),
-                     R.choice(["Consultant·e", "Chercheur·e", "Agent·e de l'État", "Association",
-                               "Citoyen·ne"])]:
+        for prof in [
+            "Élu·e",
+            "Agent·e territorial·e",
+            R.choice(["Association", "Citoyen·ne"]),
+            R.choice(
+                ["Consultant·e", "Chercheur·e", "Agent·e de l'État", "Association", "Citoyen·ne"]
+            ),
+        ]:
             day = date(2025, 1, 20) + timedelta(days=R.randint(0, 46))
             docs.append((day - timedelta(days=max(0, day.weekday() - 4)), t, prof))  # weekdays
     docs.sort(key=lambda d: (d[0], d[1]["slug"]))
@@ -624,17 +849,32 @@ def make_interviews():
 
 
 # ------------------------------------------------------------------ proposals (Decidim)
-D_COLUMNS = ("id;category/id;category/name/fr;scope/id;scope/name/fr;participatory_space/id;"
-             "participatory_space/url;component/id;title/fr;body/fr;state;reference;answer/fr;"
-             "supports;endorsements/total_count;endorsements/user_endorsements;comments;"
-             "attachments;followers;published_at;url;meeting_urls;related_proposals;is_amend;"
-             "original_proposal/title;original_proposal/url").split(";")
-CATEGORIES = ["Organisation", "Décision", "Inclusion des publics", "Sincérité et transparence",
-              "Reddition des comptes"]
-SCOPES = {31: "Atelier 1 – Décider ensemble", 32: "Atelier 2 – Aller vers tous les publics",
-          33: "Atelier 3 – Rendre des comptes"}
-CAT_SCOPES = {"Organisation": [31, 32, 33], "Décision": [31], "Inclusion des publics": [32],
-              "Sincérité et transparence": [31, 31, 33], "Reddition des comptes": [33]}
+D_COLUMNS = (
+    "id;category/id;category/name/fr;scope/id;scope/name/fr;participatory_space/id;"
+    "participatory_space/url;component/id;title/fr;body/fr;state;reference;answer/fr;"
+    "supports;endorsements/total_count;endorsements/user_endorsements;comments;"
+    "attachments;followers;published_at;url;meeting_urls;related_proposals;is_amend;"
+    "original_proposal/title;original_proposal/url"
+).split(";")
+CATEGORIES = [
+    "Organisation",
+    "Décision",
+    "Inclusion des publics",
+    "Sincérité et transparence",
+    "Reddition des comptes",
+]
+SCOPES = {
+    31: "Atelier 1 – Décider ensemble",
+    32: "Atelier 2 – Aller vers tous les publics",
+    33: "Atelier 3 – Rendre des comptes",
+}
+CAT_SCOPES = {
+    "Organisation": [31, 32, 33],
+    "Décision": [31],
+    "Inclusion des publics": [32],
+    "Sincérité et transparence": [31, 31, 33],
+    "Reddition des comptes": [33],
+}
 CROSS = [x.split("|") for x in T["CROSS"]]  # idea number, slug, category, title, body
 ANSWERS = {**_keyed(T["ANSWERS"]), "": [""]}
 
@@ -665,31 +905,64 @@ def make_proposals():
         space_id, comp = 21 + ti, 87 + 4 * ti
         space_url = f"https://participation.example.org/processes/rencontre-{t['slug']}-2025"
         scope = R.choice(CAT_SCOPES[cat])
-        state = wchoice({"": 50 if t["slug"] == "lille" else 35, "evaluating": 25,
-                         "accepted": 25, "rejected": 15})
+        state = wchoice(
+            {
+                "": 50 if t["slug"] == "lille" else 35,
+                "evaluating": 25,
+                "accepted": 25,
+                "rejected": 15,
+            }
+        )
         supports = min(120, int((R.paretovariate(1.5) - 1) * (12 if cross else 8)))
         comments = min(15, int(R.expovariate(1 / 3)))
-        meetings = (f"{space_url}/f/{comp - 1}/meetings/{400 + 3 * ti + scope - 31}"
-                    if R.random() < 0.6 else "")
-        out[t["slug"]].append([
-            str(pid), str(140 + 10 * ti + CATEGORIES.index(cat)), cat, str(scope), SCOPES[scope],
-            str(space_id), space_url, str(comp), title, body, state,
-            f"ICPC-PROP-{published:%Y-%m}-{pid}", R.choice(ANSWERS[state]), str(supports),
-            str(min(supports, int(R.expovariate(1 / 2)))), "", str(comments),
-            "1" if R.random() < 0.08 else "0", str(1 + comments // 2 + R.randint(0, 3)),
-            f"{published:%Y-%m-%d %H:%M:%S} UTC", f"{space_url}/f/{comp}/proposals/{pid}",
-            meetings, "", "false", None, None])
+        meetings = (
+            f"{space_url}/f/{comp - 1}/meetings/{400 + 3 * ti + scope - 31}"
+            if R.random() < 0.6
+            else ""
+        )
+        out[t["slug"]].append(
+            [
+                str(pid),
+                str(140 + 10 * ti + CATEGORIES.index(cat)),
+                cat,
+                str(scope),
+                SCOPES[scope],
+                str(space_id),
+                space_url,
+                str(comp),
+                title,
+                body,
+                state,
+                f"ICPC-PROP-{published:%Y-%m}-{pid}",
+                R.choice(ANSWERS[state]),
+                str(supports),
+                str(min(supports, int(R.expovariate(1 / 2)))),
+                "",
+                str(comments),
+                "1" if R.random() < 0.08 else "0",
+                str(1 + comments // 2 + R.randint(0, 3)),
+                f"{published:%Y-%m-%d %H:%M:%S} UTC",
+                f"{space_url}/f/{comp}/proposals/{pid}",
+                meetings,
+                "",
+                "false",
+                None,
+                None,
+            ]
+        )
     return out
 
 
 def ruby_csv(rows, sep=";"):
     """Serialise like Ruby's CSV: quote when needed, empty strings as "", nil as nothing."""
+
     def cell(v):
         if v is None:
             return ""
         if v == "" or any(c in v for c in (sep, '"', "\n", "\r")):
             return '"' + v.replace('"', '""') + '"'
         return v
+
     return "".join(sep.join(cell(v) for v in row) + "\n" for row in rows)
 
 
@@ -703,18 +976,28 @@ def main():
     R.seed(2026)
     USED_EMAILS.intersection_update(re.findall(r"[\w.]+@example\.\w+", " ".join(EMAIL_TEXTS)))
     OUT_DIR.mkdir(parents=True, exist_ok=True)
-    write_csv("questionnaire.csv", [Q_COLUMNS, *make_questionnaire()], quoting=csv.QUOTE_ALL,
-              lineterminator="\n")  # LimeSurvey: every field quoted, LF
+    write_csv(
+        "questionnaire.csv",
+        [Q_COLUMNS, *make_questionnaire()],
+        quoting=csv.QUOTE_ALL,
+        lineterminator="\n",
+    )  # LimeSurvey: every field quoted, LF
     pool = []
     for t in TERRITORIES:  # HelloAsso: BOM, ";", CRLF, minimal quoting
-        write_csv(f"inscriptions_{t['slug']}.csv", [H_COLUMNS, *make_registrations(t, pool)],
-                  encoding="utf-8-sig", delimiter=";", lineterminator="\r\n")
+        write_csv(
+            f"inscriptions_{t['slug']}.csv",
+            [H_COLUMNS, *make_registrations(t, pool)],
+            encoding="utf-8-sig",
+            delimiter=";",
+            lineterminator="\r\n",
+        )
     highlights, attributes = make_interviews()
     write_csv("entretiens.csv", [["id", "document", "tag", "content"], *highlights])  # CRLF
     write_csv("entretiens_attributs.csv", attributes, lineterminator="\n")
     for slug_, rows in make_proposals().items():  # Decidim: Ruby CSV, ";", LF
         (OUT_DIR / f"propositions_{slug_}.csv").write_bytes(
-            ruby_csv([D_COLUMNS, *rows]).encode("utf-8"))
+            ruby_csv([D_COLUMNS, *rows]).encode("utf-8")
+        )
     for path in sorted(OUT_DIR.glob("*.csv")):
         print(f"data/exemple/{path.name}: {path.stat().st_size} octets")
 

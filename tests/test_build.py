@@ -21,7 +21,9 @@ def fake_execute(monkeypatch):
 
     def execute(notebook: Path, output: Path, parameters: dict, cwd: Path) -> float:
         calls.append(output.parent.name)
-        if "parametres" in parameters and "casse" in Path(parameters["parametres"]).read_text(encoding="utf-8"):
+        if "parametres" in parameters and "casse" in Path(parameters["parametres"]).read_text(
+            encoding="utf-8"
+        ):
             raise RuntimeError("cellule 3 : données cassées")
         nb = nbformat.v4.new_notebook()
         nb.cells.append(nbformat.v4.new_markdown_cell(f"## Rapport {output.parent.name}"))
@@ -29,11 +31,17 @@ def fake_execute(monkeypatch):
         nbformat.write(nb, output)
         if "sortie" in parameters:
             Path(parameters["sortie"]).mkdir(parents=True, exist_ok=True)
-            (Path(parameters["sortie"]) / "resultats.json").write_text(json.dumps({"slug": output.parent.name}))
+            (Path(parameters["sortie"]) / "resultats.json").write_text(
+                json.dumps({"slug": output.parent.name})
+            )
         return 0.01
 
     monkeypatch.setattr(build_mod, "_execute", execute)
-    monkeypatch.setattr(build_mod, "private_outputs", lambda pfile, root, log, pdfs=None: calls.append(f"prive:{pfile.stem}"))
+    monkeypatch.setattr(
+        build_mod,
+        "private_outputs",
+        lambda pfile, root, log, pdfs=None: calls.append(f"prive:{pfile.stem}"),
+    )
     return calls
 
 
@@ -65,14 +73,27 @@ def test_incremental_rules(project, fake_execute):
 
     fake_execute.clear()
     nb = project / "notebooks/rencontre.ipynb"
-    nb.write_text(nb.read_text(encoding="utf-8").replace("Chiffres clés", "Chiffres-clés"), encoding="utf-8")
+    nb.write_text(
+        nb.read_text(encoding="utf-8").replace("Chiffres clés", "Chiffres-clés"), encoding="utf-8"
+    )
     run(project)
-    assert executed(fake_execute) == ["grenoble", "lille", "lyon", "nantes", "synthese"]  # source changed → all
+    assert executed(fake_execute) == [
+        "grenoble",
+        "lille",
+        "lyon",
+        "nantes",
+        "synthese",
+    ]  # source changed → all
 
     fake_execute.clear()
     run(project, force=True)
     assert len(executed(fake_execute)) == 5
-    assert sorted(c for c in fake_execute if c.startswith("prive:")) == ["prive:grenoble", "prive:lille", "prive:lyon", "prive:nantes"]
+    assert sorted(c for c in fake_execute if c.startswith("prive:")) == [
+        "prive:grenoble",
+        "prive:lille",
+        "prive:lyon",
+        "prive:nantes",
+    ]
     index = (project / "reports/index.html").read_text(encoding="utf-8")
     assert "Reconstruit" in index
 
@@ -89,19 +110,31 @@ def test_one_broken_territory_does_not_stop_the_others(project, fake_execute):
     assert [o.slug for o in report.failures] == ["nantes"]
     assert "nantes" in fake_execute and "synthese" in fake_execute
     kept = (project / "reports/nantes.html").read_text(encoding="utf-8")
-    assert "Rapport périmé" in kept and kept.replace(kept[kept.index('<div class="perime"'):kept.index("<!--/PERIME-->") + 14], "") == good
+    assert (
+        "Rapport périmé" in kept
+        and kept.replace(
+            kept[kept.index('<div class="perime"') : kept.index("<!--/PERIME-->") + 14], ""
+        )
+        == good
+    )
     index = (project / "reports/index.html").read_text(encoding="utf-8")
     assert "Échec" in index and "données cassées" in index and "périmée" in index
 
 
 def test_invalid_parameters_are_reported_and_others_built(project, fake_execute):
-    (project / "parameters/rennes.yaml").write_text("territoire: Rennes\nslug: rennes\ndate: demain\n", encoding="utf-8")
+    (project / "parameters/rennes.yaml").write_text(
+        "territoire: Rennes\nslug: rennes\ndate: demain\n", encoding="utf-8"
+    )
     report = run(project)
     assert report.exit_code == 1
     failed = report.failures[0]
-    assert failed.slug == "rennes" and "clé « date »" in failed.error and "AAAA-MM-JJ" in failed.error
+    assert (
+        failed.slug == "rennes" and "clé « date »" in failed.error and "AAAA-MM-JJ" in failed.error
+    )
     assert (project / "reports/lyon.html").exists()
-    assert not list((project / "reports").glob(".*.tmp")) and not list((project / "reports").glob("*.tmp"))
+    assert not list((project / "reports").glob(".*.tmp")) and not list(
+        (project / "reports").glob("*.tmp")
+    )
 
 
 @pytest.mark.slow
@@ -110,13 +143,22 @@ def test_real_build_of_the_example_data(built_example):
     assert report.failures == [], built_example["log"]
     assert report.audit_hits == 0, built_example["log"]
     names = sorted(p.name for p in (root / "reports").glob("*.html"))
-    assert names == ["grenoble.html", "index.html", "lille.html", "lyon.html", "nantes.html", "synthese.html"]
+    assert names == [
+        "grenoble.html",
+        "index.html",
+        "lille.html",
+        "lyon.html",
+        "nantes.html",
+        "synthese.html",
+    ]
     lyon = (root / "reports/lyon.html").read_text(encoding="utf-8")
     assert '<html lang="fr">' in lyon
     assert "require.js" not in lyon and "mathjax" not in lyon.lower() and "cdn." not in lyon
     assert lyon.count('class="graphique"') >= 8
     assert '<script src="assets/plotly.min.js"></script>' in lyon
-    assert 'class="jp-CodeMirrorEditor' not in lyon and "load_rencontre" not in lyon  # no code cell published
+    assert (
+        'class="jp-CodeMirrorEditor' not in lyon and "load_rencontre" not in lyon
+    )  # no code cell published
     assert (root / "reports/assets/plotly.min.js").stat().st_size > 1_000_000
     assert list((root / "reports/tableaux").glob("lyon_*.csv"))
     # executed notebooks kept for debugging outside reports/
@@ -137,4 +179,6 @@ def test_real_build_writes_logistics_only_under_prive(built_example):
         if shutil.which("chromium"):
             pdf = (root / "prive" / slug / "emargement.pdf").read_bytes()
             assert pdf.startswith(b"%PDF") and b"/MediaBox [0 0 594.9" in pdf  # A4: 595 × 842 pt
-    assert not [p for p in (root / "reports").rglob("*") if "emargement" in p.name or "contacts" in p.name]
+    assert not [
+        p for p in (root / "reports").rglob("*") if "emargement" in p.name or "contacts" in p.name
+    ]

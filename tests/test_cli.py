@@ -24,13 +24,34 @@ def test_help_is_french(capsys):
 
 
 def test_new_writes_a_file_that_check_accepts(project, capsys):
-    args = ["new", "rennes", "--territoire", "Rennes Métropole", "--date", "2025-05-16", "--lieu", "Le Couvent des Jacobins",
-            "--capacite", "80", "--questionnaire", "data/exemple/questionnaire.csv", "--codebook", "parameters/codebook.yaml",
-            "--inscriptions", "data/exemple/inscriptions_nantes.csv", "--filtre", "Nantes"]
+    args = [
+        "new",
+        "rennes",
+        "--territoire",
+        "Rennes Métropole",
+        "--date",
+        "2025-05-16",
+        "--lieu",
+        "Le Couvent des Jacobins",
+        "--capacite",
+        "80",
+        "--questionnaire",
+        "data/exemple/questionnaire.csv",
+        "--codebook",
+        "parameters/codebook.yaml",
+        "--inscriptions",
+        "data/exemple/inscriptions_nantes.csv",
+        "--filtre",
+        "Nantes",
+    ]
     assert main(args) == 0
     target = project / "parameters/rennes.yaml"
     text = target.read_text(encoding="utf-8")
-    assert "# Nombre de places" in text and "capacite: 80" in text and "territoire: \"Rennes Métropole\"" in text
+    assert (
+        "# Nombre de places" in text
+        and "capacite: 80" in text
+        and 'territoire: "Rennes Métropole"' in text
+    )
     out = capsys.readouterr().out
     assert "rencontres check" in out
     assert main(["check", str(target)]) == 0
@@ -44,7 +65,11 @@ def test_new_writes_a_file_that_check_accepts(project, capsys):
 def test_new_without_terminal_never_waits_for_input(project):
     proc = subprocess.run(
         [sys.executable, "-m", "rencontres_lib.cli", "new", "brest", "--date", "2025-06-01"],
-        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60, env={**__import__("os").environ},
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**__import__("os").environ},
     )
     assert proc.returncode == 0, proc.stderr
     assert (project / "parameters/brest.yaml").exists()
@@ -59,7 +84,10 @@ def test_new_rejects_bad_values(project, capsys):
 
 def test_check_reports_errors_with_exit_1(project, capsys):
     p = project / "parameters/lyon.yaml"
-    p.write_text(p.read_text(encoding="utf-8").replace("inscriptions_lyon.csv", "inscriptions_absent.csv"), encoding="utf-8")
+    p.write_text(
+        p.read_text(encoding="utf-8").replace("inscriptions_lyon.csv", "inscriptions_absent.csv"),
+        encoding="utf-8",
+    )
     assert main(["check", str(p)]) == 1
     out = capsys.readouterr().out
     assert "sources.inscriptions" in out and "introuvable" in out
@@ -68,11 +96,16 @@ def test_check_reports_errors_with_exit_1(project, capsys):
 def test_audit_exit_codes(tmp_path, project, capsys):
     clean = tmp_path / "propre"
     clean.mkdir()
-    (clean / "a.html").write_text("<html><body><p>Rien à signaler.</p></body></html>", encoding="utf-8")
+    (clean / "a.html").write_text(
+        "<html><body><p>Rien à signaler.</p></body></html>", encoding="utf-8"
+    )
     assert main(["audit", str(clean)]) == 0
     dirty = tmp_path / "sale"
     dirty.mkdir()
-    (dirty / "b.html").write_text('<html><body><p>écrire à jeanne.martin@example.org</p><script src="https://cdn.example.net/x.js"></script></body></html>', encoding="utf-8")
+    (dirty / "b.html").write_text(
+        '<html><body><p>écrire à jeanne.martin@example.org</p><script src="https://cdn.example.net/x.js"></script></body></html>',
+        encoding="utf-8",
+    )
     assert main(["audit", str(dirty)]) == 1
     out = capsys.readouterr().out
     assert "b.html" in out and "courriel" in out

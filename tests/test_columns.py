@@ -38,7 +38,9 @@ def assert_factor_gives_back(store: ColumnStore, name: str, cells: list[str]) ->
 
 # --------------------------------------------------------------------------- reading CSV
 
-SEMICOLON_CSV = "id;avis;note;vide\n1;Plutôt d'accord;3;\n2;;3;\n3;Plutôt d'accord;4;\n4;Pas d'accord;3;\n"
+SEMICOLON_CSV = (
+    "id;avis;note;vide\n1;Plutôt d'accord;3;\n2;;3;\n3;Plutôt d'accord;4;\n4;Pas d'accord;3;\n"
+)
 
 
 def test_semicolon_csv_factor_values_and_metadata(tmp_path: Path) -> None:
@@ -53,7 +55,9 @@ def test_semicolon_csv_factor_values_and_metadata(tmp_path: Path) -> None:
     assert raw.frame.empty and list(raw.frame.columns) == ["id", "avis", "note", "vide"]
     assert raw.digest() == sha256_file(path)
     # the empty cell of « avis » (record 2) comes back as "" — never NaN
-    assert_factor_gives_back(store, "avis", ["Plutôt d'accord", "", "Plutôt d'accord", "Pas d'accord"])
+    assert_factor_gives_back(
+        store, "avis", ["Plutôt d'accord", "", "Plutôt d'accord", "Pas d'accord"]
+    )
     codes, uniques = store.factor("avis")
     assert codes[0] == codes[2] != codes[3]  # same text, same code
     # « note » is a code column (in infer): numbers 3, 3, 4, 3 read back as texts
@@ -80,7 +84,9 @@ def test_comma_csv_separator_and_plain_values(tmp_path: Path) -> None:
     assert texts(store.values("commentaire", np.array([1]))) == [""]
 
 
-def test_chunk_boundaries_keep_texts_and_codes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_chunk_boundaries_keep_texts_and_codes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(columns, "CHUNK_ROWS", 2)
     path = write(
         tmp_path / "chunks.csv",
@@ -282,9 +288,13 @@ def test_first_line_longer_than_the_header_with_data(tmp_path: Path) -> None:
     assert "« x »" in err.value.message
 
 
-def test_one_pass_read_and_chunked_read_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_one_pass_read_and_chunked_read_agree(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # codes fit in one byte, so the one-pass reader is used; forcing chunks of 2 must not change a cell
-    path = write(tmp_path / "q.csv", "id;profil;q1;q2\n7;Élu·e;1;5\n8;;2;5\n9;Citoyen;9;1\n10;Élu·e;1;3\n")
+    path = write(
+        tmp_path / "q.csv", "id;profil;q1;q2\n7;Élu·e;1;5\n8;;2;5\n9;Citoyen;9;1\n10;Élu·e;1;3\n"
+    )
     kinds = {"id": "id", "q1": "code", "q2": "code"}
     whole = read_columns(path, infer=lambda names: kinds).store
     monkeypatch.setattr(columns, "CHUNK_ROWS", 2)
@@ -309,7 +319,9 @@ def test_category_columns_stay_exact_even_when_they_look_like_numbers(tmp_path: 
     assert codes.tolist() == [0, 0, 1] and texts(uniques) == ["Élu·e", ""]
 
 
-def test_blank_in_a_code_column_falls_back_to_chunks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_blank_in_a_code_column_falls_back_to_chunks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # a blank cell cannot be an int8: the chunked reader takes over and keeps it as ""
     path = write(tmp_path / "b.csv", "q1,q2\n1,2\n,3\n4,\n")
     calls = []
@@ -317,7 +329,11 @@ def test_blank_in_a_code_column_falls_back_to_chunks(tmp_path: Path, monkeypatch
     monkeypatch.setattr(columns, "_read_chunks", lambda *args: calls.append(1) or original(*args))
     store = read_columns(path, infer=lambda names: {"q1": "code", "q2": "code"}).store
     assert calls == [1]
-    assert texts(store.values("q1")) == ["1", "", "4"] and texts(store.values("q2")) == ["2", "3", ""]
+    assert texts(store.values("q1")) == ["1", "", "4"] and texts(store.values("q2")) == [
+        "2",
+        "3",
+        "",
+    ]
 
 
 def test_trailing_separator_on_every_line_is_noted(tmp_path: Path) -> None:
@@ -325,7 +341,9 @@ def test_trailing_separator_on_every_line_is_noted(tmp_path: Path) -> None:
     path = write(tmp_path / "trail.csv", "a,b\n1,2,\n3,4,\n")
     raw = read_columns(path)
     assert texts(raw.store.values("b")) == ["2", "4"]
-    assert [f.message for f in raw.findings] == ["séparateur en fin de ligne ignoré (champ final vide)."]
+    assert [f.message for f in raw.findings] == [
+        "séparateur en fin de ligne ignoré (champ final vide)."
+    ]
 
 
 def test_distinct_values_hold_no_empty_text_when_no_cell_is_empty(tmp_path: Path) -> None:

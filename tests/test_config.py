@@ -43,7 +43,10 @@ def test_valid_file_resolves_paths_against_root(tmp_path):
     ("change", "expected"),
     [
         (("date: 2025-03-14", "date: 14/03/2025"), ["clé « date »", "AAAA-MM-JJ", "14/03/2025"]),
-        (("phase: compte_rendu", "phase: bilan"), ["clé « phase »", "cadrage", "compte_rendu", "bilan"]),
+        (
+            ("phase: compte_rendu", "phase: bilan"),
+            ["clé « phase »", "cadrage", "compte_rendu", "bilan"],
+        ),
         (("capacite: 50", "capacite: beaucoup"), ["clé « capacite »", "nombre entier"]),
         (("capacite: 50", "capacite: -3"), ["clé « capacite »", "strictement positif"]),
         (("slug: test", "slug: Test Ville"), ["clé « slug »", "minuscules"]),

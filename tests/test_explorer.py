@@ -23,7 +23,7 @@ def test_widget_callbacks_draw_the_same_figures_as_the_static_report(project, mo
     _territory, dimension, profile = box.children[0].children
     dimension.value = "inclusion"
     profile.value = "elu"
-    assert figs[-len(static):] == static
+    assert figs[-len(static) :] == static
 
     figs.clear()
     profile.value = ""
@@ -49,14 +49,17 @@ def test_sources_explorer_sorts_and_filters(project, monkeypatch):
     r = load_rencontre(project / "parameters/lyon.yaml")
     tables = source_tables(r)
     assert "Inscriptions (pseudonymisées)" in tables
-    assert not {"nom", "prenom", "email", "telephone"} & set(tables["Inscriptions (pseudonymisées)"].columns)
+    assert not {"nom", "prenom", "email", "telephone"} & set(
+        tables["Inscriptions (pseudonymisées)"].columns
+    )
     props = tables["Propositions"]
     view = sorted_view(props, "soutiens", ascending=False)
     assert list(view["soutiens"]) == sorted(props["soutiens"].dropna(), reverse=True)[: len(view)]
     word = props["titre"].iloc[0].split()[-1]
     filtered = sorted_view(props, None, contains=word)
     assert len(filtered) >= 1 and all(
-        row.astype(str).str.contains(word, case=False, regex=False).any() for _, row in filtered.iterrows()
+        row.astype(str).str.contains(word, case=False, regex=False).any()
+        for _, row in filtered.iterrows()
     )
     box = explorer_sources(r)
     assert box is not None

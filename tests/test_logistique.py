@@ -14,18 +14,30 @@ from rencontres_lib.rencontre import load_rencontre
 
 def test_sign_in_sheet_lists_exactly_the_registered_people(project):
     r = load_rencontre(project / "parameters/lyon.yaml")
-    raw = pd.read_csv(project / "data/exemple/inscriptions_lyon.csv", sep=";", dtype=str, encoding="utf-8-sig", keep_default_na=False)
+    raw = pd.read_csv(
+        project / "data/exemple/inscriptions_lyon.csv",
+        sep=";",
+        dtype=str,
+        encoding="utf-8-sig",
+        keep_default_na=False,
+    )
     valid = raw[raw["Statut de la commande"] == "Validé"]
     expected = set(valid["Email"].str.strip().str.lower())
     table = sign_in_table(r)
     assert len(table) == len(expected)  # one line per person, duplicates merged, cancellations out
-    listed = r.prive[r.prive["participant_id"].isin(metrics.active_registrations(r.inscriptions)["participant_id"])]
+    listed = r.prive[
+        r.prive["participant_id"].isin(
+            metrics.active_registrations(r.inscriptions)["participant_id"]
+        )
+    ]
     assert set(listed["email"].str.strip().str.lower()) == expected
     assert sorted(table["Nom"]) == sorted(listed["nom"].str.upper())
     keys = list(zip(table["Nom"].str.casefold(), table["Prénom"].str.casefold(), strict=True))
     assert keys == sorted(keys)  # alphabetical
     page = sign_in_html(r)
-    assert page.count('<td class="signature"></td>') == len(table) + 20  # + blank lines for walk-ins
+    assert (
+        page.count('<td class="signature"></td>') == len(table) + 20
+    )  # + blank lines for walk-ins
     assert "Personnes non inscrites" in page and "@page { size: A4" in page
 
 
@@ -45,7 +57,7 @@ def test_contacts_only_consenting_and_formula_safe(project):
         lines = fh.read().split("\r\n")
     cols = lines[0].split(";")
     fields = lines[1].split(";")
-    fields[cols.index("Structure")] = "=HYPERLINK(\"http://evil.example\")"
+    fields[cols.index("Structure")] = '=HYPERLINK("http://evil.example")'
     fields[cols.index("J'accepte d'être recontacté·e par les partenaires")] = "Oui"
     fields[cols.index("Statut de la commande")] = "Validé"
     lines[1] = ";".join(fields)
@@ -85,7 +97,9 @@ def test_filled_sign_in_sheet_is_read_back_as_the_attendance_source(project):
     for i, row in enumerate(body):  # the organiser ticks: every third person absent
         row[col] = "absent" if i % 3 == 0 else "présent"
     filled = project / "prive/nantes/emargement_rempli.csv"
-    filled.write_text("\n".join(";".join(f'"{c}"' for c in row) for row in [head, *body]), encoding="utf-8")
+    filled.write_text(
+        "\n".join(";".join(f'"{c}"' for c in row) for row in [head, *body]), encoding="utf-8"
+    )
     back = load_inscriptions(filled, salt=salt(project))
     assert back.rows_read == len(body) and back.rows_rejected == 0
     assert (back.table["statut"] == "absent").sum() == len(range(0, len(body), 3))

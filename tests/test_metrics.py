@@ -10,21 +10,31 @@ from rencontres_lib import metrics
 
 def answers_fixture() -> tuple[pd.DataFrame, pd.DataFrame]:
     # 6 respondents, 2 territories; question q1 (organisation), q2 (decision, reversed already applied in rang)
-    respondents = pd.DataFrame({
-        "respondent_id": ["1", "2", "3", "4", "5", "6"],
-        "profil": ["elu", "elu", "citoyen", "citoyen", "association", "elu"],
-        "territoire": ["Lyon", "Lyon", "Lyon", "Lyon", "Nantes", "Nantes"],
-    })
+    respondents = pd.DataFrame(
+        {
+            "respondent_id": ["1", "2", "3", "4", "5", "6"],
+            "profil": ["elu", "elu", "citoyen", "citoyen", "association", "elu"],
+            "territoire": ["Lyon", "Lyon", "Lyon", "Lyon", "Nantes", "Nantes"],
+        }
+    )
     rows = [
         # respondent, question, dimension, rang (1..5, 5 = most favourable), favorable
-        ("1", "q1", "organisation", 5, True), ("2", "q1", "organisation", 4, True),
-        ("3", "q1", "organisation", 2, False), ("4", "q1", "organisation", None, None),  # sans avis
-        ("5", "q1", "organisation", 1, False), ("6", "q1", "organisation", 3, False),
-        ("1", "q2", "decision", 4, True), ("2", "q2", "decision", 1, False),
-        ("3", "q2", "decision", 1, False), ("4", "q2", "decision", 2, False),
-        ("5", "q2", "decision", 5, True), ("6", "q2", "decision", 4, True),
+        ("1", "q1", "organisation", 5, True),
+        ("2", "q1", "organisation", 4, True),
+        ("3", "q1", "organisation", 2, False),
+        ("4", "q1", "organisation", None, None),  # sans avis
+        ("5", "q1", "organisation", 1, False),
+        ("6", "q1", "organisation", 3, False),
+        ("1", "q2", "decision", 4, True),
+        ("2", "q2", "decision", 1, False),
+        ("3", "q2", "decision", 1, False),
+        ("4", "q2", "decision", 2, False),
+        ("5", "q2", "decision", 5, True),
+        ("6", "q2", "decision", 4, True),
     ]
-    answers = pd.DataFrame(rows, columns=["respondent_id", "question_id", "dimension", "rang", "favorable"])
+    answers = pd.DataFrame(
+        rows, columns=["respondent_id", "question_id", "dimension", "rang", "favorable"]
+    )
     answers["type"] = "likert"
     answers["valeur"] = ""
     answers["rang"] = answers["rang"].astype("Int64")
@@ -79,18 +89,32 @@ def test_likert_distribution_fills_missing_levels():
 
 
 def inscriptions_fixture() -> pd.DataFrame:
-    return pd.DataFrame({
-        "participant_id": list("abcdefg"),
-        "profil": ["elu", "elu", "citoyen", "association", "citoyen", "elu", "autre"],
-        "statut": ["present", "absent", "present", "annule", "inscrit", "present", "present"],
-        "departement": ["69", "69", "01", "69", "", "38", "69"],
-        "date_inscription": pd.to_datetime(["2025-02-03", "2025-02-01", "2025-02-01", "2025-01-30", "2025-02-05", "2025-02-05", "2025-02-02"]),
-    })
+    return pd.DataFrame(
+        {
+            "participant_id": list("abcdefg"),
+            "profil": ["elu", "elu", "citoyen", "association", "citoyen", "elu", "autre"],
+            "statut": ["present", "absent", "present", "annule", "inscrit", "present", "present"],
+            "departement": ["69", "69", "01", "69", "", "38", "69"],
+            "date_inscription": pd.to_datetime(
+                [
+                    "2025-02-03",
+                    "2025-02-01",
+                    "2025-02-01",
+                    "2025-01-30",
+                    "2025-02-05",
+                    "2025-02-05",
+                    "2025-02-02",
+                ]
+            ),
+        }
+    )
 
 
 def test_key_figures_and_funnel():
     ins = inscriptions_fixture()
-    resp = pd.DataFrame({"respondent_id": ["1", "2"], "profil": ["elu", "citoyen"], "territoire": ["Lyon", "Lyon"]})
+    resp = pd.DataFrame(
+        {"respondent_id": ["1", "2"], "profil": ["elu", "citoyen"], "territoire": ["Lyon", "Lyon"]}
+    )
     f = metrics.key_figures(ins, resp, capacite=5)
     assert f["inscrits"] == 6 and f["annules"] == 1
     assert f["presents"] == 4
@@ -128,12 +152,14 @@ def test_profile_mix_keeps_fixed_order_and_zero_rows():
 
 
 def test_consensus_and_divisive():
-    votes = pd.DataFrame({
-        "proposition_id": ["p1", "p1", "p2", "p2", "p3", "p3"],
-        "groupe": [0, 1, 0, 1, 0, 1],
-        "pour": [9, 8, 9, 1, 5, 3],
-        "contre": [1, 2, 1, 9, 5, 5],
-    })
+    votes = pd.DataFrame(
+        {
+            "proposition_id": ["p1", "p1", "p2", "p2", "p3", "p3"],
+            "groupe": [0, 1, 0, 1, 0, 1],
+            "pour": [9, 8, 9, 1, 5, 3],
+            "contre": [1, 2, 1, 9, 5, 5],
+        }
+    )
     c = metrics.consensus(votes).set_index("proposition_id")["statut"]
     assert c.to_dict() == {"p1": "consensuelle", "p2": "clivante", "p3": "partagée"}
 
@@ -200,7 +226,15 @@ def loaded_survey(tmp_path):
     assert not result.errors
     table = result.table
     assert table["respondent_id"].astype(object).tolist() == EXPECTED_RESPONDENTS
-    assert table["question_id"].astype(object).tolist() == ["q1", "q1", "q1", "q2", "q2", "avis", "avis"]
+    assert table["question_id"].astype(object).tolist() == [
+        "q1",
+        "q1",
+        "q1",
+        "q2",
+        "q2",
+        "avis",
+        "avis",
+    ]
     assert table["rang"].cat.codes.tolist() == [4, -1, 1, 1, 4, -1, -1]  # ranks 5, NA, 2, 2, 5
     return result
 
@@ -215,7 +249,10 @@ def test_scored_on_the_loader_table(tmp_path):
     assert isinstance(t["type"].dtype, pd.CategoricalDtype)
     assert isinstance(t["dimension"].dtype, pd.CategoricalDtype)
     assert t["type"].astype(object).tolist() == ["likert"] * 5 + ["texte"] * 2
-    assert t["dimension"].astype(object).tolist() == ["organisation"] * 3 + ["inclusion"] * 2 + [""] * 2
+    assert (
+        t["dimension"].astype(object).tolist()
+        == ["organisation"] * 3 + ["inclusion"] * 2 + [""] * 2
+    )
     pd.testing.assert_series_equal(
         t["rang"], pd.Series([5, None, 2, 2, 5, None, None], dtype="Int8", name="rang")
     )
@@ -230,20 +267,26 @@ def test_scored_on_the_loader_table(tmp_path):
 
 def test_scored_on_plain_columns():
     # question a: 3-level scale, favourable rank 3 (given as a list); b: 5 levels, ranks 4 and 5
-    questions = pd.DataFrame({
-        "question_id": ["a", "b", "t"],
-        "type": ["likert", "likert", "texte"],
-        "dimension": ["decision", "inclusion", ""],
-        "texte": ["", "", ""], "echelle": ["accord3", "accord5", ""], "inverse": [False, False, False],
-        "favorables": [[3], (4, 5), ()],
-    })
-    answers = pd.DataFrame({
-        "respondent_id": ["r1", "r2", "r1", "r2", "r3", "r1"],
-        "question_id": ["a", "a", "b", "b", "b", "t"],
-        "valeur": ["x"] * 6,
-        "rang": pd.array([3, 1, 5, 2, None, None], dtype="Int64"),
-        "source": ["s"] * 6,  # a column of the caller's: kept, after the known ones
-    })
+    questions = pd.DataFrame(
+        {
+            "question_id": ["a", "b", "t"],
+            "type": ["likert", "likert", "texte"],
+            "dimension": ["decision", "inclusion", ""],
+            "texte": ["", "", ""],
+            "echelle": ["accord3", "accord5", ""],
+            "inverse": [False, False, False],
+            "favorables": [[3], (4, 5), ()],
+        }
+    )
+    answers = pd.DataFrame(
+        {
+            "respondent_id": ["r1", "r2", "r1", "r2", "r3", "r1"],
+            "question_id": ["a", "a", "b", "b", "b", "t"],
+            "valeur": ["x"] * 6,
+            "rang": pd.array([3, 1, 5, 2, None, None], dtype="Int64"),
+            "source": ["s"] * 6,  # a column of the caller's: kept, after the known ones
+        }
+    )
     t = metrics.scored(answers, questions)
     assert list(t.columns) == [*metrics.ANSWER_COLUMNS, "source"]
     # a/3 → True, a/1 → False, b/5 → True, b/2 → False, b/NA → NA, t (not Likert) → NA
@@ -258,31 +301,49 @@ def test_scored_on_plain_columns():
 
 def test_scored_answer_without_question_gets_no_attributes():
     # the last row has no question (NaN): it must not borrow the last question's type
-    questions = pd.DataFrame({
-        "question_id": ["a", "t"], "type": ["likert", "texte"], "dimension": ["decision", ""],
-        "texte": ["", ""], "echelle": ["accord5", ""], "inverse": [False, False],
-        "favorables": [(4, 5), ()],
-    })
-    answers = pd.DataFrame({
-        "respondent_id": ["r1", "r1", "r2"],
-        "question_id": pd.Categorical(["a", "t", None], categories=["a", "t"]),
-        "valeur": ["x"] * 3,
-        "rang": pd.array([5, None, 4], dtype="Int64"),
-    })
+    questions = pd.DataFrame(
+        {
+            "question_id": ["a", "t"],
+            "type": ["likert", "texte"],
+            "dimension": ["decision", ""],
+            "texte": ["", ""],
+            "echelle": ["accord5", ""],
+            "inverse": [False, False],
+            "favorables": [(4, 5), ()],
+        }
+    )
+    answers = pd.DataFrame(
+        {
+            "respondent_id": ["r1", "r1", "r2"],
+            "question_id": pd.Categorical(["a", "t", None], categories=["a", "t"]),
+            "valeur": ["x"] * 3,
+            "rang": pd.array([5, None, 4], dtype="Int64"),
+        }
+    )
     t = metrics.scored(answers, questions)
-    assert t["type"].astype(object).tolist()[:2] == ["likert", "texte"] and pd.isna(t["type"].iloc[2])
+    assert t["type"].astype(object).tolist()[:2] == ["likert", "texte"] and pd.isna(
+        t["type"].iloc[2]
+    )
     assert pd.isna(t["dimension"].iloc[2]) and pd.isna(t["favorable"].iloc[2])
 
 
 def test_ranks_from_categorical_and_numbers():
     index = pd.Index([10, 11, 12])
-    cat = pd.Series(pd.Categorical([2, None, 4], categories=[1, 2, 3, 4], ordered=True), index=index)
-    pd.testing.assert_series_equal(metrics.ranks(cat), pd.Series([2, None, 4], dtype="Int8", index=index))
+    cat = pd.Series(
+        pd.Categorical([2, None, 4], categories=[1, 2, 3, 4], ordered=True), index=index
+    )
+    pd.testing.assert_series_equal(
+        metrics.ranks(cat), pd.Series([2, None, 4], dtype="Int8", index=index)
+    )
     # the rank is the category's value, not its code + 1
     sparse = pd.Series(pd.Categorical([5, 2, None], categories=[2, 5], ordered=True))
     assert metrics.ranks(sparse).tolist() == [5, 2, pd.NA]
     # no scale at all (only texts): every rank NA
-    none = pd.Series(pd.Categorical.from_codes([-1, -1], dtype=pd.CategoricalDtype(pd.RangeIndex(1, 1), ordered=True)))
+    none = pd.Series(
+        pd.Categorical.from_codes(
+            [-1, -1], dtype=pd.CategoricalDtype(pd.RangeIndex(1, 1), ordered=True)
+        )
+    )
     out = metrics.ranks(none)
     assert str(out.dtype) == "Int8" and out.isna().all() and len(out) == 2
     numbers = metrics.ranks(pd.Series([1, None, 3], dtype="Int64"))

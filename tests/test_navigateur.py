@@ -342,7 +342,9 @@ def test_full_page_screenshot(visite, name):
 @pytest.mark.parametrize("name", AVEC_GRAPHIQUES)
 def test_chart_titles_are_not_covered_by_legends(visite, name):
     overlaps = visite(name).dom["overlaps"]
-    assert overlaps == [], "légende sur le titre : " + "; ".join(f"« {o['title']} » ({o['px']} px)" for o in overlaps)
+    assert overlaps == [], "légende sur le titre : " + "; ".join(
+        f"« {o['title']} » ({o['px']} px)" for o in overlaps
+    )
 
 
 @pytest.mark.parametrize("name", PAGES)

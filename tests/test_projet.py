@@ -52,4 +52,6 @@ def test_committed_notebooks_have_no_outputs_and_are_paired():
         assert nb_path.with_suffix(".py").exists()
         assert "py:percent" in nb["metadata"]["jupytext"]["formats"]
         tags = [c.get("metadata", {}).get("tags", []) for c in nb["cells"]]
-        assert any("parameters" in t for t in tags), f"{nb_path.name} : pas de cellule « parameters »"
+        assert any("parameters" in t for t in tags), (
+            f"{nb_path.name} : pas de cellule « parameters »"
+        )

@@ -1,9 +1,10 @@
 """Questionnaire loader: a survey export plus its codebook → long answers table + respondents.
 
 Formats: LimeSurvey (codes or full headings), Google Forms, Framaforms, KoboToolbox, Decidim
-and any generic CSV/XLSX/ODS. The file is read in chunks into a :class:`ColumnStore` (each
+and any generic CSV/XLSX/ODS. The file is read into a :class:`ColumnStore` (each
 column as integer codes into its distinct texts); only distinct values are interpreted and the
-long table is built from integer codes, so a million rows cost about twice the bare read.
+long table is built from integer codes (1,000,000 × 20 answers: about 2.3 times a bare
+``pandas.read_csv`` and 1.6 times the file size in memory, see ``benchmarks/bench_loader.py``).
 """
 
 from __future__ import annotations
@@ -215,7 +216,11 @@ class _Load:
             complete = ~map_uniques(data, meta["complet"], is_blank)
         elif meta["brouillon"]:
             draft = TRUE_MARKS - {""}
-            complete = ~map_uniques(data, meta["brouillon"], lambda u: np.array([normalize_label(x) in draft for x in u]))
+            complete = ~map_uniques(
+                data,
+                meta["brouillon"],
+                lambda u: np.array([normalize_label(x) in draft for x in u]),
+            )
         incomplete = np.flatnonzero(keep & ~complete)
         if len(incomplete):
             flag = meta["complet"] or meta["brouillon"]
@@ -266,7 +271,9 @@ class _Load:
             territoire = map_uniques(
                 self.data,
                 colmap[tq.colonne],
-                lambda u: np.array([opts.get(normalize_label(t), str(t).strip()) for t in u], dtype=object),
+                lambda u: np.array(
+                    [opts.get(normalize_label(t), str(t).strip()) for t in u], dtype=object
+                ),
                 rows,
             )
         dates = pd.Series(pd.NaT, index=range(len(used)), dtype="datetime64[ns]")
@@ -278,8 +285,12 @@ class _Load:
                 self.note("avertissement", msg, used[bad], meta["date"])
         data = {
             "respondent_id": ids if rows is None else ids[used],
-            "profil": np.full(len(used), "non_renseigne", dtype=object) if profil is None else profil,
-            "territoire": np.full(len(used), "", dtype=object) if territoire is None else territoire,
+            "profil": np.full(len(used), "non_renseigne", dtype=object)
+            if profil is None
+            else profil,
+            "territoire": np.full(len(used), "", dtype=object)
+            if territoire is None
+            else territoire,
             "complet": complete[used],
             "date": dates,
         }

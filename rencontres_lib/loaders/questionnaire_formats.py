@@ -170,7 +170,11 @@ def code_columns(names: list[str], book: Codebook) -> dict[str, str]:
     ids = {normalize_label(a) for spec in META_COLUMNS.values() for a in spec.get("id", ())}
     if book.identifiant:
         ids.add(normalize_label(book.identifiant))
-    labels = {normalize_label(q.colonne) for q in book.questions if q.type in ("profil", "territoire", "choix")}
+    labels = {
+        normalize_label(q.colonne)
+        for q in book.questions
+        if q.type in ("profil", "territoire", "choix")
+    }
     kinds = {n: "category" for n in names if normalize_label(n) in labels}
     kinds |= {n: "id" for n in names if normalize_label(n) in ids}
     return kinds | {n: "code" for n in names if normalize_label(n) in coded}
@@ -320,7 +324,11 @@ def answers_frame(parts: list[tuple], respondent_ids: pd.Series, qids: list[str]
         return int(table.max(initial=0))
 
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(int) if sizes else []
-    offsets = np.concatenate([[0], np.cumsum([len(p[2]) for p in parts])[:-1]]).astype(int) if parts else []
+    offsets = (
+        np.concatenate([[0], np.cumsum([len(p[2]) for p in parts])[:-1]]).astype(int)
+        if parts
+        else []
+    )
     jobs = [(parts[i], int(starts[i]), int(offsets[i]), sizes[i]) for i in range(len(parts))]
     parts.clear()  # each part is freed once copied
     if total >= 2_000_000:  # numpy copies release the GIL: two threads fill disjoint slices
