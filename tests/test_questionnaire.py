@@ -14,7 +14,7 @@ import pytest
 from rencontres_lib.codebook import load_codebook
 from rencontres_lib.errors import SourceError
 from rencontres_lib.loaders.questionnaire import load_questionnaire
-from rencontres_lib.loaders.questionnaire_formats import detect_format
+from rencontres_lib.loaders.questionnaire_formats import detect_format, first_occurrences
 from rencontres_lib.metrics import scored
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -409,3 +409,13 @@ def test_example_data_if_present() -> None:
     assert not any(
         f.level == "avertissement" and "hors de l'échelle" in f.message for f in r.findings
     )
+
+
+def test_first_occurrences_of_numbers_and_texts() -> None:
+    import numpy as np
+
+    assert first_occurrences(np.array([1, 2, 5])).tolist() == [True, True, True]  # increasing
+    assert first_occurrences(np.array([3, 1, 3, 2])).tolist() == [True, True, False, True]
+    assert first_occurrences(np.array([4, 4])).tolist() == [True, False]
+    texts = np.array(["a", "b", "a"], dtype=object)
+    assert first_occurrences(texts).tolist() == [True, True, False]

@@ -232,7 +232,9 @@ class _Load:
                 msg = f"{len(incomplete)} réponse(s) incomplète(s) ({what}) gardée(s) (« incompletes: garder »)"
             self.note("info", msg, incomplete, flag)
         if meta["id"]:
-            ids = data.values(meta["id"]).copy()
+            ids = data.values(meta["id"])
+            if data.is_plain(meta["id"]) and data.keys(meta["id"]).dtype == object:
+                ids = ids.copy()  # the store's own texts: copied before any is replaced
             keys = data.keys(meta["id"])  # numbers or codes when possible: cheaper to compare
             if len(missing := np.flatnonzero(keep & data.blank(meta["id"]))):
                 ids[missing] = [f"ligne-{line}" for line in self.lines(missing)]

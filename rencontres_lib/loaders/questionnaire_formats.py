@@ -214,12 +214,17 @@ def blank_rows(data: ColumnStore) -> np.ndarray:
             cand = cand[is_blank(data.values(name, cand))]
         else:
             codes, uniques = data.factor(name)
-            cand = cand[is_blank(uniques)[codes[cand]]]
+            blank = is_blank(uniques)
+            if not blank.any():
+                return cand[:0]  # a column without any empty cell: no record is blank
+            cand = cand[blank[codes if len(cand) == len(codes) else codes[cand]]]
     return cand
 
 
 def first_occurrences(values: np.ndarray) -> np.ndarray:
     """True where a value appears for the first time (vectorised, via factorize order)."""
+    if values.dtype.kind in "iu" and len(values) > 1 and (np.diff(values) > 0).all():
+        return np.ones(len(values), dtype=bool)  # increasing numbers (LimeSurvey ids): no hashing
     codes, _ = pd.factorize(values)
     if not len(codes):
         return np.ones(0, dtype=bool)
