@@ -360,7 +360,7 @@ class Codebook(BaseModel):
         return pd.DataFrame(rows, columns=cols).astype({"inverse": bool})
 
 
-class _YamlLoader(yaml.SafeLoader):
+class _YamlLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when available
     """Safe loader where only true/false are booleans (« Non », « No », « on » stay text)."""
 
 
