@@ -1,6 +1,6 @@
 """Benchmark (not a test): a generated 1,000,000-row questionnaire export through the loader.
 
-Each measurement runs in its own fresh process, three times (median kept), so peak memory is
+Each measurement runs in its own fresh process, five times interleaved with the others (median kept), so peak memory is
 that step's own: a bare ``pandas.read_csv`` of the file, ``read_csv(dtype=str)`` (what reading
 every cell as text costs), the questionnaire loader, and the loader followed by the scores and
 the report's metrics. Prints times (imports excluded), peak memory (max RSS growth beyond the
@@ -121,21 +121,27 @@ else:
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 print(json.dumps({"s": time.perf_counter() - t, "rss": rss - base, "rows": rows}))
 """
-REPEAT = 3  # each step runs in REPEAT fresh processes; the median is kept (timings vary ±30 % here)
+REPEAT = 5  # each step runs in REPEAT fresh processes; the median is kept (timings vary ±30 % here)
 TARGET_TIME, TARGET_MEMORY = 2.0, 3.0
 
 
-def measure(step: str, data: Path, cb: Path) -> dict:
-    runs = []
+def measure(steps: list[str], data: Path, cb: Path) -> dict[str, dict]:
+    """Each step in REPEAT fresh processes, interleaved (a slow spell of the machine hits every
+    step alike); the median time and memory of each step."""
+    runs: dict[str, list[dict]] = {step: [] for step in steps}
     for _ in range(REPEAT):
-        out = subprocess.run(
-            [sys.executable, "-c", STEP, step, str(data), str(cb)],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
-    return {k: statistics.median(r[k] for r in runs) for k in ("s", "rss", "rows")}
+        for step in steps:
+            out = subprocess.run(
+                [sys.executable, "-c", STEP, step, str(data), str(cb)],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            runs[step].append(json.loads(out.stdout.strip().splitlines()[-1]))
+    return {
+        step: {k: statistics.median(r[k] for r in rs) for k in ("s", "rss", "rows")}
+        for step, rs in runs.items()
+    }
 
 
 def run(n: int, tmp: Path) -> dict:
@@ -150,12 +156,10 @@ def run(n: int, tmp: Path) -> dict:
         )
     )
     print(
-        f"  (médiane de {REPEAT} processus neufs par mesure ; mémoire = pic du processus au-delà des imports)"
+        f"  (médiane de {REPEAT} processus neufs par mesure, alternés ; mémoire = pic du processus au-delà des imports)"
     )
-    base = measure("pandas", data, cb)
-    text = measure("pandas_str", data, cb)
-    load = measure("loader", data, cb)
-    full = measure("metrics", data, cb)
+    m = measure(["pandas", "pandas_str", "loader", "metrics"], data, cb)
+    base, text, load, full = m["pandas"], m["pandas_str"], m["loader"], m["metrics"]
     print(
         f"  pandas.read_csv nu             : {base['s']:6.2f} s, mémoire en plus {base['rss'] / 1e6:6.0f} Mo ({base['rss'] / size:.1f} × le fichier)"
     )

@@ -3,8 +3,8 @@
 Formats: LimeSurvey (codes or full headings), Google Forms, Framaforms, KoboToolbox, Decidim
 and any generic CSV/XLSX/ODS. The file is read into a :class:`ColumnStore` (each
 column as integer codes into its distinct texts); only distinct values are interpreted and the
-long table is built from integer codes (1,000,000 × 20 answers: about 2.3 times a bare
-``pandas.read_csv`` and 1.6 times the file size in memory, see ``benchmarks/bench_loader.py``).
+long table is built from integer codes (1,000,000 × 20 answers: about 2.4 times a bare
+``pandas.read_csv`` and 1.7 times the file size in memory, see ``benchmarks/bench_loader.py``).
 """
 
 from __future__ import annotations
