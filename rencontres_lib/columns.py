@@ -26,7 +26,6 @@ import pandas as pd
 
 from .io import (
     RawTable,
-    check_extra_fields,
     check_path,
     csv_errors,
     csv_layout,
@@ -57,6 +56,15 @@ def _joined(parts: list[np.ndarray], empty_dtype: type) -> np.ndarray:
 def _int_texts(values: np.ndarray) -> np.ndarray:
     """Integers as an object array of their decimal texts (the fastest way measured here)."""
     return np.array(list(map(str, values.tolist())), dtype=object)
+
+
+def is_blank(values: np.ndarray) -> np.ndarray:
+    """Empty or whitespace-only cells; only cells starting with a space are checked one by one."""
+    blank = values == ""
+    odd = np.flatnonzero(~blank & (values < "!"))
+    if len(odd):
+        blank[odd] = [not str(x).strip() for x in values[odd]]
+    return np.asarray(blank, dtype=bool)
 
 
 def as_text(value: object) -> str:
@@ -116,8 +124,6 @@ class ColumnStore:
 
     def blank(self, name: str) -> np.ndarray:
         """True for the cells that are empty or only spaces."""
-        from .loaders.questionnaire_formats import is_blank
-
         if name in self._plain:
             v = self._plain[name]
             return np.zeros(len(v), dtype=bool) if v.dtype != object else is_blank(v)
@@ -167,7 +173,6 @@ class _ColumnBuilder:
             self.parts.append(self._codes(series, np.asarray([]), (cat.codes, cat.categories)))
             return
         values = series.to_numpy()
-        factorized = None
         if self.mode is None:  # the first chunk decides
             if values.dtype.kind in "iu" and values.dtype.itemsize == 1:
                 self.mode = "small"
@@ -187,7 +192,7 @@ class _ColumnBuilder:
                     self.parts.append(small)
                     return
             self._small_to_coded()
-        self.parts.append(self._codes(series, values, factorized))
+        self.parts.append(self._codes(series, values))
 
     @staticmethod
     def _texts(series: pd.Series, values: np.ndarray) -> np.ndarray:
@@ -350,17 +355,15 @@ def _read_csv_columns(
     options.update(na_filter=True, na_values=[""])
     if encoding in ("utf-8-sig", "utf-8"):
         options["encoding"] = None
-    try:
-        with csv_errors(layout):
+    with csv_errors(layout):
+        try:
             store = _read_whole(path, names, numbers, options)
             if store is None:
                 store = _read_chunks(path, names, options)
-    except Exception as exc:
-        if encoding == "utf-8-sig" and "octets illisibles" in str(exc):
+        except UnicodeDecodeError:
+            if encoding != "utf-8-sig":
+                raise  # csv_errors says so in French
             raise _NotUtf8 from None
-        raise
-    if layout.first_width > len(names):  # pandas drops such fields silently with these options
-        check_extra_fields(layout)
     frame = pd.DataFrame(columns=names)
     return RawTable(
         path, frame, layout.encoding, layout.sep, "", None, layout.findings, store=store

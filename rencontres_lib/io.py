@@ -234,14 +234,16 @@ def csv_layout(path: Path, encoding: str) -> CsvLayout:
 
 @contextlib.contextmanager
 def csv_errors(layout: CsvLayout) -> Iterator[None]:
-    """Turn pandas parser errors into French :class:`SourceError`; note dropped trailing fields."""
+    """Turn pandas parser errors into French :class:`SourceError`; check records wider than the
+    header (pandas drops their extra fields, with a warning only for some dtypes)."""
     path, sep = layout.path, layout.sep
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", pd.errors.ParserWarning)
             yield
-        if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
-            _check_extra_fields(path, layout.names, layout.options(), layout.findings)
+        warned = any(issubclass(w.category, pd.errors.ParserWarning) for w in caught)
+        if warned or layout.first_width > len(layout.names):
+            check_extra_fields(layout)
     except pd.errors.ParserError as exc:
         m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
         if m:
@@ -279,14 +281,8 @@ def read_table(path: str | Path, sheet: str | int | None = None) -> RawTable:
 
 def check_extra_fields(layout: CsvLayout) -> None:
     """Records wider than the header: refused if the extra fields hold data, noted otherwise."""
-    _check_extra_fields(layout.path, layout.names, layout.options(), layout.findings)
-
-
-def _check_extra_fields(
-    path: Path, names: list[str], options: dict, findings: list[Finding]
-) -> None:
-    """Lines longer than the header: empty trailing fields are dropped (noted); data is an error."""
-    wide = pd.read_csv(path, **options)
+    path, names, findings = layout.path, layout.names, layout.findings
+    wide = pd.read_csv(path, **layout.options())
     extra = wide.iloc[:, len(names) :]
     filled = extra.apply(lambda col: col.str.strip() != "").any(axis=1)
     if filled.any():

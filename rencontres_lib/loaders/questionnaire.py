@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..codebook import Codebook, QuestionSpec, load_codebook, normalize_label, parse_codebook
-from ..columns import ColumnStore, read_columns
+from ..columns import ColumnStore, is_blank, read_columns
 from ..errors import LoadResult, SourceError, add_finding
 from ..io import SEP_NAMES, RawTable
 from .common import EMAIL_RE, PHONE_RE
@@ -33,7 +33,6 @@ from .questionnaire_formats import (
     detect_format,
     expand,
     first_occurrences,
-    is_blank,
     loose_key,
     map_uniques,
     meta_columns,

@@ -18,7 +18,7 @@ import pandas as pd
 
 from .. import PROFILS
 from ..codebook import Codebook, normalize_label
-from ..columns import ColumnStore
+from ..columns import ColumnStore, is_blank
 from .common import parse_date_fr
 
 FORMATS = ("limesurvey", "google_forms", "framaforms", "kobo", "decidim", "generique")
@@ -193,15 +193,6 @@ def map_uniques(
     """``func`` applied to a column's distinct texts (an array in, an array out), spread over rows."""
     codes, uniques = data.factor(name)
     return func(uniques)[codes if rows is None else codes[rows]]
-
-
-def is_blank(values: np.ndarray) -> np.ndarray:
-    """Empty or whitespace-only cells; only cells starting with a space are checked one by one."""
-    blank = values == ""
-    odd = np.flatnonzero(~blank & (values < "!"))
-    if len(odd):
-        blank[odd] = [not str(x).strip() for x in values[odd]]
-    return np.asarray(blank, dtype=bool)
 
 
 def blank_rows(data: ColumnStore) -> np.ndarray:
