@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -56,6 +57,27 @@ def _joined(parts: list[np.ndarray], empty_dtype: type) -> np.ndarray:
 def _int_texts(values: np.ndarray) -> np.ndarray:
     """Integers as an object array of their decimal texts (the fastest way measured here)."""
     return np.array(list(map(str, values.tolist())), dtype=object)
+
+
+def release_memory() -> None:
+    """Give the memory freed by large temporaries back to the system (glibc only, else nothing).
+
+    pandas' parallel reader parses in worker threads, each with its own malloc arena; what they
+    free stays resident and counts in the process' peak memory until it is trimmed.
+    """
+    global _TRIM
+    if _TRIM is None:
+        try:
+            import ctypes
+
+            _TRIM = ctypes.CDLL("libc.so.6").malloc_trim
+        except (OSError, AttributeError):
+            _TRIM = False
+    if _TRIM:
+        _TRIM(0)
+
+
+_TRIM = None
 
 
 def is_blank(values: np.ndarray) -> np.ndarray:
@@ -273,15 +295,48 @@ def read_columns(
         raw = read_table(path, sheet)
         raw.store = ColumnStore.from_frame(raw.frame)
         return raw
+    fingerprint = Fingerprint(path)
     try:
-        raw = _read_csv_columns(path, "utf-8-sig", infer)
+        raw = _read_csv_columns(path, "utf-8-sig", infer, fingerprint.start)
     except _NotUtf8:
-        raw = _read_csv_columns(path, detect_encoding(path), infer)
-    # the fingerprint is computed while the caller works on the columns (hashlib releases the
-    # GIL; pandas' reader already used both cores): ``raw.digest()`` waits for it
-    raw._hashing = threading.Thread(target=lambda: setattr(raw, "sha256", sha256_file(path)))
-    raw._hashing.start()
+        raw = _read_csv_columns(path, detect_encoding(path), infer, fingerprint.start)
+    fingerprint.start()
+    raw._hashing = fingerprint  # ``raw.digest()`` waits for it
     return raw
+
+
+class Fingerprint:
+    """A file's sha256 computed in a background thread (hashlib releases the GIL).
+
+    :func:`read_columns` starts it once pandas' parallel reader is done with both cores, so the
+    hash runs beside the single-threaded coding of the columns.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._thread: threading.Thread | None = None
+        self._result: str | BaseException = ""
+
+    def start(self) -> None:
+        """Start hashing (once; later calls do nothing)."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._result = sha256_file(self.path)
+        except BaseException as exc:  # handed to the caller of join()
+            self._result = exc
+
+    def join(self) -> str:
+        """The hex digest (computed now if it was never started); re-raises a read error."""
+        self.start()
+        assert self._thread is not None
+        self._thread.join()
+        if isinstance(self._result, BaseException):
+            raise self._result
+        return self._result
 
 
 class _NotUtf8(Exception):
@@ -289,7 +344,7 @@ class _NotUtf8(Exception):
 
 
 def _read_whole(
-    path: Path, names: list[str], numbers: dict[str, str], options: dict
+    path: Path, names: list[str], numbers: dict[str, str], options: dict, after_read: Callable
 ) -> ColumnStore | None:
     """One ``read_csv`` with code columns as ``int8``; ``None`` when a code column will not fit.
 
@@ -306,6 +361,7 @@ def _read_whole(
         if isinstance(exc, UnicodeDecodeError):
             raise
         return None  # a blank, a label or a big number in a code column: read in chunks
+    after_read()
     # pandas turns categories that all look like numbers into numbers (« 01 » → 1): read those
     # columns again as plain text, exactly
     if lossy := [n for n in labels if frame[n].cat.categories.dtype.kind in "biufcmM"]:
@@ -313,15 +369,28 @@ def _read_whole(
         for name in lossy:
             frame[name] = exact[name]
     store = ColumnStore(names, len(frame))
-    for name in names:
+    columns = [(name, frame.pop(name)) for name in names]
+    del frame
+
+    def code(item: tuple[str, pd.Series]) -> None:
         builder = _ColumnBuilder()
-        builder.add(frame.pop(name))  # each column freed once coded
-        builder.finish(store, name)
+        builder.add(item[1])
+        builder.finish(store, item[0])
+
+    # numpy's counting and lookups release the GIL: two threads code the columns
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for _ in pool.map(code, columns):
+            pass
+    del columns
+    release_memory()
     return store
 
 
-def _read_chunks(path: Path, names: list[str], options: dict) -> ColumnStore:
+def _read_chunks(
+    path: Path, names: list[str], options: dict, start_hashing: Callable
+) -> ColumnStore:
     """Read in chunks of :data:`CHUNK_ROWS` records, each column coded as it comes."""
+    start_hashing()  # this reader uses one core: the hash takes the other from the start
     builders = {name: _ColumnBuilder() for name in names}
     n = 0
     reader = pd.read_csv(
@@ -335,11 +404,15 @@ def _read_chunks(path: Path, names: list[str], options: dict) -> ColumnStore:
     store = ColumnStore(names, n)
     for name in names:
         builders.pop(name).finish(store, name)
+    release_memory()
     return store
 
 
 def _read_csv_columns(
-    path: Path, encoding: str, infer: Callable[[list[str]], dict[str, str]] | None
+    path: Path,
+    encoding: str,
+    infer: Callable[[list[str]], dict[str, str]] | None,
+    start_hashing: Callable[[], None],
 ) -> RawTable:
     try:
         layout = csv_layout(path, encoding)
@@ -357,9 +430,9 @@ def _read_csv_columns(
         options["encoding"] = None
     with csv_errors(layout):
         try:
-            store = _read_whole(path, names, numbers, options)
+            store = _read_whole(path, names, numbers, options, start_hashing)
             if store is None:
-                store = _read_chunks(path, names, options)
+                store = _read_chunks(path, names, options, start_hashing)
         except UnicodeDecodeError:
             if encoding != "utf-8-sig":
                 raise  # csv_errors says so in French

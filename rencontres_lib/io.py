@@ -44,12 +44,12 @@ class RawTable:
     findings: list[Finding] = field(default_factory=list)
     _lines: list[int] | None = None
     store: Any = None  # a columns.ColumnStore when read with columns.read_columns
-    _hashing: Any = None  # a thread filling sha256 in the background (columns.read_columns)
+    _hashing: Any = None  # a columns.Fingerprint computing sha256 in the background
 
     def digest(self) -> str:
         """The file's sha256, once a fingerprint computed in the background is done."""
         if self._hashing is not None:
-            self._hashing.join()
+            self.sha256 = self._hashing.join()
             self._hashing = None
         return self.sha256
 

@@ -107,7 +107,7 @@ def with_respondents(answers: pd.DataFrame, respondents: pd.DataFrame) -> pd.Dat
     cols = ["respondent_id", "profil", "territoire"]
     rid = answers["respondent_id"]
     if isinstance(rid.dtype, pd.CategoricalDtype) and rid.cat.categories.equals(
-        pd.Index(respondents["respondent_id"], dtype=object)
+        pd.Index(respondents["respondent_id"], dtype=rid.cat.categories.dtype)
     ):
         codes = rid.cat.codes.to_numpy()
         extra = {}

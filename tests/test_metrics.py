@@ -211,7 +211,7 @@ id,submitdate,PROFIL,TERRITOIRE,Q1,Q2,AVIS
 #   4    2           q2        Pas du tout d'accord    5     True   (inverse: 6 - 1)
 #   5    1           avis      Bien                    NA    NA
 #   6    3           avis      Moyen                   NA    NA
-EXPECTED_RESPONDENTS = ["1", "2", "3", "1", "2", "1", "3"]
+EXPECTED_RESPONDENTS = [1, 2, 3, 1, 2, 1, 3]  # LimeSurvey's numeric ids stay numbers
 EXPECTED_PROFILS = ["elu", "association", "citoyen", "elu", "association", "elu", "citoyen"]
 EXPECTED_TERRITOIRES = ["Lyon", "Nantes", "Lyon", "Lyon", "Nantes", "Lyon", "Lyon"]
 
@@ -374,7 +374,7 @@ def test_with_respondents_merges_a_subset_as_an_inner_join(tmp_path):
     subset = respondents.iloc[[2, 0]]  # respondents 3 and 1, in that order; 2 left out
     joined = metrics.with_respondents(answers, subset)
     # rows of respondent 2 (1 and 4) are dropped; the answers' order is kept
-    assert joined["respondent_id"].astype(object).tolist() == ["1", "3", "1", "1", "3"]
+    assert joined["respondent_id"].astype(object).tolist() == [1, 3, 1, 1, 3]
     assert joined["question_id"].astype(object).tolist() == ["q1", "q1", "q2", "avis", "avis"]
     assert joined["profil"].astype(object).tolist() == ["elu", "citoyen", "elu", "elu", "citoyen"]
     assert joined["territoire"].astype(object).tolist() == ["Lyon"] * 5

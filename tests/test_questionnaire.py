@@ -183,7 +183,10 @@ def test_kobo() -> None:
     # line 4 not submitted (_submission_time empty), line 5 repeats _id 101
     assert (r.rows_read, r.rows_used, r.rows_rejected) == (5, 3, 2)
     resp = r.extra["respondents"]
-    assert resp["respondent_id"].tolist() == ["101", "102", "104"]
+    # KoboToolbox's numeric _id: the ids stay numbers (no text per respondent)
+    assert resp["respondent_id"].tolist() == [101, 102, 104]
+    assert str(resp["respondent_id"].dtype) == "int64"
+    assert str(r.table["respondent_id"].cat.categories.dtype) == "int64"
     assert resp["profil"].tolist() == ["elu", "agent_territorial", "association"]
     assert resp["territoire"].tolist() == ["Nantes"] * 3
     assert resp["date"].tolist()[0] == pd.Timestamp("2025-03-10 09:05:12")
@@ -254,13 +257,36 @@ def test_generic_export_with_identifier_and_english_timestamps(tmp_path: Path) -
     r = load_questionnaire(path, text)
     assert r.extra["format"] == "google_forms"  # first column « Timestamp »
     resp = r.extra["respondents"]
-    assert resp["respondent_id"].tolist() == ["A7", "B2"]
+    assert resp["respondent_id"].tolist() == ["A7", "B2"]  # ids with letters stay text
     assert resp["date"].tolist() == [
         pd.Timestamp("2025-03-15 10:00"),
         pd.Timestamp("2025-03-16 11:30"),
     ]
     assert fav(r, "q1") == (2, 2)
     assert one(r, "avertissement", "identifiant déjà vu").row == 4
+
+
+def test_numeric_ids_with_a_blank_become_text(tmp_path: Path) -> None:
+    """Whole-number ids stay numbers; one blank id makes them all text, the blank one named
+    after its line (a number could collide with a real id)."""
+    text = (
+        "identifiant: id\n"
+        "echelles: {on: {libelles: [Non, Oui]}}\n"
+        "questions:\n"
+        "  - {colonne: Q1, id: q1, type: likert, echelle: on}\n"
+    )
+    numbers = tmp_path / "numbers.csv"
+    numbers.write_text("id,Q1\n7,Oui\n007,Non\n12,Oui\n", encoding="utf-8")
+    r = load_questionnaire(numbers, text)
+    # « 007 » is the number 7: a repeated id, the first answer kept
+    assert r.extra["respondents"]["respondent_id"].tolist() == [7, 12]
+    assert one(r, "avertissement", "identifiant déjà vu").row == 3
+    blank = tmp_path / "blank.csv"
+    blank.write_text("id,Q1\n7,Oui\n,Non\n12,Oui\n", encoding="utf-8")
+    r = load_questionnaire(blank, text)
+    assert r.extra["respondents"]["respondent_id"].tolist() == ["7", "ligne-3", "12"]
+    assert r.table["respondent_id"].astype(object).tolist() == ["7", "ligne-3", "12"]
+    assert fav(r, "q1") == (2, 3)
 
 
 # --------------------------------------------------------------------------- broken files

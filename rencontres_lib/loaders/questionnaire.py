@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..codebook import Codebook, QuestionSpec, load_codebook, normalize_label, parse_codebook
-from ..columns import ColumnStore, is_blank, read_columns
+from ..columns import ColumnStore, is_blank, read_columns, release_memory
 from ..errors import LoadResult, SourceError, add_finding
 from ..io import SEP_NAMES, RawTable
 from .common import EMAIL_RE, PHONE_RE
@@ -27,7 +27,7 @@ from .questionnaire_formats import (
     FALSE_MARKS,
     FORMATS,
     TRUE_MARKS,
-    answers_frame,
+    AnswerTable,
     blank_rows,
     code_columns,
     detect_format,
@@ -231,10 +231,13 @@ class _Load:
                 msg = f"{len(incomplete)} réponse(s) incomplète(s) ({what}) gardée(s) (« incompletes: garder »)"
             self.note("info", msg, incomplete, flag)
         if meta["id"]:
-            ids = data.values(meta["id"])
-            if data.is_plain(meta["id"]) and data.keys(meta["id"]).dtype == object:
-                ids = ids.copy()  # the store's own texts: copied before any is replaced
             keys = data.keys(meta["id"])  # numbers or codes when possible: cheaper to compare
+            if data.is_plain(meta["id"]) and keys.dtype.kind in "iu":
+                ids = keys  # whole numbers (LimeSurvey's « id »): kept as numbers, never blank
+            else:
+                ids = data.values(meta["id"])
+                if data.is_plain(meta["id"]):
+                    ids = ids.copy()  # the store's own texts: copied before any is replaced
             if len(missing := np.flatnonzero(keep & data.blank(meta["id"]))):
                 ids[missing] = [f"ligne-{line}" for line in self.lines(missing)]
                 keys = ids
@@ -260,22 +263,17 @@ class _Load:
             codes, uniq = self.data.factor(column)
             codes = codes if rows is None else codes[rows]
             keys = [loose_key(u) for u in uniq]
-            profil = np.array(
-                [table.get(k, "autre") if k else "non_renseigne" for k in keys], dtype=object
-            )[codes]
+            profil = _texts([table.get(k, "autre") if k else "non_renseigne" for k in keys], codes)
             pos = np.flatnonzero(np.array([bool(k) and k not in table for k in keys])[codes])
             if len(pos):
                 msg = f"{len(pos)} profil(s) non reconnu(s) (attendu : un profil ICPC, ex. « Élu·e », ou un synonyme déclaré dans le codebook)"
                 self.problem(column, used[pos], uniq[codes[pos]], msg, "classé(s) « autre »")
         if (tq := next(iter(self.book.of_type("territoire")), None)) and colmap[tq.colonne]:
             opts = {normalize_label(k): lab for k, lab in tq.options.items()}
-            territoire = map_uniques(
-                self.data,
-                colmap[tq.colonne],
-                lambda u: np.array(
-                    [opts.get(normalize_label(t), str(t).strip()) for t in u], dtype=object
-                ),
-                rows,
+            codes, uniq = self.data.factor(colmap[tq.colonne])
+            territoire = _texts(
+                [opts.get(normalize_label(t), str(t).strip()) for t in uniq],
+                codes if rows is None else codes[rows],
             )
         dates = pd.Series(pd.NaT, index=range(len(used)), dtype="datetime64[ns]")
         if meta["date"]:
@@ -286,10 +284,10 @@ class _Load:
                 self.note("avertissement", msg, used[bad], meta["date"])
         data = {
             "respondent_id": ids if rows is None else ids[used],
-            "profil": np.full(len(used), "non_renseigne", dtype=object)
+            "profil": _texts(["non_renseigne"], np.zeros(len(used), np.int8))
             if profil is None
             else profil,
-            "territoire": np.full(len(used), "", dtype=object)
+            "territoire": _texts([""], np.zeros(len(used), np.int8))
             if territoire is None
             else territoire,
             "complet": complete[used],
@@ -417,6 +415,14 @@ class _Load:
             self.problem(column, used[bad], raw(bad), msg, "options inconnues ignorées")
 
 
+def _texts(per_value: list[str], codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """A text column from one text per distinct value and the codes of the rows.
+
+    The texts are checked once, per distinct value; taking them by code gives the column
+    without pandas checking a million strings again."""
+    return pd.array(per_value, dtype="str").take(codes)
+
+
 def load_questionnaire(
     path: str | Path,
     codebook: Codebook | str | Path,
@@ -426,10 +432,12 @@ def load_questionnaire(
 ) -> LoadResult:
     """Load a questionnaire export with its codebook.
 
-    ``result.table``: one row per (respondent, question[, option]) — respondent_id, question_id,
-    type, dimension, valeur, rang (Int64, 1 = least favourable, after ``inverse``), favorable
-    (boolean, NA outside the scale). ``result.extra``: ``respondents`` (respondent_id, profil,
-    territoire, complet, date), ``questions`` (codebook questions), ``format``, ``colonnes``.
+    ``result.table``: one row per (respondent, question[, option]), four categorical columns —
+    respondent_id, question_id, valeur, rang (ordered 1…k, 1 = least favourable after
+    ``inverse``, NA outside a scale); :func:`rencontres_lib.metrics.scored` adds type, dimension
+    and favorable. ``result.extra``: ``respondents`` (respondent_id — whole numbers when the id
+    column holds only whole numbers, text otherwise —, profil, territoire, complet, date),
+    ``questions`` (codebook questions), ``format``, ``colonnes``.
     """
     book = _as_codebook(codebook)
     if fmt is not None and fmt not in FORMATS:
@@ -463,24 +471,33 @@ def load_questionnaire(
             "aucune réponse : le fichier ne contient que la ligne d'en-tête (au moins une ligne de réponse était attendue)",
         )
     used, ids, complete = job.select_rows(meta)
-    respondents = job.respondents(used, ids, complete, colmap, meta)
     skip = ("profil", "territoire", "ignore")
     qids = list(dict.fromkeys(q.id for q in book.questions if q.type not in skip))
     uses = Counter(colmap[q.colonne] for qid in qids for q in book.by_id[qid] if colmap[q.colonne])
+    needed = {meta["date"], meta["email"]} | {colmap[q.colonne] for q in book.of_type("profil")}
+    needed |= {colmap[q.colonne] for q in book.of_type("territoire")}
+    mark = len(job.findings)
     for qpos, qid in enumerate(qids):
         for q in book.by_id[qid]:
             if column := colmap[q.colonne]:
                 job.answers(q, qpos, column, used)
                 uses[column] -= 1
-                if not uses[column]:
+                if not uses[column] and column not in needed:
                     job.data.drop(column)  # a million-row column is no longer needed
+    answer_findings = job.findings[mark:]  # reported after the respondents' own findings
+    del job.findings[mark:]
+    release_memory()  # before the table, the largest allocation
+    table = AnswerTable(job.parts, len(used), qids)  # memory touched while the rest is done
+    respondents = job.respondents(used, ids, complete, colmap, meta)
+    job.findings.extend(answer_findings)
     private = None
     if meta["email"]:
         private = pd.DataFrame(
             {"respondent_id": ids[used], "email": strip(job.data.values(meta["email"], used))}
         )
-    job.data = ids = None  # the file's cells are no longer needed: free them before the table
-    table = answers_frame(job.parts, respondents["respondent_id"], qids)
+    job.data = job.raw.store = ids = None  # the file's cells are no longer needed: freed
+    release_memory()
+    table = table.frame(respondents["respondent_id"])
     extra_out = {
         "respondents": respondents,
         "questions": book.questions_frame(),

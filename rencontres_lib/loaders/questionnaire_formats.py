@@ -9,6 +9,7 @@ interpreted once), so that loading a million rows costs about as much as reading
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -160,7 +161,7 @@ def code_columns(names: list[str], book: Codebook) -> dict[str, str]:
     territories and single choices as categories (see :func:`rencontres_lib.columns.read_columns`).
 
     Identifiers made only of digits are then compared as numbers: « 007 » and « 7 » are the
-    same respondent (and « 7 » is the id shown).
+    same respondent, and ``respondent_id`` holds the number 7 (ids stay text otherwise).
     """
     coded = {
         normalize_label(q.colonne)
@@ -273,77 +274,105 @@ def expand(codes: np.ndarray, per_unique: list[list[int]]) -> tuple[np.ndarray, 
     return rows, flat[np.repeat(starts[c], counts) + within]
 
 
-def answers_frame(parts: list[tuple], respondent_ids: pd.Series, qids: list[str]) -> pd.DataFrame:
-    """Assemble the long table from per-question integer parts, without any string per row.
+class AnswerTable:
+    """The long table, assembled from per-question integer parts without any string per row.
 
     A part is (question position, answer rows or ``None`` for every respondent, labels, label
     codes, ranks or ``None``); codes and ranks may be (per-value table, codes) pairs. All four
     columns are categorical, one small integer per answer: ``respondent_id``, ``question_id``,
-    ``valeur`` and ``rang`` (ordered ranks 1…k, NA outside a scale). Parts are consumed.
-    """
-    ids = pd.Index(respondent_ids, dtype=object)
-    try:  # the ids are unique by construction: skip pandas' uniqueness check (a hash of each)
-        id_dtype = pd.CategoricalDtype._from_fastpath(ids, False)
-    except AttributeError:  # pragma: no cover - private pandas API gone
-        id_dtype = pd.CategoricalDtype(ids)
-    n_resp = len(ids)
-    sizes = [n_resp if p[1] is None else len(p[1]) for p in parts]
-    total = int(sum(sizes))
-    resp = np.empty(total, np.int32)
-    question = np.empty(total, np.int8 if len(qids) < 127 else np.int32)
-    rang = np.empty(total, np.int8)
-    all_labels = np.concatenate([p[2] for p in parts]) if parts else np.array([], dtype=object)
-    labels, label_pos = pd.factorize(all_labels)
-    label_code = np.empty(total, np.int8 if len(label_pos) < 127 else np.int32)
-    everyone = np.arange(n_resp, dtype=np.int32)
+    ``valeur`` and ``rang`` (ordered ranks 1…k, NA outside a scale).
 
-    def fill(part: tuple, start: int, offset: int, size: int) -> int:
+    The columns are allocated as soon as the parts are known, and a background thread touches
+    their memory (the kernel's first-touch cost, ~0.1 s per 150 MB here) while the loader does
+    other work; :meth:`frame` then fills them and consumes the parts.
+    """
+
+    def __init__(self, parts: list[tuple], n_resp: int, qids: list[str]) -> None:
+        self.parts, self.n_resp, self.qids = parts, n_resp, qids
+        self.sizes = [n_resp if p[1] is None else len(p[1]) for p in parts]
+        total = int(sum(self.sizes))
+        labels = np.concatenate([p[2] for p in parts]) if parts else np.array([], dtype=object)
+        self.labels, self.label_pos = pd.factorize(labels)
+        self.resp = np.empty(total, np.int32)
+        self.question = np.empty(total, np.int8 if len(qids) < 127 else np.int32)
+        self.rang = np.empty(total, np.int8)
+        self.label_code = np.empty(total, np.int8 if len(self.label_pos) < 127 else np.int32)
+        self._touching: threading.Thread | None = None
+        if total >= 2_000_000:  # numpy's fill releases the GIL
+            self._touching = threading.Thread(target=self._touch, daemon=True)
+            self._touching.start()
+
+    def _touch(self) -> None:
+        for column in (self.resp, self.question, self.rang, self.label_code):
+            column.fill(0)
+
+    def _fill(self, part: tuple, start: int, offset: int, size: int) -> int:
         """Copy one question's answers into the table's slice; returns its highest rank."""
         qpos, rows, lab, lab_codes, ranks = part
         end = start + size
-        resp[start:end] = everyone if rows is None else rows
-        question[start:end] = qpos
-        glob = labels[offset : offset + len(lab)].astype(label_code.dtype)
+        self.resp[start:end] = self._everyone if rows is None else rows
+        self.question[start:end] = qpos
+        glob = self.labels[offset : offset + len(lab)].astype(self.label_code.dtype)
         if isinstance(lab_codes, tuple):  # (per-value table, codes): one pass, no copy
             table, codes = lab_codes
             glob, lab_codes = glob[np.clip(table, 0, None)], codes
-        np.take(glob, lab_codes, out=label_code[start:end], mode="clip")
+        np.take(glob, lab_codes, out=self.label_code[start:end], mode="clip")
         if ranks is None:
-            rang[start:end] = -1
+            self.rang[start:end] = -1
             return 0
         table, codes = ranks if isinstance(ranks, tuple) else (None, ranks)
         if table is None:
-            rang[start:end] = np.where(codes > 0, codes - 1, -1)
+            self.rang[start:end] = np.where(codes > 0, codes - 1, -1)
             return int(codes.max(initial=0))
         lut = np.where(table > 0, table - 1, -1).astype(np.int8)
-        np.take(lut, codes, out=rang[start:end], mode="clip")
+        np.take(lut, codes, out=self.rang[start:end], mode="clip")
         return int(table.max(initial=0))
 
-    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(int) if sizes else []
-    offsets = (
-        np.concatenate([[0], np.cumsum([len(p[2]) for p in parts])[:-1]]).astype(int)
-        if parts
-        else []
-    )
-    jobs = [(parts[i], int(starts[i]), int(offsets[i]), sizes[i]) for i in range(len(parts))]
-    parts.clear()  # each part is freed once copied
-    if total >= 2_000_000:  # numpy copies release the GIL: two threads fill disjoint slices
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            tops = list(pool.map(lambda job: fill(*job), jobs))
-    else:
-        tops = [fill(*job) for job in jobs]
-    del jobs
-    top = max(tops, default=0)
-    return pd.DataFrame(
-        {
-            "respondent_id": pd.Categorical.from_codes(resp, dtype=id_dtype, validate=False),
-            "question_id": pd.Categorical.from_codes(question, categories=qids),
-            "valeur": pd.Categorical.from_codes(
-                label_code, dtype=pd.CategoricalDtype(pd.Index(label_pos, dtype=object))
-            ),
-            "rang": pd.Categorical.from_codes(
-                rang, dtype=pd.CategoricalDtype(pd.RangeIndex(1, top + 1), ordered=True)
-            ),
-        },
-        copy=False,
-    )
+    def frame(self, respondent_ids: pd.Series) -> pd.DataFrame:
+        """The table, with ``respondent_id`` categories the ids of the respondents table."""
+        if self._touching is not None:
+            self._touching.join()
+        numbers = respondent_ids.dtype.kind in "iu"
+        ids = pd.Index(respondent_ids, dtype=None if numbers else object)
+        try:  # the ids are unique by construction: skip pandas' uniqueness check (a hash each)
+            id_dtype = pd.CategoricalDtype._from_fastpath(ids, False)
+        except AttributeError:  # pragma: no cover - private pandas API gone
+            id_dtype = pd.CategoricalDtype(ids)
+        parts, sizes = self.parts, self.sizes
+        self._everyone = np.arange(self.n_resp, dtype=np.int32)
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(int) if sizes else []
+        offsets = (
+            np.concatenate([[0], np.cumsum([len(p[2]) for p in parts])[:-1]]).astype(int)
+            if parts
+            else []
+        )
+        jobs = [(parts[i], int(starts[i]), int(offsets[i]), sizes[i]) for i in range(len(parts))]
+        parts.clear()  # each part is freed once copied
+        if (
+            len(self.resp) >= 2_000_000
+        ):  # numpy copies release the GIL: two threads, disjoint slices
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                tops = list(pool.map(lambda job: self._fill(*job), jobs))
+        else:
+            tops = [self._fill(*job) for job in jobs]
+        del jobs
+        top = max(tops, default=0)
+        return pd.DataFrame(
+            {
+                "respondent_id": pd.Categorical.from_codes(
+                    self.resp, dtype=id_dtype, validate=False
+                ),
+                "question_id": pd.Categorical.from_codes(
+                    self.question, dtype=pd.CategoricalDtype(self.qids), validate=False
+                ),
+                "valeur": pd.Categorical.from_codes(
+                    self.label_code,
+                    dtype=pd.CategoricalDtype(pd.Index(self.label_pos, dtype=object)),
+                ),
+                "rang": pd.Categorical.from_codes(
+                    self.rang,
+                    dtype=pd.CategoricalDtype(pd.RangeIndex(1, top + 1), ordered=True),
+                ),
+            },
+            copy=False,
+        )
