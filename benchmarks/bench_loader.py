@@ -3,8 +3,9 @@
 Each measurement runs in its own fresh process, five times interleaved with the others (median kept), so peak memory is
 that step's own: a bare ``pandas.read_csv`` of the file, ``read_csv(dtype=str)`` (what reading
 every cell as text costs), the questionnaire loader, and the loader followed by the scores and
-the report's metrics. Prints times (imports excluded), peak memory (max RSS growth beyond the
-imports) and the ratios to the bare read, then checks that time grows linearly (×10 rows).
+the report's metrics. Prints times (imports excluded), peak memory (growth of the process' own
+high-water mark, VmHWM, beyond the imports) and the ratios to the bare read, then checks that
+time grows linearly (×10 rows).
 """
 
 from __future__ import annotations
@@ -102,8 +103,16 @@ import json, resource, sys, time
 import pandas as pd
 from rencontres_lib import metrics
 from rencontres_lib.loaders.questionnaire import load_questionnaire
+def peak():
+    # VmHWM is this process' own high-water mark: ru_maxrss would start at the parent's resident
+    # size (Linux carries it over fork and exec), hiding any peak below it
+    try:
+        with open("/proc/self/status") as fh:
+            return next(int(l.split()[1]) * 1024 for l in fh if l.startswith("VmHWM:"))
+    except (OSError, StopIteration):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 step, data, cb = sys.argv[1], sys.argv[2], sys.argv[3]
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+base = peak()
 t = time.perf_counter()
 if step == "pandas":
     rows = len(pd.read_csv(data))
@@ -118,7 +127,7 @@ else:
         metrics.favorable(joined, by=["territoire"])
         metrics.favorable_by_dimension(joined, by=["profil"])
         metrics.likert_distribution(answers, 5)
-rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+rss = peak()
 print(json.dumps({"s": time.perf_counter() - t, "rss": rss - base, "rows": rows}))
 """
 REPEAT = 5  # each step runs in REPEAT fresh processes; the median is kept (timings vary ±30 % here)

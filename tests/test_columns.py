@@ -415,3 +415,31 @@ def test_xlsx_is_read_into_a_store(tmp_path: Path) -> None:
 )
 def test_as_text(value: object, expected: str) -> None:
     assert as_text(value) == expected
+
+
+# --------------------------------------------------------------------------- fingerprint
+
+
+def test_fingerprint_is_the_sha256_once_started(tmp_path: Path) -> None:
+    path = write(tmp_path / "a.csv", "a,b\n1,2\n")
+    fp = columns.Fingerprint(path)
+    fp.start()
+    first = fp._thread
+    fp.start()  # a second start keeps the same thread
+    assert fp._thread is first
+    assert fp.join() == sha256_file(path)
+    # never started: join computes it
+    assert columns.Fingerprint(path).join() == sha256_file(path)
+
+
+def test_fingerprint_hands_a_read_error_to_the_caller(tmp_path: Path) -> None:
+    fp = columns.Fingerprint(tmp_path / "absent.csv")
+    fp.start()
+    with pytest.raises(FileNotFoundError):
+        fp.join()
+
+
+def test_release_memory_can_be_called_anywhere() -> None:
+    columns.release_memory()
+    columns.release_memory()  # the libc function is looked up once
+    assert columns._TRIM is not None

@@ -274,6 +274,9 @@ def expand(codes: np.ndarray, per_unique: list[list[int]]) -> tuple[np.ndarray, 
     return rows, flat[np.repeat(starts[c], counts) + within]
 
 
+THREADED_ROWS = 2_000_000  # answers from which the table is touched and filled by threads
+
+
 class AnswerTable:
     """The long table, assembled from per-question integer parts without any string per row.
 
@@ -298,7 +301,7 @@ class AnswerTable:
         self.rang = np.empty(total, np.int8)
         self.label_code = np.empty(total, np.int8 if len(self.label_pos) < 127 else np.int32)
         self._touching: threading.Thread | None = None
-        if total >= 2_000_000:  # numpy's fill releases the GIL
+        if total >= THREADED_ROWS:  # numpy's fill releases the GIL
             self._touching = threading.Thread(target=self._touch, daemon=True)
             self._touching.start()
 
@@ -348,9 +351,8 @@ class AnswerTable:
         )
         jobs = [(parts[i], int(starts[i]), int(offsets[i]), sizes[i]) for i in range(len(parts))]
         parts.clear()  # each part is freed once copied
-        if (
-            len(self.resp) >= 2_000_000
-        ):  # numpy copies release the GIL: two threads, disjoint slices
+        # numpy copies release the GIL: two threads fill disjoint slices
+        if len(self.resp) >= THREADED_ROWS:
             with ThreadPoolExecutor(max_workers=2) as pool:
                 tops = list(pool.map(lambda job: self._fill(*job), jobs))
         else:
