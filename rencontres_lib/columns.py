@@ -187,6 +187,7 @@ class _ColumnBuilder:
         self.seen: dict[str, int] = {}
         self.parts: list[np.ndarray] = []
         self.mode: str | None = None
+        self.one_text = False  # the sample held a single text: try one comparison first
 
     def add(self, series: pd.Series) -> None:
         if isinstance(series.dtype, pd.CategoricalDtype):  # already coded by pandas' reader
@@ -200,8 +201,9 @@ class _ColumnBuilder:
                 self.mode = "small"
             else:  # decided on the first 10 000 cells: identifiers need no factorising at all
                 sample = series.iloc[:10_000]
-                mostly_distinct = sample.nunique(dropna=False) > len(sample) // 2 > 0
-                self.mode = "plain" if mostly_distinct else "small"
+                distinct = sample.nunique(dropna=False)
+                self.mode = "plain" if distinct > len(sample) // 2 > 0 else "small"
+                self.one_text = distinct == 1 and values.dtype == object
         if self.mode == "plain":
             self.parts.append(self._texts(series, values))
             return
@@ -242,6 +244,10 @@ class _ColumnBuilder:
             lut = np.zeros(int(present[-1]) + 1, np.int32)
             lut[present] = [seen.setdefault(str(x), len(seen)) for x in present.tolist()]
             return lut[values].astype(np.int16 if len(seen) < 32_000 else np.int32)
+        if factorized is None and self.one_text and len(values):
+            first = values[0]  # a constant column (a language, a batch date): no hashing
+            if isinstance(first, str) and (values == first).all():
+                factorized = (np.zeros(len(values), np.int8), [first])
         codes, uniques = factorized or pd.factorize(series, use_na_sentinel=True)
         keys = [as_text(u) for u in uniques]
         if (codes < 0).any():
@@ -369,18 +375,21 @@ def _read_whole(
         for name in lossy:
             frame[name] = exact[name]
     store = ColumnStore(names, len(frame))
-    columns = [(name, frame.pop(name)) for name in names]
+    columns = [(name, frame[name]) for name in names]  # views: no copy, no reshaping
     del frame
 
-    def code(item: tuple[str, pd.Series]) -> None:
-        builder = _ColumnBuilder()
-        builder.add(item[1])
-        builder.finish(store, item[0])
+    def code(items: list[tuple[str, pd.Series]]) -> None:
+        while items:
+            name, series = items.pop()  # each column freed once coded
+            builder = _ColumnBuilder()
+            builder.add(series)
+            builder.finish(store, name)
 
-    # numpy's counting and lookups release the GIL: two threads code the columns
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        for _ in pool.map(code, columns):
-            pass
+    # numpy's counting and lookups release the GIL: a second thread codes every other column
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        other = pool.submit(code, columns[1::2])
+        code(columns[0::2])
+        other.result()  # (re-raises what went wrong there)
     del columns
     release_memory()
     return store

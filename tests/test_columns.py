@@ -110,6 +110,28 @@ def test_chunk_boundaries_keep_texts_and_codes(
     assert texts(uniques[codes]) == ["1", "1", "abc", "", "1", "abc"]
 
 
+def test_a_column_constant_in_its_sample_then_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A column holding one text in its first 10 000 cells is compared to that text first; a
+    different value later (or in a later chunk) still comes back exactly."""
+    path = write(tmp_path / "langue.csv", "langue,n\n" + "fr,1\n" * 10_000 + "en,2\n,3\nfr,4\n")
+    store = read_columns(path).store
+    cells = ["fr"] * 10_000 + ["en", "", "fr"]
+    assert texts(store.values("langue")) == cells
+    codes, uniques = store.factor("langue")
+    assert sorted(texts(uniques)) == ["", "en", "fr"]
+    assert texts(uniques[codes]) == cells
+    constant = read_columns(write(tmp_path / "fr.csv", "langue\n" + "fr\n" * 3)).store
+    assert texts(constant.factor("langue")[1]) == ["fr"]
+    monkeypatch.setattr(columns, "CHUNK_ROWS", 2)  # chunks (fr, fr) (fr, en) (, fr)
+    path = write(tmp_path / "petit.csv", "langue,v\nfr,1\nfr,2\nfr,x\nen,1\n,2\nfr,1\n")
+    store = read_columns(path, infer=lambda names: {"v": "code"}).store  # « x »: chunks
+    assert texts(store.values("langue")) == ["fr", "fr", "fr", "en", "", "fr"]
+    codes, _ = store.factor("langue")
+    assert codes[0] == codes[1] == codes[2] == codes[5] and len(set(codes.tolist())) == 3
+
+
 def test_chunk_boundaries_small_numbers_then_large_ones(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

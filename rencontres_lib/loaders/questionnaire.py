@@ -293,7 +293,7 @@ class _Load:
             "complet": complete[used],
             "date": dates,
         }
-        return pd.DataFrame(data, columns=RESPONDENT_COLUMNS)
+        return pd.DataFrame(data, columns=RESPONDENT_COLUMNS, copy=False)  # arrays made here
 
     def answers(self, q: QuestionSpec, qpos: int, column: str, used: np.ndarray) -> None:
         """Interpret one codebook column (its distinct values only) and store its answer rows."""

@@ -275,6 +275,15 @@ def expand(codes: np.ndarray, per_unique: list[list[int]]) -> tuple[np.ndarray, 
 
 
 THREADED_ROWS = 2_000_000  # answers from which the table is touched and filled by threads
+BLOCK = 1 << 16  # rows per lookup: numpy turns the indices into a temporary of 8 bytes each
+
+
+def _take(table: np.ndarray, codes: np.ndarray, out: np.ndarray) -> None:
+    """``out[:] = table[codes]`` block by block: the index temporaries stay small (freed in a
+    worker thread, they would stay resident in that thread's own malloc arena)."""
+    for b in range(0, len(codes), BLOCK):
+        block = codes[b : b + BLOCK]
+        np.take(table, block, out=out[b : b + len(block)], mode="clip")
 
 
 class AnswerTable:
@@ -319,16 +328,18 @@ class AnswerTable:
         if isinstance(lab_codes, tuple):  # (per-value table, codes): one pass, no copy
             table, codes = lab_codes
             glob, lab_codes = glob[np.clip(table, 0, None)], codes
-        np.take(glob, lab_codes, out=self.label_code[start:end], mode="clip")
+        _take(glob, lab_codes, self.label_code[start:end])
         if ranks is None:
             self.rang[start:end] = -1
             return 0
         table, codes = ranks if isinstance(ranks, tuple) else (None, ranks)
         if table is None:
-            self.rang[start:end] = np.where(codes > 0, codes - 1, -1)
+            for b in range(0, size, BLOCK):  # small temporaries (see _take)
+                block = codes[b : b + BLOCK]
+                self.rang[start + b : start + b + len(block)] = np.where(block > 0, block - 1, -1)
             return int(codes.max(initial=0))
         lut = np.where(table > 0, table - 1, -1).astype(np.int8)
-        np.take(lut, codes, out=self.rang[start:end], mode="clip")
+        _take(lut, codes, self.rang[start:end])
         return int(table.max(initial=0))
 
     def frame(self, respondent_ids: pd.Series) -> pd.DataFrame:
