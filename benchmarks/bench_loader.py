@@ -42,8 +42,11 @@ TERRITOIRES = ["Lyon", "Grenoble", "Nantes", "Lille"]
 DIMS = ["organisation", "decision", "inclusion", "transparence", "redevabilite"]
 
 
-def generate(path: Path, n: int, seed: int = 1) -> None:
-    """A LimeSurvey-like export with answer codes (1–5, « 9 » = sans avis), written in chunks."""
+def generate(path: Path, n: int, seed: int = 1, distinct_dates: bool = False) -> None:
+    """A LimeSurvey-like export with answer codes (1–5, « 9 » = sans avis), written in chunks.
+
+    ``distinct_dates``: every response submitted at its own second (a real export's
+    ``submitdate``) instead of one batch date."""
     rng = np.random.default_rng(seed)
     header = ["id", "submitdate", "PROFIL", "TERRITOIRE"] + [
         f"Q{i + 1:02d}" for i in range(N_QUESTIONS)
@@ -56,7 +59,14 @@ def generate(path: Path, n: int, seed: int = 1) -> None:
             df = pd.DataFrame(
                 {
                     "id": np.arange(start + 1, start + m + 1),
-                    "submitdate": "2025-02-03 10:00:00",
+                    "submitdate": (
+                        (
+                            pd.Timestamp("2025-02-03 10:00:00")
+                            + pd.to_timedelta(np.arange(start, start + m), unit="s")
+                        ).strftime("%Y-%m-%d %H:%M:%S")
+                        if distinct_dates
+                        else "2025-02-03 10:00:00"
+                    ),
                     "PROFIL": np.array(PROFILS)[rng.integers(0, len(PROFILS), m)],
                     "TERRITOIRE": np.array(TERRITOIRES)[rng.integers(0, 4, m)],
                 }
@@ -192,11 +202,29 @@ def run(n: int, tmp: Path) -> dict:
     return {"n": n, "load": load["s"], "ratio": ratio, "mem": mem}
 
 
+def run_distinct_dates(n: int, tmp: Path) -> None:
+    """The same export with a distinct submission time per response: a million date texts to
+    read, check for completeness and parse (bare read and loader only)."""
+    data, cb = tmp / f"q_{n}_dates.csv", tmp / "codebook.yaml"
+    generate(data, n, distinct_dates=True)
+    size = data.stat().st_size
+    print(
+        f"\nvariante : une date de soumission différente par réponse (fichier de {size / 1e6:.1f} Mo)"
+    )
+    m = measure(["pandas", "loader"], data, cb)
+    base, load = m["pandas"], m["loader"]
+    print(f"  pandas.read_csv nu : {base['s']:6.2f} s ; chargeur : {load['s']:6.2f} s")
+    print(
+        f"  ratio temps : {load['s'] / base['s']:.2f} ; pic de mémoire du chargeur / taille du fichier : {load['rss'] / size:.2f}"
+    )
+
+
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
     with tempfile.TemporaryDirectory() as tmp:
         small = run(n // 10, Path(tmp))
         big = run(n, Path(tmp))
+        run_distinct_dates(n, Path(tmp))
     print(
         f"\nlinéarité : ×{big['n'] / small['n']:.0f} lignes → ×{big['load'] / small['load']:.1f} temps de chargement"
     )

@@ -456,3 +456,30 @@ def test_threaded_answer_table_equals_the_serial_one(monkeypatch: pytest.MonkeyP
     threaded = load_questionnaire(FIX / "kobo.csv", FIX / "codebook_kobo.yaml").table
     assert len(serial) > 1
     pd.testing.assert_frame_equal(threaded, serial)
+
+
+def test_dates_and_completeness_plain_or_coded_agree() -> None:
+    """A date column read plain (mostly distinct texts) is parsed and checked cell by cell; the
+    same column coded (few distinct texts) is parsed once per text: the results are the same."""
+    import numpy as np
+
+    from rencontres_lib.columns import ColumnStore, is_blank
+    from rencontres_lib.loaders.questionnaire_formats import map_uniques, parse_dates
+
+    cells = ["2025-03-14 10:00:00", "", "14/03/2025 10:00", "pas une date", "2025-03-14 10:00:00"]
+    frame = pd.DataFrame({"date": pd.array(cells, dtype=object)})
+    plain, coded = ColumnStore.from_frame(frame), ColumnStore.from_frame(frame)
+    coded.factor("date")
+    assert plain.is_plain("date") and not coded.is_plain("date")
+    rows = np.array([0, 2, 3])
+    for store in (plain, coded):
+        dates, bad = parse_dates(store, "date")
+        assert dates.tolist()[0] == dates.tolist()[2] == dates.tolist()[4]
+        assert dates.tolist()[0] == pd.Timestamp("2025-03-14 10:00")
+        assert pd.isna(dates.tolist()[1]) and pd.isna(dates.tolist()[3])
+        assert bad.tolist() == [3]  # the empty cell is not unreadable, only missing
+        dates, bad = parse_dates(store, "date", rows)
+        assert len(dates) == 3 and bad.tolist() == [2]
+        blank = map_uniques(store, "date", is_blank)
+        assert blank.tolist() == [False, True, False, False, False]
+        assert map_uniques(store, "date", is_blank, rows).tolist() == [False, False, False]

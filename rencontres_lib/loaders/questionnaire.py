@@ -252,8 +252,25 @@ class _Load:
             ids = np.array([f"R{i + 1:0{width}d}" for i in range(n)], dtype=object)
         return np.flatnonzero(keep), ids, complete
 
+    def dates(self, used: np.ndarray, meta: dict) -> pd.Series:
+        """Submission dates of the used rows (NaT without a date column); unreadable ones noted."""
+        if not meta["date"]:
+            return pd.Series(pd.NaT, index=range(len(used)), dtype="datetime64[ns]")
+        rows = None if len(used) == len(self.data) else used
+        english = normalize_label(meta["date"]) == "timestamp"
+        dates, bad = parse_dates(self.data, meta["date"], rows, dayfirst=not english)
+        if len(bad):
+            msg = f"{len(bad)} date(s) illisible(s) (attendu : AAAA-MM-JJ HH:MM:SS ou JJ/MM/AAAA HH:MM), laissée(s) vide(s)"
+            self.note("avertissement", msg, used[bad], meta["date"])
+        return dates
+
     def respondents(
-        self, used: np.ndarray, ids: np.ndarray, complete: np.ndarray, colmap: dict, meta: dict
+        self,
+        used: np.ndarray,
+        ids: np.ndarray,
+        complete: np.ndarray,
+        colmap: dict,
+        dates: pd.Series,
     ) -> pd.DataFrame:
         rows = None if len(used) == len(self.data) else used
         profil = territoire = None
@@ -275,13 +292,6 @@ class _Load:
                 [opts.get(normalize_label(t), str(t).strip()) for t in uniq],
                 codes if rows is None else codes[rows],
             )
-        dates = pd.Series(pd.NaT, index=range(len(used)), dtype="datetime64[ns]")
-        if meta["date"]:
-            english = normalize_label(meta["date"]) == "timestamp"
-            dates, bad = parse_dates(self.data, meta["date"], rows, dayfirst=not english)
-            if len(bad):
-                msg = f"{len(bad)} date(s) illisible(s) (attendu : AAAA-MM-JJ HH:MM:SS ou JJ/MM/AAAA HH:MM), laissée(s) vide(s)"
-                self.note("avertissement", msg, used[bad], meta["date"])
         data = {
             "respondent_id": ids if rows is None else ids[used],
             "profil": _texts(["non_renseigne"], np.zeros(len(used), np.int8))
@@ -474,9 +484,16 @@ def load_questionnaire(
     skip = ("profil", "territoire", "ignore")
     qids = list(dict.fromkeys(q.id for q in book.questions if q.type not in skip))
     uses = Counter(colmap[q.colonne] for qid in qids for q in book.by_id[qid] if colmap[q.colonne])
-    needed = {meta["date"], meta["email"]} | {colmap[q.colonne] for q in book.of_type("profil")}
+    needed = {meta["email"]} | {colmap[q.colonne] for q in book.of_type("profil")}
     needed |= {colmap[q.colonne] for q in book.of_type("territoire")}
+    # findings keep their order (respondents', dates', answers') although the work is reordered:
+    # the dates first, so that a million date texts are freed before the table is allocated
     mark = len(job.findings)
+    dates = job.dates(used, meta)
+    if meta["date"] and not uses[meta["date"]] and meta["date"] not in needed:
+        job.data.drop(meta["date"])
+    date_findings = job.findings[mark:]
+    del job.findings[mark:]
     for qpos, qid in enumerate(qids):
         for q in book.by_id[qid]:
             if column := colmap[q.colonne]:
@@ -484,12 +501,12 @@ def load_questionnaire(
                 uses[column] -= 1
                 if not uses[column] and column not in needed:
                     job.data.drop(column)  # a million-row column is no longer needed
-    answer_findings = job.findings[mark:]  # reported after the respondents' own findings
+    answer_findings = job.findings[mark:]
     del job.findings[mark:]
     release_memory()  # before the table, the largest allocation
     table = AnswerTable(job.parts, len(used), qids)  # memory touched while the rest is done
-    respondents = job.respondents(used, ids, complete, colmap, meta)
-    job.findings.extend(answer_findings)
+    respondents = job.respondents(used, ids, complete, colmap, dates)
+    job.findings.extend(date_findings + answer_findings)
     private = None
     if meta["email"]:
         private = pd.DataFrame(

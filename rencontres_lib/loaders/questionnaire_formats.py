@@ -191,7 +191,10 @@ def map_uniques(
     func: Callable[[np.ndarray], np.ndarray],
     rows: np.ndarray | None = None,
 ) -> np.ndarray:
-    """``func`` applied to a column's distinct texts (an array in, an array out), spread over rows."""
+    """``func`` applied to a column's distinct texts (an array in, an array out, cell by cell),
+    spread over rows; a plain column (mostly distinct texts) is given to ``func`` as it is."""
+    if data.is_plain(name):
+        return func(data.values(name, rows))
     codes, uniques = data.factor(name)
     return func(uniques)[codes if rows is None else codes[rows]]
 
@@ -229,9 +232,14 @@ def parse_dates(
 ) -> tuple[pd.Series, np.ndarray]:
     """Dates of a column (``rows`` only): ISO, then day-first forms, then French text.
 
-    Each distinct text is parsed once. Returns (dates, positions that could not be read).
-    ``dayfirst=False`` (English Google Forms « Timestamp ») tries ``3/15/2025`` before ``15/3/2025``.
+    Each distinct text is parsed once; a column of mostly distinct texts (real submission times,
+    kept plain by the reader) is parsed cell by cell, without hashing a million texts first.
+    Returns (dates, positions that could not be read). ``dayfirst=False`` (English Google Forms
+    « Timestamp ») tries ``3/15/2025`` before ``15/3/2025``.
     """
+    if data.is_plain(name):
+        parsed, bad = _parse_distinct_dates(data.values(name, rows), dayfirst)
+        return parsed, bad
     codes, uniques = data.factor(name)
     codes = codes if rows is None else codes[rows]
     if len(uniques) > len(codes):  # a few rows out of many: parse those cells only
