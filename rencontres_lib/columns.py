@@ -59,6 +59,9 @@ def _int_texts(values: np.ndarray) -> np.ndarray:
     return np.array(list(map(str, values.tolist())), dtype=object)
 
 
+_TRIM = None  # glibc's malloc_trim, looked up on first use (False where there is none)
+
+
 def release_memory() -> None:
     """Give the memory freed by large temporaries back to the system (glibc only, else nothing).
 
@@ -75,9 +78,6 @@ def release_memory() -> None:
             _TRIM = False
     if _TRIM:
         _TRIM(0)
-
-
-_TRIM = None
 
 
 def is_blank(values: np.ndarray) -> np.ndarray:

@@ -318,8 +318,9 @@ class _Load:
         def add(rows: np.ndarray | None, labels: list[str], lab_codes, rang=None) -> None:
             """Answer rows of this question: ``rows`` (None = every used row) and label codes.
 
-            ``lab_codes`` and ``rang`` are arrays, or (per-value table, codes) pairs resolved
-            only when the long table is assembled (no per-question copy of a million rows).
+            ``lab_codes`` is an array or, like ``rang`` (Likert only), a (per-value table,
+            codes) pair resolved only when the long table is assembled (no per-question copy
+            of a million rows).
             """
             self.parts.append((qpos, rows, np.array(labels, dtype=object), lab_codes, rang))
 

@@ -238,18 +238,17 @@ def parse_dates(
     « Timestamp ») tries ``3/15/2025`` before ``15/3/2025``.
     """
     if data.is_plain(name):
-        parsed, bad = _parse_distinct_dates(data.values(name, rows), dayfirst)
-        return parsed, bad
+        return _parse_date_texts(data.values(name, rows), dayfirst)
     codes, uniques = data.factor(name)
     codes = codes if rows is None else codes[rows]
     if len(uniques) > len(codes):  # a few rows out of many: parse those cells only
         codes, uniques = pd.factorize(uniques[codes])
-    parsed, bad = _parse_distinct_dates(uniques, dayfirst)
+    parsed, bad = _parse_date_texts(uniques, dayfirst)
     dates = pd.Series(parsed.to_numpy()[codes], dtype="datetime64[ns]")
     return dates, np.flatnonzero(np.isin(codes, bad))
 
 
-def _parse_distinct_dates(values: np.ndarray, dayfirst: bool) -> tuple[pd.Series, np.ndarray]:
+def _parse_date_texts(values: np.ndarray, dayfirst: bool) -> tuple[pd.Series, np.ndarray]:
     s, filled = pd.Series(values, dtype=object), ~is_blank(values)
     if any(_TZ.search(x.strip()) for x in s[filled].head(50)):
         s = s.str.strip().str.replace(_TZ.pattern, "", regex=True)
@@ -298,7 +297,8 @@ class AnswerTable:
     """The long table, assembled from per-question integer parts without any string per row.
 
     A part is (question position, answer rows or ``None`` for every respondent, labels, label
-    codes, ranks or ``None``); codes and ranks may be (per-value table, codes) pairs. All four
+    codes, ranks or ``None``); label codes are an array or a (per-value table, codes) pair, ranks
+    always such a pair (rank per distinct value, ≤ 0 outside the scale). All four
     columns are categorical, one small integer per answer: ``respondent_id``, ``question_id``,
     ``valeur`` and ``rang`` (ordered ranks 1…k, NA outside a scale).
 
@@ -340,12 +340,7 @@ class AnswerTable:
         if ranks is None:
             self.rang[start:end] = -1
             return 0
-        table, codes = ranks if isinstance(ranks, tuple) else (None, ranks)
-        if table is None:
-            for b in range(0, size, BLOCK):  # small temporaries (see _take)
-                block = codes[b : b + BLOCK]
-                self.rang[start + b : start + b + len(block)] = np.where(block > 0, block - 1, -1)
-            return int(codes.max(initial=0))
+        table, codes = ranks
         lut = np.where(table > 0, table - 1, -1).astype(np.int8)
         _take(lut, codes, self.rang[start:end])
         return int(table.max(initial=0))
