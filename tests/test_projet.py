@@ -18,6 +18,8 @@ def test_environment_yml_lists_the_runtime_dependencies_of_pyproject():
     deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     conda = {_name(d) for d in env["dependencies"] if isinstance(d, str)} - {"python", "pip"}
+    pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    conda |= {_name(d) for d in pip if not d.startswith("-")}  # PyPI-only packages
     assert conda == {_name(d) for d in deps}
 
 
