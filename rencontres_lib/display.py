@@ -105,10 +105,10 @@ def show(fig) -> None:
         "text/html": figure_html(fig),
         "text/plain": str((fig.layout.meta or {}).get("title", "graphique")),
     }
-    if not in_papermill():
-        import json
+    import json
 
-        bundle["application/vnd.plotly.v1+json"] = json.loads(fig.to_json())  # numpy/dates → JSON
+    # always kept: JupyterLab draws it, and the build renders it to an image for the documents
+    bundle["application/vnd.plotly.v1+json"] = json.loads(fig.to_json())  # numpy/dates → JSON
     _display(bundle)
 
 
