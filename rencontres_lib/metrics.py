@@ -142,17 +142,65 @@ def favorable(answers: pd.DataFrame, by: list[str] | None = None) -> pd.DataFram
     return out
 
 
+def cluster_wilson(k: np.ndarray, m: np.ndarray, z: float = Z95) -> tuple[float, float, float]:
+    """Pooled proportion Σk/Σm over people, with a 95 % interval that allows for clustering.
+
+    ``k[i]`` favourable answers out of ``m[i]`` in-scale answers of person *i* (several
+    statements per person). The point estimate is the ratio Σk/Σm; its variance is the
+    cluster-robust (linearisation, CR1) variance of a ratio estimator,
+    ``n/(n-1) · Σ(k_i − p·m_i)² / (Σm)²``, turned into an effective sample size
+    ``n_eff = p(1−p)/var`` (Kish's design effect), capped at Σm, and the Wilson score
+    interval is computed on ``n_eff``. Source: Korn & Graubard (1998), « Confidence intervals
+    for proportions with small expected number of positive counts estimated from survey data »,
+    Survey Methodology 24(2); Kish (1965), Survey Sampling. With one answer per person it is
+    exactly :func:`wilson`. Returns (part, bas, haut) as proportions 0–1; NaNs without answers.
+    """
+    k = np.asarray(k, dtype=float)
+    m = np.asarray(m, dtype=float)
+    n, total = len(m), float(m.sum())
+    if n == 0 or total <= 0:
+        return (math.nan, math.nan, math.nan)
+    p = float(k.sum()) / total
+    if n == 1 or p in (0.0, 1.0):
+        n_eff = float(n)
+    else:
+        var = n / (n - 1) * float(((k - p * m) ** 2).sum()) / total**2
+        n_eff = min(total, p * (1 - p) / var) if var > 0 else total
+    n_eff = max(n_eff, 1.0)
+    denom = 1 + z * z / n_eff
+    centre = (p + z * z / (2 * n_eff)) / denom
+    half = z * math.sqrt(p * (1 - p) / n_eff + z * z / (4 * n_eff * n_eff)) / denom
+    return (p, max(0.0, centre - half), min(1.0, centre + half))
+
+
 def favorable_by_dimension(answers: pd.DataFrame, by: list[str] | None = None) -> pd.DataFrame:
-    """% favourable per impact dimension (all its statements pooled), with Wilson interval."""
+    """Favourable share per impact dimension (its statements pooled), with bases in people.
+
+    ``answers``: the scored long table (columns respondent_id, type, dimension, favorable and
+    the ``by`` columns). Only in-scale Likert answers count. Columns of the result: [by…],
+    dimension, n (distinct people with at least one in-scale answer), reponses (in-scale
+    answers), k (favourable answers), part (k / reponses, proportion 0–1), bas, haut (95 %
+    interval allowing for several statements per person, see :func:`cluster_wilson`).
+    Rows are in the order of the five impact dimensions.
+    """
     lik = likert_answers(answers)
     lik = lik[lik["favorable"].notna() & (lik["dimension"] != "")]
     keys = [*(by or []), "dimension"]
+    cols = [*keys, "n", "reponses", "k", "part", "bas", "haut"]
     if lik.empty:
-        return pd.DataFrame(columns=[*keys, "n", "k", "part", "bas", "haut"])
-    g = lik.assign(f=lik["favorable"].astype(bool).astype(int)).groupby(keys, observed=True)["f"]
-    out = g.agg(n="count", k="sum").reset_index()
-    stats = [wilson(int(k), int(n)) for k, n in zip(out["k"], out["n"], strict=True)]
-    out["part"], out["bas"], out["haut"] = zip(*stats, strict=True) if stats else ([], [], [])
+        return pd.DataFrame(columns=cols)
+    per_person = (
+        lik.assign(f=lik["favorable"].astype(bool).astype(int))
+        .groupby([*keys, "respondent_id"], observed=True)["f"]
+        .agg(m="count", k="sum")
+        .reset_index()
+    )
+    rows = []
+    for key, g in per_person.groupby(keys, observed=True, sort=False):
+        key = key if isinstance(key, tuple) else (key,)
+        p, lo, hi = cluster_wilson(g["k"].to_numpy(), g["m"].to_numpy())
+        rows.append([*key, len(g), int(g["m"].sum()), int(g["k"].sum()), p, lo, hi])
+    out = pd.DataFrame(rows, columns=cols)
     order = {d: i for i, d in enumerate(DIMENSIONS)}
     return out.sort_values(
         [*(by or []), "dimension"], key=lambda s: s.map(order) if s.name == "dimension" else s
