@@ -12,7 +12,8 @@ Choices:
   forms) gets a leading ``'``. A text that is strictly a number (``"-3"``, ``"+4,5"``) is left
   as is: a spreadsheet reads it as a number, never as a formula. Real numbers are untouched.
 * Every file is written atomically: a temporary file in the same folder, then ``os.replace``.
-* A public table (anything not under ``prive/``) with an identifying column is refused.
+* A public file (anything not under ``prive/``) only takes a ``PublicTable`` (see
+  :mod:`rencontres_lib.public`): small groups suppressed, identifying columns refused.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from .formats import (  # noqa: F401  (re-exported: the formatters used to live 
     fmt_int,
     fmt_pct,
 )
+from .public import PublicTable
 
 PRIVATE_DIR = "prive"
 _FORMULA_START = "=+-@\t\r\uff1d\uff0b\uff0d\uff20"
@@ -112,18 +114,6 @@ def atomic_write_text(path: str | Path, text: str, encoding: str = "utf-8") -> P
     return atomic_write_bytes(path, text.encode(encoding))
 
 
-def _check_public(df: pd.DataFrame, path: str | Path) -> None:
-    from .privacy import identifying_columns
-
-    cols = identifying_columns(df)
-    if cols:
-        raise RencontresError(
-            f"colonnes identifiantes dans un tableau publié : {', '.join(map(str, cols))}.",
-            file=path,
-            hint="Passez le tableau par privacy.public_view() avant de l'exporter.",
-        )
-
-
 def _is_public(path: str | Path, public: bool | None) -> bool:
     """Explicit ``public``, else public unless written under a ``prive/`` folder."""
     if public is not None:
@@ -131,20 +121,36 @@ def _is_public(path: str | Path, public: bool | None) -> bool:
     return PRIVATE_DIR not in Path(path).resolve().parts
 
 
-def _prepare(df: pd.DataFrame, path: str | Path, index: bool, public: bool | None) -> pd.DataFrame:
-    frame = df.reset_index() if index else df
+def _prepare(
+    df: pd.DataFrame | PublicTable, path: str | Path, index: bool, public: bool | None
+) -> pd.DataFrame:
     if _is_public(path, public):
-        _check_public(frame, path)
+        if not isinstance(df, PublicTable):
+            raise RencontresError(
+                "un fichier publié ne peut contenir qu'un tableau passé par la porte publique.",
+                file=path,
+                hint="Construisez-le avec rencontres_lib.public (people_table, people_groups "
+                "ou aggregate) : c'est là que les petits effectifs sont masqués.",
+            )
+        df = df.frame
+    elif isinstance(df, PublicTable):
+        df = df.frame
+    frame = df.reset_index() if index else df
     return formula_safe_frame(frame)
 
 
 def write_csv(
-    df: pd.DataFrame, path: str | Path, *, index: bool = False, public: bool | None = None
+    df: pd.DataFrame | PublicTable,
+    path: str | Path,
+    *,
+    index: bool = False,
+    public: bool | None = None,
 ) -> Path:
     """CSV for French Excel: UTF-8 with BOM, ``;`` separator, decimal comma, CRLF, atomic.
 
-    A public file refuses identifying columns (see ``privacy.public_view``); ``public=None``
-    means public unless the path lies under the git-ignored ``prive/`` folder.
+    A public file accepts only a :class:`~rencontres_lib.public.PublicTable` (small groups
+    suppressed, no identifying column); ``public=None`` means public unless the path lies
+    under the git-ignored ``prive/`` folder. Raises :class:`RencontresError` otherwise.
     """
     frame = _prepare(df, path, index, public)
     text = frame.to_csv(sep=";", decimal=",", index=False, lineterminator="\r\n", na_rep="")
@@ -188,7 +194,7 @@ def _sheet_title(name: str) -> str:
 
 
 def write_xlsx(
-    df: pd.DataFrame,
+    df: pd.DataFrame | PublicTable,
     path: str | Path,
     *,
     sheet_name: str = "Données",
@@ -200,7 +206,7 @@ def write_xlsx(
 
 
 def write_xlsx_sheets(
-    tables: dict[str, pd.DataFrame],
+    tables: dict[str, pd.DataFrame | PublicTable],
     path: str | Path,
     *,
     index: bool = False,

@@ -12,6 +12,7 @@ import pytest
 
 from rencontres_lib import exports
 from rencontres_lib.errors import RencontresError
+from rencontres_lib.public import aggregate
 from rencontres_lib.exports import (
     NNBSP,
     atomic_write_bytes,
@@ -103,7 +104,7 @@ FRAME = pd.DataFrame(
 
 
 def test_write_csv_for_french_excel(tmp_path):
-    path = write_csv(FRAME, tmp_path / "t.csv")
+    path = write_csv(aggregate(FRAME, "exemple"), tmp_path / "t.csv")
     raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     lines = raw.decode("utf-8-sig").split("\r\n")
@@ -115,7 +116,7 @@ def test_write_csv_for_french_excel(tmp_path):
 
 
 def test_write_xlsx_stores_text_never_formulas(tmp_path):
-    path = write_xlsx(FRAME, tmp_path / "t.xlsx", sheet_name="Résultats")
+    path = write_xlsx(aggregate(FRAME, "exemple"), tmp_path / "t.xlsx", sheet_name="Résultats")
     ws = openpyxl.load_workbook(path)["Résultats"]
     assert [c.value for c in ws[1]] == ["texte", "n", "part"]
     assert [c.value for c in ws[2]] == ["'=1+1", 1, 0.5]
@@ -127,8 +128,10 @@ def test_write_xlsx_stores_text_never_formulas(tmp_path):
 def test_public_tables_refuse_identifying_columns(tmp_path):
     df = pd.DataFrame({"nom": ["Dupont"], "profil": ["elu"]})
     with pytest.raises(RencontresError, match="identifiantes"):
+        aggregate(df, "exemple")
+    with pytest.raises(RencontresError, match="porte publique"):
         write_csv(df, tmp_path / "reports" / "t.csv")
-    with pytest.raises(RencontresError, match="identifiantes"):
+    with pytest.raises(RencontresError, match="porte publique"):
         write_xlsx(df, tmp_path / "t.xlsx")
     assert write_csv(df, tmp_path / "prive" / "lyon" / "contacts.csv").exists()
     assert write_csv(df, tmp_path / "ailleurs.csv", public=False).exists()
@@ -145,7 +148,7 @@ def test_atomic_write_keeps_old_content_when_writing_fails(tmp_path, monkeypatch
     with pytest.raises(OSError, match="disque plein"):
         atomic_write_text(path, "nouveau")
     with pytest.raises(OSError):
-        write_csv(FRAME, path)
+        write_csv(aggregate(FRAME, "exemple"), path)
     monkeypatch.undo()
     monkeypatch.setattr(exports.os, "fsync", boom)
     with pytest.raises(OSError):
