@@ -403,7 +403,11 @@ def _french_error(err: dict, data: dict) -> str:
         text = f"valeur « {err.get('input')} » inconnue ; valeurs attendues : {expected}"
     else:
         text = _ERROR_TEXTS.get(kind, err["msg"])
-        if kind != "missing" and not isinstance(err.get("input"), dict | list):
+        if (
+            kind != "missing"
+            and not isinstance(err.get("input"), dict | list)
+            and "(reçu «" not in text
+        ):
             text += f" (reçu « {err.get('input')} »)"
     head = [x for x in parts if x.startswith("questions[")]
     keys = ".".join(x for x in parts if not x.startswith("questions["))

@@ -1,8 +1,21 @@
 """Read any tabular file a user hands over, read-only, into a table of strings.
 
 CSV with ``,`` ``;`` tab or ``|`` (sniffed), UTF-8 with or without BOM, cp1252/latin-1
-(detected), quoted multi-line cells, mixed CRLF/LF; XLSX and ODS (first or named sheet).
-Every cell comes back as ``str`` ("" when empty) so loaders decide what a value means.
+(detected), quoted multi-line cells, mixed CRLF/LF or CR-only line ends; XLSX and ODS (first
+or named sheet). Every cell comes back as ``str`` ("" when empty) so loaders decide what a
+value means.
+
+Bounded reads (checked before any parsing, each refusal a French :class:`SourceError`):
+
+- only regular files are read: a directory, a FIFO or a device is refused without opening it;
+- a spreadsheet whose zip declares more than :data:`MAX_UNCOMPRESSED_BYTES` once uncompressed
+  (200 Mo; a « zip bomb ») is refused from its zip directory, before decompression;
+- at most :data:`MAX_COLUMNS` columns (2 000) in a header;
+- at most :data:`MAX_CELL_CHARS` characters (1 000 000) in one cell.
+
+Records (CSV lines) with fewer or more fields than the header are never shifted: they are kept
+in the frame, padded or cut, and listed in :attr:`RawTable.misaligned` so that every loader
+rejects them with their line (:func:`rencontres_lib.loaders.common.reject_misaligned`).
 """
 
 from __future__ import annotations
@@ -12,9 +25,12 @@ import contextlib
 import csv
 import hashlib
 import io
+import os
 import re
+import stat
 import sys
 import warnings
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +45,10 @@ EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
 ODS_SUFFIXES = {".ods"}
 SEPARATORS = [";", ",", "\t", "|"]
 SEP_NAMES = {";": "point-virgule", ",": "virgule", "\t": "tabulation", "|": "barre verticale"}
+MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024  # declared size of a spreadsheet once unzipped
+MAX_COLUMNS = 2000  # columns in a header
+MAX_CELL_CHARS = 1_000_000  # characters in one cell
+SNIFF_CHARS = 65536  # first window read to sniff the separator (grown until a header fits)
 
 
 @dataclass
@@ -45,6 +65,8 @@ class RawTable:
     _lines: list[int] | None = None
     store: Any = None  # a columns.ColumnStore when read with columns.read_columns
     _hashing: Any = None  # a columns.Fingerprint computing sha256 in the background
+    misaligned: list[tuple[int, int, int]] = field(default_factory=list)
+    """Records whose field count differs from the header: (frame index, file line, fields)."""
 
     def digest(self) -> str:
         """The file's sha256, once a fingerprint computed in the background is done."""
@@ -122,7 +144,7 @@ def detect_encoding(path: Path) -> str:
 
 def sniff_separator(sample: str) -> str:
     """Guess the field separator from the first lines of a CSV text."""
-    first = sample.split("\n", 1)[0]
+    first = re.split(r"\r\n|\r|\n", sample, maxsplit=1)[0]
     try:
         dialect = csv.Sniffer().sniff(sample, delimiters="".join(SEPARATORS))
         if dialect.delimiter in SEPARATORS and first.count(dialect.delimiter) > 0:
@@ -192,14 +214,27 @@ class CsvLayout:
 def check_path(path: str | Path) -> Path:
     """The path of an existing, non-empty file; :class:`SourceError` (French) otherwise."""
     path = Path(path)
-    if not path.exists():
+    try:
+        mode = os.stat(path).st_mode  # never opens: a FIFO cannot block here
+    except FileNotFoundError:
         raise SourceError(
             "fichier introuvable.",
             file=path,
             hint="Vérifiez le chemin indiqué dans les paramètres.",
-        )
-    if path.is_dir():
+        ) from None
+    except OSError as exc:
+        raise SourceError(
+            f"fichier inaccessible ({exc.strerror or type(exc).__name__}).", file=path
+        ) from None
+    if stat.S_ISDIR(mode):
         raise SourceError("un dossier a été donné là où un fichier est attendu.", file=path)
+    if not stat.S_ISREG(mode):
+        kind = "un tube nommé (FIFO)" if stat.S_ISFIFO(mode) else "un fichier spécial"
+        raise SourceError(
+            f"{kind} a été donné là où un fichier ordinaire est attendu : il n'est pas lu.",
+            file=path,
+            hint="Indiquez le chemin d'un export enregistré sur le disque.",
+        )
     if path.stat().st_size == 0:
         raise SourceError("le fichier est vide (0 octet).", file=path, hint="Refaites l'export.")
     return path
@@ -211,16 +246,44 @@ def is_spreadsheet(path: Path) -> bool:
 
 
 def csv_layout(path: Path, encoding: str) -> CsvLayout:
-    """Sniff the separator and read the header of a CSV file (first 64 KiB only)."""
+    """Sniff the separator and read the header of a CSV file.
+
+    The first :data:`SNIFF_CHARS` characters are read, then more until the header and the first
+    record are complete (a header longer than the window is read whole). Raises
+    :class:`SourceError` beyond :data:`MAX_COLUMNS` columns or a cell of :data:`MAX_CELL_CHARS`.
+    """
     findings: list[Finding] = []
     with open(path, encoding=encoding, newline="") as fh:
-        sample = fh.read(65536)
+        sample = fh.read(SNIFF_CHARS)
+        while True:  # until two record ends are in the sample, or the end of the file
+            ends = len(re.findall(r"\r\n|\r|\n", sample[:-1]))
+            if ends >= 2 or len(sample) > 2 * MAX_CELL_CHARS:
+                break
+            more = fh.read(len(sample))
+            if not more:
+                break
+            sample += more
     if not sample.strip():
         raise SourceError("le fichier ne contient que des espaces ou des lignes vides.", file=path)
-    sep = "\t" if path.suffix.lower() == ".tsv" else sniff_separator(sample)
+    first_line = re.split(r"\r\n|\r|\n", sample, maxsplit=1)[0]
+    if path.suffix.lower() == ".tsv":
+        sep = "\t"
+    else:
+        sep = sniff_separator(sample if len(first_line) < SNIFF_CHARS else first_line)
     records = csv.reader(io.StringIO(sample), delimiter=sep)
-    header = next(records)
-    first = next(records, [])
+    try:
+        header = next(records)
+        first = next(records, [])
+    except csv.Error:
+        header, first = first_line.split(sep), []
+    if len(header) > MAX_COLUMNS:
+        raise SourceError(
+            f"{len(header)} colonnes dans l'en-tête : au plus {MAX_COLUMNS} sont lues "
+            f"(séparateur détecté : {SEP_NAMES.get(sep, sep)}).",
+            file=path,
+            row=1,
+            hint="Vérifiez le séparateur, ou n'exportez que les colonnes utiles.",
+        )
     names = _unique_headers(header, path, findings)
     if encoding not in {"utf-8-sig", "utf-8"}:
         add_finding(
@@ -265,18 +328,89 @@ def csv_errors(layout: CsvLayout) -> Iterator[None]:
 def read_table(path: str | Path, sheet: str | int | None = None) -> RawTable:
     """Read a CSV/XLSX/ODS file as strings without ever writing to it.
 
-    Raises :class:`SourceError` (French message) when the file is missing, empty or unreadable.
+    CSV records are read with the :mod:`csv` module; a record with fewer or more fields than
+    the header is kept (padded with "" or cut) and listed in ``misaligned``; a trailing empty
+    field on every record is ignored. Raises :class:`SourceError` (French message) when the
+    file is missing, special, empty, beyond the documented limits or unreadable, and when every
+    record is wider than the header with data in the extra fields (a missing header line).
     """
     path = check_path(path)
     digest = sha256_file(path)
     if is_spreadsheet(path):
         return _read_spreadsheet(path, sheet, digest, [])
     layout = csv_layout(path, detect_encoding(path))
-    options = layout.options()
-    with csv_errors(layout):
-        # index_col=False: a trailing separator on every line must not shift the columns
-        frame = pd.read_csv(path, names=layout.names, index_col=False, **options)
-    return RawTable(path, frame, layout.encoding, layout.sep, digest, None, layout.findings)
+    rows, lines, misaligned = _csv_records(layout)
+    frame = pd.DataFrame(rows, columns=layout.names, dtype=object)
+    if not rows:
+        frame = pd.DataFrame({n: pd.Series(dtype=object) for n in layout.names})
+    table = RawTable(path, frame, layout.encoding, layout.sep, digest, None, layout.findings)
+    table._lines = lines
+    table.misaligned = misaligned
+    return table
+
+
+def _csv_records(layout: CsvLayout) -> tuple[list[list[str]], list[int], list]:
+    """Every data record padded or cut to the header's width, its first line, and the
+    misaligned ones as (index, line, fields)."""
+    path, sep, width = layout.path, layout.sep, len(layout.names)
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    widths: list[int] = []
+    csv.field_size_limit(MAX_CELL_CHARS)
+    try:
+        with open(path, encoding=layout.encoding, newline="") as fh:
+            reader = csv.reader(fh, delimiter=sep)
+            next(reader, None)
+            start = reader.line_num + 1
+            for record in reader:
+                blank = not record or (len(record) == 1 and not record[0].strip() and width > 1)
+                if not blank:
+                    rows.append(record)
+                    lines.append(start)
+                    widths.append(len(record))
+                start = reader.line_num + 1
+    except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise SourceError(
+                f"une cellule dépasse {MAX_CELL_CHARS:_} caractères (limite de lecture)".replace(
+                    "_", "\u202f"
+                )
+                + ".",
+                file=path,
+                row=reader.line_num,
+                hint="Un guillemet jamais fermé fait souvent d'une cellule tout le reste du fichier : vérifiez les guillemets.",
+            ) from None
+        raise SourceError(
+            f"lecture CSV impossible avec le séparateur {SEP_NAMES.get(sep, sep)}.",
+            file=path,
+            row=reader.line_num,
+            hint="Vérifiez les guillemets (une cellule ouverte et jamais fermée ?) ou le séparateur.",
+        ) from None
+    except UnicodeDecodeError:
+        raise SourceError(f"octets illisibles en {layout.encoding}.", file=path) from None
+    finally:
+        csv.field_size_limit(sys.maxsize)
+    wide = [i for i, w in enumerate(widths) if w > width]
+    wide_filled = [i for i in wide if any(c.strip() for c in rows[i][width:])]
+    if rows and len(wide_filled) == len(rows):
+        first = rows[0][width:]
+        raise SourceError(
+            f"{len(rows)} ligne(s) ont plus de champs que l'en-tête ({width} colonnes), "
+            f"la première au rang de données 1 : « {' '.join(first)[:60]} ».",
+            file=path,
+            hint="Vérifiez le séparateur et les guillemets, ou ajoutez l'en-tête manquant.",
+        )
+    if wide and not wide_filled:
+        add_finding(
+            layout.findings, "info", path, "séparateur en fin de ligne ignoré (champ final vide)."
+        )
+    misaligned, filled = [], set(wide_filled)
+    for i, w in enumerate(widths):
+        if w < width or i in filled:
+            misaligned.append((i, lines[i], w))
+        if w != width:
+            rows[i] = (rows[i] + [""] * width)[:width]
+    return rows, lines, misaligned
 
 
 def check_extra_fields(layout: CsvLayout) -> None:
@@ -296,10 +430,31 @@ def check_extra_fields(layout: CsvLayout) -> None:
     add_finding(findings, "info", path, "séparateur en fin de ligne ignoré (champ final vide).")
 
 
+def check_zip_size(path: Path) -> None:
+    """Refuse a spreadsheet (a zip) whose declared uncompressed size exceeds
+    :data:`MAX_UNCOMPRESSED_BYTES`, read from the zip directory before any decompression."""
+    try:
+        with zipfile.ZipFile(path) as book:
+            total = sum(info.file_size for info in book.infolist())
+    except (zipfile.BadZipFile, OSError):
+        return  # not a zip (old .xls) or corrupt: the reader says so below
+    if total > MAX_UNCOMPRESSED_BYTES:
+        mo = MAX_UNCOMPRESSED_BYTES // (1024 * 1024)
+        raise SourceError(
+            f"classeur trop volumineux une fois décompressé ({total // (1024 * 1024)} Mo annoncés, "
+            f"limite de lecture : {mo} Mo) : il n'est pas ouvert.",
+            file=path,
+            hint="Exportez les réponses en CSV, ou ne gardez que la feuille utile.",
+        )
+
+
 def _read_spreadsheet(
     path: Path, sheet: str | int | None, digest: str, findings: list[Finding]
 ) -> RawTable:
+    check_zip_size(path)
     engine = "odf" if path.suffix.lower() in ODS_SUFFIXES else None
+    if engine is None and path.suffix.lower() in {".xlsx", ".xlsm"}:
+        engine = "openpyxl"  # by suffix: pandas' own guess fails in English on odd files
     try:
         book = pd.read_excel(
             path,
@@ -311,7 +466,11 @@ def _read_spreadsheet(
     except ValueError as exc:
         if sheet is not None and ("not found" in str(exc) or "Worksheet" in str(exc)):
             raise SourceError(f"feuille « {sheet} » absente du classeur.", file=path) from None
-        raise SourceError(f"classeur illisible : {exc}.", file=path) from None
+        raise SourceError(
+            "classeur illisible : ce n'est pas un classeur XLSX ou ODS valide.",
+            file=path,
+            hint="Ouvrez-le dans votre tableur et réenregistrez-le au format XLSX, ou exportez-le en CSV.",
+        ) from None
     except Exception as exc:  # zip errors, corrupt files
         raise SourceError(
             f"classeur illisible ({type(exc).__name__}).",
@@ -322,7 +481,24 @@ def _read_spreadsheet(
     raw = raw.dropna(how="all")
     if raw.empty:
         raise SourceError(f"la feuille « {sheet_name} » est vide.", file=path)
+    if raw.shape[1] > MAX_COLUMNS:
+        raise SourceError(
+            f"{raw.shape[1]} colonnes dans la feuille « {sheet_name} » : au plus {MAX_COLUMNS} sont lues.",
+            file=path,
+            row=1,
+            hint="N'exportez que les colonnes utiles.",
+        )
     cells = raw.map(_cell_to_str)
+    too_long = cells.map(len).to_numpy() > MAX_CELL_CHARS
+    if too_long.any():
+        r, c = (int(x[0]) for x in too_long.nonzero())
+        raise SourceError(
+            f"une cellule dépasse {MAX_CELL_CHARS:_} caractères (limite de lecture).".replace(
+                "_", "\u202f"
+            ),
+            file=path,
+            row=int(raw.index[r]) + 1,
+        )
     names = _unique_headers(list(cells.iloc[0]), path, findings)
     frame = cells.iloc[1:].copy()
     frame.columns = names

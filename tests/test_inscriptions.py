@@ -155,7 +155,7 @@ def test_decidim_registrations():
     assert t["profil"].tolist() == ["agent_territorial", "association", "citoyen", "elu"]
     assert t["organisation"].tolist() == ["", "Collectif Fives", "", ""]
     assert t["code_postal"].tolist() == ["59000", "59800", "59100", "59650"]
-    assert r.private["nom"].iloc[0] == "Lucie Marchand"
+    assert (r.private["prenom"].iloc[0], r.private["nom"].iloc[0]) == ("Lucie", "Marchand")
     assert t["participant_id"].iloc[1] == sha12(SALT + "t.leroy@exemple.fr")
 
 
@@ -369,3 +369,75 @@ def test_example_registrations(slug):
     assert r.rows_used > 0 and not r.errors
     assert (r.table["profil"] == "autre").mean() < 0.1
     assert r.table["consentement"].notna().any()
+
+
+# --------------------------------------------------------------------------- issue 15 / 13
+
+
+def test_helloasso_membership_export_keeps_two_people_and_their_surnames():
+    """Case 1: « Nom adhérent / Prénom adhérent / Email payeur »: two Camille, not one."""
+    r = load_inscriptions(FIX / "helloasso_adhesions.csv", salt=SALT)
+    assert r.extra["format"] == "helloasso"
+    assert (r.rows_read, r.rows_used, r.rows_rejected) == (2, 2, 0)
+    assert r.private["nom"].tolist() == ["DUPRE", "MARTIN"]
+    assert r.private["prenom"].tolist() == ["Camille", "Camille"]
+    assert r.private["email"].tolist() == ["camille.dupre@example.fr", "c.martin@example.fr"]
+    assert r.table["participant_id"].tolist() == [
+        sha12(SALT + "camille.dupre@example.fr"),
+        sha12(SALT + "c.martin@example.fr"),
+    ]
+    assert r.table["date_inscription"].tolist() == [
+        pd.Timestamp("2025-02-08 12:30"),
+        pd.Timestamp("2025-02-09 16:45"),
+    ]
+    assert not [f for f in r.findings if "courriel absent" in f.message or "doublons" in f.message]
+
+
+def test_full_name_column_feeds_the_names_to_mask():
+    from rencontres_lib.loaders.inscriptions import names_to_mask, split_full_name
+
+    r = load_inscriptions(FIX / "nom_complet.csv", salt=SALT)
+    assert r.private["prenom"].tolist() == ["Sophie", "Anne-Marie", ""]
+    assert r.private["nom"].tolist() == ["Exemple", "LE GALL", "Paul"]
+    assert names_to_mask(r) == [("Sophie", "Exemple"), ("Anne-Marie", "LE GALL"), ("", "Paul")]
+    assert r.table["profil"].tolist() == ["elu", "agent_territorial", "citoyen"]
+    assert split_full_name("DUPRÉ Camille") == ("Camille", "DUPRÉ")
+    assert split_full_name("Jean de La Fontaine") == ("Jean", "de La Fontaine")
+
+
+def test_payers_who_are_not_participants_are_names_to_mask():
+    from rencontres_lib.loaders.inscriptions import names_to_mask
+
+    r = load_inscriptions(FIX / "helloasso_payeur_autre.csv", salt=SALT)
+    assert (r.rows_read, r.rows_used, r.rows_rejected) == (4, 4, 0)
+    # Léa (paid by Marc) has no e-mail of her own: she is never merged with Marc
+    assert r.private["prenom"].tolist() == ["Léa", "Marc", "Yasmine", "Emma"]
+    assert r.private["email"].tolist() == ["", "marc.riviere@example.fr", "y.benali@example.fr", ""]
+    assert r.extra["autres_noms"] == [("Marc", "Rivière"), ("Hugo", "Girard")]
+    assert ("Hugo", "Girard") in names_to_mask(r) and ("Léa", "Rivière") in names_to_mask(r)
+
+
+def test_one_address_shared_by_two_people_is_never_one_person():
+    r = load_inscriptions(FIX / "courriel_partage.csv", salt=SALT)
+    # Anne and Paul Roux share an address: 2 people; « A. Roux » is Anne again (initial)
+    assert (r.rows_read, r.rows_used, r.rows_rejected) == (3, 2, 1)
+    assert r.private["prenom"].tolist() == ["Anne", "Paul"]
+    assert r.table["participant_id"].iloc[0] == sha12(SALT + "famille.roux@example.fr")
+    assert r.table["participant_id"].iloc[1] == sha12(SALT + "famille.roux@example.fr|paul roux")
+
+
+def test_short_row_is_rejected_with_its_line_never_shifted():
+    r = load_inscriptions(FIX / "ligne_courte.csv", salt=SALT)
+    assert (r.rows_read, r.rows_used, r.rows_rejected) == (3, 2, 1)
+    f = only(r.findings, "moins de champs")
+    assert (f.level, f.row, f.file) == ("erreur", 3, "ligne_courte.csv")
+    assert r.private["nom"].tolist() == ["Noël", "Faure"]
+
+
+def test_registry_knows_every_format_and_refuses_an_unknown_one():
+    from rencontres_lib.loaders.inscriptions import FORMATS, REGISTRY
+
+    assert set(FORMATS) == {"helloasso", "eventbrite", "decidim", "generique"}
+    assert REGISTRY.detect(["Nom adhérent", "Référence commande"]).name == "helloasso"
+    with pytest.raises(SourceError, match="format « weezevent » inconnu"):
+        load_inscriptions(FIX / "generique.csv", salt=SALT, fmt="weezevent")

@@ -148,14 +148,12 @@ def test_extra_field_on_every_row(tmp_path: Path) -> None:
     assert raw.frame["a"].tolist() == ["1", "3"]
 
 
-def test_extra_non_empty_field_is_an_error_naming_the_file(tmp_path: Path) -> None:
-    from rencontres_lib.errors import SourceError
-
-    path = _write(tmp_path / "y.csv", b"a,b\n1,2\n3,4,perdu\n")
-    with pytest.raises(SourceError) as err:
-        read_table(path)
-    msg = err.value.french()
-    assert "y.csv" in msg and "ligne 3" in msg and "3 champs au lieu de 2" in msg
+def test_extra_non_empty_field_is_listed_with_its_line_never_shifted(tmp_path: Path) -> None:
+    path = _write(tmp_path / "y.csv", b"a,b\n1,2\n3,4,perdu\n5\n")
+    raw = read_table(path)
+    # (frame index, file line, fields): line 3 has 3 fields, line 4 has 1
+    assert raw.misaligned == [(1, 3, 3), (2, 4, 1)]
+    assert raw.frame.values.tolist() == [["1", "2"], ["3", "4"], ["5", ""]]
 
 
 def test_extra_non_empty_field_on_every_line_is_an_error(tmp_path: Path) -> None:
@@ -166,3 +164,89 @@ def test_extra_non_empty_field_on_every_line_is_an_error(tmp_path: Path) -> None
         read_table(path)
     msg = err.value.french()
     assert "z.csv" in msg and "plus de champs que l'en-tête (2 colonnes)" in msg and "« x »" in msg
+
+
+# --------------------------------------------------------------------------- bounded reads
+
+
+def test_cr_only_line_endings(tmp_path: Path) -> None:
+    raw = read_table(_write(tmp_path / "mac.csv", b"a;b\r1;x\r2;y\r"))
+    assert raw.frame.values.tolist() == [["1", "x"], ["2", "y"]]
+    assert [raw.line_of(i) for i in range(2)] == [2, 3]
+
+
+def test_header_longer_than_the_sniffing_window(tmp_path: Path) -> None:
+    from rencontres_lib.io import SNIFF_CHARS
+
+    names = [f"question numéro {i} " + "x" * 40 for i in range(SNIFF_CHARS // 50 + 10)]
+    header = ";".join(names)
+    assert len(header) > SNIFF_CHARS
+    raw = read_table(
+        _write(tmp_path / "large.csv", (header + "\n" + ";".join("1" * len(names)) + "\n").encode())
+    )
+    assert list(raw.frame.columns) == names
+    assert raw.frame.iloc[0].tolist() == ["1"] * len(names)
+
+
+def test_too_many_columns_refused_before_parsing(tmp_path: Path) -> None:
+    from rencontres_lib.errors import SourceError
+    from rencontres_lib.io import MAX_COLUMNS
+
+    path = _write(
+        tmp_path / "w.csv", (",".join(f"c{i}" for i in range(MAX_COLUMNS + 1)) + "\n").encode()
+    )
+    with pytest.raises(SourceError) as err:
+        read_table(path)
+    assert f"{MAX_COLUMNS + 1} colonnes" in err.value.french() and "w.csv" in err.value.french()
+
+
+def test_cell_too_long_refused(tmp_path: Path) -> None:
+    from rencontres_lib.errors import SourceError
+    from rencontres_lib.io import MAX_CELL_CHARS
+
+    path = _write(tmp_path / "long.csv", b'a,b\n1,"' + b"x" * (MAX_CELL_CHARS + 5) + b'"\n')
+    with pytest.raises(SourceError) as err:
+        read_table(path)
+    assert "caractères (limite de lecture)" in err.value.french()
+
+
+def test_zip_bomb_refused_from_the_zip_directory(tmp_path: Path) -> None:
+    import zipfile
+
+    from rencontres_lib.errors import SourceError
+
+    path = tmp_path / "bombe.xlsx"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/worksheets/sheet1.xml", b"\0" * (210 * 1024 * 1024))
+    assert path.stat().st_size < 1024 * 1024  # tiny on disk
+    with pytest.raises(SourceError) as err:
+        read_table(path)
+    assert "trop volumineux une fois décompressé" in err.value.french()
+
+
+def test_special_files_refused_without_hanging(tmp_path: Path) -> None:
+    import os
+
+    from rencontres_lib.errors import SourceError
+
+    fifo = tmp_path / "tube.csv"
+    os.mkfifo(fifo)
+    with pytest.raises(SourceError) as err:
+        read_table(fifo)
+    assert "tube nommé" in err.value.french()
+    (tmp_path / "dossier.csv").mkdir()
+    with pytest.raises(SourceError, match="dossier"):
+        read_table(tmp_path / "dossier.csv")
+    if Path("/dev/null").exists():
+        with pytest.raises(SourceError, match="fichier spécial"):
+            read_table("/dev/null")
+
+
+def test_not_a_spreadsheet_gives_a_french_message(tmp_path: Path) -> None:
+    from rencontres_lib.errors import SourceError
+
+    path = _write(tmp_path / "faux.xlsx", b"ceci n'est pas un classeur")
+    with pytest.raises(SourceError) as err:
+        read_table(path)
+    msg = err.value.french()
+    assert "classeur illisible" in msg and "engine" not in msg

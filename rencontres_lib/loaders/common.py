@@ -215,62 +215,103 @@ _WEEKDAY = (
     r"(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|"
     r"mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+"
 )
-_TIME = r"(?:\s*(?:a|,|-|t)?\s*(\d{1,2})\s*[h:]\s*(\d{2})?(?:\s*:\s*(\d{2})(?:\.\d+)?)?)?"
-_TZ = r"\s*(?:z|utc|gmt|[+\-]\d{2}:?\d{2})?\s*(?:\(.*\))?"
-_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})" + _TIME + _TZ + "$")
-_DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})" + _TIME + _TZ + "$")
+_TIME = r"(?:\s*(?:a|,|-|t)?\s*(\d{1,2})\s*[h:]\s*(\d{2})?(?:\s*:\s*(\d{2})(?:[.,]\d+)?)?)?"
+# time zone (dropped: the wall-clock time written in the file is kept) and 12-hour marks
+_TAIL = re.compile(
+    r"\s*(?:(?:z|utc|gmt|cet|cest)\s*(?:[+\-]\s*\d{1,2}(?::?\d{2})?)?|[+\-]\d{2}:?\d{2})?"
+    r"\s*(?:\([^)]*\))?$"
+)
+_AMPM = re.compile(r"\s*([ap])\.?\s?m\.?$")
+_ISO = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})" + _TIME + "$")
+_DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})" + _TIME + "$")
 _TEXT = re.compile(
-    r"^(?:" + _WEEKDAY + r")?(\d{1,2})(?:er)?\s+([a-z]+)\.?\s+(\d{4})" + _TIME + _TZ + "$"
+    r"^(?:" + _WEEKDAY + r")?(\d{1,2})(?:er)?\s+([a-z]+)\.?,?\s+(\d{4})" + _TIME + "$"
 )
-_ENG = re.compile(
-    r"^(?:"
-    + _WEEKDAY
-    + r")?([a-z]+)\.?\s+(\d{1,2}),?\s+(\d{4})"
-    + _TIME
-    + r"\s*(am|pm)?"
-    + _TZ
-    + "$"
+_ENG = re.compile(r"^(?:" + _WEEKDAY + r")?([a-z]+)\.?\s+(\d{1,2}),?\s+(\d{4})" + _TIME + "$")
+_SERIAL = re.compile(r"^(\d{5})(?:[.,](\d+))?$")
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+DATE_FORMS = (
+    "14/03/2025, 14/03/2025 10:32, 2025-03-14, 2025/03/14 3:08:24 PM, 14 mars 2025 "
+    "ou une date Excel"
 )
 
 
-def parse_date_fr(text: object) -> pd.Timestamp | None:
-    """Parse a date written in a common French (or export) form; ``None`` when impossible.
+def parse_date_fr(text: object, *, dayfirst: bool = True) -> pd.Timestamp | None:
+    """Parse a date-time written by a survey, ticketing or export tool; ``None`` when impossible.
 
-    Accepts ``14/03/2025``, ``14/03/2025 10:32``, ``14-03-2025``, ``2025-03-14``,
-    ``2025-03-14T10:32:00Z``, ``2019-01-17 10:38:20 +0100``, ``14 mars 2025``,
-    ``14 mars 2025 à 10h32``, ``vendredi 14 mars 2025`` and ``Mar 14, 2025``. Time zones
-    are dropped: the wall-clock time written in the file is kept.
+    Accepts ISO (``2025-03-14``, ``2025-03-14T10:32:00.123+01:00`` — Kobo, Decidim),
+    LimeSurvey (``2025-03-14 10:32:00``), Google Forms in French (``14/03/2025 10:32:24``) and
+    in English 12-hour form (``2025/03/14 3:08:24 PM UTC+1``, ``3/14/2025 3:08:24 PM``),
+    Framaforms (``14/03/2025 - 10:32``), French text (``vendredi 14 mars 2025 à 10h32``),
+    English text (``Mar 14, 2025 3:08 PM``), Excel serial numbers (``45730.63``, between 1954
+    and 2119), then any other form ``dateparser`` reads in French or English (a well-kept
+    parser, tried last). Time zones are dropped: the wall-clock time written in the file is
+    kept. ``dayfirst=False`` reads ``3/4/2025`` as March 4 (English Google Forms); a first
+    number above 12 is always a day.
     """
     s = fold(text)
     if not s:
         return None
-    hour = minute = second = 0
-    m = _ISO.match(s)
-    if m:
-        y, mo, d = int(m[1]), int(m[2]), int(m[3])
-        hh, mm, ss = m[4], m[5], m[6]
-    elif m := _DMY.match(s):
-        d, mo, y = int(m[1]), int(m[2]), int(m[3])
-        y = y + 2000 if y < 100 else y
-        hh, mm, ss = m[4], m[5], m[6]
-    elif (m := _TEXT.match(s)) and m[2] in MONTHS:
-        d, mo, y = int(m[1]), MONTHS[m[2]], int(m[3])
-        hh, mm, ss = m[4], m[5], m[6]
-    elif (m := _ENG.match(s)) and m[1] in MONTHS:
-        mo, d, y = MONTHS[m[1]], int(m[2]), int(m[3])
-        hh, mm, ss = m[4], m[5], m[6]
-        if hh and m[7] == "pm" and int(hh) < 12:
-            hh = str(int(hh) + 12)
-        elif hh and m[7] == "am" and int(hh) == 12:
-            hh = "0"
-    else:
+    if m := _SERIAL.match(s):
+        days = int(m[1])
+        if 20000 <= days <= 80000:
+            frac = float("0." + m[2]) if m[2] else 0.0
+            return (EXCEL_EPOCH + pd.Timedelta(days=days + frac)).round("s")
         return None
-    if hh:
-        hour, minute, second = int(hh), int(mm or 0), int(ss or 0)
+    core = _TAIL.sub("", s)
+    ampm = _AMPM.search(core)
+    if ampm:
+        core = core[: ampm.start()]
+    core = _TAIL.sub("", core).strip()
+    parsed = _parse_core(core, dayfirst)
+    if parsed is None:
+        return _dateparser(str(text), dayfirst)
+    y, mo, d, hh, mm, ss = parsed
+    hour = int(hh) if hh else 0
+    if ampm and hh:
+        if ampm[1] == "p" and hour < 12:
+            hour += 12
+        elif ampm[1] == "a" and hour == 12:
+            hour = 0
     try:
-        return pd.Timestamp(datetime(y, mo, d, hour, minute, second))
+        return pd.Timestamp(datetime(y, mo, d, hour, int(mm or 0), int(ss or 0)))
     except ValueError:
         return None
+
+
+def _parse_core(s: str, dayfirst: bool) -> tuple | None:
+    if m := _ISO.match(s):
+        return int(m[1]), int(m[2]), int(m[3]), m[4], m[5], m[6]
+    if m := _DMY.match(s):
+        a, b, y = int(m[1]), int(m[2]), int(m[3])
+        y = y + 2000 if y < 100 else y
+        d, mo = (a, b) if (dayfirst and b <= 12) or a > 12 else (b, a)
+        return y, mo, d, m[4], m[5], m[6]
+    if (m := _TEXT.match(s)) and m[2] in MONTHS:
+        return int(m[3]), MONTHS[m[2]], int(m[1]), m[4], m[5], m[6]
+    if (m := _ENG.match(s)) and m[1] in MONTHS:
+        return int(m[3]), MONTHS[m[1]], int(m[2]), m[4], m[5], m[6]
+    return None
+
+
+def _dateparser(text: str, dayfirst: bool) -> pd.Timestamp | None:
+    """Last resort: the ``dateparser`` library (French then English), only for text that
+    holds a digit (never a bare word such as « demain »)."""
+    if not re.search(r"\d", text) or len(text) > 60:
+        return None
+    import dateparser  # imported only when a cell needs it
+
+    found = dateparser.parse(
+        text,
+        languages=["fr", "en"],
+        settings={
+            "DATE_ORDER": "DMY" if dayfirst else "MDY",
+            "RETURN_AS_TIMEZONE_AWARE": False,
+            "PREFER_DATES_FROM": "past",
+            "REQUIRE_PARTS": ["day", "month", "year"],
+        },
+    )
+    return pd.Timestamp(found.replace(tzinfo=None)) if found is not None else None
 
 
 def parse_dates(values: pd.Series) -> tuple[pd.Series, list[int]]:
@@ -338,3 +379,36 @@ def strip_html(text: object) -> str:
 def empty_result_frame(columns: dict[str, str]) -> pd.DataFrame:
     """An empty frame with the given column → dtype mapping."""
     return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
+
+
+# --------------------------------------------------------------------------- shared steps
+
+
+def reject_misaligned(raw: RawTable, findings: list[Finding], name: str | None = None) -> set[int]:
+    """Frame positions of records whose field count differs from the header, each reported
+    with its line (an error: the row is left out, never read shifted)."""
+    width = len(raw.frame.columns)
+    short = [(i, line, w) for i, line, w in raw.misaligned if w < width]
+    wide = [(i, line, w) for i, line, w in raw.misaligned if w > width]
+    for group, word in ((short, "moins"), (wide, "plus")):
+        if not group:
+            continue
+        counts = ", ".join(sorted({str(w) for _, _, w in group}))
+        report(
+            findings,
+            "erreur",
+            name or raw.name,
+            f"ligne avec {word} de champs ({counts}) que l'en-tête ({width} colonnes) : écartée "
+            "plutôt que lue décalée ; vérifiez les guillemets et les séparateurs de cette ligne",
+            [line for _, line, _ in group],
+        )
+    return {i for i, _, _ in raw.misaligned}
+
+
+def blank_records(raw: RawTable) -> set[int]:
+    """Frame positions of records whose every cell is empty or spaces."""
+    frame = raw.frame
+    if frame.empty:
+        return set()
+    filled = frame.astype(str).apply(lambda col: col.str.strip() != "").any(axis=1)
+    return set(int(i) for i in (~filled.to_numpy()).nonzero()[0])

@@ -1,8 +1,15 @@
-"""Registrations (inscriptions): HelloAsso, Eventbrite, Decidim meeting registrations, generic.
+"""Registrations (inscriptions): HelloAsso (events and memberships), Eventbrite, Decidim
+meeting registrations, generic sheets — one :class:`~rencontres_lib.loaders.registry.Adapter`
+per format in :data:`REGISTRY`.
 
 The public ``table`` holds no identifying field: each person gets a pseudonym
 (first 12 hex digits of sha256(salt + normalised e-mail)); names, e-mails and phones go to
-``private`` only. Duplicates (same e-mail) are merged into one row.
+``private`` only. Duplicates (same e-mail and same name) are merged into one row; two people
+who differ by surname or by e-mail are never merged. A single full-name column (« Nom
+complet ») is split into ``prenom`` / ``nom`` (« NOM Prénom » when the first words are
+capitals, otherwise first word / rest). Payers, buyers and members who are not the
+participant are names to mask too: ``extra["autres_noms"]`` lists them as (prénom, nom);
+:func:`names_to_mask` gives every name of a result.
 """
 
 from __future__ import annotations
@@ -15,39 +22,47 @@ import pandas as pd
 from ..errors import ConfigError, Finding, LoadResult
 from ..referentiels import clean_postcode, departement_from_code5, normalise_profiles
 from .common import (
+    DATE_FORMS,
     EMAIL_RE,
+    blank_records,
     cells,
-    check_format,
     fold,
-    fold_header,
     match_columns,
     missing_columns_error,
     one_line,
     parse_dates,
     read_source,
+    reject_misaligned,
     report,
 )
+from .registry import Adapter, Registry
 
-FORMATS = ("helloasso", "eventbrite", "decidim", "generique")
 COLUMNS = [
     "participant_id", "organisation", "profil", "profil_saisi", "code_postal", "departement",
     "date_inscription", "statut", "consentement", "source_format",
 ]  # fmt: skip
-SINGLE_LINE = ("prenom", "nom", "nom_complet", "prenom_payeur", "nom_payeur", "organisation", "raison_sociale",
-               "profil", "telephone")  # fmt: skip
+SINGLE_LINE = ("prenom", "nom", "nom_complet", "prenom_payeur", "nom_payeur", "nom_complet_payeur",
+               "organisation", "raison_sociale", "profil", "telephone")  # fmt: skip
 PRIVATE_COLUMNS = ["participant_id", "nom", "prenom", "email", "telephone", "organisation"]
 
 ALIASES: dict[str, list[str]] = {
-    "email_payeur": ["email payeur", "courriel payeur", "email acheteur", "buyer email", "e-mail de l'acheteur"],
-    "prenom_payeur": ["prénom payeur", "prénom acheteur", "buyer first name"],
-    "nom_payeur": ["nom payeur", "nom acheteur", "buyer last name"],
+    "email_payeur": ["email payeur", "courriel payeur", "email acheteur", "buyer email", "e-mail de l'acheteur",
+                     "adresse email payeur", "email du payeur", "e-mail payeur"],
+    "prenom_payeur": ["prénom payeur", "prénom acheteur", "buyer first name", "prénom du payeur"],
+    "nom_payeur": ["nom payeur", "nom acheteur", "buyer last name", "nom du payeur"],
+    "nom_complet_payeur": ["payeur", "acheteur", "buyer name", "nom complet payeur"],
     "email": ["email", "e-mail", "mail", "courriel", "adresse mail", "adresse email", "adresse e-mail",
               "adresse électronique", "email participant", "courriel participant", "user/email",
               "attendee email", "~email", "~e-mail", "~courriel", "~mail"],
-    "prenom": ["prénom", "prénom participant", "first name", "firstname", "prénom du participant", "~prénom"],
-    "nom": ["nom", "nom participant", "last name", "lastname", "nom de famille", "nom du participant", "surname"],
+    "prenom": ["prénom", "prénom participant", "first name", "firstname", "prénom du participant",
+               "prénom adhérent", "prénom de l'adhérent", "prénom membre", "prénom du membre",
+               "prénom bénéficiaire", "~prénom"],
+    "nom": ["nom", "nom participant", "last name", "lastname", "nom de famille", "nom du participant",
+            "surname", "nom adhérent", "nom de l'adhérent", "nom membre", "nom du membre",
+            "nom bénéficiaire"],
     "nom_complet": ["nom complet", "nom et prénom", "prénom et nom", "nom prénom", "prénom nom",
-                    "participant", "user/name", "name", "full name", "identité"],
+                    "participant", "user/name", "name", "full name", "identité", "adhérent", "membre",
+                    "nom complet du participant", "prénom nom du participant"],
     "telephone": ["téléphone", "tel", "tél", "portable", "mobile", "numéro de téléphone", "phone",
                   "cell phone", "téléphone participant", "~téléphone", "~phone"],
     "organisation": ["structure", "organisation", "organisme", "structure d'appartenance", "nom de la structure",
@@ -104,27 +119,100 @@ EXPECTED_STATUS = (
 )
 
 
+def _helloasso(h: set[str]) -> bool:
+    order = {
+        "numero de commande",
+        "reference commande",
+        "statut de la commande",
+        "date de la commande",
+    }
+    people = {"nom participant", "prenom participant", "email payeur", "nom payeur", "nom adherent",
+              "prenom adherent"}  # fmt: skip
+    return bool(order & h) and bool(people & h)
+
+
+REGISTRY = Registry(
+    "inscriptions",
+    Adapter("generique", "tableau générique (Nom, Prénom, Courriel…)"),
+)
+REGISTRY.register(
+    Adapter(
+        "decidim",
+        "Decidim (inscriptions à une rencontre)",
+        detect=lambda h: (
+            bool({"user/email", "user/name"} & h)
+            or any(c.startswith("registration form answers/") for c in h)
+        ),
+        aliases={"nom_complet": ["user/name"], "email": ["user/email"]},
+    )
+)
+REGISTRY.register(
+    Adapter(
+        "helloasso",
+        "HelloAsso (billetterie ou adhésions)",
+        detect=_helloasso,
+        aliases={"date": ["date de la commande", "date du paiement"]},
+    )
+)
+REGISTRY.register(
+    Adapter(
+        "eventbrite",
+        "Eventbrite",
+        detect=lambda h: bool(
+            {
+                "order #",
+                "attendee #",
+                "attendee status",
+                "ticket type",
+                "statut du participant",
+                "type de billet",
+            }
+            & h  # fmt: skip
+        ),
+        aliases={"nom_complet_payeur": ["buyer name", "nom de l'acheteur"]},
+    )
+)
+FORMATS = REGISTRY.names
+
+
 def detect_format(columns: list[str]) -> str:
-    """Guess the export format from the folded header names."""
-    h = {fold_header(c) for c in columns}
-    if {"user/email", "user/name"} & h or any(
-        c.startswith("registration form answers/") for c in h
-    ):
-        return "decidim"
-    if ({"numero de commande", "statut de la commande", "date de la commande"} & h) and (
-        {"nom participant", "prenom participant", "email payeur", "nom payeur"} & h
-    ):
-        return "helloasso"
-    if {
-        "order #",
-        "attendee #",
-        "attendee status",
-        "ticket type",
-        "statut du participant",
-        "type de billet",
-    } & h:
-        return "eventbrite"
-    return "generique"
+    """Guess the export format from the folded header names (:data:`REGISTRY`)."""
+    return REGISTRY.detect(columns).name
+
+
+def split_full_name(text: str) -> tuple[str, str]:
+    """(prénom, nom) of a full name: « NOM Prénom » when the first words are capitals
+    (« DUPRÉ Camille », « LE GALL Anne-Marie »), otherwise first word / rest (« Sophie
+    Exemple » → Sophie / Exemple); a single word is a surname."""
+    words = str(text or "").split()
+    if not words:
+        return "", ""
+    if len(words) == 1:
+        return "", words[0]
+    caps = 0
+    for w in words:
+        letters = [c for c in w if c.isalpha()]
+        if len(letters) >= 2 and all(c.isupper() for c in letters):
+            caps += 1
+        else:
+            break
+    if 0 < caps < len(words):
+        return " ".join(words[caps:]), " ".join(words[:caps])
+    return words[0], " ".join(words[1:])
+
+
+def names_to_mask(result: LoadResult) -> list[tuple[str, str]]:
+    """Every (prénom, nom) of a registrations result: participants, then payers and members
+    who are not participants (``extra["autres_noms"]``); blanks skipped, no repeats."""
+    people: list[tuple[str, str]] = []
+    if result.private is not None:
+        people += zip(
+            result.private["prenom"].fillna("").astype(str),
+            result.private["nom"].fillna("").astype(str),
+            strict=True,
+        )
+    people += [tuple(p) for p in result.extra.get("autres_noms", [])]
+    return [p for p in dict.fromkeys(people) if p[1].strip()]
 
 
 def pseudonym(salt: str, key: str) -> str:
@@ -160,16 +248,18 @@ def load_inscriptions(
             hint="Renseignez un sel secret dans les paramètres.",
         )
     path = Path(path)
-    check_format(fmt, FORMATS, path)
+    if fmt is not None:
+        REGISTRY.get(fmt, path)
     raw = read_source(path)
     name, findings = raw.name, list(raw.findings)
-    fmt = fmt or detect_format(list(raw.frame.columns))
-    col = match_columns(list(raw.frame.columns), ALIASES)
+    adapter = REGISTRY.choose(fmt, list(raw.frame.columns), path)
+    fmt = adapter.name
+    col = match_columns(list(raw.frame.columns), REGISTRY.aliases(adapter, ALIASES))
     if not any(col[k] for k in ("email", "email_payeur", "nom", "prenom", "nom_complet")):
         raise missing_columns_error(
             raw,
             "une colonne de courriel (« Email », « Courriel », « E-mail »…) ou de nom "
-            "(« Nom », « Prénom », « Nom participant »…)",
+            "(« Nom », « Prénom », « Nom participant », « Nom complet »…)",
             "de courriel ou de nom",
         )
     n = len(raw.frame)
@@ -178,21 +268,33 @@ def load_inscriptions(
     for k in SINGLE_LINE:
         c[k] = c[k].map(one_line)
 
-    # Identity: participant e-mail, or the payer's when the payer is the participant.
+    # Identity: the participant's names (or a full name split), the participant's e-mail, or
+    # the payer's when the payer is the participant (same names, or no participant name).
     prenom, nom = c["prenom"].tolist(), c["nom"].tolist()
     for i in range(n):
-        if not prenom[i] and not nom[i]:
-            nom[i] = c["nom_complet"].iat[i]
+        if not prenom[i] and not nom[i] and c["nom_complet"].iat[i]:
+            prenom[i], nom[i] = split_full_name(c["nom_complet"].iat[i])
+    payer_first, payer_last = c["prenom_payeur"].tolist(), c["nom_payeur"].tolist()
+    for i in range(n):
+        if not payer_first[i] and not payer_last[i] and c["nom_complet_payeur"].iat[i]:
+            payer_first[i], payer_last[i] = split_full_name(c["nom_complet_payeur"].iat[i])
     emails = [normalise_email(e) for e in c["email"]]
+    others: list[tuple[str, str]] = []
     for i in range(n):
         payer = normalise_email(c["email_payeur"].iat[i])
-        same = not (prenom[i] or nom[i]) or (
-            fold(prenom[i] + nom[i]) == fold(c["prenom_payeur"].iat[i] + c["nom_payeur"].iat[i])
+        has_name = bool(prenom[i] or nom[i])
+        payer_named = bool(payer_first[i] or payer_last[i])
+        same = (
+            not has_name
+            or not payer_named
+            or (fold(prenom[i] + " " + nom[i]) == fold(payer_first[i] + " " + payer_last[i]))
         )
+        if payer_named and not same:
+            others.append((payer_first[i], payer_last[i]))
         if not emails[i] and payer and same:
             emails[i] = payer
-            if not (prenom[i] or nom[i]):
-                prenom[i], nom[i] = c["prenom_payeur"].iat[i], c["nom_payeur"].iat[i]
+            if not has_name:
+                prenom[i], nom[i] = payer_first[i], payer_last[i]
     org = [o or r for o, r in zip(c["organisation"], c["raison_sociale"], strict=True)]
     email_col = col["email"] or col["email_payeur"]
     report(
@@ -204,8 +306,13 @@ def load_inscriptions(
         email_col,
     )
 
-    empty = {i for i in range(n) if not any(str(v).strip() for v in raw.frame.iloc[i])}
-    no_id = {i for i in range(n) if i not in empty and not emails[i] and not (prenom[i] or nom[i])}
+    misaligned = reject_misaligned(raw, findings, name)
+    empty = blank_records(raw) - misaligned
+    no_id = {
+        i
+        for i in range(n)
+        if i not in empty and i not in misaligned and not emails[i] and not (prenom[i] or nom[i])
+    }
     report(findings, "info", name, "ligne vide ignorée", [lines[i] for i in empty])
     report(
         findings,
@@ -215,7 +322,7 @@ def load_inscriptions(
         [lines[i] for i in no_id],
         email_col,
     )
-    skip = empty | no_id
+    skip = empty | no_id | misaligned
     by_name = [i for i in range(n) if i not in skip and not emails[i]]
     report(
         findings,
@@ -225,12 +332,7 @@ def load_inscriptions(
         [lines[i] for i in by_name],
         email_col,
     )
-    keys = [
-        ("email", emails[i])
-        if emails[i]
-        else ("nom", f"nom:{fold(prenom[i] + ' ' + nom[i])}|{fold(org[i])}")
-        for i in range(n)
-    ]
+    keys = _identity_keys(emails, prenom, nom, org, skip)
     ids = [pseudonym(salt, k[1]) for k in keys]
 
     # Status, dates, consent, postcodes, profiles
@@ -240,7 +342,7 @@ def load_inscriptions(
         findings,
         "avertissement",
         name,
-        "date illisible (attendu : 14/03/2025, 14/03/2025 10:32, 2025-03-14 ou 14 mars 2025) : laissée vide",
+        f"date illisible (attendu : {DATE_FORMS}) : laissée vide",
         [lines[i] for i in bad_dates if i not in skip],
         col["date"],
     )
@@ -346,8 +448,52 @@ def load_inscriptions(
         rows_rejected=len(skip) + dropped,
         sha256=raw.sha256,
         private=private,
-        extra={"format": fmt, "colonnes": {k: v for k, v in col.items() if v}},
+        extra={
+            "format": fmt,
+            "colonnes": {k: v for k, v in col.items() if v},
+            "autres_noms": [p for p in dict.fromkeys(others) if p[1].strip()],
+        },
     ).check()
+
+
+def _identity_keys(
+    emails: list[str], prenom: list[str], nom: list[str], org: list[str], skip: set[int]
+) -> list[tuple[str, str]]:
+    """Merge key of each row: its e-mail; e-mail + name when one address is shared by people
+    whose names differ (a family paying with one address: different surnames, or first names
+    that are neither equal nor an initial of one another); name + organisation without e-mail."""
+    firsts = [fold(p).rstrip(".") for p in prenom]
+    lasts = [fold(n) for n in nom]
+    names = [f"{f} {n}".strip() for f, n in zip(firsts, lasts, strict=True)]
+    people: dict[str, list[int]] = {}  # e-mail → row of each distinct person using it
+    person_of: dict[int, int] = {}
+    for i, e in enumerate(emails):
+        if not e or i in skip or not names[i]:
+            continue
+        reps = people.setdefault(e, [])
+        match = next((r for r in reps if _same_person(firsts, lasts, r, i)), None)
+        if match is None:
+            reps.append(i)
+            match = i
+        person_of[i] = match
+    keys = []
+    for i, e in enumerate(emails):
+        if not e:
+            keys.append(("nom", f"nom:{names[i]}|{fold(org[i])}"))
+        elif len(people.get(e, ())) > 1 and i in person_of:
+            rep = person_of[i]
+            keys.append(("email", f"{e}|{names[rep]}" if rep != people[e][0] else e))
+        else:
+            keys.append(("email", e))
+    return keys
+
+
+def _same_person(firsts: list[str], lasts: list[str], a: int, b: int) -> bool:
+    """Same surname (or one missing) and first names equal, missing, or one the initial of the other."""
+    if lasts[a] and lasts[b] and lasts[a] != lasts[b]:
+        return False
+    fa, fb = firsts[a], firsts[b]
+    return not fa or not fb or fa == fb or fa.startswith(fb) or fb.startswith(fa)
 
 
 def _statuses(

@@ -264,7 +264,9 @@ def _parse_date_texts(values: np.ndarray, dayfirst: bool) -> tuple[pd.Series, np
             if not todo.any():
                 break
         if todo.any():
-            out[todo] = pd.to_datetime(s[todo].map(parse_date_fr), errors="coerce")
+            out[todo] = pd.to_datetime(
+                s[todo].map(lambda x: parse_date_fr(x, dayfirst=dayfirst)), errors="coerce"
+            )
     bad = np.flatnonzero(out.isna().to_numpy() & filled)
     return out.astype("datetime64[ns]").reset_index(drop=True), bad
 
