@@ -169,7 +169,7 @@ def _unique_headers(headers: list[str], path: Path, findings: list[Finding]) -> 
             add_finding(
                 findings,
                 "avertissement",
-                path,
+                path.name,
                 f"en-tête « {h} » en double (colonne {i + 1}) : renommée « {new} ».",
                 row=1,
                 column=h,
@@ -289,7 +289,7 @@ def csv_layout(path: Path, encoding: str) -> CsvLayout:
         add_finding(
             findings,
             "info",
-            path,
+            path.name,
             f"encodage détecté : {encoding} (converti en UTF-8 à la lecture).",
         )
     return CsvLayout(path, encoding, sep, names, findings, len(first))
@@ -402,7 +402,10 @@ def _csv_records(layout: CsvLayout) -> tuple[list[list[str]], list[int], list]:
         )
     if wide and not wide_filled:
         add_finding(
-            layout.findings, "info", path, "séparateur en fin de ligne ignoré (champ final vide)."
+            layout.findings,
+            "info",
+            path.name,
+            "séparateur en fin de ligne ignoré (champ final vide).",
         )
     misaligned, filled = [], set(wide_filled)
     for i, w in enumerate(widths):
@@ -427,7 +430,9 @@ def check_extra_fields(layout: CsvLayout) -> None:
             file=path,
             hint="Vérifiez le séparateur et les guillemets, ou ajoutez l'en-tête manquant.",
         )
-    add_finding(findings, "info", path, "séparateur en fin de ligne ignoré (champ final vide).")
+    add_finding(
+        findings, "info", path.name, "séparateur en fin de ligne ignoré (champ final vide)."
+    )
 
 
 def check_zip_size(path: Path) -> None:

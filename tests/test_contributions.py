@@ -66,8 +66,10 @@ def test_decidim_new_layout():
     assert t["commentaires"].tolist() == [2, 0, 5]
     assert t["etat"].tolist() == ["accepted", "evaluating", ""]
     assert t["date"].iloc[0] == pd.Timestamp("2025-03-14 10:32:00")
-    f = only(r.findings, "sans titre ni texte")
-    assert (f.row, f.column) == (6, "body/fr")
+    # line 6 (state « withdrawn », no text): left out as withdrawn, before the empty-text check
+    f = only(r.findings, "retirée par son auteur")
+    assert (f.level, f.row, f.column) == ("info", 6, "state")
+    assert not [x for x in r.findings if "sans titre ni texte" in x.message]
     assert not {"Camille D.", "Sam L.", "Alex"} & cell_values(t)  # author/name never copied
 
 
@@ -117,6 +119,9 @@ def test_polis_comments_and_votes():
     assert t["soutiens"].tolist() == [14, 9, 5]
     assert t["etat"].tolist() == ["acceptée", "non modérée", "acceptée"]
     assert t["corps"].iloc[2] == "Des réunions le soir\net le week-end."
+    # issue 16 item 6: a Pol.is comment keeps its text as its title (never None, « – », <NA>)
+    assert t["titre"].tolist() == t["corps"].tolist()
+    assert t["titre"].iloc[0] == "Ouvrir les conseils municipaux au tirage au sort."
     assert t["date"].iloc[0] == pd.Timestamp("2025-03-14 10:32:00")  # 1741948320 s
     assert "5" not in cell_values(t[["proposition_id"]])  # author ids never become rows
     votes = r.extra["votes"]
@@ -128,7 +133,7 @@ def test_polis_comments_and_votes():
     assert rows == {
         ("0", "0"): (2, 0, 0),
         ("0", "1"): (1, 1, 0),
-        ("0", ""): (0, 0, 1),
+        ("0", "sans groupe"): (0, 0, 1),  # participant 4 was put in no group
         ("1", "0"): (1, 0, 1),
         ("1", "1"): (0, 2, 0),
         ("3", "0"): (1, 1, 0),
@@ -213,12 +218,18 @@ def test_real_decidim_new_layout_fixture():
     r = load_contributions(real("decidim-export-format-fixture/import_proposals.csv"))
     t = r.table
     assert r.extra["format"] == "decidim"
-    assert (r.rows_read, r.rows_used) == (3, 3)
-    assert t["titre"].tolist() == ["Esse qui. Ut.", "Nihil id.", "Suspendisse lobortis"]
-    assert t["theme"].iloc[0] == "Aliquam rerum aut dignissimos."  # category/name/en before /ca
-    assert t["atelier"].tolist() == ["Port Kasandra"] * 3
-    assert t["soutiens"].tolist() == [0, 1, 0]
-    assert t["etat"].iloc[0] == "evaluating"
+    # the first row is an amendment (is_amend = true): left out by default (issue 15, case 9)
+    assert (r.rows_read, r.rows_used, r.rows_rejected) == (3, 2, 1)
+    assert t["titre"].tolist() == ["Nihil id.", "Suspendisse lobortis"]
+    assert t["atelier"].tolist() == ["Port Kasandra"] * 2
+    assert t["soutiens"].tolist() == [1, 0]
+    every = load_contributions(
+        real("decidim-export-format-fixture/import_proposals.csv"), keep_withdrawn=True
+    ).table
+    assert every["titre"].tolist() == ["Esse qui. Ut.", "Nihil id.", "Suspendisse lobortis"]
+    assert every["theme"].iloc[0] == "Aliquam rerum aut dignissimos."  # category/name/en before /ca
+    assert every["soutiens"].tolist() == [0, 1, 0]
+    assert every["etat"].iloc[0] == "evaluating"
 
 
 # --------------------------------------------------------------------------- example data
@@ -233,3 +244,62 @@ def test_example_proposals(slug):
     assert r.extra["format"] == "decidim"
     assert r.rows_used > 0 and not r.errors
     assert (r.table["theme"] != "").any() and (r.table["atelier"] != "").any()
+
+
+def test_decidim_withdrawn_proposals_and_amendments_left_out_by_default():
+    """Case 9: 4 rows, 1 amendment (line 3) and 1 withdrawn (line 4) → 2 proposals."""
+    path = FIX / "decidim_retirees_amendements.csv"
+    r = load_contributions(path, territoire="lyon")
+    assert r.extra["format"] == "decidim"
+    assert (r.rows_read, r.rows_used, r.rows_rejected) == (4, 2, 2)
+    assert r.table["proposition_id"].tolist() == ["201", "204"]
+    assert r.table["soutiens"].tolist() == [4, 2]
+    amend = only(r.findings, "amendement")
+    assert (amend.level, amend.row, amend.column) == ("info", 3, "is_amend")
+    gone = only(r.findings, "retirée")
+    assert (gone.row, gone.column) == (4, "withdrawn")
+    kept = load_contributions(path, territoire="lyon", keep_withdrawn=True)
+    assert kept.table["proposition_id"].tolist() == ["201", "202", "203", "204"]
+
+
+def test_contributions_short_row_rejected_with_its_line(tmp_path):
+    path = tmp_path / "props.csv"
+    path.write_text("Titre;Proposition;Soutiens\nA;Texte A;3\nB;5\nC;Texte C;1\n", encoding="utf-8")
+    r = load_contributions(path)
+    assert (r.rows_read, r.rows_used, r.rows_rejected) == (3, 2, 1)
+    assert r.table["titre"].tolist() == ["A", "C"]
+    f = only(r.findings, "moins de champs")
+    assert (f.level, f.row) == ("erreur", 3)
+
+
+def test_contribution_registry_formats():
+    from rencontres_lib.loaders.contributions import FORMATS
+
+    assert set(FORMATS) == {
+        "polis",
+        "decidim_commentaires",
+        "decidim",
+        "decidim_ancien",
+        "generique",
+    }
+
+
+REAL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real"
+
+
+@pytest.mark.skipif(not (REAL / "decidim-mel-granddebat").is_dir(), reason="exports réels absents")
+def test_real_decidim_grand_debat_proposals():
+    r = load_contributions(REAL / "decidim-mel-granddebat" / "propositions-libres.csv")
+    assert r.extra["format"] == "decidim_ancien"
+    assert r.rows_read == 196  # SOURCE.md: 196 data rows
+    assert r.rows_read == r.rows_used + r.rows_rejected
+    assert not r.errors
+    assert (r.table["titre"] != "").all()
+
+
+@pytest.mark.skipif(not (REAL / "decidim-mel-granddebat").is_dir(), reason="exports réels absents")
+def test_real_decidim_comments():
+    r = load_contributions(REAL / "decidim-mel-granddebat" / "commentaires_debats.csv")
+    assert r.extra["format"] == "decidim_commentaires"
+    assert r.rows_read == 693 and not r.errors
+    assert set(r.extra["parents"]["parent_type"]) == {"Debate", "Comment"}  # replies too

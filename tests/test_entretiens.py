@@ -165,3 +165,17 @@ def test_example_interviews():
     assert r.rows_used > 0 and not r.errors
     assert (r.table["territoire"] != "").all()
     assert (r.table["dimension"] != "").any()
+
+
+def test_qualcoder_repeated_header_and_short_row_never_shifted():
+    """Case 5: « Category » twice, then a row with one field fewer (line 4)."""
+    r = load_entretiens(FIX / "qualcoder_ligne_courte.csv")
+    assert r.extra["format"] == "qualcoder"
+    assert (r.rows_read, r.rows_used, r.rows_rejected) == (3, 2, 1)
+    assert r.table["territoire"].tolist() == ["Lyon", "Lyon"]
+    assert r.table["profil"].tolist() == ["elu", "agent_territorial"]  # « DGS »
+    short = [f for f in r.findings if "moins de champs" in f.message]
+    assert len(short) == 1 and (short[0].level, short[0].row) == ("erreur", 4)
+    assert short[0].file == "qualcoder_ligne_courte.csv"
+    dup = [f for f in r.findings if "en double" in f.message]
+    assert dup and dup[0].file == "qualcoder_ligne_courte.csv"  # never a path

@@ -5,20 +5,23 @@ body/<loc>;state;reference;answer/<loc>;supports;endorsements/total_count;…;co
 published_at;url;…``. "Old" layout (2019): ``…;title;body;votes;comments;created_at;url;…``.
 Localised columns prefer ``fr`` then any other locale, cell by cell. Pol.is ``comments.csv``
 (``timestamp,datetime,comment-id,author-id,agrees,disagrees,moderated,comment-body``) may
-have a ``participants-votes.csv`` beside it. Author names are never copied to the table.
+have a ``participants-votes.csv`` beside it (participants without a group: « sans groupe »).
+Author names are never copied to the table. One :class:`~.registry.Adapter` per format in
+:data:`REGISTRY`; Decidim withdrawn proposals and amendments are left out by default.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from ..errors import Finding, LoadResult, SourceError
-from ..io import read_table
+from ..io import RawTable, read_table
 from .common import (
+    DATE_FORMS,
     cells,
-    check_format,
     clean_text,
     fold_header,
     match_columns,
@@ -28,16 +31,18 @@ from .common import (
     parse_counts,
     parse_dates,
     read_source,
+    reject_misaligned,
     report,
     strip_html,
 )
+from .registry import Adapter, Registry
 
-FORMATS = ("decidim", "decidim_ancien", "decidim_commentaires", "polis", "generique")
 COLUMNS = [
     "proposition_id", "territoire", "atelier", "titre", "corps", "theme",
     "soutiens", "commentaires", "etat", "date", "source_format",
 ]  # fmt: skip
 POLIS_STATES = {"1": "acceptée", "0": "non modérée"}
+NO_GROUP = "sans groupe"  # Pol.is participants it did not put in an opinion group
 
 ALIASES: dict[str, list[str]] = {
     "id": ["id", "identifiant", "numéro", "n°", "référence", "comment-id"],
@@ -55,20 +60,20 @@ ALIASES: dict[str, list[str]] = {
 }  # fmt: skip
 
 
+def _is_decidim(h: set[str]) -> bool:
+    has_title = any(c == "title" or c.startswith("title/") for c in h)
+    has_body = any(c == "body" or c.startswith("body/") for c in h)
+    return "id" in h and has_title and has_body
+
+
+REGISTRY = Registry(
+    "contributions", Adapter("generique", "tableau générique (Titre, Proposition…)")
+)
+
+
 def detect_format(columns: list[str]) -> str:
-    """Guess the export format from the header names."""
-    low = {c.strip().lower() for c in columns}
-    if {"comment-id", "comment-body"} <= low:
-        return "polis"
-    if "commentable_type" in low or {"commentable_id", "alignment"} <= low:
-        return "decidim_commentaires"
-    has_title = any(c == "title" or c.startswith("title/") for c in low)
-    has_body = any(c == "body" or c.startswith("body/") for c in low)
-    if "id" in low and has_title and has_body:
-        if {"supports", "reference", "state"} & low or any(c.startswith("title/") for c in low):
-            return "decidim"
-        return "decidim_ancien"
-    return "generique"
+    """Guess the export format from the header names (:data:`REGISTRY`)."""
+    return REGISTRY.detect(columns).name
 
 
 def localized_columns(columns: list[str], base: str) -> list[str]:
@@ -80,10 +85,11 @@ def localized_columns(columns: list[str], base: str) -> list[str]:
             return 4 if rest.endswith("/fr") else 5
         return {"": 0, "fr": 1, "en": 2}.get(rest, 3)
 
+    order = {c: i for i, c in enumerate(columns)}
     found = [
         c for c in columns if c.strip().lower() == base or c.strip().lower().startswith(base + "/")
     ]
-    return sorted(found, key=lambda c: (rank(c), columns.index(c)))
+    return sorted(found, key=lambda c: (rank(c), order[c]))
 
 
 def _first_filled(frame: pd.DataFrame, cols: list[str]) -> pd.Series:
@@ -94,37 +100,48 @@ def _first_filled(frame: pd.DataFrame, cols: list[str]) -> pd.Series:
     return out
 
 
-def load_contributions(
-    path: str | Path,
-    *,
-    territoire: str | None = None,
-    fmt: str | None = None,
-) -> LoadResult:
-    """Load proposals or comments into one tidy table (see module docstring)."""
-    path = Path(path)
-    check_format(fmt, FORMATS, path)
-    raw = read_source(path)
-    name, findings = raw.name, list(raw.findings)
-    frame, columns = raw.frame, list(raw.frame.columns)
-    fmt = fmt or detect_format(columns)
-    n = len(frame)
-    lines = [raw.line_of(i) for i in range(n)]
-    blank = pd.Series([""] * n, index=frame.index, dtype=object)
-    extra: dict = {"format": fmt}
-    rejected: list[int] = []
+@dataclass
+class _Read:
+    """What a format adapter reads: the fields, the count and date columns, rows it leaves out."""
 
-    if fmt in ("decidim", "decidim_ancien", "decidim_commentaires"):
-        pick = {
-            k: localized_columns(columns, k)
-            for k in ("title", "body", "category/name", "scope/name")
-        }
-        if not pick["body"] and not pick["title"]:
-            raise missing_columns_error(
-                raw, "« title » ou « body » (export Decidim)", "de titre ou de texte"
-            )
-        low = {c.strip().lower(): c for c in columns}
-        count_col = low.get("supports") or low.get("votes")
-        data = {
+    data: dict[str, pd.Series]
+    text_col: str | None
+    soutiens_col: str | None = None
+    comments_col: str | None = None
+    date_col: str | None = None
+    dates: pd.Series | None = None
+    left_out: list[tuple[list[int], str, str | None]] = field(default_factory=list)
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class _Context:
+    raw: RawTable
+    path: Path
+    lines: list[int]
+    findings: list[Finding]
+    keep_withdrawn: bool
+
+    @property
+    def low(self) -> dict[str, str]:
+        return {c.strip().lower(): c for c in self.raw.frame.columns}
+
+
+_TRUE = {"true", "vrai", "oui", "1", "yes", "t"}
+
+
+def _read_decidim(ctx: _Context) -> _Read:
+    raw, columns, low = ctx.raw, list(ctx.raw.frame.columns), ctx.low
+    frame = raw.frame
+    pick = {
+        k: localized_columns(columns, k) for k in ("title", "body", "category/name", "scope/name")
+    }
+    if not pick["body"] and not pick["title"]:
+        raise missing_columns_error(
+            raw, "« title » ou « body » (export Decidim)", "de titre ou de texte"
+        )
+    out = _Read(
+        data={
             "proposition_id": cells(raw, low.get("id")),
             "titre": _first_filled(frame, pick["title"]).map(strip_html),
             "corps": _first_filled(frame, pick["body"]).map(strip_html),
@@ -132,110 +149,214 @@ def load_contributions(
             "atelier": _first_filled(frame, pick["scope/name"]).map(one_line),
             "etat": cells(raw, low.get("state")),
             "territoire": cells(raw, low.get("territoire")),
-        }
-        soutiens = (
-            parse_counts(cells(raw, count_col), lines, findings, name, count_col)
-            if count_col
-            else None
-        )
-        comments = (
-            parse_counts(cells(raw, low["comments"]), lines, findings, name, low["comments"])
-            if "comments" in low
-            else None
-        )
-        date_col = low.get("published_at") or low.get("created_at")
-        text_col = (pick["body"] or pick["title"])[0]
-        if fmt == "decidim_commentaires":
-            extra["parents"] = pd.DataFrame(
-                {
-                    "proposition_id": data["proposition_id"].tolist(),
-                    "parent_id": cells(raw, low.get("commentable_id")).tolist(),
-                    "parent_type": cells(raw, low.get("commentable_type"))
-                    .str.split("::")
-                    .str[-1]
-                    .tolist(),
-                    "alignement": pd.array(
-                        [_int_or_none(v) for v in cells(raw, low.get("alignment"))], dtype="Int64"
-                    ),
-                }
+        },
+        text_col=(pick["body"] or pick["title"])[0],
+        soutiens_col=low.get("supports") or low.get("votes"),
+        comments_col=low.get("comments"),
+        date_col=low.get("published_at") or low.get("created_at"),
+    )
+    state = out.data["etat"].map(lambda v: v.strip().lower())
+    withdrawn = state.isin({"withdrawn", "retirée", "retiree", "retiré"}).to_numpy().copy()
+    if low.get("withdrawn"):
+        withdrawn |= cells(raw, low["withdrawn"]).str.lower().isin(_TRUE).to_numpy()
+    if low.get("withdrawn_at"):
+        withdrawn |= (cells(raw, low["withdrawn_at"]) != "").to_numpy()
+    amend = (
+        cells(raw, low["is_amend"]).str.lower().isin(_TRUE).to_numpy()
+        if low.get("is_amend")
+        else withdrawn & False
+    )
+    if not ctx.keep_withdrawn:
+        out.left_out.append(
+            (
+                list(withdrawn.nonzero()[0]),
+                "proposition retirée par son auteur : laissée de côté (comptez-la avec keep_withdrawn=True)",
+                low.get("withdrawn") or low.get("withdrawn_at") or low.get("state"),
             )
-    elif fmt == "polis":
-        low = {c.strip().lower(): c for c in columns}
-        moderated = cells(raw, low.get("moderated"))
-        data = {
+        )
+        out.left_out.append(
+            (
+                list((amend & ~withdrawn).nonzero()[0]),
+                "amendement d'une autre proposition : laissé de côté (ce n'est pas une proposition de plus)",
+                low.get("is_amend"),
+            )
+        )
+    return out
+
+
+def _read_decidim_comments(ctx: _Context) -> _Read:
+    out = _read_decidim(ctx)
+    raw, low = ctx.raw, ctx.low
+    out.extra["parents"] = pd.DataFrame(
+        {
+            "proposition_id": out.data["proposition_id"].tolist(),
+            "parent_id": cells(raw, low.get("commentable_id")).tolist(),
+            "parent_type": cells(raw, low.get("commentable_type")).str.split("::").str[-1].tolist(),
+            "alignement": pd.array(
+                [_int_or_none(v) for v in cells(raw, low.get("alignment"))], dtype="Int64"
+            ),
+        }
+    )
+    return out
+
+
+def _read_polis(ctx: _Context) -> _Read:
+    raw, low, n = ctx.raw, ctx.low, len(ctx.raw.frame)
+    blank = pd.Series([""] * n, index=raw.frame.index, dtype=object)
+    moderated = cells(raw, low.get("moderated"))
+    text = cells(raw, low.get("comment-body"))
+    stamps = cells(raw, low.get("timestamp"))
+    dates = pd.to_datetime([_epoch(v) for v in stamps], errors="coerce").astype("datetime64[ns]")
+    return _Read(
+        data={
             "proposition_id": cells(raw, low.get("comment-id")),
-            "titre": blank,
-            "corps": cells(raw, low.get("comment-body")),
+            "titre": text,  # a Pol.is comment is its own title
+            "corps": text,
             "theme": blank,
             "atelier": blank,
             "etat": moderated.map(lambda v: POLIS_STATES.get(v, v)),
             "territoire": blank,
-        }
-        soutiens = parse_counts(
-            cells(raw, low.get("agrees")), lines, findings, name, low.get("agrees")
-        )
-        comments = None
-        date_col = None
-        text_col = low.get("comment-body")
-        mod_lines = [i for i in range(n) if moderated.iat[i] == "-1"]
-        report(
-            findings,
-            "info",
-            name,
-            "commentaire refusé par la modération (moderated = -1) : écarté",
-            [lines[i] for i in mod_lines],
-            low.get("moderated"),
-        )
-        rejected.extend(mod_lines)
-    else:
-        col = match_columns(columns, ALIASES)
-        if col["titre"] is None and col["corps"] is None:
-            raise missing_columns_error(
-                raw,
-                "une colonne « Titre » ou « Proposition » (ou « Texte », « Contribution »)",
-                "de titre ou de texte",
+        },
+        text_col=low.get("comment-body"),
+        soutiens_col=low.get("agrees"),
+        dates=pd.Series(dates, index=raw.frame.index),
+        left_out=[
+            (
+                list((moderated == "-1").to_numpy().nonzero()[0]),
+                "commentaire refusé par la modération (moderated = -1) : écarté",
+                low.get("moderated"),
             )
-        data = {k: cells(raw, col[k]) for k in ("titre", "corps", "etat", "territoire")}
-        data["theme"] = cells(raw, col["theme"]).map(one_line)
-        data["atelier"] = cells(raw, col["atelier"]).map(one_line)
-        data["proposition_id"] = cells(raw, col["id"])
-        soutiens = (
-            parse_counts(cells(raw, col["soutiens"]), lines, findings, name, col["soutiens"])
-            if col["soutiens"]
-            else None
-        )
-        comments = (
-            parse_counts(
-                cells(raw, col["commentaires"]), lines, findings, name, col["commentaires"]
-            )
-            if col["commentaires"]
-            else None
-        )
-        date_col = col["date"]
-        text_col = col["corps"] or col["titre"]
-        extra["colonnes"] = {k: v for k, v in col.items() if v}
+        ],
+    )
 
-    if fmt == "polis":
-        stamps = cells(raw, low.get("timestamp"))
-        dates = pd.to_datetime([_epoch(v) for v in stamps], errors="coerce").astype(
-            "datetime64[ns]"
+
+def _read_generic(ctx: _Context) -> _Read:
+    raw, columns = ctx.raw, list(ctx.raw.frame.columns)
+    col = match_columns(columns, ALIASES)
+    if col["titre"] is None and col["corps"] is None:
+        raise missing_columns_error(
+            raw,
+            "une colonne « Titre » ou « Proposition » (ou « Texte », « Contribution »)",
+            "de titre ou de texte",
         )
-        dates = pd.Series(dates, index=frame.index)
+    data = {k: cells(raw, col[k]) for k in ("titre", "corps", "etat", "territoire")}
+    data["theme"] = cells(raw, col["theme"]).map(one_line)
+    data["atelier"] = cells(raw, col["atelier"]).map(one_line)
+    data["proposition_id"] = cells(raw, col["id"])
+    return _Read(
+        data=data,
+        text_col=col["corps"] or col["titre"],
+        soutiens_col=col["soutiens"],
+        comments_col=col["commentaires"],
+        date_col=col["date"],
+        extra={"colonnes": {k: v for k, v in col.items() if v}},
+    )
+
+
+REGISTRY.register(
+    Adapter(
+        "polis",
+        "Pol.is (comments.csv)",
+        detect=lambda h: {"comment id", "comment body"} <= h,
+        read=_read_polis,
+    )
+)
+REGISTRY.register(
+    Adapter(
+        "decidim_commentaires",
+        "Decidim (commentaires)",
+        detect=lambda h: "commentable type" in h or {"commentable id", "alignment"} <= h,
+        read=_read_decidim_comments,
+    )
+)
+REGISTRY.register(
+    Adapter(
+        "decidim",
+        "Decidim (propositions, export ≥ 0.23)",
+        detect=lambda h: (
+            _is_decidim(h)
+            and bool(
+                {"supports", "reference", "state"} & h or any(c.startswith("title/") for c in h)
+            )
+        ),
+        read=_read_decidim,
+    )
+)
+REGISTRY.register(
+    Adapter(
+        "decidim_ancien",
+        "Decidim (propositions, export 2019)",
+        detect=_is_decidim,
+        read=_read_decidim,
+    )
+)
+REGISTRY.default = Adapter(
+    "generique", "tableau générique (Titre, Proposition…)", read=_read_generic
+)
+FORMATS = REGISTRY.names
+
+
+def load_contributions(
+    path: str | Path,
+    *,
+    territoire: str | None = None,
+    fmt: str | None = None,
+    keep_withdrawn: bool = False,
+) -> LoadResult:
+    """Load proposals or comments into one tidy table (see module docstring).
+
+    Decidim proposals withdrawn by their author (``withdrawn``, ``withdrawn_at`` or state
+    « withdrawn ») and amendments (``is_amend``) are reported and left out unless
+    ``keep_withdrawn``; Pol.is comments refused by moderation are left out; a Pol.is
+    comment's text is also its title. Rows whose field count differs from the header are
+    rejected with their line.
+    """
+    path = Path(path)
+    if fmt is not None:
+        REGISTRY.get(fmt, path)
+    raw = read_source(path)
+    name, findings = raw.name, list(raw.findings)
+    adapter = REGISTRY.choose(fmt, list(raw.frame.columns), path)
+    fmt = adapter.name
+    n = len(raw.frame)
+    lines = [raw.line_of(i) for i in range(n)]
+    ctx = _Context(raw, path, lines, findings, keep_withdrawn)
+    got: _Read = adapter.read(ctx)
+    data = got.data
+    extra: dict = {"format": fmt, **got.extra}
+
+    rejected: set[int] = reject_misaligned(raw, findings, name)
+    for positions, message, column in got.left_out:
+        positions = [i for i in positions if i not in rejected]
+        level = "info"
+        report(findings, level, name, message, [lines[i] for i in positions], column)
+        rejected.update(positions)
+    soutiens = (
+        parse_counts(cells(raw, got.soutiens_col), lines, findings, name, got.soutiens_col)
+        if got.soutiens_col
+        else None
+    )
+    comments = (
+        parse_counts(cells(raw, got.comments_col), lines, findings, name, got.comments_col)
+        if got.comments_col
+        else None
+    )
+    if got.dates is not None:
+        dates = got.dates
     else:
-        dates, bad = parse_dates(cells(raw, date_col))
-        bad_lines = [lines[i] for i in bad]
-        message = "date illisible (attendu : 2025-03-14 10:32 ou 14/03/2025) : laissée vide"
-        report(findings, "avertissement", name, message, bad_lines, date_col)
+        dates, bad = parse_dates(cells(raw, got.date_col))
+        message = f"date illisible (attendu : {DATE_FORMS}) : laissée vide"
+        report(findings, "avertissement", name, message, [lines[i] for i in bad], got.date_col)
 
     empty = [
         i
         for i in range(n)
-        if i not in set(rejected) and not data["titre"].iat[i] and not data["corps"].iat[i]
+        if i not in rejected and not data["titre"].iat[i] and not data["corps"].iat[i]
     ]
     message = "contribution sans titre ni texte écartée (un titre ou un texte était attendu)"
-    report(findings, "avertissement", name, message, [lines[i] for i in empty], text_col)
-    rejected.extend(empty)
-    keep = [i for i in range(n) if i not in set(rejected)]
+    report(findings, "avertissement", name, message, [lines[i] for i in empty], got.text_col)
+    rejected.update(empty)
+    keep = [i for i in range(n) if i not in rejected]
 
     ids = data["proposition_id"]
     table = pd.DataFrame(
@@ -286,7 +407,7 @@ def load_contributions(
         findings=findings,
         rows_read=n,
         rows_used=len(table),
-        rows_rejected=len(rejected),
+        rows_rejected=n - len(keep),
         sha256=raw.sha256,
         extra=extra,
     ).check()
@@ -329,7 +450,7 @@ def _polis_votes(
             row=1,
         )
     vote_cols = [c for c in cols if c.strip().lstrip("-").isdigit() and c.strip() in kept_ids]
-    groups = cells(raw, group_col)
+    groups = cells(raw, group_col).map(lambda g: g or NO_GROUP)  # not clustered by Pol.is
     lines = [raw.line_of(i) for i in range(len(raw.frame))]
     counts: dict[tuple[str, str], list[int]] = {}
     for c in vote_cols:

@@ -16,19 +16,19 @@ import pandas as pd
 from ..errors import LoadResult, SourceError
 from ..referentiels import normalise_profiles
 from .common import (
+    DATE_FORMS,
     cells,
-    check_format,
     fold,
-    fold_header,
     match_columns,
     missing_columns_error,
     one_line,
     parse_dates,
     read_source,
+    reject_misaligned,
     report,
 )
+from .registry import Adapter, Registry
 
-FORMATS = ("taguette", "qualcoder", "generique")
 COLUMNS = ["extrait_id", "document", "theme", "texte", "territoire", "profil", "dimension"]
 
 ALIASES: dict[str, list[str]] = {
@@ -58,14 +58,37 @@ DIMENSION_WORDS = {
 }
 
 
+REGISTRY = Registry(
+    "entretiens", Adapter("generique", "tableau générique (Document, Thème, Extrait)")
+)
+REGISTRY.register(
+    Adapter(
+        "taguette",
+        "Taguette (surlignages)",
+        detect=lambda h: {"id", "document", "tag", "content"} <= h,
+        aliases={"texte": ["content"], "theme": ["tag"]},
+    )
+)
+REGISTRY.register(
+    Adapter(
+        "qualcoder",
+        "QualCoder (rapport de codage)",
+        detect=lambda h: {"coded", "codename"} <= h,
+        aliases={
+            "texte": ["coded"],
+            "theme": ["codename"],
+            "document": ["file", "filename", "case"],
+            "territoire": ["casevar territoire", "filevar territoire"],
+            "profil": ["casevar profil", "filevar profil"],
+        },
+    )
+)
+FORMATS = REGISTRY.names
+
+
 def detect_format(columns: list[str]) -> str:
-    """``taguette``, ``qualcoder`` or ``generique`` from the header names."""
-    h = {fold_header(c) for c in columns}
-    if {"id", "document", "tag", "content"} <= h:
-        return "taguette"
-    if {"coded", "codename"} <= h:
-        return "qualcoder"
-    return "generique"
+    """``taguette``, ``qualcoder`` or ``generique`` from the header names (:data:`REGISTRY`)."""
+    return REGISTRY.detect(columns).name
 
 
 def dimension_of(theme: str) -> str:
@@ -95,11 +118,13 @@ def load_entretiens(
 ) -> LoadResult:
     """Load coded interview excerpts, joined to per-document attributes when given."""
     path = Path(path)
-    check_format(fmt, FORMATS, path)
+    if fmt is not None:
+        REGISTRY.get(fmt, path)
     raw = read_source(path)
     name, findings = raw.name, list(raw.findings)
-    fmt = fmt or detect_format(list(raw.frame.columns))
-    col = match_columns(list(raw.frame.columns), ALIASES)
+    adapter = REGISTRY.choose(fmt, list(raw.frame.columns), path)
+    fmt = adapter.name
+    col = match_columns(list(raw.frame.columns), REGISTRY.aliases(adapter, ALIASES))
     if col["texte"] is None:
         raise missing_columns_error(
             raw,
@@ -122,13 +147,16 @@ def load_entretiens(
         c[k] = c[k].map(one_line)
 
     ids = c["id"].tolist()
+    misaligned = reject_misaligned(raw, findings, name)
     media = [
         i
         for i in range(n)
         if fmt == "qualcoder"
+        and i not in misaligned
         and (ids[i].startswith(("imid:", "avid:")) or texts.iat[i] in {"image", "a/v"})
     ]
-    empty = [i for i in range(n) if not texts.iat[i] and i not in media]
+    media_set = set(media)
+    empty = [i for i in range(n) if not texts.iat[i] and i not in media_set and i not in misaligned]
     report(
         findings,
         "info",
@@ -145,7 +173,8 @@ def load_entretiens(
         [lines[i] for i in empty],
         col["texte"],
     )
-    kept = [i for i in range(n) if i not in set(media) | set(empty)]
+    dropped = media_set | set(empty) | misaligned
+    kept = [i for i in range(n) if i not in dropped]
 
     attrs, attr_result = _load_attributs(attributs, rules) if attributs is not None else ({}, None)
     if attr_result is not None:
@@ -220,7 +249,7 @@ def load_entretiens(
         findings=findings,
         rows_read=n,
         rows_used=len(table),
-        rows_rejected=len(media) + len(empty),
+        rows_rejected=len(dropped),
         sha256=raw.sha256,
         extra=extra,
     ).check()
@@ -236,12 +265,13 @@ def _load_attributs(path: str | Path, rules: str | Path | None) -> tuple[dict[st
         )
     c = {k: cells(raw, v).map(one_line) for k, v in col.items()}
     lines = [raw.line_of(i) for i in range(len(raw.frame))]
+    misaligned = reject_misaligned(raw, findings, name)
     dates, bad = parse_dates(c["date"])
     report(
         findings,
         "avertissement",
         name,
-        "date illisible (attendu : 14/03/2025, 2025-03-14 ou 14 mars 2025) : laissée vide",
+        f"date illisible (attendu : {DATE_FORMS}) : laissée vide",
         [lines[i] for i in bad],
         col["date"],
     )
@@ -251,6 +281,8 @@ def _load_attributs(path: str | Path, rules: str | Path | None) -> tuple[dict[st
     dupes, blank = [], []
     for i in range(len(raw.frame)):
         doc = c["document"].iat[i]
+        if i in misaligned:
+            continue
         if not doc:
             blank.append(lines[i])
             continue
