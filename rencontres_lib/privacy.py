@@ -1,7 +1,11 @@
 """Privacy: the only road from survey data to anything published.
 
-* ``scrub_text`` / ``scrub_series`` mask e-mails, French phone numbers, URLs and registrants'
-  names (``NameIndex``), strip control characters, normalise to NFC and truncate.
+* ``scrub_text`` / ``scrub_series`` mask URLs, e-mails (also written ``prenom (at) domaine.fr``,
+  ``[at]``/``[dot]``, « arobase »), phone numbers (``phonenumbers``, French and international
+  forms, ``06/11/22/33/44``), street addresses (« 12 bis rue des Lilas », « BP 45 ») and the
+  names of people: registrants (``NameIndex``), anyone found by spaCy's French NER or
+  announced by a civility or a role (``names``); they strip control characters, normalise to
+  NFC and truncate.
 * ``escape_html`` / ``safe_markdown`` / ``quote_block`` neutralise HTML and Markdown.
 * ``suppress_counts`` / ``suppress_groups`` apply small-cell suppression (primary, then
   secondary) so nobody can be singled out, and ``public_view`` drops identifying columns.
@@ -23,21 +27,24 @@ if TYPE_CHECKING:  # imported where tables are handled, not for text scrubbing
     import pandas as pd
 
 from .errors import RencontresError
-from .exports import fmt_int
+from .formats import fmt_int
 
 EMAIL_MARKER = "[courriel masqué]"
 PHONE_MARKER = "[téléphone masqué]"
 LINK_MARKER = "[lien masqué]"
 NAME_MARKER = "[nom masqué]"
-MARKERS = (EMAIL_MARKER, PHONE_MARKER, LINK_MARKER, NAME_MARKER)
+ADDRESS_MARKER = "[adresse masquée]"
+MARKERS = (EMAIL_MARKER, PHONE_MARKER, LINK_MARKER, NAME_MARKER, ADDRESS_MARKER)
 TRUNCATION_MARKER = " […]"
 DEFAULT_MAX_CHARS = 2000
 SUPPRESSED_MARKER = "masqué"  # one marker for primary and secondary cells (see Suppressed)
 _MARGIN = 1024  # extra characters scrubbed beyond max_chars so no identifier is cut in half
 _MAX_WINDOW = 2**20
 
+_AT = r"(?:\s?@\s?|\s?[\[({<]\s?(?:at|@|arobase|arrobase)\s?[\])}>]\s?|\s(?:at|arobase|arrobase)\s)"
+_DOT = r"(?:\.|\s?[\[({<]\s?(?:dot|point|\.)\s?[\])}>]\s?|\s(?:dot|point)\s)"
 EMAIL_RE = re.compile(
-    r"(?<![\w.%+\-])[\w.%+\-]+(?:@|\s?[\[(]at[\])]\s?)[\w\-]+(?:\.[\w\-]+)*\.[^\W\d_]{2,}(?![\w\-])",
+    rf"(?<![\w.%+\-])[\w.%+\-]+{_AT}[\w\-]+(?:{_DOT}[\w\-]+)*{_DOT}[^\W\d_]{{2,}}(?![\w\-])",
     re.IGNORECASE,
 )
 URL_RE = re.compile(
@@ -45,10 +52,25 @@ URL_RE = re.compile(
     r"[^\s<>\"'`]*[^\s<>\"'`.,;:!?)\]}»]",
     re.IGNORECASE,
 )
-_PSEP = r"[ \t.\-\u00a0\u202f]"
+_PSEP = r"[ \t./\-\u00a0\u202f]"
 PHONE_RE = re.compile(
     r"(?<![\d+])(?<!\d[.,])(?:(?:\+|00)\s?33[\s.\-]?(?:\(0\)\s?)?[1-9]|0[1-9])"
     rf"(?:{_PSEP}?\d{{2}}){{4}}(?!\d)(?![.,]\d)"
+)
+_STREET = (
+    r"(?:rue|avenue|av\.|bd|boulevard|bld|place|pl\.|impasse|imp\.|allée|allee|chemin|ch\.|"
+    r"route|rte|quai|cours|square|passage|voie|sentier|rond-point|faubourg|fbg|résidence|"
+    r"lotissement|hameau|lieu-dit|cité|esplanade|promenade|parvis|mail|villa|ruelle|montée|"
+    r"traverse|venelle|cour|clos|sente)"
+)
+_STREET_NAME = (
+    r"(?:[ \u00a0]+(?:(?:de|des|du|la|le|les|aux|l'|d'|l’|d’|saint|sainte)[ \u00a0]*)*"
+    r"(?:[A-ZÀ-Ý]\.|[A-ZÀ-Ý0-9][\w'’\-]*)){1,5}"
+)
+ADDRESS_RE = re.compile(
+    rf"(?<![\w,.])\d{{1,4}}(?:[ \u00a0]?(?i:bis|ter|quater|[a-d])\b)?,?[ \u00a0]+(?i:{_STREET})\b"
+    rf"{_STREET_NAME}(?:,?[ \u00a0]+\d{{5}}(?:[ \u00a0]+[A-ZÀ-Ý][\w'’\-]+)?)?"
+    r"|(?<!\w)(?i:BP|B\.P\.|CS|TSA|bo[iî]te postale)[ \u00a0]?\d{1,6}\b"
 )
 _CONTROL_RE = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u200b\u2060\ufeff"
@@ -228,15 +250,80 @@ def _clean(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-def _scrub(text: str, index: NameIndex | None) -> str:
-    text = _clean(text)
-    if "://" in text or "www." in text or "WWW." in text or "Www." in text:
-        text = URL_RE.sub(LINK_MARKER, text)
-    if "@" in text or "at]" in text or "at)" in text:
-        text = EMAIL_RE.sub(EMAIL_MARKER, text)
+_EMAIL_GATE_RE = re.compile(r"@|[\[({<\s]at[\])}>\s]|arr?obase", re.IGNORECASE)
+_PRIORITY = {LINK_MARKER: 0, EMAIL_MARKER: 1, PHONE_MARKER: 2, ADDRESS_MARKER: 3, NAME_MARKER: 4}
+
+
+def _phone_spans(text: str) -> list[tuple[int, int]]:
+    """French forms (``PHONE_RE``, slashes too) and any number ``phonenumbers`` finds valid
+    for France, or possible after an international prefix; never a digit run glued to a
+    digit or a decimal (« 3.0612345678 »), a list of département codes, a year or an amount."""
+    spans = [m.span() for m in PHONE_RE.finditer(text)]
+    if sum(c.isdigit() for c in text) < 7:
+        return spans
+    import phonenumbers
+
+    for lenient in (phonenumbers.Leniency.VALID, phonenumbers.Leniency.POSSIBLE):
+        for m in phonenumbers.PhoneNumberMatcher(text, "FR", leniency=lenient):
+            start, end = m.start, m.end
+            if lenient is phonenumbers.Leniency.POSSIBLE and not re.match(
+                r"\(?(?:\+|00)", m.raw_string
+            ):
+                continue
+            before, after = text[max(0, start - 2) : start], text[end : end + 2]
+            if before[-1:].isdigit() or re.fullmatch(r"\d[.,]", before):
+                continue
+            if after[:1].isdigit() or re.fullmatch(r"[.,]\d", after):
+                continue
+            spans.append((start, end))
+    return spans
+
+
+def identifier_spans(
+    text: str, index: NameIndex | None = None, *, ner: bool = True
+) -> list[tuple[int, int, str]]:
+    """``(start, end, marker)`` of every identifier in (cleaned) ``text``, overlaps merged.
+
+    Links, e-mails, phones, street addresses, registrants' names (``index``), names after a
+    civility or a role, and (``ner=True``) people found by spaCy's French NER (``names``).
+    Overlapping spans are merged under the marker of the highest priority (link, e-mail,
+    phone, address, then name).
+    """
+    from . import names
+
+    found: list[tuple[int, int, str]] = []
+    if "://" in text or "www." in text.lower():
+        found += [(*m.span(), LINK_MARKER) for m in URL_RE.finditer(text)]
+    if _EMAIL_GATE_RE.search(text):
+        found += [(*m.span(), EMAIL_MARKER) for m in EMAIL_RE.finditer(text)]
     if _DIGIT_RE.search(text):
-        text = PHONE_RE.sub(PHONE_MARKER, text)
-    return index.sub(text) if index else text
+        found += [(*span, PHONE_MARKER) for span in _phone_spans(text)]
+        found += [(*m.span(), ADDRESS_MARKER) for m in ADDRESS_RE.finditer(text)]
+    if index:
+        found += [(*span, NAME_MARKER) for span in index.spans(text)]
+    found += [(*span, NAME_MARKER) for span in names.honorific_spans(text)]
+    if ner and names.may_hold_name(text):
+        found += [(*span, NAME_MARKER) for span in names.person_spans([text])[0]]
+    found.sort(key=lambda f: (f[0], -f[1]))
+    merged: list[list] = []
+    for start, end, marker in found:
+        if merged and start < merged[-1][1]:
+            last = merged[-1]
+            last[1] = max(last[1], end)
+            if _PRIORITY[marker] < _PRIORITY[last[2]]:
+                last[2] = marker
+        else:
+            merged.append([start, end, marker])
+    return [tuple(m) for m in merged]
+
+
+def _scrub(text: str, index: NameIndex | None, ner: bool = True) -> str:
+    text = _clean(text)
+    out, last = [], 0
+    for start, end, marker in identifier_spans(text, index, ner=ner):
+        out += [text[last:start], marker]
+        last = end
+    return "".join(out) + text[last:] if out else text
 
 
 def _truncate(text: str, max_chars: int) -> str:
@@ -259,25 +346,30 @@ def scrub_text(
     names: NameIndex | Iterable[str] | None = (),
     *,
     max_chars: int | None = DEFAULT_MAX_CHARS,
+    ner: bool = True,
 ) -> str:
     """Text safe to publish: identifiers masked, controls stripped, NFC, at most ``max_chars``.
 
-    ``names`` is a ``NameIndex`` or full names « Prénom Nom ». Long texts are cut *before*
-    scrubbing (with a margin, so an identifier is never cut in half) and the result, marker
-    « […] » included, is at most ``max_chars`` characters long.
+    ``names`` is a ``NameIndex`` or full names « Prénom Nom » (registrants, always masked);
+    other people's names are found by spaCy's French NER (``ner=False`` to skip it, e.g.
+    for an excerpt of an audit message) and by civility/role rules (see ``identifier_spans``).
+    spaCy is loaded only when a text holds a capitalised word that can be a name and is not
+    in the NER cache. Long texts are cut *before* scrubbing (with a margin, so an identifier
+    is never cut in half) and the result, marker « […] » included, is at most ``max_chars``
+    characters long.
     """
     if text is None:
         return ""
     text = text if isinstance(text, str) else str(text)
     index = _as_index(names)
     if max_chars is None or len(text) <= max_chars:
-        out = _scrub(text, index)
+        out = _scrub(text, index, ner)
         return out if max_chars is None or len(out) <= max_chars else _truncate(out, max_chars)
     if max_chars < 20:
         raise ValueError("max_chars doit valoir au moins 20")
     window = max_chars + _MARGIN
     while True:
-        out = _scrub(text[:window], index)
+        out = _scrub(text[:window], index, ner)
         if len(text) <= window:
             return out if len(out) <= max_chars else _truncate(out, max_chars)
         if len(out) >= max_chars + _MARGIN:
@@ -292,10 +384,32 @@ def scrub_series(
     names: NameIndex | Iterable[str] | None = None,
     *,
     max_chars: int | None = DEFAULT_MAX_CHARS,
+    ner: bool = True,
 ) -> pd.Series:
-    """``scrub_text`` on every non-missing value (missing values stay missing)."""
+    """``scrub_text`` on every non-missing value (missing values stay missing).
+
+    The NER runs once, in batches, on the distinct texts (see ``names.person_spans``).
+    """
     index = _as_index(names)
-    return s.map(lambda v: scrub_text(str(v), index, max_chars=max_chars), na_action="ignore")
+    if ner:
+        prefetch_names(s.dropna().map(str).unique(), max_chars=max_chars)
+    return s.map(
+        lambda v: scrub_text(str(v), index, max_chars=max_chars, ner=ner), na_action="ignore"
+    )
+
+
+def prefetch_names(texts: Iterable[str], *, max_chars: int | None = DEFAULT_MAX_CHARS) -> None:
+    """Run the NER in batches on the texts ``scrub_text`` will look at (fills the caches)."""
+    from . import names
+
+    window = None if max_chars is None else max_chars + _MARGIN
+    todo = []
+    for text in texts:
+        cleaned = _clean(text if window is None or len(text) <= max_chars else text[:window])
+        if names.may_hold_name(cleaned):
+            todo.append(cleaned)
+    if todo:
+        names.person_spans(todo)
 
 
 def escape_html(text: object) -> str:

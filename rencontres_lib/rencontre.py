@@ -130,6 +130,34 @@ def name_index(r: Rencontre):
     return NameIndex.from_people(sorted(people)) if people else None
 
 
+# columns of public tables that hold controlled labels or keys, never free text: not scrubbed
+# (filters and joins use them); every other text column is
+CONTROLLED_COLUMNS = frozenset(
+    """respondent_id participant_id question_id extrait_id proposition_id territoire profil
+    dimension type source_format statut consentement code_postal departement date complet
+    rang favorable""".split()
+)
+
+
+def scrub_public(table: pd.DataFrame, names, columns=None) -> pd.DataFrame:
+    """Copy of ``table`` whose text columns (object or string dtype, ``columns`` if given,
+    else all but ``CONTROLLED_COLUMNS``) went through ``privacy.scrub_series``."""
+    from .privacy import scrub_series
+
+    out = table.copy()
+    for col in out.columns if columns is None else columns:
+        if col not in out.columns or (columns is None and col in CONTROLLED_COLUMNS):
+            continue
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col].dtype):
+            values = out[col].astype(object)
+            texts = values.map(lambda v: isinstance(v, str), na_action="ignore").fillna(False)
+            if texts.any():
+                values = values.copy()
+                values[texts.astype(bool)] = scrub_series(values[texts.astype(bool)], names)
+                out[col] = values
+    return out
+
+
 def _load_inscriptions(r: Rencontre) -> None:
     from .loaders.inscriptions import load_inscriptions
 
@@ -138,8 +166,10 @@ def _load_inscriptions(r: Rencontre) -> None:
         p.source("inscriptions"), salt=salt(p.racine), rules=p.source("profils")
     )
     r.results["inscriptions"] = res.check()
-    r.inscriptions = res.table
     r.prive = res.private
+    # free text typed at registration (organisation, profile as typed) is scrubbed too
+    r.names = name_index(r)
+    r.inscriptions = scrub_public(res.table, r.names, ["organisation", "profil_saisi"])
 
 
 def _load_questionnaire(r: Rencontre) -> None:
@@ -172,13 +202,11 @@ def _load_questionnaire(r: Rencontre) -> None:
 
 def _load_entretiens(r: Rencontre) -> None:
     from .loaders.entretiens import load_entretiens
-    from .privacy import scrub_series
 
     p = r.params
     res = load_entretiens(p.source("entretiens"), p.source("entretiens_attributs"))
     r.results["entretiens"] = res.check()
-    t = res.table.copy()
-    t["texte"] = scrub_series(t["texte"], r.names)
+    t = scrub_public(res.table, r.names)  # texte, document, theme…
     if "territoire" in t:
         t = t[t["territoire"] == r.territoire_filtre]
     r.entretiens = t
@@ -186,13 +214,13 @@ def _load_entretiens(r: Rencontre) -> None:
 
 def _load_contributions(r: Rencontre) -> None:
     from .loaders.contributions import load_contributions
-    from .privacy import scrub_series
 
     p = r.params
     res = load_contributions(p.source("contributions"), territoire=p.territoire)
     r.results["contributions"] = res.check()
     t = res.table.copy()
     for col in ("titre", "corps"):
-        t[col] = scrub_series(t[col].fillna(""), r.names)
-    r.contributions = t
-    r.votes = res.extra.get("votes")
+        t[col] = t[col].fillna("")
+    r.contributions = scrub_public(t, r.names)  # titre, corps, atelier, theme, etat…
+    votes = res.extra.get("votes")
+    r.votes = None if votes is None else scrub_public(votes, r.names)

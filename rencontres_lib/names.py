@@ -1,0 +1,287 @@
+"""Names of people in French free text: spaCy's French NER plus honorific rules, cached.
+
+* ``person_spans(texts)`` gives, for each text, the ``(start, end)`` character spans of the
+  names of people found by spaCy's ``fr_core_news_md`` pipeline (entities labelled ``PER``,
+  only the ``ner`` component is loaded, once per process and only when a text needs it),
+  then cleaned: honorifics alone (« Madame »), lower-case or all-digit « names » and the
+  words of an allow-list are dropped; a span is widened to a glued hyphenated part.
+* ``honorific_spans(text)`` finds « M. Martin », « Mme Lo », « Madame la maire Rolland »,
+  « le maire Jean Dupont », « l'adjointe Sophie Exemple »… whatever the surname's length.
+* ``may_hold_name(text)`` is the cheap gate: a text without any capitalised word that could
+  be a name (only sentence-initial function words such as « Le », « Nous ») never reaches spaCy.
+
+Results are cached by text in ``prive/ner.sqlite`` (key: SHA-256 of the model name and
+version, the rules version and the text; value: the spans), so that a rebuild whose texts
+are all known never loads spaCy. SQLite makes writes atomic and safe when several notebook
+kernels write at once; any cache error falls back to the in-process memo.
+``$RENCONTRES_NER_CACHE`` overrides the cache path (an empty value disables the file).
+
+Method: Honnibal et al., spaCy 3 (``fr_core_news_md``, trained on WikiNER); rules added
+for the forms it misses in short administrative texts (titles and short surnames).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import sqlite3
+import threading
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from pathlib import Path
+
+MODEL = "fr_core_news_md"
+RULES_VERSION = "4"
+CACHE_FILE = "ner.sqlite"
+_BATCH = 64
+
+_UP = "A-ZÀ-ÖØ-Þ"
+_LOW = "a-zß-öø-ÿœ"
+# one name word: capitalised, possibly hyphenated or with an apostrophe (« Jean-Pierre », « O'Neil »)
+NAME_WORD = rf"[{_UP}][{_LOW}{_UP}'’]*(?:-[{_UP}][{_LOW}{_UP}'’]*)*"
+_PARTICLE = r"(?:(?:de|du|des|d'|d’|le|la|van|von|der|den|di|da|del|ben|ibn|el|al)\s?)"
+NAME_RUN = rf"{NAME_WORD}(?:\s+{_PARTICLE}?{NAME_WORD}){{0,3}}"
+_CIVILITY = (
+    r"(?:M\.|MM\.|Mme|Mmes|Mlle|Mlles|Mr\.?|Dr\.?|Pr\.?|Monsieur|Madame|Mademoiselle|"
+    r"Messieurs|Mesdames|Docteur|Docteure|Professeur|Professeure|Maître)"
+)
+_ROLE = (
+    r"(?:maire|adjoint|adjointe|député|députée|sénateur|sénatrice|président|présidente|"
+    r"vice-président|vice-présidente|préfet|préfète|conseiller|conseillère|élu|élue|"
+    r"directeur|directrice|ministre|DGS|DGA|chef|cheffe|responsable|coordinateur|"
+    r"coordinatrice|animateur|animatrice|chercheur|chercheuse|sociologue|journaliste|"
+    r"consultant|consultante|habitant|habitante|militant|militante)"
+)
+_ROLE_TAIL = r"(?:\s+(?:municipal|municipale|délégué|déléguée|général|générale|de\s+quartier|à\s+la\s+\w+|au\s+\w+))?"  # fmt: skip
+# « M. Martin », « Mme Lo », « Madame la maire Rolland »: the civility is masked with the name
+CIVILITY_RE = re.compile(
+    rf"(?<![\w.]){_CIVILITY}(?:\s+(?:le|la|l'|l’)\s*{_ROLE}{_ROLE_TAIL})?\s+(?=[{_UP}])({NAME_RUN})"
+)
+# « le maire Jean Dupont », « l'adjointe Sophie Exemple »: only the name is masked
+ROLE_RE = re.compile(
+    rf"(?<!\w)(?i:(?:le|la|l'|l’|notre|son|sa|leur|un|une|ancien|ancienne)\s*{_ROLE}{_ROLE_TAIL}),?"
+    rf"\s+(?=[{_UP}])({NAME_RUN})"
+)
+_CAP_WORD_RE = re.compile(rf"(?<![\w{_LOW}])[{_UP}][{_LOW}]")
+_SENTENCE_ENDS = frozenset('.!?…:;«»"(—–-\n')
+_ELIDED = frozenset(("c", "d", "j", "l", "m", "n", "qu", "s", "t", "jusqu", "lorsqu", "puisqu"))
+_WORD_AT_RE = re.compile(rf"[{_UP}{_LOW}'’]+")
+
+# sentence-initial words that are never names: a text whose only capitalised words are these
+# (at the start of a sentence) skips spaCy
+COMMON_STARTS = frozenset(
+    """
+    a à ah ainsi alors après au aucun aucune aujourd'hui auparavant aussi autant autre autres
+    avant avec avoir bah beaucoup bien bon bonjour bref c'est ça car ce ceci cela celle celui
+    cependant certains certaines ces cet cette chacun chaque chez comme comment concrètement
+    d'abord d'ailleurs dans de depuis des donc du déjà elle elles en enfin ensuite entre est et
+    faire franchement honnêtement hier ici il ils j'ai je jamais l'an l'équipe la le les leur leurs
+    lors lorsqu'on lorsque ma mais malgré mes moi moins mon même n'importe ne ni nos notre nous oh
+    on ou où oui par parce parfois pas peu peut-être plus plusieurs plutôt pour pourquoi pourtant
+    puis qu'il qu'on quand quant que quel quelle quelles quels quelqu'un quelque quelques qui
+    quoi sa sans se selon ses si sinon son sont souvent sur surtout ta tant tel telle tes toi
+    ton tous tout toute toutes très trop tu un une vers voici voilà vos votre vous y
+    bravo merci bonne bon bonsoir salut cher chère chers chères félicitations super excellent
+    dommage attention vive hélas madame monsieur mesdames messieurs rien non toujours encore
+    idem ok oui
+    """.split()
+)
+# a one-word « name » opening a sentence and followed by a determiner is an imperative or
+# infinitive verb (« Former tous les élus »), not a person (« Sophie propose »)
+_VERB_LIKE_RE = re.compile(
+    r"\s+(?:un|une|des|les|le|la|l'|l’|du|au|aux|tous|toutes|tout|toute|chaque|nos|vos|leurs|"
+    r"ces|ce|cette|cet|plus|davantage|mieux|moins|enfin|vraiment|à|en)\b"
+)
+_HONORIFIC_ONLY = re.compile(rf"(?i)^(?:{_CIVILITY}|{_ROLE})\.?$")
+
+_lock = threading.Lock()
+_memo: dict[str, tuple[tuple[int, int], ...]] = {}
+
+
+def _starts_sentence(text: str, pos: int) -> bool:
+    before = text[max(0, pos - 12) : pos].rstrip(" \t\u00a0\u202f")
+    return not before or before[-1] in _SENTENCE_ENDS
+
+
+def may_hold_name(text: str) -> bool:
+    """False when no word of ``text`` can be a name: no capitalised word, or only common
+    French words capitalised at the start of a sentence (« Le », « Nous », « C'est »…)."""
+    for m in _CAP_WORD_RE.finditer(text):
+        if not _starts_sentence(text, m.start()):
+            return True
+        word = _WORD_AT_RE.match(text, m.start())
+        token = word.group().lower().replace("’", "'") if word else ""
+        head, apostrophe, _ = token.partition("'")
+        if token in COMMON_STARTS or (apostrophe and head in _ELIDED):
+            continue
+        return True
+    return False
+
+
+def honorific_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of names announced by a civility (masked with it) or a role (name only)."""
+    spans = [(m.start(), m.end(1)) for m in CIVILITY_RE.finditer(text)]
+    spans += [(m.start(1), m.end(1)) for m in ROLE_RE.finditer(text)]
+    return spans
+
+
+def cache_path() -> Path | None:
+    """``$RENCONTRES_NER_CACHE``, else ``<project root>/prive/ner.sqlite`` (None: no file)."""
+    env = os.environ.get("RENCONTRES_NER_CACHE")
+    if env is not None:
+        return Path(env) if env.strip() else None
+    from .config import project_root
+
+    return project_root() / "prive" / CACHE_FILE
+
+
+@lru_cache(maxsize=1)
+def _model_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(MODEL.replace("_", "-"))
+    except PackageNotFoundError:
+        return "?"
+
+
+def text_key(text: str) -> str:
+    """Cache key of ``text``: SHA-256 of model, model version, rules version and text."""
+    head = f"{MODEL}\0{_model_version()}\0{RULES_VERSION}\0"
+    return hashlib.sha256((head + text).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@lru_cache(maxsize=1)
+def nlp():
+    """spaCy's French pipeline with only its ``ner`` component (loaded once per process)."""
+    import spacy
+
+    try:
+        return spacy.load(
+            MODEL, exclude=["tok2vec", "morphologizer", "parser", "lemmatizer", "attribute_ruler"]
+        )
+    except OSError as exc:  # pragma: no cover - model is a declared dependency
+        from .errors import RencontresError
+
+        raise RencontresError(
+            f"modèle de langue « {MODEL} » introuvable : les noms ne peuvent pas être repérés.",
+            hint="Réinstallez le projet (make reports) : le modèle est une dépendance déclarée.",
+        ) from exc
+
+
+class _Store:
+    """Persistent ``key -> spans`` table in SQLite (atomic, concurrent-safe); silent on error."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.broken = path is None
+
+    def _connect(self) -> sqlite3.Connection | None:
+        if self.broken:
+            return None
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            con = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+            con.execute("PRAGMA busy_timeout = 60000")
+            con.execute(
+                "CREATE TABLE IF NOT EXISTS ner (cle TEXT PRIMARY KEY, spans TEXT NOT NULL)"
+            )
+            return con
+        except (OSError, sqlite3.Error):
+            self.broken = True
+            return None
+
+    def get(self, keys: Sequence[str]) -> dict[str, tuple[tuple[int, int], ...]]:
+        con = self._connect()
+        if con is None or not keys:
+            return {}
+        found = {}
+        try:
+            for i in range(0, len(keys), 500):
+                chunk = list(keys[i : i + 500])
+                marks = ",".join("?" * len(chunk))
+                for key, spans in con.execute(
+                    f"SELECT cle, spans FROM ner WHERE cle IN ({marks})", chunk
+                ):
+                    found[key] = tuple(tuple(s) for s in json.loads(spans))
+        except (sqlite3.Error, ValueError):
+            self.broken = True
+        finally:
+            con.close()
+        return found
+
+    def put(self, items: dict[str, tuple[tuple[int, int], ...]]) -> None:
+        con = self._connect()
+        if con is None or not items:
+            return
+        try:
+            with con:  # one transaction: all or nothing
+                con.execute("BEGIN IMMEDIATE")
+                con.executemany(
+                    "INSERT OR IGNORE INTO ner (cle, spans) VALUES (?, ?)",
+                    [(k, json.dumps(v)) for k, v in items.items()],
+                )
+        except sqlite3.Error:
+            self.broken = True
+        finally:
+            con.close()
+
+
+def _clean_spans(text: str, ents: Iterable[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    out = []
+    for start, end in ents:
+        while (word := _WORD_AT_RE.match(text, start)) and word.end() < end:
+            if word.group().lower().replace("’", "'") not in COMMON_STARTS:
+                break  # « Bravo Hélène Lefèvre » -> « Hélène Lefèvre »
+            start = word.end() + len(text[word.end() : end]) - len(text[word.end() : end].lstrip())
+        word = _WORD_AT_RE.match(text, start)
+        if word and word.end() >= end and word.group().lower() in COMMON_STARTS:
+            continue  # « Bonne » alone
+        words = text[start:end].strip(" .,;:!?'’\"«»()-")
+        if not words or not any(c.isupper() for c in words) or not any(c.isalpha() for c in words):
+            continue
+        if _HONORIFIC_ONLY.match(words):
+            continue
+        if " " not in words and _VERB_LIKE_RE.match(text, end) and _starts_sentence(text, start):
+            continue  # « Garder un équilibre », « Publier toutes les contributions »
+        while end < len(text) - 1 and text[end] == "-" and text[end + 1].isupper():
+            m = re.match(NAME_WORD, text[end + 1 :])
+            end = end + 1 + (m.end() if m else 0)
+        out.append((start, end))
+    return tuple(out)
+
+
+def person_spans(texts: Sequence[str], *, store: bool = True) -> list[tuple[tuple[int, int], ...]]:
+    """For each text, spans of people's names found by the NER (not the rules), cached.
+
+    Texts for which :func:`may_hold_name` is false get ``()`` without any look-up.
+    """
+    keys = {t: text_key(t) for t in dict.fromkeys(texts) if may_hold_name(t)}
+    with _lock:
+        todo = [t for t, k in keys.items() if k not in _memo]
+    if todo:
+        cache = _Store(cache_path() if store else None)
+        known = cache.get([keys[t] for t in todo])
+        with _lock:
+            _memo.update(known)
+        missing = [t for t in todo if keys[t] not in known]
+        if missing:
+            fresh = {}
+            for text, doc in zip(missing, nlp().pipe(missing, batch_size=_BATCH), strict=True):
+                ents = [(e.start_char, e.end_char) for e in doc.ents if e.label_ == "PER"]
+                fresh[keys[text]] = _clean_spans(text, ents)
+            with _lock:
+                _memo.update(fresh)
+            cache.put(fresh)
+    return [_memo[keys[t]] if t in keys else () for t in texts]
+
+
+def name_spans(text: str, allow: Iterable[str] = ()) -> list[tuple[int, int]]:
+    """NER and honorific spans of people's names in ``text`` (allow-listed words excepted)."""
+    spans = list(person_spans([text])[0]) + honorific_spans(text)
+    allowed = {a.casefold() for a in allow if a}
+    if allowed:
+        spans = [(s, e) for s, e in spans if text[s:e].strip().casefold() not in allowed]
+    return spans
