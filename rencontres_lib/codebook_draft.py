@@ -20,7 +20,6 @@ from . import DIMENSIONS
 from .codebook import normalize_label, parse_codebook
 from .io import read_table
 from .loaders.questionnaire_formats import (
-    DEFAULT_PROFIL_SYNONYMS,
     FALSE_MARKS,
     TRUE_MARKS,
     detect_format,
@@ -28,6 +27,7 @@ from .loaders.questionnaire_formats import (
     meta_columns,
     technical_columns,
 )
+from .referentiels import classify_profile, load_profile_rules
 
 # Scale models, most negative level first; variants of a level separated by « | ».
 TEMPLATES: dict[str, list[str]] = {
@@ -235,7 +235,9 @@ class _Drafter:
         long_text = distinct >= max(3, 0.5 * len(nonempty)) and (
             lengths.mean() >= 25 or lengths.max() >= 60
         )
-        known = nonempty.map(lambda v: loose_key(v) in DEFAULT_PROFIL_SYNONYMS).mean()
+        rules = load_profile_rules()
+        profile_of = {v: classify_profile(v, rules) for v in counts.index}
+        known = nonempty.map(lambda v: profile_of[v] not in (None, "autre", "non_renseigne")).mean()
         if (
             not self.has_profil
             and not long_text
@@ -244,13 +246,14 @@ class _Drafter:
         ):
             self.has_profil = True
             q.id, q.type = "profil", "profil"
-            unknown = [v for v in counts.index if loose_key(v) not in DEFAULT_PROFIL_SYNONYMS]
+            unknown = [v for v in counts.index if profile_of[v] is None]
             if unknown:
                 q.keys.append(
                     ("synonymes", "{" + ", ".join(f"{_q(v)}: autre" for v in unknown) + "}")
                 )
                 q.notes.append(
-                    "libellés non reconnus rangés en « autre » : remplacez « autre » par le bon profil (elu, association, …)"
+                    "libellés que les règles de profils (data/profils.yaml) ne reconnaissent pas, rangés en « autre » : "
+                    "remplacez « autre » par le bon profil (elu, association, …) ou ajoutez une règle dans sources.profils"
                 )
             return q
         if (

@@ -200,6 +200,12 @@ def _classify(text: object, rules: Sequence[ProfileRule]) -> str | None:
     return None
 
 
+def classify_profile(text: object, rules: RulesArg = None) -> str | None:
+    """The PROFILS id of a free profile text, ``None`` when no rule matches (the one
+    classifier of every source: registrations, questionnaires, interviews, drafts)."""
+    return _classify(text, _resolve(rules))
+
+
 def normalise_profile(text: object, rules: RulesArg = None) -> str:
     """Map a free profile text to a PROFILS id (``autre`` when no rule matches)."""
     return _classify(text, _resolve(rules)) or "autre"

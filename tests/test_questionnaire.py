@@ -101,7 +101,7 @@ def test_limesurvey_icpc_export() -> None:
     assert (unknown.row, unknown.column) == (
         6,
         "PROFIL",
-    ) and "« Habitante du quartier » (1)" in unknown.message
+    ) and "« Journaliste » (1)" in unknown.message
     email = one(r, "info", "adresse e-mail")
     assert (email.row, email.column) == (3, "AVANCEES")
     phone = one(r, "info", "numéro de téléphone")
@@ -483,3 +483,39 @@ def test_dates_and_completeness_plain_or_coded_agree() -> None:
         blank = map_uniques(store, "date", is_blank)
         assert blank.tolist() == [False, True, False, False, False]
         assert map_uniques(store, "date", is_blank, rows).tolist() == [False, False, False]
+
+
+def test_one_profile_classifier_for_every_source(tmp_path: Path) -> None:
+    """Case 8: « DGS », « Maire adjoint », « agent de la métropole » are classified as in the
+    registrations (same rules), and ``rules`` (sources.profils) applies here too."""
+    from rencontres_lib.loaders.inscriptions import load_inscriptions
+
+    book = (
+        "version: 1\nquestions:\n  - {colonne: PROFIL, id: profil, type: profil}\n"
+        "  - {colonne: Q1, id: q1, type: texte}\n"
+    )
+    path = tmp_path / "q.csv"
+    path.write_text(
+        "PROFIL;Q1\nDGS;a\nMaire adjoint;b\nagent de la métropole;c\nJournaliste;d\n",
+        encoding="utf-8",
+    )
+    r = load_questionnaire(path, book)
+    assert r.extra["respondents"]["profil"].tolist() == [
+        "agent_territorial",
+        "elu",
+        "agent_territorial",
+        "autre",
+    ]
+    regs = tmp_path / "inscrits.csv"
+    regs.write_text(
+        "Nom;Email;Profil\nA;a@x.fr;DGS\nB;b@x.fr;Maire adjoint\nC;c@x.fr;agent de la métropole\n"
+        "D;d@x.fr;Journaliste\n",
+        encoding="utf-8",
+    )
+    same = load_inscriptions(regs, salt="s").table["profil"].tolist()
+    assert same == r.extra["respondents"]["profil"].tolist()
+    rules = tmp_path / "profils.yaml"
+    rules.write_text("regles:\n  - {profil: citoyen, mots: [journaliste]}\n", encoding="utf-8")
+    with_rules = load_questionnaire(path, book, rules=rules)
+    assert with_rules.extra["respondents"]["profil"].tolist()[-1] == "citoyen"
+    assert not [f for f in with_rules.findings if "non reconnu" in f.message]

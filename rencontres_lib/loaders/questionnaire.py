@@ -29,15 +29,14 @@ from .questionnaire_formats import (
     TRUE_MARKS,
     AnswerTable,
     blank_rows,
+    classify_profiles,
     code_columns,
     detect_format,
     expand,
     first_occurrences,
-    loose_key,
     map_uniques,
     meta_columns,
     parse_dates,
-    profil_lookup,
     strip,
     technical_columns,
 )
@@ -101,9 +100,9 @@ def _dedupe(names: list[str]) -> list[str]:
 class _Load:
     """One load: the file, its codebook, the findings and the positions of the used records."""
 
-    def __init__(self, raw: RawTable, book: Codebook, fmt: str | None) -> None:
+    def __init__(self, raw: RawTable, book: Codebook, fmt: str | None, rules=None) -> None:
         # findings name the file only: a report never shows the builder's absolute path
-        self.raw, self.book = raw, book
+        self.raw, self.book, self.rules = raw, book, rules
         self.findings = [dataclasses.replace(f, file=raw.name) for f in raw.findings]
         self.data, self.skip = self._find_header()
         self.columns = list(self.data.names)
@@ -276,14 +275,13 @@ class _Load:
         profil = territoire = None
         if (pq := next(iter(self.book.of_type("profil")), None)) and colmap[pq.colonne]:
             column = colmap[pq.colonne]
-            table = profil_lookup(pq.synonymes)
             codes, uniq = self.data.factor(column)
             codes = codes if rows is None else codes[rows]
-            keys = [loose_key(u) for u in uniq]
-            profil = _texts([table.get(k, "autre") if k else "non_renseigne" for k in keys], codes)
-            pos = np.flatnonzero(np.array([bool(k) and k not in table for k in keys])[codes])
+            pids, unknown = classify_profiles(uniq, pq.synonymes, self.rules)
+            profil = _texts(pids, codes)
+            pos = np.flatnonzero(unknown[codes])
             if len(pos):
-                msg = f"{len(pos)} profil(s) non reconnu(s) (attendu : un profil ICPC, ex. « Élu·e », ou un synonyme déclaré dans le codebook)"
+                msg = f"{len(pos)} profil(s) non reconnu(s) (attendu : un profil ICPC, ex. « Élu·e », un texte que les règles de profils reconnaissent, ou un synonyme déclaré dans le codebook)"
                 self.problem(column, used[pos], uniq[codes[pos]], msg, "classé(s) « autre »")
         if (tq := next(iter(self.book.of_type("territoire")), None)) and colmap[tq.colonne]:
             opts = {normalize_label(k): lab for k, lab in tq.options.items()}
@@ -440,8 +438,13 @@ def load_questionnaire(
     *,
     sheet: str | int | None = None,
     fmt: str | None = None,
+    rules: str | Path | None = None,
 ) -> LoadResult:
     """Load a questionnaire export with its codebook.
+
+    Profiles are classified by the one rule classifier of every source
+    (:func:`rencontres_lib.referentiels.classify_profile`): the question's ``synonymes``, then
+    ``rules`` (a YAML rules file, the meeting's ``sources.profils``), then the built-in rules.
 
     ``result.table``: one row per (respondent, question[, option]), four categorical columns —
     respondent_id, question_id, valeur, rang (ordered 1…k, 1 = least favourable after
@@ -455,7 +458,9 @@ def load_questionnaire(
         raise SourceError(
             f"format « {fmt} » inconnu ; formats attendus : {', '.join(FORMATS)}.", file=path
         )
-    job = _Load(read_columns(path, sheet, infer=lambda names: code_columns(names, book)), book, fmt)
+    job = _Load(
+        read_columns(path, sheet, infer=lambda names: code_columns(names, book)), book, fmt, rules
+    )
     colmap = job.match_columns()
     used_cols = {c for c in colmap.values() if c}
     answered = {

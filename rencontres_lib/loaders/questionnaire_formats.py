@@ -13,13 +13,14 @@ import threading
 import unicodedata
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .. import PROFILS
 from ..codebook import Codebook, normalize_label
 from ..columns import ColumnStore, is_blank
+from ..referentiels import RulesArg, classify_profile, load_profile_rules
 from .common import parse_date_fr
 
 FORMATS = ("limesurvey", "google_forms", "framaforms", "kobo", "decidim", "generique")
@@ -78,38 +79,29 @@ def loose_key(value: object) -> str:
     return " ".join(s.split())
 
 
-_PROFIL_WORDS = {
-    "agent_territorial": "agent territorial|agente territoriale|agent de collectivite|agente de collectivite|"
-    "agent d'une collectivite|agent de la collectivite|fonctionnaire territorial|fonctionnaire territoriale|"
-    "technicien de collectivite|technicienne de collectivite|agent public territorial|salarie de collectivite|"
-    "agent des collectivites|collectivite territoriale|agents territoriaux",
-    "elu": "elu|elue|elus|elu local|elue locale|elu municipal|elue municipale|conseiller municipal|"
-    "conseillere municipale|maire|adjoint au maire|adjointe au maire|elu communautaire",
-    "association": "association|associatif|associative|membre d'une association|representant associatif|"
-    "representante associative|responsable associatif|responsable associative|benevole associatif|"
-    "salarie associatif|salariee associative|monde associatif|milieu associatif|tissu associatif",
-    "consultant": "consultant|consultante|bureau d'etudes|bureau d'etude|prestataire|cabinet de conseil",
-    "agent_etat": "agent de l'etat|agente de l'etat|services de l'etat|service de l'etat|"
-    "fonctionnaire d'etat|fonctionnaire de l'etat|prefecture|etat",
-    "chercheur": "chercheur|chercheure|chercheuse|chercheurs|universitaire|enseignant-chercheur|"
-    "enseignante-chercheuse|recherche|doctorant|doctorante",
-    "citoyen": "citoyen|citoyenne|citoyens|habitant|habitante|habitants|particulier|particuliere|"
-    "citoyen engage|citoyenne engagee|simple citoyen",
-    "autre": "autre|autres|autre profil|autre (precisez)",
-    "non_renseigne": "non renseigne|non renseignee|ne souhaite pas repondre|je ne souhaite pas repondre",
-}
-DEFAULT_PROFIL_SYNONYMS: dict[str, str] = {
-    loose_key(w): pid for pid, words in _PROFIL_WORDS.items() for w in words.split("|")
-}
-DEFAULT_PROFIL_SYNONYMS.update({loose_key(label): pid for pid, label in PROFILS.items()})
-DEFAULT_PROFIL_SYNONYMS.update({loose_key(pid): pid for pid in PROFILS})
+def classify_profiles(
+    uniques: np.ndarray, synonyms: dict[str, str] | None = None, rules: RulesArg = None
+) -> tuple[list[str], np.ndarray]:
+    """Profile id of each distinct profile text, and which ones no rule recognised.
 
-
-def profil_lookup(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """Folded label → profile id: the built-in table plus a question's ``synonymes``."""
-    table = dict(DEFAULT_PROFIL_SYNONYMS)
-    table.update({loose_key(k): v for k, v in (extra or {}).items()})
-    return table
+    A question's ``synonymes`` (exact labels, codebook) are tried first, then the one rule
+    classifier of every source (:mod:`rencontres_lib.referentiels`: ``rules`` — the meeting's
+    ``sources.profils`` — before the built-in ``data/profils.yaml``). Empty → ``non_renseigne``;
+    unrecognised → ``autre`` (flagged in the returned mask).
+    """
+    table = {loose_key(k): v for k, v in (synonyms or {}).items()}
+    resolved = (
+        load_profile_rules(rules) if rules is None or isinstance(rules, str | Path) else rules
+    )
+    ids, unknown = [], []
+    for text in uniques:
+        key = loose_key(text)
+        found = table.get(key) if key else "non_renseigne"
+        if found is None:
+            found = classify_profile(text, resolved)
+        unknown.append(found is None)
+        ids.append(found or "autre")
+    return ids, np.array(unknown, dtype=bool)
 
 
 def detect_format(columns: list[str]) -> str:
