@@ -3,7 +3,9 @@
 - the sign-in sheet (feuille d'émargement): printable A4 HTML (+ PDF through Chromium when
   present), alphabetical, with a blank page for walk-ins;
 - the waitlist split (who is in, who waits, by registration date);
-- the partners' contact export of consenting registrants (CSV, formula-safe).
+- the partners' contact export of consenting registrants (CSV, formula-safe);
+- name badges: printable A4 sheets of 10 badges (90 × 54 mm, dashed cutting lines) with name,
+  structure and profile, plus one sheet of blank badges for walk-ins (HTML + PDF).
 
 After the meeting, the sign-in sheet exported as CSV with a « Présence » column is read back by
 the generic registrations loader as the attendance source.
@@ -122,6 +124,55 @@ def sign_in_html(r: Rencontre, blank_lines: int = 20) -> str:
 <table><thead>{head}</thead><tbody>{blanks}</tbody></table></section></body></html>"""
 
 
+BADGE_CSS = """
+@page { size: A4; margin: 10mm; }
+body { font-family: "DejaVu Sans", Arial, Helvetica, sans-serif; color: #000; margin: 0; }
+.planche { display: grid; grid-template-columns: 90mm 90mm; grid-auto-rows: 54mm;
+  gap: 0 8mm; justify-content: center; break-after: page; page-break-after: always; }
+.planche:last-child { break-after: auto; page-break-after: auto; }
+.badge { box-sizing: border-box; border: 0.3mm dashed #888; padding: 5mm 6mm;
+  display: flex; flex-direction: column; overflow: hidden; break-inside: avoid; }
+.prenom { font-size: 17pt; line-height: 1.1; } .nom { font-size: 19pt; font-weight: bold;
+  line-height: 1.15; } .structure { font-size: 10.5pt; margin-top: 2mm; }
+.profil { font-size: 9.5pt; margin-top: 1mm; color: #333; }
+.rencontre { margin-top: auto; font-size: 8pt; color: #444; border-top: 0.3mm solid #0072B2;
+  padding-top: 1.2mm; }
+"""
+BADGES_PER_SHEET = 10
+
+
+def badges_html(r: Rencontre, blank: int = BADGES_PER_SHEET) -> str:
+    """Printable A4 name badges (name, structure, profile) of the registered people, sorted by
+    name, then ``blank`` empty badges for walk-ins; 10 badges of 90 × 54 mm per sheet.
+
+    Private: written under ``prive/<slug>/`` only. Every value is HTML-escaped.
+    """
+    table = sign_in_table(r)
+    p = r.params
+    when = html.escape(f"{p.territoire} — {fmt_date_long(p.date)}")
+    cards = [
+        f'<div class="badge"><div class="prenom">{html.escape(str(prenom))}</div>'
+        f'<div class="nom">{html.escape(str(nom))}</div>'
+        f'<div class="structure">{html.escape(str(org))}</div>'
+        f'<div class="profil">{html.escape(str(profil))}</div>'
+        f'<div class="rencontre">{when}</div></div>'
+        for nom, prenom, org, profil in table[["Nom", "Prénom", "Organisation", "Profil"]]
+        .astype(str)
+        .itertuples(index=False)
+    ]
+    cards += [
+        '<div class="badge"><div class="prenom">&nbsp;</div><div class="nom">&nbsp;</div>'
+        f'<div class="rencontre">{when}</div></div>'
+    ] * blank
+    sheets = "".join(
+        '<section class="planche">' + "".join(cards[i : i + BADGES_PER_SHEET]) + "</section>"
+        for i in range(0, len(cards), BADGES_PER_SHEET)
+    )
+    title = f"Badges — {html.escape(p.territoire)}"
+    return f"""<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><title>{title}</title><style>{BADGE_CSS}</style></head>
+<body>{sheets}</body></html>"""
+
+
 def print_pdf(html_path: Path, pdf_path: Path) -> Path | None:
     """A4 PDF through headless Chromium when it is installed; None otherwise."""
     exe = (
@@ -192,25 +243,40 @@ def pending_pdf(r: Rencontre) -> tuple[Path, Path] | None:
     return (sheet, pdf) if sheet.exists() and not pdf.exists() else None
 
 
+def pending_pdfs(r: Rencontre) -> list[tuple[Path, Path]]:
+    """(html, pdf) of every private sheet (sign-in sheet, badges) without an up-to-date PDF."""
+    out = (r.params.racine or Path.cwd()) / "prive" / r.params.slug
+    return [
+        (out / f"{name}.html", out / f"{name}.pdf")
+        for name in ("emargement", "badges")
+        if (out / f"{name}.html").exists() and not (out / f"{name}.pdf").exists()
+    ]
+
+
+def _write_sheet(page: str, sheet: Path, pdf: bool) -> list[Path]:
+    """Write a printable sheet (HTML) and its PDF: the PDF is redone only when the page changed
+    (Chromium, ≈ 2 s), and an old PDF of another page never stays behind."""
+    unchanged = sheet.exists() and sheet.read_text(encoding="utf-8") == page
+    if not unchanged:
+        atomic_write_text(sheet, page)
+    written = [sheet]
+    pdf_path = sheet.with_suffix(".pdf")
+    if unchanged and pdf_path.exists():
+        written.append(pdf_path)
+    elif pdf and (p := print_pdf(sheet, pdf_path)):
+        written.append(p)
+    elif pdf_path.exists():
+        pdf_path.unlink()
+    return written
+
+
 def write_private_outputs(r: Rencontre, *, pdf: bool = True) -> list[Path]:
     """Write every logistics file of a meeting under ``prive/<slug>/``; returns the paths."""
     if r.inscriptions is None:
         return []
     out = private_dir(r)
-    written = []
-    sheet = out / "emargement.html"
-    page = sign_in_html(r)
-    unchanged = sheet.exists() and sheet.read_text(encoding="utf-8") == page
-    if not unchanged:
-        atomic_write_text(sheet, page)
-    written.append(sheet)
-    pdf_path = out / "emargement.pdf"
-    if unchanged and pdf_path.exists():
-        written.append(pdf_path)  # same sheet: Chromium is not started again (≈ 2 s)
-    elif pdf and (p := print_pdf(sheet, pdf_path)):
-        written.append(p)
-    elif pdf_path.exists():
-        pdf_path.unlink()  # an old PDF of another sheet must not stay behind
+    written = _write_sheet(sign_in_html(r), out / "emargement.html", pdf)
+    written += _write_sheet(badges_html(r), out / "badges.html", pdf)
     write_csv(attendance_sheet(r), out / "emargement.csv")
     written.append(out / "emargement.csv")
     if r.params.capacite:
