@@ -20,6 +20,7 @@
 # Paramètres (remplacés par « rencontres build » ; à la main, changez le fichier du territoire)
 parametres = "parameters/lyon.yaml"
 sortie = ""
+lot = False  # True sous « rencontres build » : page statique, sans menus interactifs
 
 # %%
 from rencontres_lib import DIMENSIONS, rapport

@@ -19,6 +19,7 @@
 # %% tags=["parameters"]
 # Résultats enregistrés par chaque rapport territorial (remplis par « rencontres build »)
 resultats = []
+lot = False  # True sous « rencontres build » : page statique, sans menus interactifs
 
 # %%
 from rencontres_lib import synthese

@@ -2,8 +2,12 @@
 
 - one key per notebook run: sha256 of the notebook source, the parameters file, the bytes of
   every input it reads and the library sources; unchanged key → nothing executed, HTML kept;
-- territorial notebooks run concurrently (``jobs``), then the synthesis, which reads the
-  results saved by each territorial run;
+- a territory's key holds only the registrants' names that occur in its own sources (a new
+  name elsewhere does not re-run it; the synthesis is keyed on every name);
+- territorial notebooks run concurrently (``jobs`` warm kernels, or a Dask cluster), then the
+  synthesis, which reads the results saved by each territorial run (see :mod:`.execution`);
+- every parameters file and codebook is checked first: a broken one fails only its territory
+  (duplicate slugs too); published messages name file, row, column and key, never a value;
 - a failure is recorded and the batch goes on; the previous good HTML is kept and marked
   stale; the exit code counts failures; every published file is written atomically.
 """
@@ -13,18 +17,21 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import os
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__
-from .config import load_parametres, parameter_files, project_root
-from .errors import RencontresError
+from .config import Parametres, load_parametres, parameter_files, project_root
+from .errors import BuildError, ConfigError, RencontresError
 from .exports import atomic_write_text, fmt_date
 
 LIB_DIR = Path(__file__).resolve().parent
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -36,7 +43,8 @@ class Outcome:
     html: str
     state: str = "en attente"  # exécuté | réutilisé | échec
     seconds: float = 0.0
-    error: str = ""
+    error: str = ""  # public: file, row, column and key of the fault, never a value
+    detail: str = ""  # private (terminal only): the full French message
     stale: bool = False
     date: str = ""
     phase: str = ""
@@ -95,9 +103,19 @@ def library_fingerprint() -> str:
     return h.hexdigest()
 
 
-def run_key(notebook: Path, inputs: list[Path], lib: str) -> str:
+def run_key(notebook: Path, inputs: list[Path], lib: str, memo: dict | None = None) -> str:
+    """Key of one notebook run; ``memo`` (path → digest) hashes a shared input once per build."""
+    if memo is None:
+        h = hashlib.sha256(lib.encode())
+        _hash_files([notebook, *inputs], h)
+        return h.hexdigest()
     h = hashlib.sha256(lib.encode())
-    _hash_files([notebook, *inputs], h)
+    for p in [notebook, *inputs]:
+        if p not in memo:
+            one = hashlib.sha256()
+            _hash_files([p], one)
+            memo[p] = one.hexdigest()
+        h.update(memo[p].encode())
     return h.hexdigest()
 
 
@@ -108,44 +126,90 @@ def _load_cache(path: Path) -> dict:
         return {}
 
 
-def _french_failure(exc: BaseException, root: Path | None = None) -> str:
-    """A French explanation of a notebook failure, naming the failing cell.
+# a quoted text is kept in a public message only when it names a place: a file, a key, a
+# column or a sheet (« fichier « x.csv », ligne 3, colonne « Q1 » »), or looks like a file name
+_PLACE_RE = re.compile(r"(?:fichier|clé|clés|colonne|colonnes|feuille|introuvable)\s*$")
+_FILE_NAME_RE = re.compile(r"^[\w./\\ -]{1,200}\.(?:csv|tsv|txt|ya?ml|xlsx?|ods|json|ipynb)$", re.I)
+_QUOTED_RE = re.compile(r"«\s*([^«»]*?)\s*»")
+_OS_TEXTS = {
+    PermissionError: "permission refusée",
+    FileNotFoundError: "fichier ou dossier introuvable",
+    IsADirectoryError: "un dossier se trouve à la place d'un fichier",
+    NotADirectoryError: "un fichier se trouve à la place d'un dossier",
+}
 
-    Paths are made relative to the project: the message is published in index.html.
+
+def public_text(text: str) -> str:
+    """``text`` for a public page: places (file, row, column, key) kept, quoted values hidden.
+
+    « fichier « a.csv », ligne 3 : valeur « Sophie » inconnue » → the value becomes « … ».
+    """
+
+    def keep(m: re.Match) -> str:
+        before = text[max(0, m.start() - 30) : m.start()]
+        if _PLACE_RE.search(before) or _FILE_NAME_RE.match(m.group(1)):
+            return m.group(0)
+        return "« … »"
+
+    return _QUOTED_RE.sub(keep, text)
+
+
+def _failure_texts(exc: BaseException, root: Path | None = None) -> tuple[str, str]:
+    """(public, private) French explanations of a failure, naming the failing cell.
+
+    The public one goes to index.html and the « périmé » banner: the kind of fault and its
+    place (file relative to the project, row, column, key), never a value read from a file.
+    The private one (terminal) is the whole message, scrubbed of contacts.
     """
     from papermill.exceptions import PapermillExecutionError
 
     from .privacy import scrub_text
 
+    def rel(text: str) -> str:
+        return text.replace(str(root).rstrip("/") + "/", "") if root is not None else text
+
     if isinstance(exc, PapermillExecutionError):
         evalue = str(exc.evalue).strip().splitlines()[0] if exc.evalue else ""
-        text = f"échec dans la cellule {exc.exec_count} ({exc.ename}) : {evalue}"
+        head = f"échec dans la cellule {exc.exec_count} ({exc.ename})"
+        private = f"{head} : {evalue}"
+        # our own errors are French and name their place; anything else: its kind only
+        ours = exc.ename in {"RencontresError", "ConfigError", "SourceError", "BuildError"} or (
+            exc.ename.endswith("Error") and "fichier « " in evalue
+        )
+        public = f"{head} : {public_text(rel(evalue))}" if ours and evalue else head
+        if not ours:
+            public += " ; le détail est affiché par « rencontres build » (terminal)"
     elif isinstance(exc, RencontresError):
-        text = exc.french()
+        private = exc.french()
+        public = public_text(rel(private))
+    elif isinstance(exc, OSError):
+        what = next((t for k, t in _OS_TEXTS.items() if isinstance(exc, k)), "erreur du système")
+        where = f" : « {rel(str(exc.filename))} »" if exc.filename else ""
+        private = public = f"{what}{where}"
     else:
-        text = f"{type(exc).__name__} : {exc}"
-    if root is not None:
-        text = text.replace(str(root).rstrip("/") + "/", "")
-    return scrub_text(text, max_chars=600)
+        private = f"{type(exc).__name__} : {exc}"
+        public = (
+            f"erreur inattendue ({type(exc).__name__}) ; le détail est affiché par"
+            " « rencontres build » (terminal)"
+        )
+    return scrub_text(public, max_chars=600), scrub_text(rel(private), max_chars=600)
+
+
+def _french_failure(exc: BaseException, root: Path | None = None) -> str:
+    """The public French explanation of a failure (see :func:`_failure_texts`)."""
+    return _failure_texts(exc, root)[0]
+
+
+def _fail(out: Outcome, exc: BaseException, root: Path) -> None:
+    out.state = "échec"
+    out.error, out.detail = _failure_texts(exc, root)
 
 
 def _execute(notebook: Path, output: Path, parameters: dict, cwd: Path) -> float:
-    import papermill as pm
+    """Run one notebook on this thread's warm kernel (:mod:`.execution`); seconds taken."""
+    from .execution import run_notebook
 
-    start = time.perf_counter()
-    output.parent.mkdir(parents=True, exist_ok=True)
-    pm.execute_notebook(
-        str(notebook),
-        str(output),
-        parameters=parameters,
-        kernel_name="python3",
-        progress_bar=False,
-        log_output=False,
-        cwd=str(cwd),
-        request_save_on_cell_execute=False,
-        extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
-    )
-    return time.perf_counter() - start
+    return run_notebook(notebook, output, parameters, cwd)
 
 
 def _mark_stale(html_path: Path, reason: str) -> None:
@@ -175,47 +239,152 @@ def build(
     force: bool = False,
     autonome: bool = False,
     audit: bool = True,
+    cluster=None,
     log=print,
 ) -> BuildReport:
-    """Build every report of the project; see the module docstring."""
+    """Build every report of the project; see the module docstring.
+
+    ``cluster``: address of a Dask scheduler (``tcp://host:8786``) or a ``distributed.Client``;
+    the notebooks then run on its workers (same cache, rules and audit). Raises
+    :class:`BuildError` (French) when ``reports/`` or ``build/`` cannot be written.
+    """
+    from .execution import shutdown_all
+
     t0 = time.perf_counter()
+    log = _sayer(log)
     root = (root or project_root()).resolve()
-    # kernels inherit these; restored afterwards so the calling process is left as it was
-    saved_env = {k: os.environ.get(k) for k in ("RENCONTRES_ROOT", "RENCONTRES_BATCH")}
-    os.environ["RENCONTRES_ROOT"] = str(root)
-    os.environ["RENCONTRES_BATCH"] = "1"
+    runner = None
+    if cluster is not None:
+        from .execution import DaskRunner
+
+        runner = DaskRunner(cluster)
     try:
-        return _build(root, jobs=jobs, force=force, autonome=autonome, audit=audit, log=log, t0=t0)
+        return _build(
+            root,
+            jobs=jobs,
+            force=force,
+            autonome=autonome,
+            audit=audit,
+            log=log,
+            t0=t0,
+            runner=runner,
+        )
     finally:
-        for k, v in saved_env.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+        if runner is not None:
+            runner.close()
+        shutdown_all()
 
 
-def _build(root: Path, *, jobs, force, autonome, audit, log, t0) -> BuildReport:
+def _sayer(log):
+    """Progress lines go to this module's logger, and to ``log`` when given (tests, CLI)."""
+
+    def say(message: str) -> None:
+        logger.info(message)
+        if log is not None:
+            log(message)
+
+    return say
+
+
+def _writable_folders(root: Path) -> None:
+    """Create reports/, build/ and prive/ or raise a French :class:`BuildError`."""
+    for name in ("reports", "build", "prive"):
+        folder = root / name
+        try:
+            folder.mkdir(exist_ok=True)
+            probe = folder / f".ecriture-{os.getpid()}.tmp"
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as exc:
+            raise BuildError(
+                f"impossible d'écrire dans le dossier « {name}/ » ({_OS_TEXTS.get(type(exc), type(exc).__name__)}).",
+                hint="Vérifiez ses droits (chmod u+w) ou l'espace disque, puis relancez.",
+            ) from None
+
+
+def _check_codebook(path: Path, seen: dict) -> None:
+    """Load a codebook once per build; any fault becomes a French :class:`ConfigError`."""
+    if path in seen:
+        if seen[path] is not None:
+            raise seen[path]
+        return
+    from .codebook import load_codebook
+
+    error = None
+    try:
+        load_codebook(path)
+    except RencontresError as exc:
+        error = exc
+    except Exception as exc:  # noqa: BLE001 - never a traceback for a bad file
+        error = ConfigError(f"codebook illisible ({type(exc).__name__}).", file=path)
+    seen[path] = error
+    if error is not None:
+        raise error
+
+
+def read_territories(root: Path) -> list[tuple[Path, Parametres | None, RencontresError | None]]:
+    """Every territory's parameters file, validated: ``(file, parameters, None)`` when good,
+    ``(file, None, error)`` when not. Codebooks are loaded here too, and a slug already used
+    by another file is refused (the file named after the slug keeps it, else the first)."""
+    items: list = []
+    codebooks: dict = {}
+    for pfile in parameter_files(root):
+        try:
+            params = load_parametres(pfile, root=root)
+            if (cb := params.source("codebook")) is not None:
+                _check_codebook(cb, codebooks)
+        except RencontresError as exc:
+            items.append((pfile, None, exc))
+            continue
+        items.append((pfile, params, None))
+    by_slug: dict[str, list[int]] = {}
+    for i, (_, params, _) in enumerate(items):
+        if params is not None:
+            by_slug.setdefault(params.slug, []).append(i)
+    for slug, idx in by_slug.items():
+        if len(idx) < 2:
+            continue
+        keeper = next((i for i in idx if items[i][0].stem == slug), idx[0])
+        for i in idx:
+            if i != keeper:
+                items[i] = (
+                    items[i][0],
+                    None,
+                    ConfigError(
+                        f"clé « slug » : « {slug} » est déjà l'identifiant de "
+                        f"« {items[keeper][0].name} » ; deux fichiers publieraient le même rapport.",
+                        file=items[i][0].relative_to(root)
+                        if items[i][0].is_relative_to(root)
+                        else items[i][0],
+                        hint="Donnez un slug différent à chaque territoire.",
+                    ),
+                )
+    return items
+
+
+def _build(root: Path, *, jobs, force, autonome, audit, log, t0, runner=None) -> BuildReport:
     from .publish import Publisher, copy_atomic, install_assets
 
     reports = root / "reports"
     work = root / "build"
-    reports.mkdir(exist_ok=True)
-    work.mkdir(exist_ok=True)
+    _writable_folders(root)
     cache_path = work / "cache.json"
     cache = _load_cache(cache_path)
     from .config import salt
 
     salt(root)  # created once here, before notebooks run in parallel
     people = cached_registrant_people(root)
-    # names of all registrants: a new name anywhere re-runs every territory (its quotes are
-    # masked with it); attendance updates or new rows of known people do not
+    # every registrant's name (prive/noms.json, read by each notebook to mask free text); a
+    # territory's key holds only the names found in its own sources, the synthesis all of them
     names_key = write_project_names(root, people)
-    lib = library_fingerprint() + names_key + ("-autonome" if autonome else "")
+    lib = library_fingerprint() + ("-autonome" if autonome else "")
     nb_rencontre = root / "notebooks" / "rencontre.ipynb"
     nb_synthese = root / "notebooks" / "synthese.ipynb"
     report = BuildReport()
     jobs = max(1, jobs or os.cpu_count() or 1)
     publishers: list = []
+    digests: dict = {}  # path → sha256, each input hashed once per build
+    scanner = NameScanner(people)
 
     def publisher() -> Publisher:  # nbconvert costs ~1 s to import: only when publishing
         if not publishers:
@@ -226,26 +395,32 @@ def _build(root: Path, *, jobs, force, autonome, audit, log, t0) -> BuildReport:
         install_assets(reports)
 
     todo: list[tuple[Outcome, Path, dict, str]] = []
-    for pfile in parameter_files(root):
+    for pfile, params, error in read_territories(root):
         slug = pfile.stem
         out = Outcome(slug=slug, title=slug, html=f"{slug}.html")
         report.outcomes.append(out)
-        try:
-            params = load_parametres(pfile, root=root)
-        except RencontresError as exc:
-            out.state, out.error = "échec", _french_failure(exc, root)
+        if params is None:
+            _fail(out, error, root)
             continue
         out.slug, out.title, out.html = params.slug, params.territoire, f"{params.slug}.html"
         out.date, out.phase = params.date.isoformat(), params.phase
-        key = run_key(nb_rencontre, [pfile, *params.input_paths()], lib)
+        inputs = [pfile, *params.input_paths()]
+        names = territory_names_key(params.slug, inputs, scanner, names_key, cache, digests)
+        key = run_key(nb_rencontre, inputs, lib + names, digests)
         prev = cache.get(params.slug, {})
         if not force and prev.get("key") == key and (reports / out.html).exists():
             out.state = "réutilisé"
             continue
         todo.append(
-            (out, pfile, {"parametres": str(pfile), "sortie": str(work / params.slug)}, key)
+            (
+                out,
+                pfile,
+                {"parametres": str(pfile), "sortie": str(work / params.slug), "lot": True},
+                key,
+            )
         )
 
+    atomic_write_text(cache_path, json.dumps(cache, indent=1))  # names found, per territory
     total = len(report.outcomes) + 1
     done = 0
 
@@ -253,23 +428,30 @@ def _build(root: Path, *, jobs, force, autonome, audit, log, t0) -> BuildReport:
         nonlocal done
         done += 1
         extra = f" ({o.seconds:.1f} s)".replace(".", ",") if o.seconds else ""
-        msg = f" — {o.error}" if o.error else ""
+        msg = f" — {o.detail or o.error}" if o.error else ""
         log(f"[{done}/{total}] {o.title} : {o.state}{extra}{msg}")
 
     for o in report.outcomes:
         if o.state in ("réutilisé", "échec") and all(o is not t[0] for t in todo):
             progress(o)
 
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
+    def execute(notebook: Path, output: Path, parameters: dict) -> float:
+        if runner is not None:
+            return runner.run(notebook, output, parameters, root / "notebooks")
+        return _execute(notebook, output, parameters, root / "notebooks")
+
+    # with a cluster, local threads only wait for remote results
+    threads = min(max(len(todo), 1), 256) if runner is not None else jobs
+    pdfs: list[tuple[Path, Path]] = []
+    # each thread keeps its warm kernel until the end of the build (synthesis included)
+    pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="carnet")
+    try:
 
         def territory(t: tuple) -> float:
-            seconds = _execute(
-                nb_rencontre, work / t[0].slug / "rencontre.ipynb", t[2], root / "notebooks"
-            )
+            seconds = execute(nb_rencontre, work / t[0].slug / "rencontre.ipynb", t[2])
             private_outputs(t[1], root, log, pdfs)  # only after a successful run
             return seconds
 
-        pdfs: list[tuple[Path, Path]] = []
         futures = {pool.submit(territory, t): t for t in todo}
         for fut in as_completed(futures):
             out, pfile, _, key = futures[fut]
@@ -289,73 +471,198 @@ def _build(root: Path, *, jobs, force, autonome, audit, log, t0) -> BuildReport:
                 }
                 atomic_write_text(cache_path, json.dumps(cache, indent=1))
             except Exception as exc:  # one territory never stops the others
-                out.state, out.error = "échec", _french_failure(exc, root)
+                _fail(out, exc, root)
                 cache.pop(out.slug, None)
             progress(out)
 
-    for o in report.failures:
-        if (reports / o.html).exists():
-            o.stale = True
-            _mark_stale(reports / o.html, o.error)
+        for o in report.failures:
+            if (reports / o.html).exists():
+                o.stale = True
+                _mark_stale(reports / o.html, o.error)
 
-    import threading
+        import threading
 
-    def print_pdfs() -> None:
-        if pdfs:
-            from .logistique import print_pdf
+        def print_pdfs() -> None:
+            if pdfs:
+                from .logistique import print_pdf
 
-            for sheet, pdf in pdfs:
-                print_pdf(sheet, pdf)
+                for sheet, pdf in pdfs:
+                    print_pdf(sheet, pdf)
 
-    printer = threading.Thread(target=print_pdfs, daemon=True)
-    printer.start()  # sign-in PDFs print while the synthesis runs
+        printer = threading.Thread(target=print_pdfs, daemon=True)
+        printer.start()  # sign-in PDFs print while the synthesis runs
 
-    # synthesis: reads the results saved by each territorial run
-    syn = Outcome(slug="synthese", title="Synthèse du chantier", html="synthese.html")
-    ok_results = sorted(
-        work / o.slug / "resultats.json"
-        for o in report.outcomes
-        if o.state in ("exécuté", "réutilisé") and (work / o.slug / "resultats.json").exists()
-    )
-    # keyed on the territorial runs it reads (their keys) and on the saved results themselves
-    upstream = "".join(
-        cache.get(o.slug, {}).get("key", "")
-        for o in report.outcomes
-        if o.state in ("exécuté", "réutilisé")
-    )
-    key = run_key(nb_synthese, ok_results, lib + upstream)
-    if not force and cache.get("synthese", {}).get("key") == key and (reports / syn.html).exists():
-        syn.state = "réutilisé"
-    else:
-        try:
-            syn.seconds = _execute(
-                nb_synthese,
-                work / "synthese" / "synthese.ipynb",
-                {"resultats": [str(p) for p in ok_results]},
-                root / "notebooks",
+        # synthesis: reads the results saved by each territorial run
+        syn = Outcome(slug="synthese", title="Synthèse du chantier", html="synthese.html")
+        ok_results = sorted(
+            work / o.slug / "resultats.json"
+            for o in report.outcomes
+            if o.state in ("exécuté", "réutilisé") and (work / o.slug / "resultats.json").exists()
+        )
+        # keyed on the territorial runs it reads (their keys), on the saved results themselves
+        # and on every registrant's name
+        upstream = "".join(
+            cache.get(o.slug, {}).get("key", "")
+            for o in report.outcomes
+            if o.state in ("exécuté", "réutilisé")
+        )
+        key = run_key(nb_synthese, ok_results, lib + names_key + upstream)
+        if (
+            not force
+            and cache.get("synthese", {}).get("key") == key
+            and (reports / syn.html).exists()
+        ):
+            syn.state = "réutilisé"
+        else:
+            try:
+                syn.seconds = pool.submit(
+                    execute,
+                    nb_synthese,
+                    work / "synthese" / "synthese.ipynb",
+                    {"resultats": [str(p) for p in ok_results], "lot": True},
+                ).result()
+                publisher().publish(
+                    work / "synthese" / "synthese.ipynb", reports / syn.html, syn.title
+                )
+                syn.state = "exécuté"
+                report.executed += 1
+                cache["synthese"] = {
+                    "key": key,
+                    "built": dt.datetime.now().isoformat(timespec="seconds"),
+                }
+                atomic_write_text(cache_path, json.dumps(cache, indent=1))
+            except Exception as exc:
+                _fail(syn, exc, root)
+                if (reports / syn.html).exists():
+                    syn.stale = True
+                    _mark_stale(reports / syn.html, syn.error)
+        report.outcomes.append(syn)
+        progress(syn)
+
+        printer.join()
+        write_index(reports, report)
+        if audit:
+            report.audit_hits = _audit(reports, people, names_key, cache, cache_path, log)
+        report.seconds = time.perf_counter() - t0
+        return report
+    finally:
+        pool.shutdown(wait=True)
+
+
+class NameScanner:
+    """Which registrants' names could occur in a set of files (accent-folded words).
+
+    A name can only be masked in a text holding all the words of its first name or all
+    the words of its last name (every masking rule of :class:`privacy.NameIndex` needs one
+    of them whole), so the people whose first and last names are both absent cannot change
+    what a report publishes. Each file is read once (text, or the XML parts of XLSX/ODS).
+    """
+
+    def __init__(self, people: list[tuple[str, str]]) -> None:
+        from .privacy import fold
+
+        self.people = people
+        self._words: dict[Path, set[str] | None] = {}
+        self._parts = [
+            (
+                tuple(re.findall(r"\w+", fold(str(p))[0])),
+                tuple(re.findall(r"\w+", fold(str(n))[0])),
             )
-            publisher().publish(work / "synthese" / "synthese.ipynb", reports / syn.html, syn.title)
-            syn.state = "exécuté"
-            report.executed += 1
-            cache["synthese"] = {
-                "key": key,
-                "built": dt.datetime.now().isoformat(timespec="seconds"),
-            }
-            atomic_write_text(cache_path, json.dumps(cache, indent=1))
-        except Exception as exc:
-            syn.state, syn.error = "échec", _french_failure(exc, root)
-            if (reports / syn.html).exists():
-                syn.stale = True
-                _mark_stale(reports / syn.html, syn.error)
-    report.outcomes.append(syn)
-    progress(syn)
+            for p, n in people
+        ]
 
-    printer.join()
-    write_index(reports, report)
-    if audit:
-        report.audit_hits = _audit(reports, people, names_key, cache, cache_path, log)
-    report.seconds = time.perf_counter() - t0
-    return report
+    def words(self, path: Path) -> set[str] | None:
+        if path not in self._words:
+            try:
+                self._words[path] = _file_words(path)
+            except (OSError, ValueError):
+                self._words[path] = None
+        return self._words[path]
+
+    def relevant(self, paths: list[Path]) -> list[tuple[str, str]]:
+        """People whose first or last name occurs whole in one of ``paths`` (all if unreadable)."""
+        sets = [self.words(p) for p in paths if p.exists()]
+        if any(w is None for w in sets):
+            return list(self.people)
+        out = []
+        for person, (first, last) in zip(self.people, self._parts, strict=True):
+            for words in sets:
+                if (first and all(w in words for w in first)) or (
+                    last and all(w in words for w in last)
+                ):
+                    out.append(person)
+                    break
+        return out
+
+
+def _file_words(path: Path) -> set[str] | None:
+    """Distinct accent-folded words of a file; None when it is not a regular file."""
+    import stat
+    import zipfile
+
+    from .privacy import fold
+
+    if not stat.S_ISREG(path.stat().st_mode):
+        return None
+    words: set[str] = set()
+    if zipfile.is_zipfile(path):  # XLSX / ODS: the text lies in XML parts
+        with zipfile.ZipFile(path) as z:
+            for info in z.infolist():
+                if info.filename.endswith(".xml") and info.file_size < 1 << 30:
+                    with z.open(info) as fh:
+                        _scan(fh, words, fold, "utf-8")
+        return words
+    with open(path, "rb") as fh:
+        head = fh.read(4)
+        fh.seek(0)
+        if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+            encoding = "utf-16"
+        else:
+            try:  # UTF-8 checked on the whole file (incremental decoder), else Windows-1252
+                _scan(fh, set(), lambda t: (t, None), "utf-8", strict=True)
+                encoding = "utf-8"
+            except UnicodeDecodeError:
+                encoding = "cp1252"
+            fh.seek(0)
+        _scan(fh, words, fold, encoding)
+    return words
+
+
+def _scan(fh, words: set, fold, encoding: str, strict: bool = False) -> None:
+    import codecs
+
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict" if strict else "replace")
+    tail = ""
+    for block in iter(lambda: fh.read(4 << 20), b""):
+        text = tail + decoder.decode(block)
+        cut = max(text.rfind(" "), text.rfind("\n"))
+        text, tail = (text[:cut], text[cut:]) if cut > 0 else (text, "")
+        if not strict:
+            words.update(re.findall(r"\w+", fold(text)[0]))
+    text = tail + decoder.decode(b"", final=True)
+    if not strict:
+        words.update(re.findall(r"\w+", fold(text)[0]))
+
+
+def territory_names_key(
+    slug: str,
+    inputs: list[Path],
+    scanner: NameScanner,
+    names_key: str,
+    cache: dict,
+    digests: dict,
+) -> str:
+    """Hash of the registrants whose names occur in a territory's inputs (cached in
+    ``cache["_noms"]`` while neither those files nor the list of names change)."""
+    inputs_key = run_key(Path("entrees"), inputs, names_key, digests)
+    memo = cache.setdefault("_noms", {})
+    if memo.get(slug, {}).get("entrees") == inputs_key:
+        return memo[slug]["noms"]
+    found = scanner.relevant(inputs)
+    blob = json.dumps(sorted(list(p) for p in found), ensure_ascii=False)
+    value = hashlib.sha256(blob.encode("utf-8")).hexdigest()
+    memo[slug] = {"entrees": inputs_key, "noms": value}
+    return value
 
 
 def _audit(reports: Path, people, names_key: str, cache: dict, cache_path: Path, log) -> int:
@@ -396,14 +703,14 @@ def private_outputs(pfile: Path, root: Path, log=print, pdfs: list | None = None
     The sign-in sheet's PDF (Chromium, ≈ 2 s) is queued in ``pdfs`` when given, to be printed
     while the synthesis runs instead of competing with the territorial notebooks.
     """
-    from .logistique import pending_pdf, write_private_outputs
+    from .logistique import pending_pdfs, write_private_outputs
     from .rencontre import load_rencontre
 
     try:
         r = load_rencontre(load_parametres(pfile, root=root), kinds=("inscriptions",))
         write_private_outputs(r, pdf=pdfs is None)
-        if pdfs is not None and (job := pending_pdf(r)):
-            pdfs.append(job)
+        if pdfs is not None:
+            pdfs.extend(pending_pdfs(r))  # sign-in sheet and badges
     except Exception as exc:  # logistics never fail a report
         log(f"  (sorties privées non écrites pour {pfile.stem} : {exc})")
 

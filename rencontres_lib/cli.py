@@ -61,6 +61,13 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="ne pas lancer l'audit de confidentialité à la fin",
     )
+    b.add_argument(
+        "--cluster",
+        metavar="ADRESSE",
+        default=None,
+        help="exécuter les carnets sur une grappe Dask (adresse du planificateur, ex."
+        " tcp://10.0.0.5:8786) ; les machines doivent voir le projet au même chemin",
+    )
 
     c = sub.add_parser(
         "check",
@@ -136,7 +143,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if args.racine:
-        os.environ["RENCONTRES_ROOT"] = str(args.racine.resolve())
+        from .config import use_project_root
+
+        use_project_root(args.racine)
     if not args.commande:
         parser.print_help()
         return 2
@@ -157,17 +166,56 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 130
+    except Exception as exc:  # noqa: BLE001 - last resort: never a traceback on screen
+        journal = _write_traceback(args)
+        where = (
+            f"Le détail technique est dans « {journal} » (privé, hors dépôt) : joignez-le à"
+            " votre signalement."
+            if journal
+            else "Le détail technique n'a pas pu être enregistré."
+        )
+        print(
+            f"Erreur inattendue ({type(exc).__name__}) pendant « rencontres {args.commande} ». {where}",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def _write_traceback(args) -> Path | None:
+    """Save the current exception's traceback under the git-ignored prive/journaux/."""
+    import datetime as dt
+    import tempfile
+    import traceback
+
+    from .config import project_root
+
+    text = traceback.format_exc()
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    name = f"erreur-{stamp}-{os.getpid()}.log"
+    for folder in (project_root() / "prive" / "journaux", Path(tempfile.gettempdir())):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / name
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(f"rencontres {__version__} — commande : {args.commande}\n{text}")
+            return path
+        except OSError:
+            continue
+    return None
 
 
 def cmd_build(args) -> int:
     from .build import build
 
+    _progress_on_screen()
     report = build(
         jobs=args.jobs,
         force=args.force,
         autonome=args.autonome,
         audit=not args.sans_audit,
-        log=lambda m: print(m, flush=True),
+        cluster=args.cluster,
+        log=None,  # progress lines come through the rencontres_lib loggers
     )
     secs = f"{report.seconds:.1f}".replace(".", ",")
     print(
@@ -176,7 +224,7 @@ def cmd_build(args) -> int:
     if report.failures:
         print(f"{len(report.failures)} rapport(s) en échec :", file=sys.stderr)
         for o in report.failures:
-            print(f"  - {o.title} : {o.error}", file=sys.stderr)
+            print(f"  - {o.title} : {o.detail or o.error}", file=sys.stderr)
     if report.audit_hits:
         print(
             f"L'audit de confidentialité a trouvé {report.audit_hits} problème(s) : ne publiez pas ces rapports.",
@@ -185,6 +233,19 @@ def cmd_build(args) -> int:
     if report.exit_code == 0:
         print("Rapports à jour dans reports/ (ouvrir reports/index.html).")
     return report.exit_code
+
+
+def _progress_on_screen() -> None:
+    """Show the library's progress lines (French, one per notebook) on standard output."""
+    import logging
+
+    lib = logging.getLogger("rencontres_lib")
+    if not any(getattr(h, "_rencontres", False) for h in lib.handlers):
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        handler._rencontres = True
+        lib.addHandler(handler)
+    lib.setLevel(logging.INFO)
 
 
 def cmd_check(args) -> int:

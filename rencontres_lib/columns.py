@@ -17,6 +17,7 @@ identifier columns (``infer``) are parsed as numbers when they hold only numbers
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -32,7 +33,9 @@ from .io import (
     csv_layout,
     detect_encoding,
     is_spreadsheet,
+    misaligned_records,
     read_table,
+    scan_records,
     sha256_file,
 )
 
@@ -303,12 +306,35 @@ def read_columns(
         return raw
     fingerprint = Fingerprint(path)
     try:
-        raw = _read_csv_columns(path, "utf-8-sig", infer, fingerprint.start)
+        raw = _read_csv_columns(path, "utf-8-sig", infer, fingerprint)
     except _NotUtf8:
-        raw = _read_csv_columns(path, detect_encoding(path), infer, fingerprint.start)
+        raw = _read_csv_columns(path, detect_encoding(path), infer, fingerprint)
     fingerprint.start()
     raw._hashing = fingerprint  # ``raw.digest()`` waits for it
     return raw
+
+
+def misaligned(raw: RawTable) -> list[tuple[int, int, int]]:
+    """Records of a CSV read by :func:`read_columns` whose field count differs from the header:
+    (store position, file line, fields), as :attr:`RawTable.misaligned` of ``read_table``.
+
+    pandas' reader fills a short record with empty cells, so the count is checked apart. Fast
+    path: while hashing, the background fingerprint counts separator and quote bytes; a file
+    without any quote whose separators number exactly (columns − 1) × (records + 1) has no
+    misaligned record. Otherwise the records are scanned once with the :mod:`csv` module.
+    """
+    layout = getattr(raw, "layout", None)
+    if layout is None or raw.store is None:
+        return list(raw.misaligned)
+    fp = raw._hashing
+    counts = fp.counts() if fp is not None else None
+    if counts is not None:
+        seps, quotes = counts
+        if quotes == 0 and seps == (len(layout.names) - 1) * (len(raw.store) + 1):
+            return []
+    _, lines, widths = scan_records(layout, keep=False)
+    raw._lines = lines
+    return misaligned_records(layout, widths, lines, None)
 
 
 class Fingerprint:
@@ -322,6 +348,8 @@ class Fingerprint:
         self.path = path
         self._thread: threading.Thread | None = None
         self._result: str | BaseException = ""
+        self.count: bytes = b""  # bytes counted while hashing (set before start)
+        self._counts: list[int] | None = None
 
     def start(self) -> None:
         """Start hashing (once; later calls do nothing)."""
@@ -331,9 +359,24 @@ class Fingerprint:
 
     def _run(self) -> None:
         try:
-            self._result = sha256_file(self.path)
+            if not self.count:
+                self._result = sha256_file(self.path)
+                return
+            h, counts = hashlib.sha256(), [0] * len(self.count)
+            with open(self.path, "rb") as fh:
+                for block in iter(lambda: fh.read(1 << 22), b""):
+                    h.update(block)
+                    data = np.frombuffer(block, dtype=np.uint8)
+                    for k, byte in enumerate(self.count):  # numpy releases the GIL here
+                        counts[k] += int(np.count_nonzero(data == byte))
+            self._counts, self._result = counts, h.hexdigest()
         except BaseException as exc:  # handed to the caller of join()
             self._result = exc
+
+    def counts(self) -> list[int] | None:
+        """How many of each byte of ``count`` the file holds (waits for the hash)."""
+        self.join()
+        return self._counts
 
     def join(self) -> str:
         """The hex digest (computed now if it was never started); re-raises a read error."""
@@ -396,7 +439,7 @@ def _read_whole(
 
 
 def _read_chunks(
-    path: Path, names: list[str], options: dict, start_hashing: Callable
+    path: Path, names: list[str], options: dict, start_hashing: Callable[[], None]
 ) -> ColumnStore:
     """Read in chunks of :data:`CHUNK_ROWS` records, each column coded as it comes."""
     start_hashing()  # this reader uses one core: the hash takes the other from the start
@@ -421,12 +464,15 @@ def _read_csv_columns(
     path: Path,
     encoding: str,
     infer: Callable[[list[str]], dict[str, str]] | None,
-    start_hashing: Callable[[], None],
+    fingerprint: Fingerprint,
 ) -> RawTable:
     try:
         layout = csv_layout(path, encoding)
     except UnicodeDecodeError:
         raise _NotUtf8 from None
+    if encoding in ("utf-8-sig", "utf-8", "cp1252") and len(layout.sep) == 1:
+        fingerprint.count = (layout.sep + '"').encode("ascii")  # one byte each here
+    start_hashing = fingerprint.start
     names = layout.names
     numbers = infer(names) if infer else {}
     # object (not str) columns and no codec wrapper keep pandas' reader on its fast C path;
@@ -447,6 +493,6 @@ def _read_csv_columns(
                 raise  # csv_errors says so in French
             raise _NotUtf8 from None
     frame = pd.DataFrame(columns=names)
-    return RawTable(
-        path, frame, layout.encoding, layout.sep, "", None, layout.findings, store=store
-    )
+    raw = RawTable(path, frame, layout.encoding, layout.sep, "", None, layout.findings, store=store)
+    raw.layout = layout
+    return raw

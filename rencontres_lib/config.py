@@ -7,9 +7,9 @@ by accident. Validation errors are French and name the file, the key and what wa
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import secrets
+import stat
 from pathlib import Path
 from typing import Any, Literal
 
@@ -18,11 +18,83 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .errors import ConfigError
 
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: ~10× faster
+_BASE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: ~10× faster
+MAX_PARAMETERS_BYTES = 1 << 20  # a parameters file is a few kilobytes
+
+
+class _Loader(_BASE_LOADER):
+    """Safe YAML loader that refuses duplicate keys and leaves dates as text (validated by
+    pydantic, so « 2025-02-30 » is a French error on the key ``date``, not a traceback)."""
+
+    yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in _BASE_LOADER.yaml_implicit_resolvers.items()
+    }
+
+    def construct_mapping(self, node, deep=False):
+        seen: dict = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            try:
+                line = seen.get(key)
+            except TypeError:  # unhashable key: left to the constructor's own error
+                continue
+            if line is not None:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"clé « {key} » en double (lignes {line} et {key_node.start_mark.line + 1}) ;"
+                    " une seule valeur est possible",
+                    key_node.start_mark,
+                )
+            seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
 
 
 def _yaml_load(text: str):
-    return yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader
+    return yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
+
+
+def read_yaml_text(path: Path) -> str:
+    """The text of a small YAML file, or a French :class:`ConfigError` naming the file.
+
+    Refused before any read: what is not a regular file (a folder, a named pipe that would
+    block for ever, a device) and files over ``MAX_PARAMETERS_BYTES``; then text not in UTF-8.
+    """
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise ConfigError("fichier de paramètres introuvable.", file=path) from None
+    except OSError as exc:
+        raise ConfigError(f"fichier illisible ({exc.strerror}).", file=path) from None
+    if not stat.S_ISREG(st.st_mode):
+        kind = (
+            "un dossier" if stat.S_ISDIR(st.st_mode) else "un fichier spécial (tube, périphérique…)"
+        )
+        raise ConfigError(
+            f"ce n'est pas un fichier ordinaire mais {kind}.",
+            file=path,
+            hint="Retirez-le de parameters/ ou renommez-le sans l'extension .yaml.",
+        )
+    if st.st_size > MAX_PARAMETERS_BYTES:
+        raise ConfigError(
+            f"fichier trop gros pour des paramètres ({st.st_size // 1024} Kio, au plus"
+            f" {MAX_PARAMETERS_BYTES // 1024} Kio).",
+            file=path,
+        )
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"fichier illisible ({exc.strerror}).", file=path) from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            "le fichier n'est pas encodé en UTF-8 (Latin-1 ou Windows-1252 ?).",
+            file=path,
+            row=data[: exc.start].count(b"\n") + 1,
+            hint="Enregistrez-le en UTF-8 (dans l'éditeur : « Enregistrer sous », encodage UTF-8).",
+        ) from None
 
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -139,11 +211,22 @@ class Parametres(BaseModel):
         return [p for k, _ in self.sources.items() if (p := self.source(k)) is not None]
 
 
+_ROOT: Path | None = (
+    None  # set by use_project_root (the CLI's --racine), never from the environment
+)
+
+
+def use_project_root(root: Path | None) -> None:
+    """Make ``root`` the project root of this process (``rencontres --racine``); None: detect."""
+    global _ROOT
+    _ROOT = Path(root).resolve() if root is not None else None
+
+
 def project_root(start: Path | None = None) -> Path:
-    """The project root: $RENCONTRES_ROOT, else the nearest parent holding pyproject.toml."""
-    env = os.environ.get("RENCONTRES_ROOT")
-    if env:
-        return Path(env).resolve()
+    """The project root: the one given to :func:`use_project_root`, else the nearest parent
+    of ``start`` (default: the current folder) holding pyproject.toml and parameters/."""
+    if _ROOT is not None and start is None:
+        return _ROOT
     here = (start or Path.cwd()).resolve()
     for d in [here, *here.parents]:
         if (d / "pyproject.toml").exists() and (d / "parameters").is_dir():
@@ -178,6 +261,8 @@ def _french_error(err: dict) -> str:
         text = f"valeur inconnue ; attendu : {allowed}".replace("'", "")
     elif kind == "value_error":
         text = str(err.get("ctx", {}).get("error", err["msg"]))
+    elif kind.startswith("date") and re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(err.get("input", ""))):
+        text = "ce jour n'existe pas dans le calendrier ; une date réelle au format AAAA-MM-JJ est attendue"
     else:
         text = ERROR_TEXTS.get(kind, err["msg"])
     if kind not in {"missing"} and "input" in err and not isinstance(err["input"], dict | list):
@@ -190,16 +275,17 @@ def load_parametres(
 ) -> Parametres:
     """Read and validate ``parameters/<slug>.yaml``; raise :class:`ConfigError` in French."""
     path = Path(path)
-    if not path.exists():
-        raise ConfigError("fichier de paramètres introuvable.", file=path)
+    text = read_yaml_text(path)
     try:
-        data = _yaml_load(path.read_text(encoding="utf-8-sig"))
+        data = _yaml_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         row = mark.line + 1 if mark else None
         raise ConfigError(
             f"YAML invalide : {getattr(exc, 'problem', exc)}.", file=path, row=row
         ) from None
+    except ValueError as exc:  # a value YAML itself cannot build
+        raise ConfigError(f"valeur impossible ({exc}).", file=path) from None
     if not isinstance(data, dict):
         raise ConfigError("le fichier doit contenir des clés (territoire, slug, date…).", file=path)
     try:
@@ -215,11 +301,14 @@ def load_parametres(
         missing = [
             (k, params.source(k))
             for k, _ in params.sources.items()
-            if not params.source(k).exists()
+            if not params.source(k).is_file()  # also refuses folders and named pipes
         ]
         if missing:
             detail = "; ".join(
-                f"clé « sources.{k} » : fichier introuvable « {p} »" for k, p in missing
+                f"clé « sources.{k} » : fichier introuvable « {p} »"
+                if not p.exists()
+                else f"clé « sources.{k} » : « {p} » n'est pas un fichier ordinaire"
+                for k, p in missing
             )
             raise ConfigError(
                 detail + ".", file=path, hint="Corrigez le chemin (relatif à la racine du projet)."
@@ -234,8 +323,8 @@ def parameter_files(root: Path | None = None) -> list[Path]:
     out = []
     for f in files:
         try:
-            head = _yaml_load(f.read_text(encoding="utf-8-sig"))
-        except yaml.YAMLError:
+            head = _yaml_load(read_yaml_text(f))
+        except (ConfigError, yaml.YAMLError, ValueError):
             out.append(f)  # broken: keep, the build reports it
             continue
         if isinstance(head, dict) and "slug" in head:

@@ -166,7 +166,15 @@ def note(text: str) -> None:
 
 
 def in_papermill() -> bool:
-    """True when the notebook runs under papermill/the build (no live widgets, static output)."""
-    import os
+    """True when the notebook runs under the build (static output, no live widgets).
 
-    return os.environ.get("RENCONTRES_BATCH") == "1"
+    The build says so through the notebook's own papermill parameter ``lot = True``
+    (the ``parameters`` cell of rencontre.ipynb and synthese.ipynb), not through the
+    environment: nothing leaks to other processes or other notebooks.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with ipykernel
+        return False
+    shell = get_ipython()
+    return shell is not None and shell.user_ns.get("lot") is True

@@ -1,6 +1,6 @@
 """Interactive exploration in JupyterLab (ipywidgets), calling the same functions as the report.
 
-Under the batch (``RENCONTRES_BATCH=1``) nothing is displayed, so the published HTML never holds
+Under the batch (the notebook's papermill parameter ``lot = True``) nothing is displayed, so the published HTML never holds
 an empty widget box.
 """
 

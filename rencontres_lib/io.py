@@ -67,6 +67,7 @@ class RawTable:
     _hashing: Any = None  # a columns.Fingerprint computing sha256 in the background
     misaligned: list[tuple[int, int, int]] = field(default_factory=list)
     """Records whose field count differs from the header: (frame index, file line, fields)."""
+    layout: Any = None  # the CsvLayout of a CSV read by columns.read_columns
 
     def digest(self) -> str:
         """The file's sha256, once a fingerprint computed in the background is done."""
@@ -317,7 +318,7 @@ def csv_errors(layout: CsvLayout) -> Iterator[None]:
                 hint="Une ligne a plus de colonnes que l'en-tête : vérifiez les guillemets ou le séparateur.",
             ) from None
         raise SourceError(
-            f"lecture CSV impossible avec le séparateur {SEP_NAMES.get(sep, sep)} : {str(exc).strip()}.",
+            f"lecture CSV impossible avec le séparateur {SEP_NAMES.get(sep, sep)}.",
             file=path,
             hint="Vérifiez les guillemets (une cellule ouverte et jamais fermée ?) ou le séparateur.",
         ) from None
@@ -352,11 +353,25 @@ def read_table(path: str | Path, sheet: str | int | None = None) -> RawTable:
 def _csv_records(layout: CsvLayout) -> tuple[list[list[str]], list[int], list]:
     """Every data record padded or cut to the header's width, its first line, and the
     misaligned ones as (index, line, fields)."""
+    rows, lines, widths = scan_records(layout, keep=True)
+    misaligned = misaligned_records(layout, widths, lines, rows)
+    width = len(layout.names)
+    for i, w in enumerate(widths):
+        if w != width:
+            rows[i] = (rows[i] + [""] * width)[:width]
+    return rows, lines, misaligned
+
+
+def scan_records(layout: CsvLayout, keep: bool) -> tuple[list[list[str]], list[int], list[int]]:
+    """Read every data record with the :mod:`csv` module: (records when ``keep``, first line
+    of each, field count of each). Blank lines are skipped, as pandas does; a cell longer than
+    :data:`MAX_CELL_CHARS` raises :class:`SourceError`."""
     path, sep, width = layout.path, layout.sep, len(layout.names)
     rows: list[list[str]] = []
     lines: list[int] = []
     widths: list[int] = []
     csv.field_size_limit(MAX_CELL_CHARS)
+    reader = None
     try:
         with open(path, encoding=layout.encoding, newline="") as fh:
             reader = csv.reader(fh, delimiter=sep)
@@ -365,11 +380,13 @@ def _csv_records(layout: CsvLayout) -> tuple[list[list[str]], list[int], list]:
             for record in reader:
                 blank = not record or (len(record) == 1 and not record[0].strip() and width > 1)
                 if not blank:
-                    rows.append(record)
+                    if keep:
+                        rows.append(record)
                     lines.append(start)
                     widths.append(len(record))
                 start = reader.line_num + 1
     except csv.Error as exc:
+        line = reader.line_num if reader is not None else None
         if "field larger than field limit" in str(exc):
             raise SourceError(
                 f"une cellule dépasse {MAX_CELL_CHARS:_} caractères (limite de lecture)".replace(
@@ -377,25 +394,38 @@ def _csv_records(layout: CsvLayout) -> tuple[list[list[str]], list[int], list]:
                 )
                 + ".",
                 file=path,
-                row=reader.line_num,
+                row=line,
                 hint="Un guillemet jamais fermé fait souvent d'une cellule tout le reste du fichier : vérifiez les guillemets.",
             ) from None
         raise SourceError(
             f"lecture CSV impossible avec le séparateur {SEP_NAMES.get(sep, sep)}.",
             file=path,
-            row=reader.line_num,
+            row=line,
             hint="Vérifiez les guillemets (une cellule ouverte et jamais fermée ?) ou le séparateur.",
         ) from None
     except UnicodeDecodeError:
         raise SourceError(f"octets illisibles en {layout.encoding}.", file=path) from None
     finally:
         csv.field_size_limit(sys.maxsize)
+    return rows, lines, widths
+
+
+def misaligned_records(
+    layout: CsvLayout, widths: list[int], lines: list[int], rows: list[list[str]] | None
+) -> list[tuple[int, int, int]]:
+    """(index, line, fields) of the records narrower than the header, or wider with data in
+    the extra fields (with ``rows``; without them, pandas has already refused those). A trailing empty
+    field is noted once; every record wider with data means a missing header: SourceError."""
+    path, width = layout.path, len(layout.names)
     wide = [i for i, w in enumerate(widths) if w > width]
-    wide_filled = [i for i in wide if any(c.strip() for c in rows[i][width:])]
-    if rows and len(wide_filled) == len(rows):
+    if rows is None:  # read by pandas, which refuses wider records holding data
+        wide_filled = []
+    else:
+        wide_filled = [i for i in wide if any(c.strip() for c in rows[i][width:])]
+    if widths and len(wide_filled) == len(widths) and rows is not None:
         first = rows[0][width:]
         raise SourceError(
-            f"{len(rows)} ligne(s) ont plus de champs que l'en-tête ({width} colonnes), "
+            f"{len(widths)} ligne(s) ont plus de champs que l'en-tête ({width} colonnes), "
             f"la première au rang de données 1 : « {' '.join(first)[:60]} ».",
             file=path,
             hint="Vérifiez le séparateur et les guillemets, ou ajoutez l'en-tête manquant.",
@@ -407,13 +437,10 @@ def _csv_records(layout: CsvLayout) -> tuple[list[list[str]], list[int], list]:
             path.name,
             "séparateur en fin de ligne ignoré (champ final vide).",
         )
-    misaligned, filled = [], set(wide_filled)
-    for i, w in enumerate(widths):
-        if w < width or i in filled:
-            misaligned.append((i, lines[i], w))
-        if w != width:
-            rows[i] = (rows[i] + [""] * width)[:width]
-    return rows, lines, misaligned
+    filled = set(wide_filled)
+    return [
+        (i, lines[i], w) for i, w in enumerate(widths) if w < width or (w > width and i in filled)
+    ]
 
 
 def check_extra_fields(layout: CsvLayout) -> None:

@@ -19,26 +19,20 @@ def copy_project(dst: Path) -> Path:
 
 @pytest.fixture
 def project(tmp_path, monkeypatch) -> Path:
+    """A copy of the project, made this process's project root (as ``rencontres --racine``)."""
+    from rencontres_lib import config
+
     root = copy_project(tmp_path / "projet")
-    monkeypatch.setenv("RENCONTRES_ROOT", str(root))
+    monkeypatch.setattr(config, "_ROOT", root.resolve())
     return root
 
 
 @pytest.fixture(scope="session")
 def built_example(tmp_path_factory) -> dict:
     """The example data built once for real (papermill + nbconvert), shared by the slow tests."""
-    import os
-
     from rencontres_lib.build import build
 
     root = copy_project(tmp_path_factory.mktemp("exemple") / "projet")
-    old = os.environ.get("RENCONTRES_ROOT")
     lines: list[str] = []
-    try:
-        report = build(root, jobs=2, log=lines.append)
-    finally:
-        if old is None:
-            os.environ.pop("RENCONTRES_ROOT", None)
-        else:
-            os.environ["RENCONTRES_ROOT"] = old
+    report = build(root, jobs=2, log=lines.append)
     return {"root": root, "report": report, "log": lines}

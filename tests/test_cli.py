@@ -69,7 +69,7 @@ def test_new_without_terminal_never_waits_for_input(project):
         capture_output=True,
         text=True,
         timeout=60,
-        env={**__import__("os").environ},
+        cwd=project,  # the project root is found from the current folder
     )
     assert proc.returncode == 0, proc.stderr
     assert (project / "parameters/brest.yaml").exists()

@@ -34,7 +34,7 @@ def test_widget_callbacks_draw_the_same_figures_as_the_static_report(project, mo
 
 
 def test_no_widget_under_the_batch(project, monkeypatch):
-    monkeypatch.setenv("RENCONTRES_BATCH", "1")
+    monkeypatch.setattr(display, "in_papermill", lambda: True)  # the notebook's `lot = True`
     r = load_rencontre(project / "parameters/lyon.yaml")
     shown: list = []
     monkeypatch.setattr(display, "_display", lambda bundle: shown.append(bundle))

@@ -261,7 +261,7 @@ def test_workbook_runs_cell_by_cell_in_a_lab_kernel(lab):
             if number == 1:  # where JupyterLab starts the kernel: the notebook's folder
                 extra["user_expressions"] = {
                     "cwd": "__import__('os').getcwd()",
-                    "batch": "__import__('os').environ.get('RENCONTRES_BATCH')",
+                    "batch": "__import__('rencontres_lib.display').display.in_papermill()",
                 }
             reply, outputs = kernel.execute(source, **extra)
             errors = [o["content"] for o in outputs if o["header"]["msg_type"] == "error"]
@@ -278,7 +278,7 @@ def test_workbook_runs_cell_by_cell_in_a_lab_kernel(lab):
                 assert expr["cwd"]["status"] == "ok"
                 cwd = expr["cwd"]["data"]["text/plain"].strip("'\"")
                 assert Path(cwd) == lab.root / "notebooks"
-                assert expr["batch"]["data"]["text/plain"] == "None"
+                assert expr["batch"]["data"]["text/plain"] == "False"  # widgets shown
             bundles += [o["content"]["data"] for o in outputs if "data" in o["content"]]
 
         figures = [b for b in bundles if "graphique" in b.get("text/html", "")]

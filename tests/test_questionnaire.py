@@ -519,3 +519,31 @@ def test_one_profile_classifier_for_every_source(tmp_path: Path) -> None:
     with_rules = load_questionnaire(path, book, rules=rules)
     assert with_rules.extra["respondents"]["profil"].tolist()[-1] == "citoyen"
     assert not [f for f in with_rules.findings if "non reconnu" in f.message]
+
+
+def test_unclosed_quote_row_is_rejected_not_shifted() -> None:
+    """Case 6: line 3 « "Lyon,"Plutôt d'accord" » would shift every answer by one column."""
+    r = load_questionnaire(FIX / "mini_guillemet_ouvert.csv", FIX / "codebook_mini.yaml")
+    assert (r.rows_read, r.rows_used, r.rows_rejected) == (3, 2, 1)
+    resp = r.extra["respondents"]
+    assert resp["respondent_id"].tolist() == [1, 3]
+    assert resp["territoire"].tolist() == ["Lyon", "Lyon"]
+    bad = one(r, "erreur", "champ(s) au lieu de 9")
+    assert (bad.row, bad.file) == (3, "mini_guillemet_ouvert.csv")
+    # the escaped quotes of line 4 are a well-formed cell, kept whole
+    texts = r.table[r.table["question_id"] == "avancees"]
+    assert 'Un "vrai" débat, enfin' in texts["valeur"].astype(str).tolist()
+    assert not [f for f in r.findings if "hors de l'échelle" in f.message]
+
+
+def test_short_row_without_quotes_is_rejected(tmp_path: Path) -> None:
+    path = tmp_path / "court.csv"
+    path.write_text(
+        "id,submitdate,PROFIL,TERRITOIRE,ORG[SQ001],INC[SQ002],OUTILS[SQ001],OUTILS[SQ002],AVANCEES\n"
+        "1,2025-03-10 09:00:00,Élu·e,Lyon,3,3,Oui,,a\n"
+        "2,2025-03-10 09:00:00,Élu·e,3,3,Oui,,b\n",
+        encoding="utf-8",
+    )
+    r = load_questionnaire(path, FIX / "codebook_mini.yaml")
+    assert (r.rows_read, r.rows_used, r.rows_rejected) == (2, 1, 1)
+    assert one(r, "erreur", "8 champ(s) au lieu de 9").row == 3

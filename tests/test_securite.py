@@ -31,6 +31,7 @@ from bs4 import BeautifulSoup
 from conftest import copy_project
 
 from rencontres_lib import build as build_mod
+from rencontres_lib import config
 from rencontres_lib import exports as exports_mod
 from rencontres_lib.audit import audit_paths
 
@@ -336,17 +337,6 @@ def _unsafe_cell(value: object) -> bool:
     return head[:1] in ("+", "-", "\uff0b", "\uff0d") and not STRICT_NUMBER.fullmatch(value.strip())
 
 
-def _restore_env(saved: dict[str, str | None]) -> None:
-    for key, value in saved.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
-
-
-ENV_KEYS = ("RENCONTRES_ROOT", "RENCONTRES_BATCH")
-
-
 # --------------------------------------------------------------------------- the hostile build
 
 
@@ -358,12 +348,8 @@ def hostile(tmp_path_factory) -> SimpleNamespace:
     before = _fingerprints(root)
     lib = build_mod.library_fingerprint()
     js = (TEMPLATES / "rencontres.js").read_text(encoding="utf-8")  # as the build reads it
-    saved = {k: os.environ.get(k) for k in ENV_KEYS}
     lines: list[str] = []
-    try:
-        report = build_mod.build(root, jobs=2, log=lines.append)
-    finally:
-        _restore_env(saved)
+    report = build_mod.build(root, jobs=2, log=lines.append)
     return SimpleNamespace(
         root=root,
         report=report,
@@ -712,8 +698,7 @@ def fast_project(tmp_path, monkeypatch) -> Path:
     from rencontres_lib.rencontre import salt
 
     root = copy_project(tmp_path / "projet")
-    monkeypatch.setenv("RENCONTRES_ROOT", str(root))
-    monkeypatch.setenv("RENCONTRES_BATCH", "1")
+    monkeypatch.setattr(config, "_ROOT", root.resolve())
     monkeypatch.setattr(build_mod, "private_outputs", lambda *a, **k: None)
     salt(root)  # created once, before threads load sources concurrently
     return root
@@ -786,12 +771,8 @@ def test_real_build_after_an_input_disappears(hostile, tmp_path):
     before = {s: (root / "reports" / f"{s}.html").read_text(encoding="utf-8") for s in TERRITORIES}
     (root / "data/exemple/inscriptions_lyon.csv").unlink()
     (root / "data/exemple/inscriptions_nantes.csv").write_bytes(b"")
-    saved = {k: os.environ.get(k) for k in ENV_KEYS}
     lines: list[str] = []
-    try:
-        report = build_mod.build(root, jobs=2, audit=False, log=lines.append)
-    finally:
-        _restore_env(saved)
+    report = build_mod.build(root, jobs=2, audit=False, log=lines.append)
     # Lyon's registrants are gone from the project's list of names to mask, so the other
     # territories are rebuilt with the new list (a change of names re-runs every territory)
     same_lib = False

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..codebook import Codebook, QuestionSpec, load_codebook, normalize_label, parse_codebook
-from ..columns import ColumnStore, is_blank, read_columns, release_memory
+from ..columns import ColumnStore, is_blank, misaligned, read_columns, release_memory
 from ..errors import LoadResult, SourceError, add_finding
 from ..io import SEP_NAMES, RawTable
 from .common import EMAIL_RE, PHONE_RE
@@ -205,7 +205,20 @@ class _Load:
         """Reject blank rows, incomplete responses (if asked) and repeated ids; (used, ids, complete)."""
         data, n = self.data, len(self.data)
         keep = np.ones(n, dtype=bool)
+        shifted = [(i - self.skip, w) for i, _, w in misaligned(self.raw) if i >= self.skip]
+        if shifted:
+            pos = np.array([i for i, _ in shifted], dtype=np.int64)
+            keep[pos] = False
+            width = len(self.columns)
+            counts = ", ".join(sorted({str(w) for _, w in shifted}))
+            msg = (
+                f"{len(pos)} ligne(s) rejetée(s) : {counts} champ(s) au lieu de {width} (en-tête) — "
+                "un guillemet ouvert et jamais fermé, ou un séparateur de trop ou de moins, "
+                "décalerait toutes les réponses de la ligne ; corrigez-la dans l'export"
+            )
+            self.note("erreur", msg, pos)
         blank = blank_rows(data)
+        blank = blank[keep[blank]]
         keep[blank] = False
         if len(blank):
             self.note("info", f"{len(blank)} ligne(s) entièrement vide(s) ignorée(s)", blank)
