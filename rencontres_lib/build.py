@@ -27,8 +27,10 @@ from pathlib import Path
 
 from . import __version__
 from .config import Parametres, load_parametres, parameter_files, project_root
+from .documents import publish_documents
 from .errors import BuildError, ConfigError, RencontresError
 from .exports import atomic_write_text, fmt_date
+from .kit import index_links, publish_kits
 
 LIB_DIR = Path(__file__).resolve().parent
 logger = logging.getLogger(__name__)
@@ -459,6 +461,7 @@ def _build(root: Path, *, jobs, force, autonome, audit, log, t0, runner=None) ->
                 out.seconds = fut.result()
                 title = f"{'Note de cadrage' if out.phase == 'cadrage' else 'Compte rendu'} — {out.title}"
                 publisher().publish(work / out.slug / "rencontre.ipynb", reports / out.html, title)
+                publish_documents(work / out.slug / "rencontre.ipynb", reports, out.slug, work, log)
                 tables = work / out.slug / "tableaux"
                 if tables.is_dir():
                     for f in sorted(tables.iterdir()):
@@ -524,6 +527,9 @@ def _build(root: Path, *, jobs, force, autonome, audit, log, t0, runner=None) ->
                 publisher().publish(
                     work / "synthese" / "synthese.ipynb", reports / syn.html, syn.title
                 )
+                publish_documents(
+                    work / "synthese" / "synthese.ipynb", reports, "synthese", work, log
+                )
                 syn.state = "exécuté"
                 report.executed += 1
                 cache["synthese"] = {
@@ -540,6 +546,7 @@ def _build(root: Path, *, jobs, force, autonome, audit, log, t0, runner=None) ->
         progress(syn)
 
         printer.join()
+        publish_kits([o.slug for o in report.outcomes if o.state != "échec"], work, reports, log)
         write_index(reports, report)
         if audit:
             report.audit_hits = _audit(reports, people, names_key, cache, cache_path, log)
@@ -810,7 +817,8 @@ def write_index(reports: Path, report: BuildReport) -> None:
             o.phase, "Synthèse" if o.slug == "synthese" else "—"
         )
         rows.append(
-            f"<tr><td>{link}</td><td>{h.escape(phase)}</td><td>{h.escape(date)}</td><td>{status}</td></tr>"
+            f"<tr><td>{link}</td><td>{h.escape(phase)}</td><td>{h.escape(date)}</td><td>{status}</td>"
+            f"<td>{index_links(reports, o.slug)}</td></tr>"
         )
     failures = len(report.failures)
     summary = (
@@ -824,7 +832,7 @@ def write_index(reports: Path, report: BuildReport) -> None:
 <body class="rencontres"><header class="bandeau"><span class="marque">ICPC — chantier « Points d'ancrage et nouvelles orientations de la participation citoyenne pour 2026 »</span></header>
 <div class="mise-en-page"><main id="contenu"><h1>Rencontres territoriales : les rapports</h1>
 <p>{h.escape(summary)} Construit le {h.escape(fmt_date(dt.date.today()))} avec Rencontres {__version__}.</p>
-<table class="index-table"><caption>Rapports publiés</caption><thead><tr><th scope="col">Rapport</th><th scope="col">Document</th><th scope="col">Date de la rencontre</th><th scope="col">État</th></tr></thead>
+<table class="index-table"><caption>Rapports publiés</caption><thead><tr><th scope="col">Rapport</th><th scope="col">Document</th><th scope="col">Date de la rencontre</th><th scope="col">État</th><th scope="col">Documents modifiables et kit</th></tr></thead>
 <tbody>{"".join(rows)}</tbody></table>
 <p class="note">Les tableaux derrière chaque graphique sont dans le dossier <code>tableaux/</code> (CSV et XLSX).</p>
 </main></div></body></html>
