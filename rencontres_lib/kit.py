@@ -337,7 +337,7 @@ def chantier_figures(results: list[dict]) -> list[str]:
     if inscrits:
         out.append(f"{fmt_int(inscrits)} personnes inscrites en tout")
     if repondants:
-        out.append(f"{fmt_int(repondants)} réponses au questionnaire du chantier")
+        out.append(f"{fmt_int(repondants)} répondants au questionnaire dans ces territoires")
     return out
 
 
