@@ -10,6 +10,7 @@ from pathlib import Path
 
 from . import DIMENSIONS, PROFILS, display, rapport
 from .config import parameter_files, project_root
+from .public import aggregate
 from .rencontre import Rencontre, load_rencontre
 
 
@@ -113,7 +114,7 @@ def explorer_sources(r: Rencontre) -> object | None:
         with out:
             view = sorted_view(df, column.value, ascending.value, contains.value)
             display.paragraph(f"{len(view)} lignes affichées sur {len(df)}.")
-            display.table(view, sortable=False)
+            display.table(aggregate(view, "exploration privée (jamais publiée)"), sortable=False)
 
     for control in (source, column, ascending, contains):
         control.observe(refresh, names="value")

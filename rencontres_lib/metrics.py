@@ -147,8 +147,8 @@ def cluster_wilson(k: np.ndarray, m: np.ndarray, z: float = Z95) -> tuple[float,
 
     ``k[i]`` favourable answers out of ``m[i]`` in-scale answers of person *i* (several
     statements per person). The point estimate is the ratio Σk/Σm; its variance is the
-    cluster-robust (linearisation, CR1) variance of a ratio estimator,
-    ``n/(n-1) · Σ(k_i − p·m_i)² / (Σm)²``, turned into an effective sample size
+    cluster-robust (linearisation) variance of a ratio estimator,
+    ``Σ(k_i − p·m_i)² / (Σm)²``, turned into an effective sample size
     ``n_eff = p(1−p)/var`` (Kish's design effect), capped at Σm, and the Wilson score
     interval is computed on ``n_eff``. Source: Korn & Graubard (1998), « Confidence intervals
     for proportions with small expected number of positive counts estimated from survey data »,
@@ -164,7 +164,7 @@ def cluster_wilson(k: np.ndarray, m: np.ndarray, z: float = Z95) -> tuple[float,
     if n == 1 or p in (0.0, 1.0):
         n_eff = float(n)
     else:
-        var = n / (n - 1) * float(((k - p * m) ** 2).sum()) / total**2
+        var = float(((k - p * m) ** 2).sum()) / total**2
         n_eff = min(total, p * (1 - p) / var) if var > 0 else total
     n_eff = max(n_eff, 1.0)
     denom = 1 + z * z / n_eff

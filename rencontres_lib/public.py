@@ -149,7 +149,9 @@ def people_groups(
     values = list(values)
     counts = pd.to_numeric(frame[n], errors="coerce").fillna(0).astype(int)
     hide = pd.Series(False, index=frame.index)
-    blocks = frame.groupby(by, sort=False, dropna=False).groups.values() if by else [frame.index]
+    blocks = (
+        [g.index for _, g in frame.groupby(by, sort=False, dropna=False)] if by else [frame.index]
+    )
     for rows in blocks:
         col = pd.DataFrame({"n": counts.loc[rows].to_numpy()}, index=list(rows))
         if partition:

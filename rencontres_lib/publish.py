@@ -34,8 +34,29 @@ def plotly_js() -> str:
     return get_plotlyjs()
 
 
+CSP_BASE = (
+    "default-src 'none'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "font-src 'self' data:; connect-src 'none'; base-uri 'none'; form-action 'none'; "
+    "frame-src 'none'; object-src 'none'"
+)
+
+
+def _sha256_source(script: str) -> str:
+    import base64
+    import hashlib
+
+    return "'sha256-" + base64.b64encode(hashlib.sha256(script.encode()).digest()).decode() + "'"
+
+
 class Publisher:
-    """Converts executed notebooks to the report HTML."""
+    """Converts executed notebooks to the report HTML.
+
+    Every page carries a Content-Security-Policy that lets only the project's own scripts
+    run: ``assets/plotly.min.js`` and ``assets/rencontres.js`` (``script-src 'self'``), or,
+    with ``autonome``, exactly those two scripts inline, allowed by their sha256. Charts are
+    JSON data blocks drawn by ``rencontres.js``: no inline script, no event handler, so an
+    injected ``<script>`` or ``onerror=`` cannot run even if escaping were missed.
+    """
 
     def __init__(self, *, autonome: bool = False) -> None:
         from nbconvert import HTMLExporter
@@ -49,24 +70,39 @@ class Publisher:
             exclude_output_prompt=True,
         )
         self.css = (TEMPLATES / "rencontres" / "rencontres.css").read_text(encoding="utf-8")
-        self.js = (TEMPLATES / "rencontres" / "rencontres.js").read_text(encoding="utf-8")
+        self.js = site_js()
         self._plotly_inline: str | None = None
 
-    def plotly_tag(self) -> str:
+    def _inline_plotly(self) -> str:
+        if self._plotly_inline is None:
+            self._plotly_inline = plotly_js().replace("</script", "<\\/script")
+        return self._plotly_inline
+
+    def scripts(self) -> str:
         if self.autonome:
-            if self._plotly_inline is None:
-                self._plotly_inline = plotly_js().replace("</script", "<\\/script")
-            return f'<script type="text/javascript">{self._plotly_inline}</script>'
-        return '<script src="assets/plotly.min.js"></script>'
+            return (
+                f'<script type="text/javascript">{self._inline_plotly()}</script>\n'
+                f"<script>{self.js}</script>"
+            )
+        return '<script src="assets/plotly.min.js"></script>\n<script src="assets/rencontres.js" defer></script>'
+
+    def csp(self) -> str:
+        if self.autonome:
+            hashes = " ".join(_sha256_source(x) for x in (self._inline_plotly(), self.js))
+            return f"{CSP_BASE}; script-src {hashes}"
+        return f"{CSP_BASE}; script-src 'self'"
 
     def to_html(self, nb: nbformat.NotebookNode, title: str) -> str:
+        from .typographie import french_spacing
+
         nb = clean_notebook(nb)
         nb.metadata["title"] = title
         res = {
             "rencontres": {
-                "plotly_tag": self.plotly_tag(),
+                "plotly_tag": self.scripts(),
+                "csp": self.csp(),
+                "running_title": css_string(title),
                 "css": self.css,
-                "js": self.js,
                 "version": __version__,
                 "footer": FOOTER.format(v=__version__),
             },
@@ -74,7 +110,7 @@ class Publisher:
         }
         self.exporter.language_code = "fr"
         body, _ = self.exporter.from_notebook_node(nb, resources=res)
-        return add_toc(body)
+        return french_spacing(add_toc(body))
 
     def publish(self, executed: Path, target: Path, title: str) -> Path:
         import nbformat
@@ -82,6 +118,22 @@ class Publisher:
         nb = nbformat.read(executed, as_version=4)
         atomic_write_text(target, self.to_html(nb, title))
         return target
+
+
+def css_string(text: str) -> str:
+    """``text`` safe inside a double-quoted CSS string in a ``<style>`` element."""
+    out = []
+    for ch in text:
+        if ch.isalnum() or ch in " -—–,.:;'’()«»\u00a0\u202f":
+            out.append(ch)
+        else:
+            out.append(f"\\{ord(ch):06x}")
+    return "".join(out)
+
+
+def site_js() -> str:
+    """The report pages' own script (``templates/rencontres/rencontres.js``)."""
+    return (TEMPLATES / "rencontres" / "rencontres.js").read_text(encoding="utf-8")
 
 
 def clean_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -127,9 +179,13 @@ def _bundled_plotly_js() -> Path | None:
 
 
 def install_assets(reports: Path) -> None:
-    """Write ``reports/assets/plotly.min.js`` once (shared by every report)."""
+    """Write ``reports/assets/plotly.min.js`` (once) and ``rencontres.js``, shared by every page."""
     target = reports / "assets" / "plotly.min.js"
     bundled = _bundled_plotly_js()
+    site = reports / "assets" / "rencontres.js"
+    js = site_js()
+    if not site.exists() or site.read_text(encoding="utf-8") != js:
+        atomic_write_text(site, js)
     if bundled is not None and target.exists() and target.stat().st_size == bundled.stat().st_size:
         return
     target.parent.mkdir(parents=True, exist_ok=True)

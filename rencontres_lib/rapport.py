@@ -1,277 +1,153 @@
-"""Sections of the territorial report: each function displays one part from a :class:`Rencontre`.
+"""The territorial report: each section is computed once into a :class:`Section`, then shown.
 
-The notebook holds the narrative and calls these; the same functions back the JupyterLab
-widgets (see :mod:`rencontres_lib.explorer`). Every figure shown is computed, never typed.
+A :class:`Report` computes, for one :class:`~rencontres_lib.rencontre.Rencontre`, small
+section objects — sentences, key figures, public tables (:mod:`rencontres_lib.public`),
+charts and quotes — that :func:`render` displays in the notebook and :func:`results`
+serialises for the synthesis: every figure is computed once. The section functions never
+display anything themselves, so they are unit-tested on hand-computed values.
+
+Two documents come from the same sections: the **note de cadrage** (before the meeting:
+objectives, what to put to each atelier, registrations against capacity and the target mix,
+practical information, what earlier meetings produced) and the **compte rendu** (after it:
+per atelier what was said and the proposals with their support, who came against the target
+mix, next steps). Both open with « L'essentiel ».
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from . import DIMENSIONS, PROFILS, __version__, charts, display, metrics
 from .config import PHASE_LABELS
-from .exports import fmt_date, fmt_date_long, fmt_int, fmt_pct
-from .privacy import small_group_label, suppress_counts
+from .formats import fmt_date, fmt_date_long, fmt_int, fmt_pct
+from .privacy import small_group_label
+from .public import PublicTable, aggregate, people_groups, people_table
 from .rencontre import Rencontre
+from .textes import OrganiserTexts, load_texts, texts_path
 
-SOURCE_Q = "questionnaire du chantier ICPC 2025"
-_EXPORTS: dict[str, pd.DataFrame] = {}
-
-
-def exported(name: str, df: pd.DataFrame) -> pd.DataFrame:
-    """Remember the table behind a chart; :func:`save_outputs` writes them as CSV/XLSX."""
-    _EXPORTS[name] = df
-    return df
-
-
-def fictitious(r: Rencontre) -> bool:
-    return any("exemple" in Path(p).parts for p in r.params.input_paths())
-
-
-# ---------------------------------------------------------------- header
-
-
-def entete(r: Rencontre) -> None:
-    p = r.params
-    title = f"{PHASE_LABELS[p.phase]} — Rencontre territoriale : {p.territoire}"
-    display._display(
-        {"text/html": f'<h1 id="titre">{display.html.escape(title)}</h1>', "text/plain": title}
-    )
-    infos = [f"Date : {fmt_date_long(p.date)}"]
-    if p.lieu:
-        infos.append(f"Lieu : {p.lieu}")
-    if p.partenaires:
-        infos.append("Partenaires : " + ", ".join(p.partenaires))
-    infos.append(
-        f"Document : {PHASE_LABELS[p.phase].lower()} ({'avant' if p.phase == 'cadrage' else 'après'} la rencontre)"
-    )
-    display.bullet_list(infos, css="entete")
-    if fictitious(r):
-        display.paragraph(
-            "Données fictives : ce rapport est construit sur le jeu d'exemple du projet, pas sur de vraies réponses.",
-            css="avertissement",
-        )
-    if r.failures:
-        display.paragraph(
-            "Sources non chargées : " + " ; ".join(f"{k} — {v}" for k, v in r.failures.items()),
-            css="avertissement",
-        )
+SOURCE_Q = "questionnaire du chantier ICPC"
+SOURCE_TOOLS = {
+    "helloasso": "HelloAsso",
+    "eventbrite": "Eventbrite",
+    "decidim": "Decidim",
+    "generique": "fichier d'inscriptions",
+}
+# answers that say nothing: never a topic, never a quote (compared on folded text)
+_NON_ANSWER_RE = re.compile(
+    r"^(?:r\.?a\.?s\.?|rien(?: (?:a|à) (?:dire|signaler|ajouter))?|non|aucun(?:e)?|n[ée]ant|"
+    r"(?:je )?ne (?:sais|sait) pas|nsp|pas d'?avis|sans avis|(?:pas )?grand[- ]chose|idem|"
+    r"n/?a|ok|x+|[-/?.!…\s]*)$"
+)
 
 
-def objectifs(r: Rencontre) -> None:
-    if r.params.objectifs:
-        display.bullet_list(r.params.objectifs, css="objectifs")
-    else:
-        display.note(
-            "Les objectifs n'ont pas été renseignés dans les paramètres (clé « objectifs »)."
-        )
+# ---------------------------------------------------------------- the section objects
 
 
-def deroule(r: Rencontre) -> None:
-    if not r.params.deroule:
-        display.note("Le déroulé n'a pas été renseigné (clé « deroule »).")
-        return
-    df = pd.DataFrame(
-        [
-            {
-                "Heure": e.heure.lstrip("0").replace(":", "\u00a0h\u00a0")
-                if not e.heure.startswith("00")
-                else e.heure,
-                "Séquence": e.titre,
-                "Intervenants": ", ".join(e.intervenants),
-            }
-            for e in r.params.deroule
-        ]
-    )
-    display.table(df, caption="Déroulé de la rencontre", sortable=False)
+@dataclass
+class Block:
+    """One thing shown in a section: ``kind`` names the display function, ``args`` its input."""
+
+    kind: str
+    args: tuple = ()
+    kwargs: dict = field(default_factory=dict)
 
 
-# ---------------------------------------------------------------- key figures
+@dataclass
+class Section:
+    """A computed part of the report: a title, blocks to show, public tables, raw figures."""
+
+    key: str
+    title: str
+    blocks: list[Block] = field(default_factory=list)
+    tables: dict[str, PublicTable] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def add(self, kind: str, *args, **kwargs) -> Section:
+        self.blocks.append(Block(kind, args, kwargs))
+        return self
+
+    def table(self, name: str, table: PublicTable, caption: str, **kwargs) -> Section:
+        """Show a public table and export it as ``<slug>_<name>.csv``."""
+        self.tables[name] = table
+        return self.add("table", table, caption=caption, **kwargs)
+
+    def export(self, name: str, table: PublicTable) -> Section:
+        """Export a public table (the data behind a chart) without showing it."""
+        self.tables[name] = table
+        return self
 
 
-def figures(r: Rencontre) -> dict:
-    return metrics.key_figures(r.inscriptions, r.respondents_here, r.params.capacite)
+_RENDERERS: dict[str, Callable] = {
+    "heading": display.section,
+    "paragraph": display.paragraph,
+    "note": display.note,
+    "bullets": display.bullet_list,
+    "findings": display.findings,
+    "figures": display.key_figures,
+    "chart": display.show,
+    "table": display.table,
+    "quotes": display.quotes,
+    "organiser": display.organiser_text,
+}
 
 
-def chiffres_cles(r: Rencontre) -> None:
-    f = figures(r)
-    cards: dict[str, str] = {}
-    if f["inscrits"] is not None:
-        cards["personnes inscrites"] = fmt_int(f["inscrits"])
-        if r.params.phase == "compte_rendu" and f["presents"]:
-            cards["personnes présentes"] = fmt_int(f["presents"])
-            if f["taux_presence"] is not None:
-                cards["taux de présence"] = fmt_pct(f["taux_presence"])
-        if r.params.capacite:
-            cards["places"] = fmt_int(r.params.capacite)
-    if f["repondants"] is not None:
-        cards["répondants au questionnaire"] = fmt_int(f["repondants"])
-    if f["profils_representes"] is not None:
-        cards["profils représentés (sur 7)"] = fmt_int(f["profils_representes"])
-    display.key_figures(cards)
+def render(section: Section, *, heading: bool = True, level: int = 2) -> None:
+    """Display a section in the notebook (each block through :mod:`rencontres_lib.display`)."""
+    if heading and section.title:
+        display.section(section.title, level=level)
+    for block in section.blocks:
+        _RENDERERS[block.kind](*block.args, **block.kwargs)
+
+
+# ---------------------------------------------------------------- small helpers
 
 
 def _people(n: int) -> str:
     return f"{fmt_int(n)} personne" + ("s" if n > 1 else "")
 
 
-def _num(x: float) -> str:
-    """Percentage number without the sign, for intervals « 65–78 % »."""
-    return str(round(100 * x))
+def _range(lo: float, hi: float) -> str:
+    """« entre 41 et 52 % » — an interval in words, without jargon."""
+    return f"entre {round(100 * lo)} et {fmt_pct(hi)}"
 
 
-def constats(r: Rencontre) -> list[str]:
-    """Findings in plain sentences, computed from the data."""
-    out: list[str] = []
-    f = figures(r)
-    if f["inscrits"] is not None and r.params.capacite:
-        if f["inscrits"] > r.params.capacite:
-            out.append(
-                f"La rencontre est complète : {fmt_int(f['inscrits'])} inscriptions pour {fmt_int(r.params.capacite)} places, {_people(f['inscrits'] - r.params.capacite)} sur liste d'attente."
-            )
-        else:
-            out.append(
-                f"{fmt_int(f['inscrits'])} inscriptions pour {fmt_int(r.params.capacite)} places ({fmt_pct(f['inscrits'] / r.params.capacite)} de la capacité)."
-            )
-    if r.params.phase == "compte_rendu" and f["taux_presence"] is not None:
-        out.append(
-            f"{fmt_pct(f['taux_presence'])} des personnes inscrites et pointées étaient présentes ({fmt_int(f['presents'])} personnes)."
-        )
-    ah = r.answers_here
-    if ah is not None and len(ah):
-        dims = metrics.favorable_by_dimension(ah)
-        dims = dims[dims["n"] >= r.seuil]
-        if len(dims):
-            best = dims.loc[dims["part"].idxmax()]
-            worst = dims.loc[dims["part"].idxmin()]
-            out.append(
-                f"{fmt_pct(best['part'])} des réponses jugent favorablement la dimension « {DIMENSIONS[best['dimension']]} » "
-                f"(IC 95\u202f% : {_num(best['bas'])}–{fmt_pct(best['haut'])}, n = {fmt_int(best['n'])}), la mieux perçue."
-            )
-            if worst["dimension"] != best["dimension"]:
-                out.append(
-                    f"La dimension « {DIMENSIONS[worst['dimension']]} » est la moins bien perçue : {fmt_pct(worst['part'])} de réponses favorables "
-                    f"(IC 95\u202f% : {_num(worst['bas'])}–{fmt_pct(worst['haut'])})."
-                )
-        if r.respondents is not None:
-            cmp = metrics.territory_comparison(
-                metrics.favorable(
-                    metrics.with_respondents(r.answers, r.respondents), by=["territoire"]
-                ),
-                r.territoire_filtre,
-            )
-            wide = cmp.pivot_table(index="question_id", columns="groupe", values="part")
-            if {"ce territoire", "autres territoires"} <= set(wide.columns):
-                gap = (wide["ce territoire"] - wide["autres territoires"]).dropna()
-                if len(gap):
-                    q = gap.abs().idxmax()
-                    texts = question_texts(r)
-                    sens = "plus" if gap[q] > 0 else "moins"
-                    out.append(
-                        f"Écart le plus marqué avec les autres territoires : « {texts.get(q, q)} » recueille {fmt_pct(wide.loc[q, 'ce territoire'])} "
-                        f"de réponses favorables ici, contre {fmt_pct(wide.loc[q, 'autres territoires'])} ailleurs ({sens} favorable)."
-                    )
+def _fold(text: str) -> str:
+    t = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"\s+", " ", re.sub(r"[^a-z0-9/?.!…' -]+", " ", t)).strip()
+
+
+def is_non_answer(text: object) -> bool:
+    """True for answers that say nothing (« RAS », « rien », « je ne sais pas », « - »…)."""
+    if text is None or (not isinstance(text, str) and pd.isna(text)):
+        return True
+    return bool(_NON_ANSWER_RE.match(_fold(text).strip(" .!"))) or len(_fold(text)) < 3
+
+
+def distinct_quotes(candidates: list[tuple[str, str]], k: int) -> list[tuple[str, str]]:
+    """Up to ``k`` quotes with no repeat and no near-copy (similarity ≥ 0.8 on folded text)."""
+    out: list[tuple[str, str]] = []
+    for text, who in candidates:
+        f = _fold(text)
+        if any(f == _fold(t) or SequenceMatcher(None, f, _fold(t)).ratio() >= 0.8 for t, _ in out):
+            continue
+        out.append((text, who))
+        if len(out) == k:
+            break
     return out
 
 
-def constats_list(r: Rencontre) -> None:
-    display.bullet_list(constats(r))
-
-
-# ---------------------------------------------------------------- participants
-
-
-def participants(r: Rencontre) -> None:
-    if r.inscriptions is None:
-        display.note("Pas de fichier d'inscriptions pour cette rencontre.")
-        return
-    active = metrics.active_registrations(r.inscriptions)
-    mixes = {f"Inscrits ({r.params.territoire})": metrics.profile_mix(active["profil"])}
-    if r.respondents is not None:
-        mixes["Répondants au questionnaire, tous territoires"] = metrics.profile_mix(
-            r.respondents["profil"]
-        )
-    if r.params.mix_cible:
-        total = sum(r.params.mix_cible.values()) or 1
-        target = pd.DataFrame(
-            {
-                "profil": list(r.params.mix_cible),
-                "n": 0,
-                "part": [v / total for v in r.params.mix_cible.values()],
-            }
-        )
-        mixes["Composition visée"] = target
-    exported(
-        "profils", pd.concat([m.assign(groupe=k) for k, m in mixes.items()], ignore_index=True)
-    )
-    display.show(
-        charts.profile_mix_bars(
-            mixes, title="Profils des participants", source=f"inscriptions HelloAsso ; {SOURCE_Q}"
-        )
-    )
-
-    daily = exported("inscriptions_par_jour", metrics.registrations_over_time(r.inscriptions))
-    if len(daily):
-        display.show(
-            charts.registrations_timeline(
-                daily,
-                capacite=r.params.capacite,
-                date_rencontre=r.params.date,
-                title="Rythme des inscriptions",
-                source="inscriptions",
-            )
-        )
-    if r.params.phase == "compte_rendu":
-        fun = metrics.funnel(r.inscriptions, r.respondents_here)
-        sup = suppress_counts(fun, r.seuil, totals=False)  # nested stages: row totals mean nothing
-        exported("parcours_par_profil", sup.values.rename(index=PROFILS).reset_index())
-        display.show(
-            charts.funnel_bars(
-                sup.values,
-                title="De l'inscription à la réponse au questionnaire, par profil",
-                source=f"inscriptions et {SOURCE_Q}",
-                suppressed=small_group_label(r.seuil),
-            )
-        )
-    carte(r)
-
-
-def carte(r: Rencontre) -> None:
-    from .geo import departements
-
-    counts = exported("inscrits_par_departement", metrics.departement_counts(r.inscriptions))
-    display.show(
-        charts.departement_map(
-            counts,
-            departements(),
-            threshold=r.seuil,
-            title="D'où viennent les personnes inscrites ?",
-            source="inscriptions (code postal) ; contours IGN Admin Express / INSEE (Licence Ouverte)",
-        )
-    )
-
-
-def inscriptions_cadrage(r: Rencontre) -> None:
-    """Registrations so far (cadrage phase): capacity, waitlist, mix."""
-    if r.inscriptions is None:
-        return
-    split = metrics.waitlist_split(r.inscriptions, r.params.capacite)
-    waiting = int((split["place"] == "liste d'attente").sum())
-    if waiting:
-        display.paragraph(
-            f"Alerte : {fmt_int(len(split))} inscriptions actives pour {fmt_int(r.params.capacite)} places ; "
-            f"{_people(waiting)} sur liste d'attente (par ordre d'inscription).",
-            css="alerte",
-        )
-    else:
-        display.paragraph(f"{fmt_int(len(split))} inscriptions actives à ce jour.")
-
-
-# ---------------------------------------------------------------- questionnaire
+def fictitious(r: Rencontre) -> bool:
+    return any("exemple" in Path(p).parts for p in r.params.input_paths())
 
 
 def question_texts(r: Rencontre) -> dict[str, str]:
@@ -279,323 +155,1007 @@ def question_texts(r: Rencontre) -> dict[str, str]:
     return dict(zip(q["question_id"], q["texte"], strict=True)) if q is not None else {}
 
 
+def text_questions(r: Rencontre) -> list[str]:
+    """Ids of the codebook's free-text questions, in codebook order (whatever their ids)."""
+    if r.questions is None:
+        return []
+    q = r.questions
+    return list(dict.fromkeys(q.loc[q["type"] == "texte", "question_id"]))
+
+
+def _question_role(qid: str, text: str) -> str:
+    """« freins », « pistes », « avancees » or « autre », from the id and the wording."""
+    s = _fold(f"{qid} {text}")
+    if re.search(r"frein|obstacle|difficult|bloqu|limite", s):
+        return "freins"
+    if re.search(r"piste|propos|amelior|idee|recommand|2026|municipal", s):
+        return "pistes"
+    if re.search(r"avancee|acquis|reussi|positif|progres", s):
+        return "avancees"
+    return "autre"
+
+
+AGREEMENT5 = [
+    "Pas du tout d'accord",
+    "Plutôt pas d'accord",
+    "Ni d'accord ni pas d'accord",
+    "Plutôt d'accord",
+    "Tout à fait d'accord",
+]
+
+
 def scale_labels(r: Rencontre, question_id: str) -> list[str]:
+    """The labels of a statement's scale, least to most agreement (codebook order)."""
     q = r.questions.set_index("question_id")
-    name = q.loc[question_id, "echelle"]
+    name = q.loc[question_id, "echelle"] if "echelle" in q else ""
+    if r.codebook is None or name not in getattr(r.codebook, "echelles", {}):
+        return AGREEMENT5
     return list(r.codebook.echelles[name].libelles)
 
 
+def _registrations_source(r: Rencontre) -> str:
+    ins = r.inscriptions
+    fmt = ""
+    if ins is not None and "source_format" in ins and len(ins):
+        fmt = str(ins["source_format"].iloc[0])
+    return "inscriptions " + SOURCE_TOOLS.get(fmt, fmt or "").strip() if fmt else "inscriptions"
+
+
+# ---------------------------------------------------------------- the report
+
+
+class Report:
+    """All sections of one meeting's report, each computed once on first use."""
+
+    def __init__(self, r: Rencontre, *, draft: bool = True) -> None:
+        self.r = r
+        self.draft = draft
+        self._cache: dict[str, Any] = {}
+        path = texts_path(r.params.fichier, r.params.slug)
+        self.texts: OrganiserTexts = load_texts(path)
+
+    def _once(self, key: str, compute: Callable[[], Any]) -> Any:
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return self._cache[key]
+
+    # -- shared figures ---------------------------------------------------------------
+
+    @property
+    def figures(self) -> dict:
+        r = self.r
+        return self._once(
+            "figures",
+            lambda: metrics.key_figures(r.inscriptions, r.respondents_here, r.params.capacite),
+        )
+
+    @property
+    def dimensions(self) -> pd.DataFrame:
+        """Favourable share per dimension here (bases in people), small bases masked."""
+
+        def compute() -> pd.DataFrame:
+            ah = self.r.answers_here
+            if ah is None or not len(ah):
+                return pd.DataFrame(
+                    columns=["dimension", "n", "reponses", "k", "part", "bas", "haut"]
+                )
+            d = metrics.favorable_by_dimension(ah)
+            return d[d["n"] >= self.r.seuil].reset_index(drop=True)
+
+        return self._once("dimensions", compute)
+
+    @property
+    def comparison(self) -> pd.DataFrame:
+        """% favourable per statement, this territory vs the other meeting territories."""
+
+        def compute() -> pd.DataFrame:
+            r = self.r
+            if r.answers is None or r.respondents is None:
+                return pd.DataFrame()
+            joined = metrics.with_respondents(r.answers, r.respondents)
+            joined = joined[
+                joined["territoire"].isin(self.compared_territories + [r.territoire_filtre])
+            ]
+            fav = metrics.favorable(joined, by=["territoire"])
+            return metrics.territory_comparison(fav, r.territoire_filtre)
+
+        return self._once("comparison", compute)
+
+    @property
+    def compared_territories(self) -> list[str]:
+        """The other territories of the chantier (answers « Autre territoire » excluded)."""
+        r = self.r
+        if r.respondents is None:
+            return []
+        values = [str(v) for v in r.respondents["territoire"].dropna().unique()]
+        return sorted(
+            v for v in values if v != r.territoire_filtre and not _fold(v).startswith("autre")
+        )
+
+    def free_text(self, qid: str) -> dict | None:
+        """Themes and quotes of one free-text question here (non-answers left out)."""
+        return self._once(f"texte:{qid}", lambda: self._free_text(qid))
+
+    def _free_text(self, qid: str) -> dict | None:
+        from .text import assign_themes, load_themes, representative_quotes, theme_shares
+
+        r = self.r
+        if r.answers is None:
+            return None
+        ah = r.answers_here
+        txt = ah[(ah["question_id"] == qid)]
+        txt = txt[[not is_non_answer(v) for v in txt["valeur"]]]
+        txt = txt.merge(r.respondents_here[["respondent_id", "profil"]], on="respondent_id")
+        people = txt["respondent_id"].nunique()
+        if people < r.seuil:
+            return {"n": people, "shares": None, "quotes": {}}
+        texts = txt["valeur"].astype(str).reset_index(drop=True)
+        themes = load_themes(r.params.source("themes"))
+        shares = theme_shares(texts, themes)
+        assignments = assign_themes(texts, themes)
+        profil_counts = txt["profil"].value_counts()
+        quotes: dict[str, list[tuple[str, str]]] = {}
+        for theme_id in list(shares["theme"].head(3)):
+            if theme_id not in set(assignments["theme"]):
+                continue
+            idx = representative_quotes(texts, assignments, theme_id, k=6)
+            cands = []
+            for i in idx:
+                if self.texts.is_excluded(texts.iloc[i]):
+                    continue
+                prof = txt["profil"].iloc[i]
+                who = (
+                    PROFILS.get(prof, prof)
+                    if profil_counts.get(prof, 0) >= r.seuil
+                    else "profil non précisé (effectif trop faible)"
+                )
+                cands.append((texts.iloc[i], f"{who}, {r.params.territoire}"))
+            cands.sort(key=lambda c: not self.texts.is_pinned(c[0]))
+            quotes[theme_id] = distinct_quotes(cands, 1)
+        return {"n": people, "shares": shares, "quotes": quotes}
+
+    def leading_proposals(self, k: int = 3) -> pd.DataFrame:
+        c = self.r.contributions
+        if c is None or c.empty or self.r.params.phase != "compte_rendu":
+            return pd.DataFrame()
+        return c.sort_values(
+            ["soutiens", "titre"], ascending=[False, True], na_position="last"
+        ).head(k)
+
+    # -- sections ---------------------------------------------------------------------
+
+    def header(self) -> Section:
+        r, p = self.r, self.r.params
+        s = Section("entete", "")
+        infos = [f"Date : {fmt_date_long(p.date)}"]
+        if p.lieu:
+            infos.append(f"Lieu : {p.lieu}")
+        if p.partenaires:
+            infos.append("Partenaires : " + ", ".join(p.partenaires))
+        moment = "avant" if p.phase == "cadrage" else "après"
+        infos.append(f"Document : {PHASE_LABELS[p.phase].lower()} ({moment} la rencontre)")
+        s.add("bullets", infos, css="entete")
+        if fictitious(r):
+            s.add(
+                "paragraph",
+                "Données fictives : ce rapport est construit sur le jeu d'exemple du projet, pas sur de vraies réponses.",
+                css="avertissement",
+            )
+        if r.failures:
+            names = ", ".join(sorted(r.failures))
+            s.add(
+                "paragraph",
+                f"Sources non chargées : {names}. Les parties correspondantes manquent ; le détail "
+                "est donné à l'organisateur par « rencontres check ».",
+                css="avertissement",
+            )
+        return s
+
+    def essentiel(self) -> Section:
+        """« L'essentiel »: five findings or more, each with its number and base in people."""
+        return self._once("essentiel", self._essentiel)
+
+    def _essentiel(self) -> Section:
+        r, p, f = self.r, self.r.params, self.figures
+        items: list[dict] = []
+        # participation
+        if f["inscrits"] is not None:
+            if p.phase == "compte_rendu" and f["presents"]:
+                text = f"{_people(f['presents'])} présentes sur {fmt_int(f['inscrits'])} inscrites"
+                if f["taux_presence"] is not None:
+                    text += f" ({fmt_pct(f['taux_presence'])} des personnes pointées)"
+                if p.capacite:
+                    text += f", pour {fmt_int(p.capacite)} places"
+                    over = self.over_capacity()
+                    if over:
+                        n_over, came = over["au_dela"], over["venues"]
+                        text += (
+                            f" ; {fmt_int(n_over)} inscription{'s' if n_over > 1 else ''} au-delà "
+                            f"de la capacité, dont {fmt_int(came)} finalement venue{'s' if came > 1 else ''}"
+                        )
+                items.append({"title": "Participation.", "text": text + "."})
+            elif p.capacite:
+                ratio = f["inscrits"] / p.capacite
+                text = f"{fmt_int(f['inscrits'])} inscriptions pour {fmt_int(p.capacite)} places ({fmt_pct(ratio)} de la capacité)"
+                if f["inscrits"] > p.capacite:
+                    text += f", dont {fmt_int(f['inscrits'] - p.capacite)} au-delà de la capacité (liste d'attente)"
+                items.append({"title": "Inscriptions.", "text": text + "."})
+        dims = self.dimensions
+        if len(dims):
+            best = dims.loc[dims["part"].idxmax()]
+            worst = dims.loc[dims["part"].idxmin()]
+            items.append(
+                {
+                    "title": "Dimension la mieux perçue.",
+                    "text": f"« {DIMENSIONS[best['dimension']]} » : {fmt_pct(best['part'])} de réponses favorables "
+                    f"({_range(best['bas'], best['haut'])}), {_people(int(best['n']))} ayant répondu.",
+                }
+            )
+            if worst["dimension"] != best["dimension"]:
+                items.append(
+                    {
+                        "title": "Dimension la moins bien perçue.",
+                        "text": f"« {DIMENSIONS[worst['dimension']]} » : {fmt_pct(worst['part'])} de réponses favorables "
+                        f"({_range(worst['bas'], worst['haut'])}), {_people(int(worst['n']))}.",
+                    }
+                )
+        gap = self.largest_gap()
+        if gap:
+            items.append(
+                {
+                    "title": "Écart avec les autres territoires.",
+                    "text": f"« {gap['texte']} » : {fmt_pct(gap['ici'])} d'avis favorables ici "
+                    f"({_people(gap['n_ici'])}), contre {fmt_pct(gap['ailleurs'])} dans les autres "
+                    f"territoires du chantier ({_people(gap['n_ailleurs'])}).",
+                }
+            )
+        for qid in text_questions(r):
+            role = _question_role(qid, question_texts(r).get(qid, ""))
+            if role not in ("freins", "pistes"):
+                continue
+            ft = self.free_text(qid)
+            if not ft or ft["shares"] is None or not len(ft["shares"]):
+                continue
+            top = ft["shares"].iloc[0]
+            quote = next(iter(ft["quotes"].get(top["theme"], [])), None)
+            label = "Frein le plus cité." if role == "freins" else "Piste la plus citée."
+            items.append(
+                {
+                    "title": label,
+                    "text": f"« {top['libelle']} » ({fmt_int(top['n'])} réponses sur {_people(ft['n'])}).",
+                    "quote": quote[0] if quote else "",
+                    "who": quote[1] if quote else "",
+                }
+            )
+        e = r.entretiens
+        if e is not None and len(e):
+            top_theme = e["theme"].value_counts()
+            items.append(
+                {
+                    "title": "Entretiens.",
+                    "text": f"{fmt_int(len(e))} extraits d'entretiens ; thème le plus abordé : « {top_theme.index[0]} » "
+                    f"({fmt_int(int(top_theme.iloc[0]))} extraits).",
+                }
+            )
+        lead = self.leading_proposals(3)
+        if len(lead):
+            listing = " ; ".join(
+                f"« {t} » ({fmt_int(s)} soutien{'s' if s and s > 1 else ''})"
+                for t, s in zip(lead["titre"], lead["soutiens"].fillna(0).astype(int), strict=True)
+            )
+            items.append({"title": "Propositions les plus soutenues.", "text": listing + "."})
+        s = Section("essentiel", "L'essentiel")
+        s.add("findings", items)
+        s.data["constats"] = [f"{i['title']} {i['text']}" for i in items]
+        return s
+
+    def over_capacity(self) -> dict | None:
+        """Registrations beyond capacity and how many of those people came (compte rendu)."""
+        r, cap = self.r, self.r.params.capacite
+        if r.inscriptions is None or not cap:
+            return None
+        split = metrics.waitlist_split(r.inscriptions, cap)
+        beyond = split[split["place"] == "liste d'attente"]
+        if beyond.empty:
+            return None
+        return {"au_dela": len(beyond), "venues": int((beyond["statut"] == "present").sum())}
+
+    def largest_gap(self) -> dict | None:
+        cmp = self.comparison
+        if cmp is None or cmp.empty:
+            return None
+        seuil = self.r.seuil
+        wide = cmp.pivot_table(index="question_id", columns="groupe", values=["part", "n"])
+        if ("part", "ce territoire") not in wide or ("part", "autres territoires") not in wide:
+            return None
+        ok = (wide[("n", "ce territoire")] >= seuil) & (wide[("n", "autres territoires")] >= seuil)
+        gap = (wide[("part", "ce territoire")] - wide[("part", "autres territoires")])[ok].dropna()
+        if gap.empty:
+            return None
+        q = gap.abs().idxmax()
+        return {
+            "question_id": q,
+            "texte": question_texts(self.r).get(q, q),
+            "ici": float(wide.loc[q, ("part", "ce territoire")]),
+            "ailleurs": float(wide.loc[q, ("part", "autres territoires")]),
+            "n_ici": int(wide.loc[q, ("n", "ce territoire")]),
+            "n_ailleurs": int(wide.loc[q, ("n", "autres territoires")]),
+        }
+
+    def introduction(self) -> Section:
+        s = Section("introduction", "")
+        s.add(
+            "organiser",
+            self.texts.html("introduction"),
+            "introduction de l'organisateur (fichier de textes, section « ## Introduction »)",
+            draft=self.draft,
+        )
+        return s
+
+    def objectifs(self) -> Section:
+        p = self.r.params
+        s = Section("objectifs", "Objectifs et déroulé")
+        if p.objectifs:
+            s.add("bullets", p.objectifs, css="objectifs")
+        if p.deroule:
+            df = pd.DataFrame(
+                [
+                    {
+                        "Heure": e.heure.lstrip("0").replace(":", "\u00a0h\u00a0")
+                        if not e.heure.startswith("00")
+                        else e.heure,
+                        "Séquence": e.titre,
+                        "Intervenants": ", ".join(e.intervenants),
+                    }
+                    for e in p.deroule
+                ]
+            )
+            s.add(
+                "table",
+                aggregate(df, "programme de la rencontre"),
+                caption="Déroulé de la rencontre",
+                sortable=False,
+            )
+        return s
+
+    def ateliers_questions(self) -> Section:
+        """Note de cadrage: questions to put to the ateliers, from the weakest dimensions and freins."""
+        r = self.r
+        s = Section("questions", "Questions à mettre en débat dans les ateliers")
+        qs: list[str] = []
+        dims = self.dimensions.sort_values("part") if len(self.dimensions) else self.dimensions
+        texts = question_texts(r)
+        for _, d in dims.head(2).iterrows():
+            dim = d["dimension"]
+            lik = metrics.favorable(r.answers_here) if r.answers is not None else pd.DataFrame()
+            lik = lik[(lik["dimension"] == dim) & (lik["n"] >= r.seuil)] if len(lik) else lik
+            weakest = lik.sort_values("part").iloc[0] if len(lik) else None
+            qs.append(
+                f"{DIMENSIONS[dim]} ({fmt_pct(d['part'])} d'avis favorables ici) : qu'est-ce qui permettrait de progresser"
+                + (
+                    f" sur « {texts.get(weakest['question_id'], '')} » ({fmt_pct(weakest['part'])} d'accord) ?"
+                    if weakest is not None
+                    else " ?"
+                )
+            )
+        for qid in text_questions(r):
+            if _question_role(qid, texts.get(qid, "")) != "freins":
+                continue
+            ft = self.free_text(qid)
+            if ft and ft["shares"] is not None:
+                for _, t in ft["shares"].head(2).iterrows():
+                    if t["theme"] != "autres":
+                        qs.append(
+                            f"Comment lever le frein « {t['libelle']} », cité dans {fmt_int(t['n'])} réponses ?"
+                        )
+        if qs:
+            s.add("bullets", qs, css="questions-ateliers")
+        else:
+            s.add(
+                "note", "Pas encore assez de réponses au questionnaire pour proposer des questions."
+            )
+        return s
+
+    def participation(self) -> Section:
+        r, p, f = self.r, self.r.params, self.figures
+        s = Section("participation", "Participation")
+        if r.inscriptions is None:
+            s.add("note", "Pas de fichier d'inscriptions pour cette rencontre.")
+            return s
+        cards: dict[str, str] = {"personnes inscrites": fmt_int(f["inscrits"])}
+        if p.phase == "compte_rendu" and f["presents"]:
+            cards["personnes présentes"] = fmt_int(f["presents"])
+            if f["taux_presence"] is not None:
+                cards["taux de présence"] = fmt_pct(f["taux_presence"])
+        if p.capacite:
+            cards["places"] = fmt_int(p.capacite)
+        if f["repondants"] is not None:
+            cards["répondants au questionnaire (territoire)"] = fmt_int(f["repondants"])
+        s.add("figures", cards)
+        active = metrics.active_registrations(r.inscriptions)
+        who = active if p.phase == "cadrage" else active[active["statut"] == "present"]
+        label = "Inscrits" if p.phase == "cadrage" else "Présents"
+        mixes: dict[str, PublicTable] = {}
+        groups = people_groups(metrics.profile_mix(who["profil"]), r.seuil, values=["part"])
+        mixes[f"{label} ({p.territoire})"] = groups
+        if p.mix_cible:
+            total = sum(p.mix_cible.values()) or 1
+            target = pd.DataFrame(
+                {
+                    "profil": list(p.mix_cible),
+                    "n": 0,
+                    "part": [v / total for v in p.mix_cible.values()],
+                }
+            )
+            mixes["Composition visée"] = aggregate(target, "composition visée (paramètres)")
+            s.data["mix"] = self._mix_gaps(who, p.mix_cible, total)
+            gaps = s.data["mix"]
+            if gaps:
+                s.add("bullets", gaps, css="mix")
+        s.export("profils", groups)
+        s.add(
+            "chart",
+            charts.profile_mix_bars(
+                mixes,
+                title=f"Profils des personnes {label.lower()} et composition visée",
+                source=_registrations_source(r) + " ; paramètres de la rencontre",
+            ),
+        )
+        if p.phase == "compte_rendu":
+            fun = metrics.funnel(r.inscriptions, None)[["inscrits", "presents"]]
+            nested = people_table(fun, r.seuil, lines="columns")
+            s.export("inscrits_presents_par_profil", nested.rename(index=PROFILS))
+            s.add(
+                "chart",
+                charts.funnel_bars(
+                    nested,
+                    title="Inscrits et présents par profil (les présents sont une partie des inscrits)",
+                    source=_registrations_source(r),
+                    suppressed="masqué",
+                ),
+            )
+            over = self.over_capacity()
+            if over:
+                s.add(
+                    "paragraph",
+                    f"{fmt_int(over['au_dela'])} inscriptions sont arrivées au-delà des {fmt_int(p.capacite)} places ; "
+                    f"{fmt_int(over['venues'])} de ces personnes sont finalement venues.",
+                )
+        else:
+            daily = metrics.registrations_over_time(r.inscriptions)
+            if len(daily):
+                s.add(
+                    "chart",
+                    charts.registrations_timeline(
+                        aggregate(daily, "inscriptions cumulées par jour"),
+                        capacite=p.capacite,
+                        date_rencontre=p.date,
+                        title="Rythme des inscriptions",
+                        source=_registrations_source(r),
+                    ),
+                )
+            split = metrics.waitlist_split(r.inscriptions, p.capacite)
+            waiting = int((split["place"] == "liste d'attente").sum())
+            if waiting:
+                s.add(
+                    "paragraph",
+                    f"Alerte : {fmt_int(len(split))} inscriptions actives pour {fmt_int(p.capacite)} places ; "
+                    f"{_people(waiting)} sur liste d'attente (par ordre d'inscription).",
+                    css="alerte",
+                )
+        counts = metrics.departement_counts(r.inscriptions)
+        deps = people_groups(counts, r.seuil)
+        s.export("inscrits_par_departement", deps)
+        if len(counts):
+            from .geo import departements
+
+            s.add(
+                "chart",
+                charts.departement_map(
+                    deps,
+                    departements(),
+                    threshold=r.seuil,
+                    title="D'où viennent les personnes inscrites ?",
+                    source=_registrations_source(r)
+                    + " (code postal) ; contours IGN Admin Express / INSEE (Licence Ouverte)",
+                ),
+            )
+        return s
+
+    def _mix_gaps(self, who: pd.DataFrame, target: dict[str, float], total: float) -> list[str]:
+        """Sentences on the target mix: which profiles to reach and how many (suppression kept)."""
+        r, p = self.r, self.r.params
+        counts = who["profil"].value_counts()
+        base = p.capacite if (p.phase == "cadrage" and p.capacite) else len(who)
+        out = []
+        for prof, share in target.items():
+            want = round(base * share / total)
+            have = int(counts.get(prof, 0))
+            label = PROFILS.get(prof, prof)
+            if have >= want:
+                continue
+            if 0 < have < r.seuil:
+                out.append(f"{label} : moins de {r.seuil} personnes pour {fmt_int(want)} visées.")
+            else:
+                out.append(
+                    f"{label} : {fmt_int(have)} pour {fmt_int(want)} visées, soit {fmt_int(want - have)} à mobiliser."
+                )
+        return out
+
+    def dimensions_section(self) -> Section:
+        r = self.r
+        s = Section("dimensions", "Les cinq dimensions d'impact")
+        if r.answers is None:
+            s.add("note", "Pas de questionnaire pour cette rencontre.")
+            return s
+        dims = self.dimensions
+        if not len(dims):
+            s.add("note", f"{small_group_label(r.seuil).capitalize()} : résultats non publiés.")
+            return s
+        # overview: this territory vs the others, per dimension
+        joined = metrics.with_respondents(r.answers, r.respondents)
+        joined = joined[
+            joined["territoire"].isin(self.compared_territories + [r.territoire_filtre])
+        ]
+        joined = joined.assign(
+            groupe=joined["territoire"].map(
+                lambda t: "ce territoire" if t == r.territoire_filtre else "autres territoires"
+            )
+        )
+        by_dim = metrics.favorable_by_dimension(joined, by=["groupe"])
+        by_dim = by_dim.rename(columns={"dimension": "question_id"}).assign(
+            dimension=by_dim["dimension"]
+        )
+        overview = people_groups(
+            by_dim,
+            r.seuil,
+            values=["reponses", "k", "part", "bas", "haut"],
+            by=["question_id"],
+            partition=False,
+        )
+        s.export("favorable_par_dimension", overview)
+        others = ", ".join(self.compared_territories) or "aucun"
+        s.add(
+            "chart",
+            charts.favorable_compare(
+                overview,
+                {d: lab for d, lab in DIMENSIONS.items()},
+                title="Part de réponses favorables par dimension : ce territoire et les autres",
+                source=f"{SOURCE_Q} ; autres territoires : {others}",
+            ),
+        )
+        texts = question_texts(r)
+        q = r.questions.set_index("question_id")
+        inverse = set(q.index[q["inverse"].fillna(False).astype(bool)]) if "inverse" in q else set()
+        lik_all = metrics.likert_answers(r.answers_here)
+        for dim, label in DIMENSIONS.items():
+            lik = lik_all[lik_all["dimension"] == dim]
+            row = dims[dims["dimension"] == dim]
+            if lik.empty or row.empty:
+                continue
+            row = row.iloc[0]
+            labels = scale_labels(r, lik["question_id"].iloc[0])
+            dist = metrics.likert_distribution(lik, len(labels))
+            dist = dist[dist["total"] >= r.seuil]
+            sentence = (
+                f"{fmt_pct(row['part'])} de réponses favorables ({_range(row['bas'], row['haut'])}), "
+                f"{_people(int(row['n']))}."
+            )
+            s.add("heading", label, level=3)
+            s.add("paragraph", sentence)
+            kwargs = (
+                {"inverse": inverse}
+                if "inverse" in charts.diverging_likert.__code__.co_varnames
+                else {}
+            )
+            s.export(
+                f"repartition_{dim}",
+                aggregate(dist, "réponses par niveau de l'échelle (bases de 5 personnes au moins)"),
+            )
+            s.add(
+                "chart",
+                charts.diverging_likert(
+                    aggregate(dist, "réponses par niveau de l'échelle"),
+                    labels,
+                    texts,
+                    title=f"{label} : les réponses aux affirmations",
+                    source=f"{SOURCE_Q}, {r.params.territoire}",
+                    **kwargs,
+                ),
+            )
+            s.export(f"favorable_par_profil_{dim}", self._by_profile(lik, texts))
+        s.add(
+            "note",
+            "Le détail par profil de chaque affirmation est dans les tableaux exportés "
+            f"(« {r.params.slug}_favorable_par_profil_<dimension>.csv »).",
+        )
+        return s
+
+    def _by_profile(self, lik: pd.DataFrame, texts: dict[str, str]) -> PublicTable:
+        joined = metrics.with_respondents(lik, self.r.respondents_here)
+        fav = metrics.favorable(joined, by=["profil"])
+        fav = fav.assign(
+            affirmation=fav["question_id"].map(texts),
+            profil=fav["profil"].map(lambda p: PROFILS.get(p, p)),
+        )
+        cols = ["affirmation", "profil", "n", "k", "part", "bas", "haut"]
+        return people_groups(fav[cols], self.r.seuil, by=["affirmation"])
+
+    def free_text_section(self) -> Section:
+        r = self.r
+        s = Section("reponses_libres", "Réponses libres")
+        texts = question_texts(r)
+        qids = text_questions(r)
+        if not qids:
+            s.add("note", "Le questionnaire n'a pas de question ouverte.")
+            return s
+        for qid in qids:
+            s.add("heading", texts.get(qid, qid), level=3)
+            ft = self.free_text(qid)
+            if not ft or ft["shares"] is None:
+                s.add(
+                    "note", f"Trop peu de réponses à cette question ({small_group_label(r.seuil)})."
+                )
+                continue
+            shares = ft["shares"]
+            s.export(f"themes_{qid}", aggregate(shares, "réponses par thème"))
+            s.add(
+                "chart",
+                charts.share_bars(
+                    aggregate(shares.head(6), "réponses par thème"),
+                    "libelle",
+                    "part",
+                    title=f"Thèmes des réponses : {texts.get(qid, qid)}",
+                    source=f"{SOURCE_Q}, réponses libres, {r.params.territoire}",
+                    n=ft["n"],
+                ),
+            )
+            for theme_id, quotes in ft["quotes"].items():
+                if not quotes:
+                    continue
+                label = shares.loc[shares["theme"] == theme_id, "libelle"].iloc[0]
+                s.add("paragraph", f"« {label} » — exemples de réponses :", css="sous-titre")
+                s.add("quotes", quotes)
+        return s
+
+    def interviews(self) -> Section:
+        r = self.r
+        s = Section("entretiens", "Entretiens")
+        e = r.entretiens
+        if e is None or e.empty:
+            s.add("note", "Aucun extrait d'entretien pour ce territoire.")
+            return s
+        counts = (
+            e.groupby("theme")
+            .size()
+            .rename("extraits")
+            .reset_index()
+            .sort_values(["extraits", "theme"], ascending=[False, True])
+        )
+        s.export("entretiens_par_theme", aggregate(counts, "extraits d'entretiens par thème"))
+        fav = self.dimensions
+        shown = 0
+        for theme in counts["theme"]:
+            g = e[e["theme"] == theme]
+            dim = g["dimension"].iloc[0] if "dimension" in g else ""
+            lead = f"Thème « {theme} » ({fmt_int(len(g))} extraits)"
+            if dim and len(fav) and dim in set(fav["dimension"]):
+                row = fav[fav["dimension"] == dim].iloc[0]
+                lead += f" — au questionnaire, {fmt_pct(row['part'])} de réponses favorables sur la dimension « {DIMENSIONS[dim]} »."
+            s.add("paragraph", lead, css="sous-titre")
+            cands = [
+                (t, f"{PROFILS.get(p, p)}, entretien")
+                for t, p in zip(g["texte"], g["profil"], strict=True)
+                if not self.texts.is_excluded(t) and not is_non_answer(t)
+            ]
+            cands.sort(key=lambda c: not self.texts.is_pinned(c[0]))
+            s.add("quotes", distinct_quotes(cands, 2))
+            shown += 1
+            if shown == 3:
+                break
+        if len(counts) > 3:
+            rest = ", ".join(f"« {t} »" for t in counts["theme"].iloc[3:])
+            s.add(
+                "note",
+                f"Autres thèmes abordés : {rest} (extraits dans les tableaux exportés par thème).",
+            )
+        return s
+
+    def proposals(self) -> Section:
+        r = self.r
+        s = Section("propositions", "Ateliers et propositions")
+        c = r.contributions
+        if r.params.phase == "cadrage":
+            s.add("note", "Les propositions seront recueillies pendant la rencontre.")
+            return s
+        if c is None or c.empty:
+            s.add("note", "Aucune proposition pour cette rencontre.")
+            return s
+        df = c.sort_values(["soutiens", "titre"], ascending=[False, True], na_position="last")
+        status = {}
+        if r.votes is not None and len(r.votes):
+            cons = metrics.consensus(
+                r.votes.rename(columns={"accords": "pour", "desaccords": "contre"})
+            )
+            status = dict(zip(cons["proposition_id"], cons["statut"], strict=True))
+        table = pd.DataFrame(
+            {
+                "Atelier": df["atelier"].fillna(""),
+                "Thème": df["theme"].fillna(""),
+                "Proposition": df["titre"],
+                "Soutiens": df["soutiens"].astype("Int64"),
+                "Commentaires": df["commentaires"].astype("Int64"),
+            }
+        )
+        if status:
+            table["Avis des groupes"] = df["proposition_id"].map(status).fillna("")
+        s.export("propositions", aggregate(table, "propositions des ateliers et leurs soutiens"))
+        for atelier, g in df.groupby(df["atelier"].fillna("Sans atelier"), sort=True):
+            s.add("heading", str(atelier), level=3)
+            s.add(
+                "organiser",
+                self.texts.atelier(str(atelier)),
+                f"ce qui s'est dit dans l'atelier (section « ## Atelier : {atelier} »)",
+                draft=self.draft,
+            )
+            top = g.head(5)
+            rows = pd.DataFrame(
+                {"Proposition": top["titre"], "Soutiens": top["soutiens"].astype("Int64")}
+            )
+            s.add(
+                "table",
+                aggregate(rows, "propositions et soutiens"),
+                caption=f"Propositions les plus soutenues ({fmt_int(len(g))} dans cet atelier)",
+                sortable=False,
+            )
+        s.add(
+            "note",
+            f"Toutes les propositions ({fmt_int(len(df))}) sont dans le tableau exporté « {r.params.slug}_propositions.csv ».",
+        )
+        return s
+
+    def next_steps(self) -> Section:
+        s = Section("suites", "Faits marquants et suites")
+        s.add(
+            "organiser",
+            self.texts.html("faits marquants"),
+            "faits marquants (section « ## Faits marquants »)",
+            draft=self.draft,
+        )
+        s.add(
+            "organiser",
+            self.texts.html("prochaines etapes"),
+            "prochaines étapes (section « ## Prochaines étapes »)",
+            draft=self.draft,
+        )
+        return s
+
+    def practical(self) -> Section:
+        p = self.r.params
+        s = Section("pratique", "Informations pratiques")
+        infos = [f"Date : {fmt_date_long(p.date)}"]
+        if p.deroule:
+            infos.append(
+                f"Horaires : de {p.deroule[0].heure.replace(':', ' h ')} à {p.deroule[-1].heure.replace(':', ' h ')}"
+            )
+        if p.lieu:
+            infos.append(f"Lieu : {p.lieu}")
+        if p.capacite:
+            infos.append(f"Capacité : {fmt_int(p.capacite)} places")
+        s.add("bullets", infos, css="pratique")
+        s.add(
+            "organiser",
+            self.texts.html("informations pratiques"),
+            "accès, accessibilité, contact (section « ## Informations pratiques »)",
+            draft=self.draft,
+        )
+        return s
+
+    def earlier(self) -> Section:
+        """Note de cadrage: what the chantier's earlier meetings already produced."""
+        r = self.r
+        s = Section("precedentes", "Ce que les rencontres précédentes ont produit")
+        root = r.params.racine
+        found = []
+        if root is not None:
+            for path in sorted((Path(root) / "build").glob("*/resultats.json")):
+                try:
+                    res = json.loads(path.read_text(encoding="utf-8"))
+                except (OSError, ValueError):
+                    continue
+                if res.get("slug") == r.params.slug or res.get("phase") != "compte_rendu":
+                    continue
+                if res.get("date", "9999") >= r.params.date.isoformat():
+                    continue
+                props = sorted(
+                    res.get("propositions") or [], key=lambda x: -(x.get("soutiens") or 0)
+                )[:2]
+                text = f"{res['territoire']} ({fmt_date(res['date'])})"
+                if props:
+                    text += " : " + " ; ".join(f"« {x['titre']} »" for x in props)
+                found.append(text)
+        if found:
+            s.add("bullets", found, css="precedentes")
+        else:
+            s.add("note", "Aucune rencontre du chantier n'a encore eu lieu avant celle-ci.")
+        return s
+
+    def methodology(self) -> Section:
+        r = self.r
+        s = Section("methodologie", "Méthodologie")
+        rows = []
+        kinds = {
+            "inscriptions": "Inscriptions",
+            "questionnaire": "Questionnaire",
+            "entretiens": "Entretiens",
+            "contributions": "Propositions",
+        }
+        for kind, res in r.results.items():
+            rows.append(
+                {
+                    "Source": kinds.get(kind, kind),
+                    "Fichier": Path(res.source).name,
+                    "Lignes lues": res.rows_read,
+                    "Utilisées": res.rows_used,
+                    "Écartées": res.rows_rejected,
+                }
+            )
+        for kind in r.failures:
+            rows.append(
+                {
+                    "Source": kinds.get(kind, kind),
+                    "Fichier": "non chargé",
+                    "Lignes lues": 0,
+                    "Utilisées": 0,
+                    "Écartées": 0,
+                }
+            )
+        if rows:
+            s.add(
+                "table",
+                aggregate(pd.DataFrame(rows), "lignes des fichiers sources"),
+                caption="Sources (lignes lues = utilisées + écartées)",
+                sortable=False,
+            )
+        others = ", ".join(self.compared_territories) or "aucun"
+        s.add(
+            "bullets",
+            [
+                "Réponse favorable : « Tout à fait » ou « Plutôt d'accord » ; pour une affirmation formulée négativement "
+                "(« Ce sont toujours les mêmes personnes qui participent »), c'est le désaccord qui est favorable. "
+                "Les graphiques montrent les réponses telles qu'elles ont été données. « Sans avis » et l'absence de réponse "
+                "ne comptent pas.",
+                "Bases : les effectifs sont des personnes. Une dimension réunit plusieurs affirmations, auxquelles une même "
+                "personne répond ; la fourchette donnée (« entre 41 et 52 % ») est un intervalle de confiance à 95 % qui en "
+                "tient compte (intervalle de Wilson sur un effectif corrigé de l'effet de grappe, Korn et Graubard, 1998).",
+                f"Autres territoires : {others} ; les réponses « Autre territoire » n'y sont pas comptées.",
+                f"Confidentialité : aucun groupe de moins de {r.seuil} personnes n'est publié (masquage primaire), et quand "
+                "un total publié permettrait de retrouver une case masquée par soustraction, une seconde case est masquée "
+                "(masquage secondaire). Les citations ne portent que le profil et le territoire ; noms, courriels, "
+                "téléphones et adresses sont masqués dans tous les textes publiés.",
+                "Réponses libres : regroupées par thèmes (dictionnaire de mots-clés du chantier, puis sujets détectés "
+                "automatiquement) ; les réponses vides de sens (« RAS », « rien ») sont écartées.",
+                f"Données au {fmt_date(self.data_date())} ; document produit le {fmt_date(dt.date.today())} avec Rencontres {__version__}.",
+            ],
+            css="methodo",
+        )
+        return s
+
+    def data_date(self) -> dt.date:
+        """The date of the data: the latest registration or answer, else the meeting date."""
+        dates = []
+        r = self.r
+        if r.inscriptions is not None and "date_inscription" in r.inscriptions:
+            d = pd.to_datetime(r.inscriptions["date_inscription"], errors="coerce").max()
+            if pd.notna(d):
+                dates.append(d.date())
+        if r.respondents is not None and "date" in r.respondents:
+            d = pd.to_datetime(r.respondents["date"], errors="coerce").max()
+            if pd.notna(d):
+                dates.append(d.date())
+        return max(dates) if dates else r.params.date
+
+    def sections(self) -> list[Section]:
+        """Every section, in reading order, for the phase of the meeting."""
+        if self.r.params.phase == "cadrage":
+            order = [
+                self.header, self.essentiel, self.introduction, self.objectifs, self.ateliers_questions,
+                self.participation, self.practical, self.earlier, self.dimensions_section,
+                self.free_text_section, self.interviews, self.methodology,
+            ]  # fmt: skip
+        else:
+            order = [
+                self.header, self.essentiel, self.introduction, self.objectifs, self.proposals,
+                self.participation, self.dimensions_section, self.free_text_section,
+                self.interviews, self.next_steps, self.methodology,
+            ]  # fmt: skip
+        return [self._once(f"section:{f.__name__}", f) for f in order]
+
+
+# ---------------------------------------------------------------- notebook entry points
+
+
+def title(r: Rencontre) -> None:
+    p = r.params
+    text = f"{PHASE_LABELS[p.phase]} — Rencontre territoriale : {p.territoire}"
+    display._emit(display.heading_html(text, 1, anchor="titre"), text)
+
+
 def dimension(r: Rencontre, dim: str, *, profil: str | None = None) -> None:
-    """One impact dimension: distribution, comparison with the other territories, by profile."""
-    if r.answers is None:
-        display.note("Pas de questionnaire pour cette rencontre.")
-        return
-    texts = question_texts(r)
-    ah = r.answers_here
+    """One dimension's chart, for every respondent here or one profile (JupyterLab explorer)."""
+    view = r
     if profil:
         ids = r.respondents_here.loc[r.respondents_here["profil"] == profil, "respondent_id"]
-        ah = ah[ah["respondent_id"].isin(ids)]
-    lik = metrics.likert_answers(ah)
-    lik = lik[lik["dimension"] == dim]
-    if lik.empty:
-        display.note("Aucune affirmation du questionnaire ne porte sur cette dimension.")
-        return
-    qids = list(dict.fromkeys(lik["question_id"]))
-    n_resp = lik["respondent_id"].nunique()
-    if n_resp < r.seuil:
+        view = Rencontre(
+            r.params,
+            codebook=r.codebook,
+            answers=r.answers[r.answers["respondent_id"].isin(ids)],
+            respondents=r.respondents[r.respondents["respondent_id"].isin(ids)],
+            questions=r.questions,
+        )
+    rep = Report(view)
+    section = rep.dimensions_section()
+    keep, inside = [], False
+    for block in section.blocks:  # only this dimension's heading, sentence and chart
+        if block.kind == "heading":
+            inside = block.args[0] == DIMENSIONS[dim]
+        elif inside:
+            keep.append(block)
+    if not keep:
         display.note(f"{small_group_label(r.seuil).capitalize()} : résultats non publiés.")
-        return
-    labels = scale_labels(r, qids[0])
-    dist = exported(f"repartition_{dim}", metrics.likert_distribution(lik, len(labels)))
-    display.show(
-        charts.diverging_likert(
-            dist,
-            labels,
-            texts,
-            title=f"{DIMENSIONS[dim]} : répartition des réponses",
-            source=f"{SOURCE_Q}, {r.params.territoire}",
-        )
-    )
-    allq = metrics.with_respondents(r.answers, r.respondents)
-    allq = allq[(allq["type"] == "likert") & (allq["dimension"] == dim)]
-    if profil:
-        allq = allq[allq["profil"] == profil]
-    cmp = metrics.territory_comparison(
-        metrics.favorable(allq, by=["territoire"]), r.territoire_filtre
-    )
-    cmp = cmp[cmp["n"] >= r.seuil]
-    exported(f"favorable_{dim}", cmp)
-    if len(cmp):
-        display.show(
-            charts.favorable_compare(
-                cmp,
-                texts,
-                title=f"{DIMENSIONS[dim]} : part de réponses favorables, ce territoire et les autres",
-                source=SOURCE_Q,
-            )
-        )
-    if not profil:
-        par_profil(r, lik, texts)
+    render(Section(dim, DIMENSIONS[dim], keep), level=3)
 
 
-def par_profil(r: Rencontre, lik: pd.DataFrame, texts: dict[str, str]) -> None:
-    """% favourable by profile with small-cell suppression (cells n < seuil hidden)."""
-    joined = metrics.with_respondents(lik, r.respondents_here)
-    fav = metrics.favorable(joined, by=["profil"])
-    if fav.empty:
-        return
-    counts = fav.pivot_table(index="question_id", columns="profil", values="n", fill_value=0)
-    sup = suppress_counts(counts, r.seuil, totals=False)
-    share = fav.pivot_table(index="question_id", columns="profil", values="part")
-    share = share[[p for p in PROFILS if p in share.columns]]  # ICPC order, not alphabetical
-    shown = pd.DataFrame(index=share.index)
-    for col in share.columns:
-        shown[PROFILS.get(col, col)] = [
-            small_group_label(r.seuil)
-            if pd.isna(sup.values.loc[q, col])
-            else f"{fmt_pct(share.loc[q, col])}\u00a0({int(counts.loc[q, col])})"
-            for q in share.index
-        ]
-    shown.index = [texts.get(q, q) for q in shown.index]
-    shown = shown.T  # profiles in rows, the two or three statements in columns
-    shown.index.name = "Profil"
-    exported(f"favorable_par_profil_{lik['dimension'].iloc[0]}", shown.reset_index())
-    display.table(
-        shown.reset_index(),
-        caption="Part de réponses favorables par profil (effectif entre parenthèses)",
-        sortable=False,
-    )
+def report(r: Rencontre, *, draft: bool = True) -> Report:
+    """The :class:`Report` of a meeting (computed section by section, once)."""
+    return Report(r, draft=draft)
 
 
-# ---------------------------------------------------------------- free text
+def figures(r: Rencontre) -> dict:
+    return Report(r).figures
 
 
-def texte_libre(r: Rencontre, question_id: str, *, n_quotes: int = 3) -> None:
-    from .text import assign_themes, load_themes, representative_quotes, theme_shares
-
-    if r.answers is None:
-        return
-    ah = r.answers_here
-    txt = ah[(ah["question_id"] == question_id) & (ah["valeur"].str.strip() != "")]
-    txt = txt.merge(
-        r.respondents_here[["respondent_id", "profil", "territoire"]], on="respondent_id"
-    )
-    if len(txt) < r.seuil:
-        display.note(f"Trop peu de réponses à cette question ({small_group_label(r.seuil)}).")
-        return
-    texts = txt["valeur"].reset_index(drop=True)
-    themes = load_themes(r.params.source("themes"))
-    shares = exported(f"themes_{question_id}", theme_shares(texts, themes))
-    display.show(
-        charts.share_bars(
-            shares.head(10),
-            "libelle",
-            "part",
-            title=f"Thèmes des réponses : {question_texts(r).get(question_id, question_id)}",
-            source=f"{SOURCE_Q}, réponses libres, {r.params.territoire}",
-            n=len(texts),
-        )
-    )
-    assignments = assign_themes(texts, themes)
-    profil_counts = txt["profil"].value_counts()
-    for theme_id in list(shares["theme"].head(3)):
-        if theme_id not in set(assignments["theme"]):
-            continue
-        idx = representative_quotes(texts, assignments, theme_id, k=n_quotes)
-        items = []
-        for i in idx:
-            prof = txt["profil"].iloc[i]
-            who = (
-                PROFILS.get(prof, prof)
-                if profil_counts.get(prof, 0) >= r.seuil
-                else "profil non précisé (effectif trop faible)"
-            )
-            items.append((texts.iloc[i], f"{who}, {r.params.territoire}"))
-        label = shares.loc[shares["theme"] == theme_id, "libelle"].iloc[0]
-        display.paragraph(f"« {label} » — exemples de réponses :", css="sous-titre")
-        display.quotes(items)
+def constats(r: Rencontre) -> list[str]:
+    """« L'essentiel » as plain sentences (title and text of each finding)."""
+    return Report(r).essentiel().data["constats"]
 
 
-# ---------------------------------------------------------------- interviews and proposals
-
-
-def entretiens(r: Rencontre) -> None:
-    e = r.entretiens
-    if e is None or e.empty:
-        display.note("Aucun extrait d'entretien pour ce territoire.")
-        return
-    counts = (
-        e.groupby(["theme"])
-        .size()
-        .rename("extraits")
-        .reset_index()
-        .sort_values("extraits", ascending=False)
-    )
-    exported("entretiens_par_theme", counts)
-    display.table(
-        counts.rename(columns={"theme": "Thème", "extraits": "Extraits"}),
-        caption="Extraits d'entretiens par thème",
-        sortable=False,
-    )
-    fav = (
-        metrics.favorable_by_dimension(r.answers_here) if r.answers is not None else pd.DataFrame()
-    )
-    for theme, g in e.groupby("theme", sort=True):
-        dim = g["dimension"].iloc[0] if "dimension" in g else ""
-        lead = f"Thème « {theme} »"
-        if dim and len(fav) and dim in set(fav["dimension"]):
-            row = fav[fav["dimension"] == dim].iloc[0]
-            lead += f" — au questionnaire, {fmt_pct(row['part'])} de réponses favorables sur la dimension « {DIMENSIONS[dim]} » (n = {fmt_int(row['n'])})."
-        display.paragraph(lead, css="sous-titre")
-        display.quotes(
-            (t, f"{PROFILS.get(p, p)}, entretien")
-            for t, p in zip(g["texte"].head(3), g["profil"].head(3), strict=True)
-        )
-
-
-def propositions(r: Rencontre) -> None:
-    c = r.contributions
-    if c is None or c.empty:
-        display.note("Aucune proposition pour cette rencontre.")
-        return
-    df = c.sort_values("soutiens", ascending=False, na_position="last")
-    shown = pd.DataFrame(
-        {
-            "Atelier": df["atelier"],
-            "Thème": df["theme"],
-            "Proposition": df["titre"],
-            "Soutiens": df["soutiens"].astype("Int64"),
-            "Commentaires": df["commentaires"].astype("Int64"),
-        }
-    )
-    if r.votes is not None and len(r.votes):
-        cons = metrics.consensus(
-            r.votes.rename(columns={"accords": "pour", "desaccords": "contre"})
-        )
-        shown["Avis des groupes"] = (
-            df["proposition_id"]
-            .map(dict(zip(cons["proposition_id"], cons["statut"], strict=True)))
-            .fillna("")
-        )
-    exported("propositions", shown)
-    by_theme = (
-        df.groupby("theme")
-        .agg(propositions=("titre", "size"), soutiens=("soutiens", "sum"))
-        .reset_index()
-        .sort_values("soutiens", ascending=False)
-    )
-    display.show(
-        charts.share_bars(
-            by_theme,
-            "theme",
-            "soutiens",
-            title="Soutiens recueillis par thème",
-            source="propositions des ateliers",
-            n=int(len(df)),
-            value_format="",
-        )
-    )
-    display.table(shown, caption="Propositions classées par nombre de soutiens", max_rows=40)
-
-
-# ---------------------------------------------------------------- methodology
-
-
-def _public_finding(r: Rencontre, finding) -> str:
-    """A loading finding fit for publication: project-relative paths, values scrubbed."""
-    from .privacy import scrub_text
-
-    text = finding.french()
-    root = str(r.params.racine or "")
-    if root:
-        text = text.replace(root.rstrip("/") + "/", "")
-    return scrub_text(text, r.names or (), max_chars=500)
-
-
-def methodologie(r: Rencontre) -> None:
-    rows = []
-    for kind, res in r.results.items():
-        rows.append(
-            {
-                "Source": kind,
-                "Fichier": Path(res.source).name,
-                "Empreinte sha256": res.sha256[:16] + "…",
-                "Lignes lues": res.rows_read,
-                "Utilisées": res.rows_used,
-                "Rejetées": res.rows_rejected,
-            }
-        )
-    for kind in r.failures:
-        rows.append(
-            {
-                "Source": kind,
-                "Fichier": "—",
-                "Empreinte sha256": "—",
-                "Lignes lues": 0,
-                "Utilisées": 0,
-                "Rejetées": 0,
-            }
-        )
-    display.table(
-        pd.DataFrame(rows),
-        caption="Sources utilisées (lignes lues = utilisées + rejetées)",
-        sortable=False,
-    )
-    items = [_public_finding(r, f) for f in r.findings() if f.level != "info"][:30]
-    infos = [_public_finding(r, f) for f in r.findings() if f.level == "info"][:15]
-    if items or infos:
-        display.paragraph("Constats de chargement :", css="sous-titre")
-        display.bullet_list(items + infos, css="constats-chargement")
-    display.bullet_list(
-        [
-            f"Règle de confidentialité : toute case de moins de {r.seuil} personnes est masquée (« {small_group_label(r.seuil)} »), "
-            "avec masquage secondaire quand un total permettrait de la retrouver. Les citations ne portent que le profil et le territoire ; "
-            "courriels, téléphones et noms des inscrits sont masqués dans les textes libres.",
-            "Réponse favorable : « Tout à fait » ou « Plutôt d'accord » (inversé pour les affirmations formulées négativement) ; "
-            "« Sans avis » et absence de réponse sont exclus du calcul. Intervalle de confiance à 95 % de Wilson.",
-            f"Paramètres : {Path(r.params.fichier).name if r.params.fichier else '—'} ; filtre territoire « {r.territoire_filtre} ».",
-            f"Généré le {fmt_date(dt.date.today())} avec Rencontres {__version__}.",
-        ],
-        css="methodo",
-    )
-
-
-# ---------------------------------------------------------------- saved results
-
-
-def results(r: Rencontre) -> dict:
-    """What the synthesis reads: public, aggregated results of this meeting."""
-    f = figures(r)
+def results(rep: Report) -> dict:
+    """What the synthesis reads: public, aggregated results of this meeting (from the sections)."""
+    r = rep.r
+    f = dict(rep.figures)
     out: dict = {
         "slug": r.params.slug,
         "territoire": r.params.territoire,
         "date": r.params.date.isoformat(),
+        "date_donnees": rep.data_date().isoformat(),
         "phase": r.params.phase,
         "chiffres": f,
         "seuil": r.seuil,
         "version": __version__,
+        "essentiel": rep.essentiel().data["constats"],
     }
     if r.answers is not None:
-        dims = metrics.favorable_by_dimension(r.answers_here)
-        out["dimensions"] = dims.to_dict(orient="records")
-        out["profils_repondants"] = metrics.profile_mix(r.respondents_here["profil"]).to_dict(
-            orient="records"
+        out["dimensions"] = rep.dimensions.to_dict(orient="records")
+        mix = people_groups(
+            metrics.profile_mix(r.respondents_here["profil"]), r.seuil, values=["part"]
         )
-        from .text import load_themes, theme_shares
-
-        themes = load_themes(r.params.source("themes"))
-        txt = r.answers_here[
-            (r.answers_here["type"] == "texte") & (r.answers_here["valeur"].str.strip() != "")
-        ]
-        out["themes"] = (
-            theme_shares(txt["valeur"].reset_index(drop=True), themes).to_dict(orient="records")
-            if len(txt)
-            else []
+        out["profils_repondants"] = (
+            mix.frame.astype(object).where(mix.frame.notna(), None).to_dict(orient="records")
         )
+        themes = []
+        for qid in text_questions(r):
+            ft = rep.free_text(qid)
+            if ft and ft["shares"] is not None:
+                role = _question_role(qid, question_texts(r).get(qid, ""))
+                themes += ft["shares"].assign(question=qid, role=role).to_dict(orient="records")
+        out["themes"] = themes
     if r.inscriptions is not None:
-        out["profils_inscrits"] = metrics.profile_mix(
-            metrics.active_registrations(r.inscriptions)["profil"]
-        ).to_dict(orient="records")
+        active = metrics.active_registrations(r.inscriptions)
+        mix = people_groups(metrics.profile_mix(active["profil"]), r.seuil, values=["part"])
+        out["profils_inscrits"] = (
+            mix.frame.astype(object).where(mix.frame.notna(), None).to_dict(orient="records")
+        )
     if r.contributions is not None and r.params.phase == "compte_rendu":
         cols = [
             "proposition_id",
@@ -607,29 +1167,33 @@ def results(r: Rencontre) -> dict:
             "soutiens",
             "commentaires",
         ]
-        out["propositions"] = (
-            r.contributions[cols]
-            .astype(object)
-            .where(r.contributions[cols].notna(), None)
-            .to_dict(orient="records")
-        )
-    out["sources"] = [res.summary() for res in r.results.values()]
-    out["echecs"] = r.failures
+        c = r.contributions[cols]
+        out["propositions"] = c.astype(object).where(c.notna(), None).to_dict(orient="records")
+    out["sources"] = [
+        {k: v for k, v in res.summary().items() if k not in ("source", "constats")}
+        | {"fichier": Path(res.source).name}
+        for res in r.results.values()
+    ]
+    out["echecs"] = sorted(r.failures)
     return out
 
 
-def save_outputs(r: Rencontre, sortie: str | Path | None) -> None:
-    """Write the results JSON and the tables behind the charts (CSV + XLSX, formula-safe)."""
+def save_outputs(rep: Report, sortie: str | Path | None) -> None:
+    """Write the results JSON and every public table of the sections (CSV + one XLSX)."""
     from .exports import atomic_write_text, write_csv, write_xlsx_sheets
 
     if not sortie:
         return
+    r = rep.r
     out = Path(sortie)
     (out / "tableaux").mkdir(parents=True, exist_ok=True)
     atomic_write_text(
-        out / "resultats.json", json.dumps(results(r), ensure_ascii=False, indent=1, default=str)
+        out / "resultats.json", json.dumps(results(rep), ensure_ascii=False, indent=1, default=str)
     )
-    for name, df in _EXPORTS.items():
-        write_csv(df, out / "tableaux" / f"{r.params.slug}_{name}.csv")
-    if _EXPORTS:
-        write_xlsx_sheets(dict(_EXPORTS), out / "tableaux" / f"{r.params.slug}_tableaux.xlsx")
+    tables: dict[str, PublicTable] = {}
+    for s in rep.sections():
+        tables.update(s.tables)
+    for name, t in tables.items():
+        write_csv(t, out / "tableaux" / f"{r.params.slug}_{name}.csv")
+    if tables:
+        write_xlsx_sheets(tables, out / "tableaux" / f"{r.params.slug}_tableaux.xlsx")

@@ -389,3 +389,31 @@ def test_with_respondents_reordered_respondents(tmp_path):
     assert joined["respondent_id"].astype(object).tolist() == EXPECTED_RESPONDENTS
     assert joined["profil"].astype(object).tolist() == EXPECTED_PROFILS
     assert joined["territoire"].astype(object).tolist() == EXPECTED_TERRITOIRES
+
+
+def test_cluster_wilson_widens_the_interval_for_several_statements_per_person():
+    # 3 people × 2 statements: favourable 2, 0, 1 → p = 3/6; residuals 1, −1, 0;
+    # var = 2 / 36 = 1/18; n_eff = 0.25 × 18 = 4.5; Wilson on n = 4.5: 16.1 %–83.9 %
+    p, lo, hi = metrics.cluster_wilson([2, 0, 1], [2, 2, 2])
+    assert p == 0.5
+    assert lo == pytest.approx(0.1607, abs=1e-4) and hi == pytest.approx(0.8393, abs=1e-4)
+    naive = metrics.wilson(3, 6)
+    assert lo < naive[1] and hi > naive[2]
+    # one statement per person: exactly Wilson
+    assert metrics.cluster_wilson([1] * 8 + [0] * 2, [1] * 10) == pytest.approx(
+        metrics.wilson(8, 10)
+    )
+
+
+def test_favorable_by_dimension_counts_people_not_answers():
+    answers = pd.DataFrame(
+        {
+            "respondent_id": ["a", "a", "a", "b", "b", "b"],
+            "question_id": ["q1", "q2", "q3"] * 2,
+            "type": "likert",
+            "dimension": "decision",
+            "favorable": pd.array([True, True, False, False, False, True], dtype="boolean"),
+        }
+    )
+    d = metrics.favorable_by_dimension(answers).iloc[0]
+    assert (d["n"], d["reponses"], d["k"]) == (2, 6, 3)

@@ -8,6 +8,7 @@ import pandas as pd
 
 from rencontres_lib import rapport
 from rencontres_lib.config import Parametres
+from rencontres_lib.public import PublicTable
 from rencontres_lib.rencontre import Rencontre
 
 
@@ -69,30 +70,50 @@ def small_meeting() -> Rencontre:
     )
 
 
-def test_key_sentences_are_computed_from_the_data():
+def test_essentiel_is_computed_from_the_data():
     r = small_meeting()
-    sentences = rapport.constats(r)
-    text = "\n".join(sentences)
-    # 6 active registrations (one cancelled) for 5 places → 1 waiting
+    text = "\n".join(rapport.constats(r))
+    # 6 active registrations (one cancelled) for 5 places; 4 present of the 5 marked present or
+    # absent = 80 %; the 6th registration by date (g, « inscrit ») is beyond capacity and did not come
     assert (
-        "6\u202finscriptions pour 5\u202fplaces" in text.replace(" ", "\u202f")
-        or "6 inscriptions pour 5 places" in text
+        "4 personnes présentes sur 6 inscrites (80\u202f% des personnes pointées), pour 5 places ;"
+        " 1 inscription au-delà de la capacité, dont 0 finalement venue." in text
     )
-    assert "1 personne sur liste d'attente" in text
-    # attendance: 4 present out of 5 marked present/absent
-    assert "80\u202f% des personnes inscrites et pointées étaient présentes (4 personnes)" in text
-    # organisation 6/8 = 75 %, Wilson 95 % interval 41–93 % (computed by hand)
+    # organisation: 6/8 people favourable, one statement per person → Wilson 95 % = 41–93 %
     assert (
-        "75\u202f% des réponses jugent favorablement la dimension « Organisation » (IC 95\u202f% : 41–93\u202f%, n = 8)"
-        in text
+        "Dimension la mieux perçue. « Organisation » : 75\u202f% de réponses favorables "
+        "(entre 41 et 93\u202f%), 8 personnes ayant répondu." in text
     )
-    # decision 2/8 = 25 %, the least well perceived
-    assert "« Décision » est la moins bien perçue : 25\u202f% de réponses favorables" in text
-    # largest gap: organisation 75 % here vs 25 % elsewhere (decision: 25 % vs 0 %)
-    assert (
-        "« L'organisation a changé. » recueille 75\u202f% de réponses favorables ici, contre 25\u202f% ailleurs (plus favorable)"
-        in text
-    )
+    assert "« Décision » : 25\u202f% de réponses favorables" in text
+    # the other territory has 4 respondents (< 5): no comparison is published
+    assert "autres territoires" not in text
+
+
+def test_non_answers_are_never_topics_nor_quotes():
+    for text in [
+        "RAS",
+        "ras.",
+        "Rien",
+        "rien à dire",
+        "Je ne sais pas",
+        "-",
+        "pas grand chose",
+        "N/A",
+    ]:
+        assert rapport.is_non_answer(text), text
+    assert not rapport.is_non_answer("Rien ne change sans moyens dédiés")
+
+
+def test_distinct_quotes_drop_repeats_and_near_copies():
+    quotes = [
+        ("On nous consulte trop tard.", "a"),
+        ("On nous consulte trop tard !", "b"),
+        ("Les élus ne rendent jamais compte.", "c"),
+    ]
+    assert [q for q, _ in rapport.distinct_quotes(quotes, 3)] == [
+        "On nous consulte trop tard.",
+        "Les élus ne rendent jamais compte.",
+    ]
 
 
 def test_cadrage_phase_shows_no_attendance():
@@ -100,5 +121,18 @@ def test_cadrage_phase_shows_no_attendance():
     r.params.phase = "cadrage"
     text = "\n".join(rapport.constats(r))
     assert "présentes" not in text
-    figures = rapport.figures(r)
-    assert figures["inscrits"] == 6
+    assert "6 inscriptions pour 5 places (120\u202f% de la capacité), dont 1 au-delà" in text
+    assert rapport.figures(r)["inscrits"] == 6
+
+
+def test_every_published_table_of_the_report_is_public(tmp_path):
+    r = small_meeting()
+    rep = rapport.report(r)
+    sections = rep.sections()
+    assert [s.key for s in sections][:2] == ["entete", "essentiel"]
+    for s in sections:
+        for t in s.tables.values():
+            assert isinstance(t, PublicTable)
+    # profiles of the present people: 3 élus (< 5) and 1 citoyen (< 5): both masked
+    mix = next(s for s in sections if s.key == "participation").tables["profils"].frame
+    assert mix.set_index("profil").loc[["elu", "citoyen"], "n"].isna().all()
