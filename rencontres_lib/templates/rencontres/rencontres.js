@@ -1,4 +1,20 @@
-// Sortable tables (click a header), keyboard access to tables wider than the page: no external resource.
+// The report pages' own script, served as assets/rencontres.js (the pages' Content-Security-Policy
+// runs no inline script): draws the charts from their JSON data blocks, sortable tables,
+// keyboard access to wide tables. No external resource.
+function dessinerGraphiques() {
+  if (typeof Plotly === "undefined") { return; }
+  document.querySelectorAll("div.graphique-plotly[data-donnees]").forEach(function (div) {
+    var bloc = document.getElementById(div.getAttribute("data-donnees"));
+    if (!bloc || div.getAttribute("data-dessine")) { return; }
+    var fig = JSON.parse(bloc.textContent);
+    // locale "fr": registered below (Plotly.register); plotly falls back to English without it
+    var config = { displaylogo: false, responsive: true, locale: "fr", modeBarButtonsToRemove: ["select2d", "lasso2d"] };
+    Plotly.newPlot(div, fig.data || [], fig.layout || {}, config);
+    div.setAttribute("data-dessine", "1");
+  });
+}
+
+function tablesTriables() {
 document.querySelectorAll("table.triable").forEach(function (table) {
   table.querySelectorAll("thead th").forEach(function (th, col) {
     th.setAttribute("tabindex", "0");
@@ -21,6 +37,7 @@ document.querySelectorAll("table.triable").forEach(function (table) {
     th.addEventListener("keydown", function (e) { if (e.key === "Enter") { sort(); } });
   });
 });
+}
 
 // A table wider than its column scrolls sideways: make it reachable and scrollable with the
 // keyboard (focusable group named by its caption), as WCAG 2.1.1 asks. A group rather than a
@@ -39,8 +56,17 @@ function regionsDefilantes() {
     }
   });
 }
-regionsDefilantes();
-window.addEventListener("resize", regionsDefilantes);
+function demarrer() {
+  dessinerGraphiques();
+  tablesTriables();
+  regionsDefilantes();
+  window.addEventListener("resize", regionsDefilantes);
+}
+if (document.readyState === "loading") {
+  document.addEventListener("DOMContentLoaded", demarrer);
+} else {
+  demarrer();
+}
 
 // ---------------------------------------------------------------- plotly in French, offline
 // The toolbar (modebar), notices and hover labels of plotly in French: the figures' config says
