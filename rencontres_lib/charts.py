@@ -535,9 +535,13 @@ def funnel_bars(
 ) -> go.Figure:
     """Registered, present and answering people by profile (grouped bars, counts).
 
-    ``funnel``: rows = profiles, columns among inscrits, presents, repondants (counts; NA = a
-    suppressed cell, drawn empty, marked « n.d. » and explained in the legend).
+    ``funnel``: rows = profiles (the index, or a ``profil`` column), columns among inscrits,
+    presents, repondants (counts; NA = a suppressed cell, drawn empty, marked « n.d. » and
+    explained in the legend). Value labels sit above the bars in one size; plotly hides those
+    that do not fit their bar at that size (no overlapping « 1010 » in print).
     """
+    if "profil" in funnel.columns:
+        funnel = funnel.set_index("profil")
     stages = {
         "inscrits": "Inscrits",
         "presents": "Présents",
@@ -581,7 +585,12 @@ def funnel_bars(
             hoverinfo="skip",
         )
     fig.update_layout(barmode="group", uniformtext={"minsize": VALUE_FONT, "mode": "hide"})
-    fig.update_yaxes(title="personnes", range=[0, top * 1.12 if top else 1], rangemode="tozero")
+    fig.update_yaxes(
+        title="personnes",
+        range=[0, top * 1.12 if top else 1],
+        rangemode="tozero",
+        separatethousands=True,
+    )
     fig.update_xaxes(tickangle=0)
     alt = "; ".join(
         f"{lab} : "
@@ -639,7 +648,7 @@ def registrations_timeline(
             annotation_position="top left",
         )
     fig.update_xaxes(title="date d’inscription", tickformat="%d/%m")
-    fig.update_yaxes(title="inscriptions (cumul)", rangemode="tozero")
+    fig.update_yaxes(title="inscriptions (cumul)", rangemode="tozero", separatethousands=True)
     last = int(daily["cumul"].iloc[-1]) if len(daily) else 0
     period = (
         f" du {_fmt_day(daily['jour'].iloc[0])} au {_fmt_day(daily['jour'].iloc[-1])}"
@@ -933,7 +942,7 @@ def share_bars(
     if is_pct:
         fig.update_xaxes(**_pct_ticks(0, min(1.0, hi) if top <= 0.85 else hi))
     else:
-        fig.update_xaxes(range=[0, hi])
+        fig.update_xaxes(range=[0, hi], separatethousands=True)
     fig.update_yaxes(ticklabelstandoff=6)
     alt = (
         "; ".join(
