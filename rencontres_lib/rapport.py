@@ -728,7 +728,21 @@ class Report:
         q = r.questions.set_index("question_id")
         inverse = set(q.index[q["inverse"].fillna(False).astype(bool)]) if "inverse" in q else set()
         lik_all = metrics.likert_answers(r.answers_here)
+        detail = list(DIMENSIONS)
+        if r.params.phase == "cadrage":  # before the meeting: the two weakest dimensions in detail
+            detail = list(dims.sort_values("part")["dimension"].head(2))
+            s.add(
+                "bullets",
+                [
+                    f"{DIMENSIONS[d['dimension']]} : {fmt_pct(d['part'])} de réponses favorables "
+                    f"({_range(d['bas'], d['haut'])}), {_people(int(d['n']))}."
+                    for _, d in dims.iterrows()
+                ],
+                css="dimensions",
+            )
         for dim, label in DIMENSIONS.items():
+            if dim not in detail:
+                continue
             lik = lik_all[lik_all["dimension"] == dim]
             row = dims[dims["dimension"] == dim]
             if lik.empty or row.empty:
@@ -789,6 +803,10 @@ class Report:
         if not qids:
             s.add("note", "Le questionnaire n'a pas de question ouverte.")
             return s
+        if r.params.phase == "cadrage":  # before the meeting: what holds back and what to try
+            roles = {q: _question_role(q, texts.get(q, "")) for q in qids}
+            kept = [q for q in qids if roles[q] in ("freins", "pistes")]
+            qids = kept or qids
         for qid in qids:
             s.add("heading", texts.get(qid, qid), level=3)
             ft = self.free_text(qid)
@@ -849,7 +867,7 @@ class Report:
                 if not self.texts.is_excluded(t) and not is_non_answer(t)
             ]
             cands.sort(key=lambda c: not self.texts.is_pinned(c[0]))
-            s.add("quotes", distinct_quotes(cands, 2))
+            s.add("quotes", distinct_quotes(cands, 1))
             shown += 1
             if shown == 3:
                 break
