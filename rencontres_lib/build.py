@@ -688,11 +688,13 @@ def _audit(reports: Path, people, names_key: str, cache: dict, cache_path: Path,
     ]
     hits = []
     if todo:
-        from .audit import audit_paths, format_hits
+        from .audit import ERROR, audit_paths, format_hits, project_settings
 
-        hits = audit_paths(todo, names=[f"{p} {n}" for p, n in people if len(f"{p} {n}") > 4])
+        full = [f"{p} {n}" for p, n in people if len(f"{p} {n}") > 4]
+        hits = audit_paths(todo, names=full, **project_settings(reports.parent))
         if hits:
             log(format_hits(hits))
+    hits = [h for h in hits if h.level == ERROR]  # warnings are shown once, never fail
     hit_files = {h.file.split(" › ")[0] for h in hits}  # « classeur.xlsx › xl/sheet1.xml »
     seen["propres"] = {
         k: d

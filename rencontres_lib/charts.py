@@ -211,7 +211,7 @@ def _finish(
     alt: str,
     height: int | None = None,
 ) -> go.Figure:
-    title, alt = _fr(title), _fr(alt)
+    title, alt, source = _fr(title), _fr(alt), _fr(source)
     fig.update_layout(
         template=TEMPLATE,
         separators=SEPARATORS,
@@ -523,7 +523,11 @@ def profile_mix_bars(mixes: Mapping[str, pd.DataFrame], *, title: str, source: s
         for name, m in mixes.items()
         if int(m["n"].fillna(0).sum())
     ]
-    n = " ; ".join(totals) if len(totals) > 1 else (totals[0].split(" (")[0] if totals else None)
+    n = (
+        f"{NNBSP}; ".join(totals)
+        if len(totals) > 1
+        else (totals[0].split(" (")[0] if totals else None)
+    )
     if len(mixes) > 2:
         fig.update_layout(margin={"t": 130})
     return _finish(fig, title, source, n, ". ".join(alt_parts) + ".")
@@ -581,7 +585,7 @@ def funnel_bars(
             y=[None],
             mode="markers",
             marker={"color": "white", "size": 1},
-            name=html.escape(f"{SUPPRESSED_MARK} : {_fr(suppressed)}", quote=False),
+            name=html.escape(_fr(f"{SUPPRESSED_MARK} : {suppressed}"), quote=False),
             hoverinfo="skip",
         )
     fig.update_layout(barmode="group", uniformtext={"minsize": VALUE_FONT, "mode": "hide"})
@@ -606,7 +610,10 @@ def funnel_bars(
 
 
 def _fmt_day(d) -> str:
-    return format_date(pd.Timestamp(d).date(), "d MMMM y", locale=LOCALE)
+    """« 14 mars 2025 », « 1er mars 2025 » (babel, fr_FR; ordinal for the first of the month)."""
+    day = pd.Timestamp(d).date()
+    text = format_date(day, "d MMMM y", locale=LOCALE)
+    return "1er" + text[1:] if day.day == 1 else text
 
 
 @public_only

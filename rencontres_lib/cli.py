@@ -96,7 +96,7 @@ def _parser() -> argparse.ArgumentParser:
     a = sub.add_parser(
         "audit",
         help="auditer les rapports publiés",
-        description="Cherche courriels, téléphones, noms d'inscrits, ressources externes et gestionnaires d'événements dans les fichiers publiés. Code de sortie 1 si quelque chose est trouvé.",
+        description="Lit tous les fichiers publiés (HTML, CSV, XLSX, PDF, DOCX…) et cherche courriels, téléphones, noms d'inscrits, scripts et gestionnaires d'événements non prévus, cadres, redirections, ressources externes et effectifs sous le seuil ; les noms d'autres personnes et les adresses sont des avertissements. Code de sortie 1 si une erreur est trouvée.",
     )
     a.add_argument(
         "chemins", type=Path, nargs="*", help="fichiers ou dossiers (par défaut : reports/)"
@@ -304,7 +304,7 @@ def cmd_audit(args) -> int:
 
     root = project_root()
     paths = args.chemins or [root / "reports"]
-    return main_audit(paths, names=registrant_names(root))
+    return main_audit(paths, names=registrant_names(root), root=root)
 
 
 def cmd_new(args) -> int:

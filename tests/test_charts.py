@@ -181,9 +181,8 @@ def test_every_chart_uses_french_separators_and_keeps_its_meta():
     assert f"ce territoire{NBSP}: 47{NNBSP}% (entre 40 et 55{NNBSP}%, n = 1{NNBSP}234)" in alt
     assert f"Élu·e 25{NNBSP}%, Citoyen·ne 75{NNBSP}%" in figs[2].layout.meta["alt"]
     assert f"capacité de 1{NNBSP}500 places" in figs[3].layout.meta["alt"]
-    assert (
-        "1er mars 2025" in figs[3].layout.meta["alt"] or "1 mars 2025" in figs[3].layout.meta["alt"]
-    )
+    assert "du 1er mars 2025 au 2 mars 2025" in figs[3].layout.meta["alt"]
+    assert figs[3].data[0].customdata[1] == f"2 mars 2025{NBSP}: 3 inscriptions"
     # hover texts are written in Python, French too
     assert f"47{NNBSP}%" in figs[1].data[-1].customdata[0]  # « ce territoire » drawn last, on top
     assert f"{NNBSP}%" in figs[2].layout.yaxis.ticktext[-1]
