@@ -38,9 +38,11 @@ format: $(STAMP)
 notebooks: $(STAMP)
 	$(BIN)/jupytext --sync notebooks/rencontre.py notebooks/synthese.py
 
-## make lab: open the workbook in JupyterLab
+## make lab: open the workbook in JupyterLab (as root too: containers), each notebook listed once
+## (.jupyter/jupyter_server_config.json hides the jupytext .py pairs from the file browser)
+LAB_ROOT := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,)
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/
+	JUPYTER_CONFIG_PATH="$(CURDIR)/.jupyter" $(BIN)/jupyter lab $(LAB_ROOT) notebooks/
 
 ## make bench: naive papermill loop vs rencontres build, and the 1 M-row loader run
 bench: $(STAMP)

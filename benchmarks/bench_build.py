@@ -1,7 +1,8 @@
 """Benchmark (not a test): the naive papermill + nbconvert loop against ``rencontres build``.
 
 Run with ``make bench``. Works on a copy of the project in a temporary folder, so reports/ is
-left alone. Prints each timing and, as its last line, ``ratio cold/naive: X.XX``.
+left alone. Prints each timing and, as its last line, ``ratio cold/naive: X.XX``. The naive
+loop gets the same papermill parameters as the build (``lot = True``: no widgets).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ def naive(root: Path) -> float:
     """papermill CLI then jupyter nbconvert, one process each, for every notebook."""
     out = root / "naive"
     out.mkdir()
-    env = {**os.environ, "RENCONTRES_ROOT": str(root), "RENCONTRES_BATCH": "1"}
+    env = dict(os.environ)
     total = 0.0
     results = []
     for p in sorted((root / "parameters").glob("*.yaml")):
@@ -54,6 +55,9 @@ def naive(root: Path) -> float:
                 "-p",
                 "sortie",
                 str(sortie),
+                "-p",
+                "lot",
+                "True",
                 "--cwd",
                 str(root / "notebooks"),
             ],
@@ -76,7 +80,7 @@ def naive(root: Path) -> float:
             str(root / "notebooks/synthese.ipynb"),
             str(executed),
             "-y",
-            "resultats: [" + ", ".join(f'"{r}"' for r in results) + "]",
+            "resultats: [" + ", ".join(f'"{r}"' for r in results) + "]\nlot: true",
             "--cwd",
             str(root / "notebooks"),
         ],

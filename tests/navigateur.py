@@ -22,6 +22,9 @@ SKIP_REASON = (
     "/ Debian's Chromium not found on PATH: browser tests skipped"
 )
 LOCAL_SCHEMES = ("file:", "data:")
+# Pages are opened one at a time (bounded concurrency), each action with a limit that holds on
+# a saturated 2-core machine (measured: a report page takes 2–3 s quiet, up to ~40 s at load 12)
+PAGE_TIMEOUT_MS = 180_000
 
 
 def chromium_path() -> str:
@@ -35,6 +38,14 @@ def chromium_path() -> str:
 def launch(playwright):
     """Launch headless Chromium (one per test module: start-up costs about a second)."""
     return playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+
+
+def new_context(browser, **options):
+    """A browser context whose pages wait up to ``PAGE_TIMEOUT_MS`` for every action."""
+    context = browser.new_context(**options)
+    context.set_default_timeout(PAGE_TIMEOUT_MS)
+    context.set_default_navigation_timeout(PAGE_TIMEOUT_MS)
+    return context
 
 
 def offline(page, requests: list[str]) -> None:

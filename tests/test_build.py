@@ -7,6 +7,7 @@ in a second; the real papermill path is exercised by ``built_example`` below.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import nbformat
@@ -187,3 +188,172 @@ def test_real_build_writes_logistics_only_under_prive(built_example):
     assert not [
         p for p in (root / "reports").rglob("*") if "emargement" in p.name or "contacts" in p.name
     ]
+
+
+def _add_registrant(path: Path, first: str, last: str) -> None:
+    """A copy of the first registration row with another person's name and e-mail."""
+    text = path.read_text(encoding="utf-8-sig")
+    header, row = text.splitlines()[:2]
+    fields = row.split(";")
+    cols = header.split(";")
+    for i, col in enumerate(cols):
+        if col.startswith("Nom"):
+            fields[i] = last
+        elif col.startswith("Prénom"):
+            fields[i] = first
+        elif "mail" in col.lower():
+            fields[i] = f"{first[0].lower()}.{last.lower()}@example.org"
+    fields[0] = str(int(fields[0]) + 7)
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write(";".join(fields) + "\r\n")
+
+
+def test_a_new_name_rebuilds_only_the_reports_whose_sources_hold_it(project, fake_execute):
+    # Grenoble's proposals mention a person who has not registered yet
+    props = project / "data/exemple/propositions_grenoble.csv"
+    text = props.read_text(encoding="utf-8")
+    old = "Organiser une réunion de restitution un an après"
+    assert old in text
+    props.write_text(text.replace(old, "Organiser avec Zéphyrine Quatremaire une restitution"))
+    assert run(project).exit_code == 0
+
+    # she registers in Lyon: Lyon (its file changed), Grenoble (its text holds her name) and
+    # the synthesis are rebuilt; Lille and Nantes, whose sources never name her, are not
+    fake_execute.clear()
+    _add_registrant(project / "data/exemple/inscriptions_lyon.csv", "Zéphyrine", "Quatremaire")
+    second = run(project)
+    assert executed(fake_execute) == ["grenoble", "lyon", "synthese"]
+    assert {o.slug: o.state for o in second.outcomes}["nantes"] == "réutilisé"
+    names = json.loads((project / "prive/noms.json").read_text(encoding="utf-8"))
+    assert ["Zéphyrine", "Quatremaire"] in names  # every notebook masks her
+
+    # a name found nowhere else: only its own territory and the synthesis
+    fake_execute.clear()
+    _add_registrant(project / "data/exemple/inscriptions_nantes.csv", "Barnabé", "Xylophonique")
+    run(project)
+    assert executed(fake_execute) == ["nantes", "synthese"]
+
+
+def test_name_scanner_finds_whole_first_or_last_names(tmp_path):
+    a = tmp_path / "a.csv"
+    a.write_text("texte\nMerci à Hélène pour l'atelier\n", encoding="utf-8")
+    b = tmp_path / "b.csv"
+    b.write_bytes("texte\nM. DURAND-LEFÈVRE a parlé\n".encode("cp1252"))  # not UTF-8
+    people = [("Hélène", "Martin"), ("Paul", "Durand-Lefèvre"), ("Paul", "Durand"), ("Léa", "Hel")]
+    scanner = build_mod.NameScanner(people)
+    assert scanner.relevant([a]) == [("Hélène", "Martin")]  # first name whole, accents folded
+    # both words of a compound last name; « Durand » alone also occurs; « hel » is no word
+    assert scanner.relevant([b]) == [("Paul", "Durand-Lefèvre"), ("Paul", "Durand")]
+    assert scanner.relevant([tmp_path / "absent.csv"]) == []
+
+
+BAD_PARAMETERS = {
+    "date_impossible": "territoire: Rennes\nslug: rennes\ndate: 2025-02-30\n",
+    "cle_double": "territoire: Brest\nslug: brest\ndate: 2025-04-01\ndate: 2025-04-02\n",
+    "copie_de_lyon": None,  # same slug as lyon.yaml
+}
+
+
+def test_bad_parameters_files_fail_alone_with_their_file_and_key(project, fake_execute):
+    params = project / "parameters"
+    for name, text in BAD_PARAMETERS.items():
+        if text is None:
+            text = (params / "lyon.yaml").read_text(encoding="utf-8")
+        (params / f"{name}.yaml").write_text(text, encoding="utf-8")
+    (params / "latin1.yaml").write_bytes(
+        "territoire: Sète\nslug: sete\ndate: 2025-05-01\n".encode("latin-1")
+    )
+    (params / "dossier.yaml").mkdir()
+    os.mkfifo(params / "tube.yaml")  # reading it would block for ever
+
+    report = run(project)
+    assert report.exit_code == 1
+    errors = {o.slug: o.error for o in report.failures}
+    assert set(errors) == {
+        "date_impossible",
+        "cle_double",
+        "copie_de_lyon",
+        "latin1",
+        "dossier",
+        "tube",
+    }
+    assert "date_impossible.yaml" in errors["date_impossible"]
+    assert (
+        "clé « date »" in errors["date_impossible"] and "n'existe pas" in errors["date_impossible"]
+    )
+    assert "2025-02-30" not in errors["date_impossible"]  # public: never the value itself
+    assert "ligne 4" in errors["cle_double"] and "clé « date » en double" in errors["cle_double"]
+    assert "clé « slug »" in errors["copie_de_lyon"] and "lyon.yaml" in errors["copie_de_lyon"]
+    assert "UTF-8" in errors["latin1"] and "latin1.yaml" in errors["latin1"]
+    assert "dossier" in errors["dossier"] and "fichier ordinaire" in errors["tube"]
+    # every healthy territory was built, and Lyon's report is Lyon's own
+    states = {o.slug: o.state for o in report.outcomes}
+    assert all(states[s] == "exécuté" for s in ("grenoble", "lille", "lyon", "nantes", "synthese"))
+    index = (project / "reports/index.html").read_text(encoding="utf-8")
+    assert index.count("Échec") == 6 and "2025-02-30" not in index
+
+
+def test_public_text_keeps_places_and_hides_values():
+    text = (
+        "fichier « data/x.csv », ligne 3, colonne « Profil » : valeur « Sophie Exemple » inconnue ;"
+        " clé « sources.inscriptions » : fichier introuvable « data/absent.csv »"
+    )
+    public = build_mod.public_text(text)
+    assert "Sophie" not in public and "valeur « … » inconnue" in public
+    for kept in (
+        "« data/x.csv »",
+        "ligne 3",
+        "« Profil »",
+        "« sources.inscriptions »",
+        "« data/absent.csv »",
+    ):
+        assert kept in public
+
+
+def test_unwritable_reports_folder_is_a_french_error(project, fake_execute):
+    import shutil
+
+    shutil.rmtree(project / "reports")
+    (project / "reports").write_text("un fichier à la place du dossier", encoding="utf-8")
+    with pytest.raises(build_mod.BuildError) as exc:
+        run(project)
+    assert "« reports/ »" in exc.value.french() and fake_execute == []
+    (project / "reports").unlink()
+    (project / "reports").mkdir()
+    if os.geteuid() != 0:  # root writes into read-only folders anyway
+        (project / "reports").chmod(0o500)
+        try:
+            with pytest.raises(build_mod.BuildError, match="permission refusée"):
+                run(project)
+        finally:
+            (project / "reports").chmod(0o700)
+
+
+@pytest.mark.slow
+def test_build_on_a_dask_local_cluster(project):
+    """Two territories run on a LocalCluster: same reports, cache and failure isolation."""
+    from distributed import Client, LocalCluster
+
+    for slug in ("lille", "nantes"):
+        (project / "parameters" / f"{slug}.yaml").unlink()
+    lines: list[str] = []
+    with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster:
+        with Client(cluster) as client:
+            first = build_mod.build(project, cluster=client, log=lines.append)
+            assert first.exit_code == 0, lines
+            assert sorted(o.slug for o in first.outcomes if o.state == "exécuté") == [
+                "grenoble",
+                "lyon",
+                "synthese",
+            ]
+            assert (project / "reports/lyon.html").stat().st_size > 10_000
+            # same cache: nothing to do; a broken territory fails alone
+            again = build_mod.build(project, cluster=client, log=lines.append)
+            assert {o.state for o in again.outcomes} == {"réutilisé"}
+            p = project / "data/exemple/inscriptions_lyon.csv"
+            p.write_bytes(b"")
+            broken = build_mod.build(project, cluster=client, log=lines.append)
+    states = {o.slug: o.state for o in broken.outcomes}
+    assert states == {"grenoble": "réutilisé", "lyon": "échec", "synthese": "exécuté"}, lines
+    assert broken.failures[0].error.startswith("échec dans la cellule")
+    assert "Rapport périmé" in (project / "reports/lyon.html").read_text(encoding="utf-8")

@@ -13,7 +13,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from navigateur import LOCAL_SCHEMES, chromium_path, collect_errors, launch, offline
+from navigateur import (
+    LOCAL_SCHEMES,
+    PAGE_TIMEOUT_MS,
+    chromium_path,
+    collect_errors,
+    launch,
+    new_context,
+    offline,
+)
 
 from rencontres_lib.config import parameter_files
 
@@ -149,7 +157,7 @@ def _visit(browser, axe, reports: Path, name: str) -> Visite:
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     v = Visite(name)
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
+    context = new_context(browser, viewport={"width": 1280, "height": 900}, locale="fr-FR")
     page = context.new_page()
     try:
         offline(page, v.requests)
@@ -159,7 +167,7 @@ def _visit(browser, axe, reports: Path, name: str) -> Visite:
             page.wait_for_function(
                 "() => Array.from(document.querySelectorAll('div.plotly-graph-div'))"
                 ".every((d) => d.querySelector('.main-svg'))",
-                timeout=10_000,
+                timeout=PAGE_TIMEOUT_MS,
             )
         except PlaywrightTimeout:  # test_every_chart_is_drawn says which ones are missing
             pass

@@ -29,6 +29,7 @@ import openpyxl
 import pytest
 from bs4 import BeautifulSoup
 from conftest import copy_project
+from navigateur import new_context
 
 from rencontres_lib import build as build_mod
 from rencontres_lib import config
@@ -620,18 +621,15 @@ def test_reports_run_no_payload_in_chromium(hostile, tmp_path):
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=exe, args=BROWSER_ARGS)
         try:
-            context = browser.new_context(service_workers="block")
+            context = new_context(browser, service_workers="block")
             context.route("**/*", route)
-            opened = []
-            for path in [canary, *pages]:
+            for path in [canary, *pages]:  # one page at a time: holds on a loaded machine
                 page = context.new_page()
                 page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-                page.goto(path.as_uri(), wait_until="commit")
-                opened.append((path, page))
-            for path, page in opened:
-                page.wait_for_load_state("load")
+                page.goto(path.as_uri(), wait_until="load")
                 page.wait_for_timeout(100)  # failed images fire their onerror after load
                 results[path.name] = page.evaluate(DOM_CHECK)
+                page.close()
         finally:
             browser.close()
 
