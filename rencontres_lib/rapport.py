@@ -757,14 +757,14 @@ class Report:
             )
             s.add("heading", label, level=3)
             s.add("paragraph", sentence)
-            kwargs = (
-                {"inverse": inverse}
-                if "inverse" in charts.diverging_likert.__code__.co_varnames
-                else {}
-            )
+            fav = metrics.favorable(lik)
+            favorable = dict(zip(fav["question_id"], fav["part"], strict=True))
             s.export(
                 f"repartition_{dim}",
-                aggregate(dist, "réponses par niveau de l'échelle (bases de 5 personnes au moins)"),
+                aggregate(
+                    dist,
+                    f"réponses par niveau de l'échelle (bases de {r.seuil} personnes au moins)",
+                ),
             )
             s.add(
                 "chart",
@@ -774,7 +774,8 @@ class Report:
                     texts,
                     title=f"{label} : les réponses aux affirmations",
                     source=f"{SOURCE_Q}, {r.params.territoire}",
-                    **kwargs,
+                    inverse=inverse,
+                    favorable=favorable,
                 ),
             )
             s.export(f"favorable_par_profil_{dim}", self._by_profile(lik, texts))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
+import pytest
 
 from rencontres_lib import rapport
 from rencontres_lib.config import Parametres
@@ -136,3 +137,30 @@ def test_every_published_table_of_the_report_is_public(tmp_path):
     # profiles of the present people: 3 élus (< 5) and 1 citoyen (< 5): both masked
     mix = next(s for s in sections if s.key == "participation").tables["profils"].frame
     assert mix.set_index("profil").loc[["elu", "citoyen"], "n"].isna().all()
+
+
+def test_reversed_statement_is_charted_as_answered():
+    """« Ce sont toujours les mêmes personnes » (inverse): bars under the labels people chose."""
+    import csv
+    from pathlib import Path
+
+    from rencontres_lib.rencontre import load_rencontre
+
+    root = Path(__file__).resolve().parents[1]
+    with open(root / "data/exemple/questionnaire.csv", encoding="utf-8") as fh:
+        rows = [row for row in csv.DictReader(fh) if row["TERRITOIRE"] == "Lyon"]
+    in_scale = [row["INC[SQ002]"] for row in rows]
+    in_scale = [v for v in in_scale if v and v != "Sans avis"]
+    expected = in_scale.count("Plutôt d'accord") / len(in_scale)
+
+    r = load_rencontre(root / "parameters/lyon.yaml")
+    section = rapport.report(r).dimensions_section()
+    fig = next(
+        b.args[0]
+        for b in section.blocks
+        if b.kind == "chart" and b.args[0].layout.meta["title"].startswith("Inclusion")
+    )
+    trace = next(t for t in fig.data if t.name.replace("\u2019", "'") == "Plutôt d'accord")
+    row = next(i for i, y in enumerate(trace.y) if y.startswith("Ce sont toujours"))
+    assert abs(trace.x[row]) == pytest.approx(expected)
+    assert expected > 0.3  # the example's Lyon answers: 39 % « Plutôt d'accord »
