@@ -43,7 +43,7 @@ DPI = 216
 
 _FIGCAPTION_RE = re.compile(r"<figcaption>(.*?)</figcaption>", re.S)
 _DESC_RE = re.compile(r'<p id="[^"]*-desc">(.*?)</p>', re.S)
-_LABEL_RE = re.compile(r'<figure class="graphique" aria-label="([^"]*)"')
+_LABEL_RE = re.compile(r'aria-label="([^"]*)"')  # on the <figure> or on the plot inside it
 _CARD_RE = re.compile(
     r'<div class="chiffre"><span class="valeur">(.*?)</span><span class="libelle">(.*?)</span></div>',
     re.S,

@@ -114,6 +114,7 @@ class Section:
     heading: str
     level: int
     blocks: list[tuple[str, object]] = field(default_factory=list)
+    top: str = ""  # the level-2 heading this section belongs to (itself when level 2)
 
 
 @dataclass
@@ -156,20 +157,22 @@ def read_content(notebook: Path, results: Path | None = None) -> Content:
         for level, inner in _HEADING_RE.findall(frag):
             if level == "1" and not c.title:
                 c.title = _text(inner)
-            elif level in ("2", "3"):
-                c.sections.append(Section(_text(inner), int(level)))
+            elif level == "2":
+                c.sections.append(Section(_text(inner), 2, top=_text(inner)))
+            elif level == "3":
+                c.sections.append(Section(_text(inner), 3, top=c.sections[-1].top))
         items = [_text(i) for i in _LI_RE.findall(frag)]
         if 'class="entete"' in frag:
             c.infos = items
         elif 'class="chiffres-cles"' in frag:
-            c.cards = [(_text(v), _text(k)) for v, k in _CARD_RE.findall(frag)]
+            c.cards = c.cards or [(_text(v), _text(k)) for v, k in _CARD_RE.findall(frag)]
         elif "<table" in frag:
             caption, rows = parse_table(frag)
             caption = caption or c.sections[-1].heading or f"tableau {len(c.tables) + 1}"
             c.tables.setdefault(caption, rows)
             c.sections[-1].blocks.append(("tableau", (caption, rows)))
         elif items:
-            if 'class="constats"' in frag:
+            if 'class="constats"' in frag or 'class="essentiel"' in frag:
                 c.findings += items
             elif 'class="objectifs"' in frag:
                 c.objectives = items
@@ -341,13 +344,90 @@ def chantier_figures(results: list[dict]) -> list[str]:
     return out
 
 
+def sections_under(c: Content, prefix: str) -> list[Section]:
+    """The sections (level 2 and its level 3) whose level-2 heading starts with ``prefix``."""
+    return [s for s in c.sections if s.top.startswith(prefix)]
+
+
+def _blocks(sections: list[Section], kind: str) -> list:
+    return [b for s in sections for k, b in s.blocks if k == kind]
+
+
+def _chunks(items: list[str], size: int = 5) -> list[list[str]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+DIMENSION_NOTES = (
+    "Source : questionnaire du chantier ICPC, réponses de ce territoire ; base : n réponses "
+    "par dimension ; intervalle de confiance à 95 %."
+)
+
+
+def _dimension_charts(c: Content) -> list[Chart]:
+    """One chart per dimension: the first chart under each level-3 heading of the dimensions
+    section, else the charts titled « … répartition des réponses »."""
+    subs = [s for s in sections_under(c, "Les cinq dimensions") if s.level == 3]
+    found: list[Chart] = []
+    for s in subs:
+        charts = [b for k, b in s.blocks if k == "graphique"]
+        if charts:
+            found.append(charts[0])
+    return found or _charts_named(c, "répartition des réponses")
+
+
+def _proposal_slides(prs, c: Content, img: dict) -> None:
+    """Leading proposals: one table per atelier when the report has them, else the top six."""
+    sections = sections_under(c, "Ateliers et propositions") or sections_under(c, "Propositions")
+    notes = (
+        "Source : propositions des ateliers (plateforme de la rencontre), classées par "
+        "nombre de soutiens."
+    )
+    per_atelier = [
+        (s.heading, rows)
+        for s in sections
+        if s.level == 3
+        for caption, rows in _blocks([s], "tableau")
+        if len(rows) > 1
+    ]
+    if per_atelier:
+        for atelier, rows in per_atelier:
+            _table(
+                prs,
+                f"{atelier} : propositions les plus soutenues",
+                select_columns(rows, ["Proposition", "Soutiens"]),
+                max_rows=5,
+                notes=notes,
+            )
+    else:
+        props = next((r for cap, r in c.tables.items() if cap.startswith("Propositions")), None)
+        if props and len(props) > 1:
+            _table(
+                prs,
+                "Les propositions en tête",
+                select_columns(props, ["Proposition", "Atelier", "Soutiens"]),
+                max_rows=6,
+                notes=notes,
+            )
+    for ch in _blocks(sections, "graphique") or _charts_named(c, "Soutiens"):
+        _chart(prs, ch, img.get(ch.key))
+
+
 def territory_deck(c: Content, images: dict[str, Path], chantier: list[str], target: Path) -> Path:
-    """The meeting's PPTX (cadrage or compte rendu, from ``results['phase']`` or the title)."""
+    """The meeting's PPTX (cadrage or compte rendu, from ``results['phase']`` or the title).
+
+    Slides follow the report's own sections when they are there (« L'essentiel », « Questions
+    à mettre en débat dans les ateliers », « Ateliers et propositions »…) and fall back on the
+    key figures, findings and tables otherwise; a missing piece only leaves its slide out.
+    """
     from pptx import Presentation
 
     prs = Presentation()
     phase = c.results.get("phase") or ("cadrage" if "cadrage" in c.title.lower() else "")
     img = {ch.key: images.get(ch.key) for ch in c.charts}
+    essentiel = _blocks(sections_under(c, "L'essentiel"), "liste")
+    findings = [i for items in essentiel for i in items] or c.findings
+    figures_notes = _figures_notes(c)
+    dims = _dimension_rows(c)
     if phase == "cadrage":
         _title_slide(prs, c, "Rencontre territoriale — présentation")
         if c.objectives:
@@ -360,24 +440,28 @@ def territory_deck(c: Content, images: dict[str, Path], chantier: list[str], tar
                 prs,
                 "Le chantier en chiffres",
                 chantier,
-                notes="Somme des résultats "
-                "enregistrés par chaque rapport territorial de la construction.",
+                notes="Somme des résultats enregistrés par chaque rapport territorial.",
             )
         if c.cards:
             _bullets(
                 prs,
                 "Le territoire en chiffres",
                 [f"{v} {k}" for v, k in c.cards],
-                notes=_figures_notes(c),
+                notes=figures_notes,
             )
-        dims = _dimension_rows(c)
+        for chunk in _chunks(findings):
+            _bullets(prs, "L'essentiel", chunk, notes=figures_notes, size=18)
         if dims:
-            _table(
+            _table(prs, "Ce que dit déjà le questionnaire", dims, notes=DIMENSION_NOTES)
+        questions = [i for items in _blocks(sections_under(c, "Questions"), "liste") for i in items]
+        for chunk in _chunks(questions, 4):
+            _bullets(
                 prs,
-                "Ce que dit déjà le questionnaire",
-                dims,
-                notes="Source : questionnaire du chantier ICPC, réponses de ce territoire ; "
-                "base : n réponses par dimension ; IC de Wilson à 95 %.",
+                "Questions à mettre en débat dans les ateliers",
+                chunk,
+                notes="Questions tirées des dimensions les moins bien perçues et des freins "
+                "cités au questionnaire (voir la note de cadrage).",
+                size=18,
             )
         for name in _ateliers(c) or list(DIMENSION_LABELS.values()):
             _bullets(prs, f"Atelier : {name}", list(ATELIER_QUESTIONS), size=24)
@@ -388,40 +472,15 @@ def territory_deck(c: Content, images: dict[str, Path], chantier: list[str], tar
                 prs,
                 "L'essentiel : les chiffres",
                 [f"{v} {k}" for v, k in c.cards],
-                notes=_figures_notes(c),
+                notes=figures_notes,
             )
-        if c.findings:
-            _bullets(
-                prs,
-                "L'essentiel : les constats",
-                c.findings,
-                notes=_figures_notes(c)
-                + " Parts favorables : IC de Wilson à 95 %, n = réponses de la dimension.",
-                size=18,
-            )
-        dims = _dimension_rows(c)
+        for chunk in _chunks(findings):
+            _bullets(prs, "L'essentiel : les constats", chunk, notes=figures_notes, size=18)
         if dims:
-            _table(
-                prs,
-                "Les cinq dimensions d'impact",
-                dims,
-                notes="Source : questionnaire du chantier ICPC, réponses de ce territoire ; "
-                "base : n réponses par dimension ; IC de Wilson à 95 %.",
-            )
-        for ch in _charts_named(c, "répartition des réponses"):
+            _table(prs, "Les cinq dimensions d'impact", dims, notes=DIMENSION_NOTES)
+        for ch in _dimension_charts(c):
             _chart(prs, ch, img.get(ch.key))
-        props = next((r for cap, r in c.tables.items() if cap.startswith("Propositions")), None)
-        if props and len(props) > 1:
-            _table(
-                prs,
-                "Les propositions en tête",
-                select_columns(props, ["Proposition", "Atelier", "Soutiens"]),
-                max_rows=6,
-                notes="Source : propositions des ateliers (plateforme de la rencontre), "
-                "classées par nombre de soutiens.",
-            )
-        for ch in _charts_named(c, "Soutiens"):
-            _chart(prs, ch, img.get(ch.key))
+        _proposal_slides(prs, c, img)
     target.parent.mkdir(parents=True, exist_ok=True)
     prs.save(str(target))
     return target

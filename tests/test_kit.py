@@ -98,13 +98,14 @@ def test_cadrage_deck_has_objectives_deroule_figures_and_workshop_questions(tmp_
         "Déroulé",
         "Le chantier en chiffres",
         "Le territoire en chiffres",
+        "L'essentiel",
         "Ce que dit déjà le questionnaire",
         f"Atelier{NNBSP}: décider ensemble",
         f"Atelier{NNBSP}: aller vers tous les publics",
         f"Atelier{NNBSP}: rendre des comptes",
     ]
     slides = list(Presentation(str(target)).slides)
-    table = next(s for s in slides[5].shapes if s.has_table).table
+    table = next(s for s in slides[6].shapes if s.has_table).table
     # 162 / 348 = 46.6 % → « 47 % » ; 139 / 521 = 26.7 % → « 27 % »
     assert [c.text for c in table.rows[1].cells] == [
         "Organisation",
@@ -113,8 +114,8 @@ def test_cadrage_deck_has_objectives_deroule_figures_and_workshop_questions(tmp_
         "348",
     ]
     assert table.cell(2, 1).text == f"27{NNBSP}%"
-    assert "base" in slides[5].notes_slide.notes_text_frame.text
-    questions = [p.text for p in slides[6].placeholders[1].text_frame.paragraphs]
+    assert "base" in slides[6].notes_slide.notes_text_frame.text
+    questions = [p.text for p in slides[7].placeholders[1].text_frame.paragraphs]
     assert questions[0] == f"Qu'est-ce qui fonctionne déjà sur le territoire{NNBSP}?"
 
 
@@ -144,6 +145,46 @@ def test_compte_rendu_deck_has_essentials_dimensions_proposals_and_notes(tmp_pat
         "Atelier 1",
         "12",
     ]
+
+
+def test_decks_follow_the_reports_own_sections(tmp_path):
+    from pptx import Presentation
+
+    c = content("cadrage")
+    c.findings = []
+    c.sections = [
+        kit.Section("L'essentiel", 2, [("liste", ["Un constat.", "Un autre."])], "L'essentiel"),
+        kit.Section(
+            "Questions à mettre en débat dans les ateliers",
+            2,
+            [("liste", ["Comment lever le frein « délais » ?"])],
+            "Questions à mettre en débat dans les ateliers",
+        ),
+    ]
+    deck = list(Presentation(str(kit.territory_deck(c, {}, [], tmp_path / "c.pptx"))).slides)
+    by_title = {s.shapes.title.text: s for s in deck}
+    essentiel = by_title["L'essentiel"].placeholders[1].text_frame.paragraphs
+    assert [p.text for p in essentiel] == ["Un constat.", "Un autre."]
+    questions = by_title["Questions à mettre en débat dans les ateliers"]
+    assert questions.placeholders[1].text_frame.text == (
+        f"Comment lever le frein «{NBSP}délais{NBSP}»{NNBSP}?"
+    )
+    c = content("compte_rendu")
+    top = "Ateliers et propositions"
+    rows = [["Proposition", "Soutiens"], ["Afficher les marges", "12"], ["Budget dédié", "9"]]
+    c.sections = [
+        kit.Section(top, 2, [], top),
+        kit.Section("Atelier 1 – Décider ensemble", 3, [("tableau", ("P", rows))], top),
+        kit.Section("Atelier 2 – Rendre des comptes", 3, [("tableau", ("P", rows[:2]))], top),
+    ]
+    deck = list(Presentation(str(kit.territory_deck(c, {}, [], tmp_path / "r.pptx"))).slides)
+    titles_ = [s.shapes.title.text for s in deck]
+    assert titles_[-2:] == [
+        f"Atelier 1 – Décider ensemble{NNBSP}: propositions les plus soutenues",
+        f"Atelier 2 – Rendre des comptes{NNBSP}: propositions les plus soutenues",
+    ]
+    table = next(s for s in deck[-2].shapes if s.has_table).table
+    assert [[c.text for c in r.cells] for r in table.rows] == rows
 
 
 def test_chart_without_image_says_so_in_french(tmp_path):
