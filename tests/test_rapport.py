@@ -140,7 +140,11 @@ def test_every_published_table_of_the_report_is_public(tmp_path):
 
 
 def test_reversed_statement_is_charted_as_answered():
-    """« Ce sont toujours les mêmes personnes » (inverse): bars under the labels people chose."""
+    """« Ce sont toujours les mêmes personnes » (inverse): bars under the labels people chose.
+
+    Expected share computed from the raw export: complete answers (submitdate, the codebook
+    says « incompletes: exclure ») in Lyon, « Sans avis » and blanks out of the base.
+    """
     import csv
     from pathlib import Path
 
@@ -148,7 +152,7 @@ def test_reversed_statement_is_charted_as_answered():
 
     root = Path(__file__).resolve().parents[1]
     with open(root / "data/exemple/questionnaire.csv", encoding="utf-8") as fh:
-        rows = [row for row in csv.DictReader(fh) if row["TERRITOIRE"] == "Lyon"]
+        rows = [r for r in csv.DictReader(fh) if r["TERRITOIRE"] == "Lyon" and r["submitdate"]]
     in_scale = [row["INC[SQ002]"] for row in rows]
     in_scale = [v for v in in_scale if v and v != "Sans avis"]
     expected = in_scale.count("Plutôt d'accord") / len(in_scale)
