@@ -33,9 +33,9 @@ TERRITOIRES = [p.stem for p in parameter_files(REPO)]
 PAGES = ["index", *TERRITOIRES, "synthese"]
 AVEC_GRAPHIQUES = [*TERRITOIRES, "synthese"]
 
-# A4 with the 10 mm margins of rencontres.css (@page), at 96 CSS px per inch and 72 pt per inch
+# A4 with the 12 mm margins of rencontres.css (@page), at 96 CSS px per inch and 72 pt per inch
 A4_PT = (595.0, 842.0)
-MARGE_MM = 10
+MARGE_MM = 12
 PX_PAR_MM = 96 / 25.4
 LARGEUR_IMPRIMABLE_PX = (210 - 2 * MARGE_MM) * PX_PAR_MM  # ≈ 718 px
 HAUTEUR_IMPRIMABLE_PX = (297 - 2 * MARGE_MM) * PX_PAR_MM  # ≈ 1047 px
@@ -408,3 +408,20 @@ def test_print_pdf_is_a4_and_no_chart_is_split(visite, name):
             assert x0 >= MARGE_PT - 1 and x1 <= page_width - MARGE_PT + 1, (
                 f"« {labels[int(fig)]} » dépasse la largeur imprimable ({x0:.0f}–{x1:.0f} pt)"
             )
+
+
+# A4 page limits of issue 14 on the example: compte rendu ≤ 12, note de cadrage ≤ 8, synthèse ≤ 16
+LIMITES_PAGES = {"compte_rendu": 12, "cadrage": 8, "synthese": 16}
+
+
+@pytest.mark.parametrize("name", AVEC_GRAPHIQUES)
+def test_print_page_limits(visite, built_example, name):
+    import yaml
+
+    if name == "synthese":
+        kind = "synthese"
+    else:
+        params = yaml.safe_load((built_example["root"] / "parameters" / f"{name}.yaml").read_text())
+        kind = params.get("phase", "compte_rendu")
+    pages = len(pdf_pages(visite(name).pdf))
+    assert pages <= LIMITES_PAGES[kind], f"{name}.html imprimé sur {pages} pages A4"
