@@ -156,7 +156,8 @@ def _fr(text: str) -> str:
 
 
 def _wrap(text: str, width: int) -> list[str]:
-    words, lines, line = str(text).split(), [], ""
+    # split on ordinary spaces only: no-break spaces (« 35 % », « négative : ») stay in place
+    words, lines, line = [w for w in str(text).split(" ") if w], [], ""
     for w in words:
         if len(line) + len(w) + 1 > width and line:
             lines.append(line)
@@ -173,6 +174,16 @@ def _label(text: str, width: int = 45, *, italic: bool = False) -> str:
     if italic:
         lines = [f"<i>{s}</i>" for s in lines]
     return "<br>".join(lines)
+
+
+def _answers(n) -> str:
+    """« 1 réponse », « 12 réponses » (French: singular up to 1)."""
+    return f"{fmt_num(n)} réponse{'s' if not _missing(n) and float(n) >= 2 else ''}"
+
+
+def _people(n) -> str:
+    """« 1 personne », « 12 personnes »."""
+    return f"{fmt_num(n)} personne{'s' if not _missing(n) and float(n) >= 2 else ''}"
 
 
 def _text_colour(hex_colour: str) -> str:
@@ -341,7 +352,7 @@ def diverging_likert(
             textfont={"color": _text_colour(colours[pos - 1]), "size": VALUE_FONT},
             customdata=[
                 f"{html.escape(name, quote=False)}{NBSP}: {fmt_pct(s)} "
-                f"({fmt_num(at(q, pos, counts))} réponses sur {fmt_num(totals[q])})"
+                f"({_answers(at(q, pos, counts))} sur {fmt_num(totals[q])})"
                 for q, s in zip(qids, shares, strict=True)
             ],
             hovertemplate="%{customdata}<extra></extra>",
@@ -502,7 +513,7 @@ def profile_mix_bars(mixes: Mapping[str, pd.DataFrame], *, title: str, source: s
             marker_color=OKABE_ITO[i % len(OKABE_ITO)],
             customdata=[
                 (f"{esc}{NBSP}: masqué" if _missing(p) else f"{esc}{NBSP}: {fmt_pct(p)}")
-                + (f" ({fmt_num(n)} personnes)" if not _missing(n) and int(n) else "")
+                + (f" ({_people(n)})" if not _missing(n) and int(n) else "")
                 for p, n in zip(mix["part"], mix["n"], strict=True)
             ],
             hovertemplate="%{customdata}<extra></extra>",
@@ -798,7 +809,7 @@ def departement_map(
                     mode="lines",
                     line=line,
                     fillcolor=colour,
-                    name=html.escape(f"{nom} ({code}){NBSP}: {fmt_num(n)} personnes"),
+                    name=html.escape(f"{nom} ({code}){NBSP}: {_people(n)}"),
                     legendgroup=group,
                     hoveron="fills",
                     hoverinfo="name",

@@ -84,6 +84,10 @@ def test_reversed_statement_drawn_under_the_labels_people_chose():
     assert trace(fig, "Plutôt pas d’accord").x[i] == 0
     # the statement says in words that agreeing is unfavourable
     assert "formulation négative" in agree.y[i] and "accord est" in agree.y[i]
+    assert f"négative{NBSP}:" in agree.y[i]  # wrapping keeps the no-break space
+    # hover: the label, the share and the count, singular for one answer
+    assert agree.customdata[i] == f"Plutôt d’accord{NBSP}: 67{NNBSP}% (2 réponses sur 3)"
+    assert strongly_disagree.customdata[i].endswith("(1 réponse sur 3)")
 
 
 def test_statement_without_inverse_keeps_its_ranks():
