@@ -70,7 +70,7 @@ if (document.readyState === "loading") {
 
 // ---------------------------------------------------------------- plotly in French, offline
 // The toolbar (modebar), notices and hover labels of plotly in French: the figures' config says
-// locale "fr" (display.py), registered here from this file only (no inline script, no CDN).
+// locale "fr" (dessinerGraphiques), registered here from this file only (no inline script, no CDN).
 // Numbers themselves follow each figure's layout.separators (",\u202f", set by charts.py);
 // this locale gives the same marks plus French month and day names for date axes.
 // enregistrerLocalePlotly() is a hoisted function declaration: code that draws figures can call
