@@ -120,6 +120,40 @@ class Publisher:
         return target
 
 
+def render_index(entries: list[dict], summary: str) -> str:
+    """``index.html`` from its Jinja2 template (autoescaped), under the same CSP as the reports.
+
+    ``entries``: one dict per report with title, href (or None), phase, date, data_date,
+    failed, error (file, row, column only — never a value), stale, links [(label, href)].
+    """
+    from jinja2 import Environment, FileSystemLoader
+
+    from .typographie import french_spacing
+
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES / "rencontres")), autoescape=True)
+    css = (TEMPLATES / "rencontres" / "rencontres.css").read_text(encoding="utf-8")
+    page = env.get_template("accueil.html.j2").render(
+        entries=entries,
+        summary=summary,
+        css=css,
+        csp=f"{CSP_BASE}; script-src 'none'",
+        footer=FOOTER.format(v=__version__),
+    )
+    return french_spacing(page)
+
+
+def stale_banner(reason: str) -> str:
+    """The « périmé » banner put into a kept report when its last build failed (escaped)."""
+    from jinja2 import Environment
+
+    tpl = Environment(autoescape=True).from_string(
+        '<div class="perime" role="alert"><strong>Rapport périmé.</strong> La dernière '
+        "construction a échoué ({{ reason }}) ; cette page date d'une construction "
+        "précédente.</div><!--/PERIME-->"
+    )
+    return tpl.render(reason=reason)
+
+
 def css_string(text: str) -> str:
     """``text`` safe inside a double-quoted CSS string in a ``<style>`` element."""
     out = []
@@ -155,16 +189,18 @@ def clean_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 def add_toc(page: str) -> str:
     """Fill the ``<!--SOMMAIRE-->`` placeholder with links to every h2 of the page."""
+    from jinja2 import Environment
+
     items = []
     for anchor, inner in H2_RE.findall(page):
         label = html.unescape(TAG_RE.sub("", inner)).replace("¶", "").strip()
-        items.append(f'<li><a href="#{anchor}">{html.escape(label)}</a></li>')
-    toc = (
-        '<h2 class="titre-sommaire" id="sommaire">Sommaire</h2><ol>' + "".join(items) + "</ol>"
-        if items
-        else ""
+        items.append((html.unescape(anchor), label))
+    toc = Environment(autoescape=True).from_string(
+        '{% if items %}<h2 class="titre-sommaire" id="sommaire">Sommaire</h2><ol>'
+        '{% for a, label in items %}<li><a href="#{{ a }}">{{ label }}</a></li>{% endfor %}'
+        "</ol>{% endif %}"
     )
-    return page.replace("<!--SOMMAIRE-->", toc, 1)
+    return page.replace("<!--SOMMAIRE-->", toc.render(items=items), 1)
 
 
 def _bundled_plotly_js() -> Path | None:
