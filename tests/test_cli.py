@@ -109,3 +109,34 @@ def test_audit_exit_codes(tmp_path, project, capsys):
     assert main(["audit", str(dirty)]) == 1
     out = capsys.readouterr().out
     assert "b.html" in out and "courriel" in out
+
+
+def test_unexpected_error_prints_french_and_logs_the_traceback_privately(
+    project, capsys, monkeypatch
+):
+    from rencontres_lib import cli
+
+    def broken(args):
+        raise TypeError("détail interne de Sophie Exemple")
+
+    monkeypatch.setattr(cli, "cmd_build", broken)
+    assert main(["build"]) == 1
+    err = capsys.readouterr().err
+    assert "Erreur inattendue (TypeError)" in err and "rencontres build" in err
+    assert "Traceback" not in err and "Sophie" not in err
+    logs = list((project / "prive" / "journaux").glob("erreur-*.log"))
+    assert len(logs) == 1 and str(logs[0].relative_to(project)) in err
+    text = logs[0].read_text(encoding="utf-8")
+    assert "Traceback" in text and "détail interne de Sophie Exemple" in text
+    assert (logs[0].stat().st_mode & 0o777) == 0o600
+
+
+def test_build_with_unwritable_reports_is_a_french_error(project, capsys):
+    import shutil
+
+    shutil.rmtree(project / "reports")
+    (project / "reports").write_text("", encoding="utf-8")
+    assert main(["--racine", str(project), "build", "--sans-audit"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("Erreur : impossible d'écrire dans le dossier « reports/ »")
+    assert "Traceback" not in err

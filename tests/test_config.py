@@ -80,3 +80,52 @@ def test_example_parameters_are_valid():
         p = load_parametres(f, root=ROOT)
         assert p.slug == f.stem
         assert all(path.exists() for path in p.input_paths())
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (("date: 2025-03-14", "date: 2025-02-30"), ["clé « date »", "n'existe pas"]),
+        (
+            ("lieu: Salle des fêtes", "lieu: Salle\nlieu: Autre"),
+            ["clé « lieu » en double", "ligne 5"],
+        ),
+        (
+            ("sources:\n  questionnaire: q.csv", "sources:\n  questionnaire: ."),
+            ["sources.questionnaire", "pas un fichier ordinaire"],
+        ),
+    ],
+)
+def test_impossible_dates_duplicate_keys_and_folders_are_french_errors(tmp_path, change, expected):
+    path = write(tmp_path, BASE.replace(*change))
+    with pytest.raises(ConfigError) as err:
+        load_parametres(path, root=tmp_path)
+    for part in expected:
+        assert part in err.value.french()
+
+
+def test_files_that_are_not_utf8_or_not_regular_are_refused_without_reading(tmp_path):
+    import os
+
+    latin = tmp_path / "latin.yaml"
+    latin.write_bytes(
+        BASE.replace("Métropole", "Metropole").replace("fêtes", "fetes\n# déjà").encode("latin-1")
+    )
+    with pytest.raises(ConfigError, match="UTF-8") as err:
+        load_parametres(latin, root=tmp_path)
+    assert err.value.row == 5 and "latin.yaml" in err.value.french()  # first non-UTF-8 byte
+    (tmp_path / "dossier.yaml").mkdir()
+    os.mkfifo(tmp_path / "tube.yaml")  # opening it for reading would wait for ever
+    for name, word in (("dossier.yaml", "un dossier"), ("tube.yaml", "fichier spécial")):
+        with pytest.raises(ConfigError, match="pas un fichier ordinaire") as err:
+            load_parametres(tmp_path / name, root=tmp_path)
+        assert word in err.value.french()
+    # the build still lists them, to report them
+    (tmp_path / "parameters").mkdir()
+    for name in ("dossier.yaml", "tube.yaml", "latin.yaml"):
+        (tmp_path / name).rename(tmp_path / "parameters" / name)
+    assert [f.name for f in parameter_files(tmp_path)] == [
+        "dossier.yaml",
+        "latin.yaml",
+        "tube.yaml",
+    ]
