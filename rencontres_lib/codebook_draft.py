@@ -21,6 +21,7 @@ from .codebook import normalize_label, parse_codebook
 from .io import read_table
 from .loaders.questionnaire_formats import (
     FALSE_MARKS,
+    NO_ANSWER_MARKS,
     TRUE_MARKS,
     detect_format,
     loose_key,
@@ -152,6 +153,43 @@ def _unnumbered(heading: str) -> str:
     return re.sub(r"^\d+\.\s+", "", heading)
 
 
+def justified_options(counts: pd.Series) -> tuple[list[str], list[str]]:
+    """Options of a multi-select in one cell that the data justify, and the cells they leave
+    unexplained. Never splits a cell to invent an option: an option is a whole cell that
+    recurs — chosen alone by two respondents or more, or chosen alone once and found again
+    inside another cell (between « , » boundaries). A cell is explained when it is a sequence
+    of options joined by « , » (options may themselves contain commas)."""
+    whole = {str(v).strip(): int(n) for v, n in counts.items() if str(v).strip()}
+    cells = list(whole)
+
+    def inside(option: str, cell: str) -> bool:
+        return cell != option and (", " + option + ", ") in (", " + cell + ", ")
+
+    recurring = [
+        v for v in cells if whole[v] >= 2 or any(inside(v, other) for other in cells if other != v)
+    ]
+    known: set[str] = set()
+
+    def explained(cell: str, least: int = 1) -> bool:
+        """The cell is ``least`` or more known options joined by « , »."""
+        parts = cell.split(", ")
+        reach = [0] + [-1] * len(parts)  # reach[i]: most options covering the first i parts
+        for end in range(1, len(parts) + 1):
+            for start in range(end):
+                if reach[start] >= 0 and ", ".join(parts[start:end]) in known:
+                    reach[end] = max(reach[end], reach[start] + 1)
+        return reach[-1] >= least
+
+    options = []
+    for v in sorted(recurring, key=lambda c: (c.count(", "), cells.index(c))):
+        if not explained(v, least=2):  # two options often chosen together stay two options
+            options.append(v)
+            known.add(v)
+    options.sort(key=cells.index)
+    unexplained = [v for v in cells if not explained(v)]
+    return options, unexplained
+
+
 def _match_template(
     counts: pd.Series,
 ) -> tuple[str, dict[int, dict[str, int]], dict[str, int], dict[str, int]] | None:
@@ -196,10 +234,13 @@ class _Drafter:
                 groups.setdefault(m.group(1).strip(), []).append((c, m.group(2).strip()))
         out = {}
         for prefix, members in groups.items():
+            marks = (
+                TRUE_MARKS | FALSE_MARKS | (NO_ANSWER_MARKS if self.fmt == "limesurvey" else set())
+            )
             binary = [
                 (c, o)
                 for c, o in members
-                if {normalize_label(v) for v in self.frame[c].unique()} <= TRUE_MARKS | FALSE_MARKS
+                if {normalize_label(v) for v in self.frame[c].unique()} <= marks
             ]
             ticked = any(
                 normalize_label(v) in TRUE_MARKS - {""}
@@ -280,16 +321,36 @@ class _Drafter:
                 f'codes numériques de {lo} à {hi} : donnez leurs libellés avec options: {{{lo}: "…"}} (ou type: ignore)'
             )
             return q
-        tokens = nonempty.str.split(r"\s*,\s*", regex=True).explode().str.strip()
-        repeated = (tokens.value_counts() >= 2).any() and tokens.str.len().max() <= 60
-        if nonempty.str.contains(",", regex=False).any() and tokens.nunique() <= 25 and repeated:
-            q.type = "choix_multiple"
-            q.keys.append(("separateur", _q(", ")))
-            if tokens.str.fullmatch(r"\d+").all():
+        digits = nonempty.str.split(", ", regex=False).explode().str.strip()
+        if nonempty.str.contains(", ", regex=False).any() and digits.str.fullmatch(r"\d+").all():
+            if digits.nunique() <= 25:
+                q.type = "choix_multiple"
+                q.keys.append(("separateur", _q(", ")))
                 q.notes.append(
-                    f'options codées {", ".join(sorted(set(tokens), key=int))} : donnez leurs libellés avec options: {{1: "…"}}'
+                    f'options codées {", ".join(sorted(set(digits), key=int))} : donnez leurs libellés avec options: {{1: "…"}}'
                 )
-            return q
+                return q
+        elif nonempty.str.contains(", ", regex=False).any() and not long_text:
+            options, unexplained = justified_options(counts)
+            if options:
+                q.type = "choix_multiple"
+                q.keys.append(("separateur", _q(", ")))
+                q.keys.append(
+                    ("options", "{" + ", ".join(f"{_q(o)}: {_q(o)}" for o in options) + "}")
+                )
+                why = (
+                    f"options retenues : les réponses entières qui reviennent ({len(options)}) ; "
+                    "une option peut contenir une virgule, aucune n'a été inventée en coupant les réponses"
+                )
+                q.notes.append(why)
+                if unexplained:
+                    shown = ", ".join(f"« {v} »" for v in unexplained[:5])
+                    more = " …" if len(unexplained) > 5 else ""
+                    q.notes.append(
+                        f"{len(unexplained)} réponse(s) que ces options n'expliquent pas : {shown}{more} "
+                        "— ajoutez les options manquantes (libellé exact), sinon ces cellules seront signalées"
+                    )
+                return q
         spaced = nonempty.str.split().explode()
         if (
             self.fmt == "kobo"
@@ -410,6 +471,17 @@ def draft(path: str | Path, sheet: str | int | None = None) -> str:
         if c in families:
             prefix, option = families[c]
             q = _Question(c, family_ids[prefix], "choix_multiple", [("option", _q(option))])
+            if not any(x.id == q.id for x in questions):
+                members = [o for p, o in families.values() if p == prefix]
+                na = (
+                    " ; « N/A » (LimeSurvey) y compte comme sans réponse"
+                    if fmt == "limesurvey"
+                    else ""
+                )
+                q.notes.append(
+                    f"une colonne par option ({len(members)} colonnes « {prefix} […] ») lues comme "
+                    f"une seule question à choix multiple, une case cochée par Oui/1/X{na}"
+                )
             if len(prefix.split()) >= 3 and not any(x.id == q.id for x in questions):
                 q.keys.append(("texte", _q(_unnumbered(prefix))))
             if re.fullmatch(r"[A-Za-z]{0,3}\d+|[a-z0-9_]+", option):

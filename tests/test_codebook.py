@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -249,3 +250,78 @@ def test_draft_real_google_forms_xlsx(tmp_path: Path) -> None:
     f = t[t["question_id"] == "f"]
     # F cells: "1, 3, 4"×21, "1"×20, "1, 3"×19, "3"×2, "4"×2, "5"×2, "3, 4", "1, 4", "1, 2, 3", "1, 2, 3, 4"
     assert len(f) == 138 and int((f["valeur"] == "1").sum()) == 63
+
+
+# --------------------------------------------------------------------------- issue 15
+
+
+def test_google_forms_12_hour_timestamps_and_comma_options() -> None:
+    """Cases 2 and 3: « 2025/03/14 3:08:24 PM UTC+1 » → 15:08:24; options with commas are
+    never split, the draft lists the recurring whole cell and says what it cannot explain."""
+    path = FIX / "google_forms_virgules.csv"
+    text = draft_codebook(path)
+    data = yaml.safe_load(text)
+    q = next(x for x in data["questions"] if x["type"] == "choix_multiple")
+    option = "Réunions publiques, ateliers ou tables rondes"
+    assert q["options"] == {option: option} and q["separateur"] == ", "
+    assert "# À vérifier : 1 réponse(s) que ces options n'expliquent pas" in text
+    assert "aucune n'a été inventée en coupant les réponses" in text
+    res = load_questionnaire(path, text)
+    resp = res.extra["respondents"]
+    assert resp["date"].tolist() == [
+        pd.Timestamp("2025-03-14 15:08:24"),
+        pd.Timestamp("2025-03-14 15:15:02"),
+        pd.Timestamp("2025-03-15 09:01:44"),
+    ]
+    assert resp["profil"].tolist() == ["elu", "agent_territorial", "citoyen"]  # « DGS »
+    answers = res.table[res.table["question_id"] == q["id"]]
+    # the option is counted whole, 3 times; « Réunions publiques » alone never appears
+    assert answers["valeur"].astype(str).tolist() == [option] * 3
+    unknown = [f for f in res.findings if "option inconnue" in f.message]
+    assert len(unknown) == 1 and unknown[0].row == 3 and "Budget participatif" in unknown[0].message
+
+
+def test_multi_select_without_options_is_flagged_when_loading(tmp_path: Path) -> None:
+    book = (
+        "version: 1\nquestions:\n"
+        "  - {colonne: Outils, id: outils, type: choix_multiple, separateur: ', '}\n"
+    )
+    path = tmp_path / "q.csv"
+    path.write_text('Outils\n"Réunions publiques, ateliers"\n', encoding="utf-8")
+    res = load_questionnaire(path, book)
+    assert [f.level for f in res.findings if "aucune option déclarée" in f.message] == [
+        "avertissement"
+    ]
+
+
+def test_limesurvey_full_text_options_with_na() -> None:
+    """Case 4: « Outils [Réunion publique] », « Outils [Atelier] » with Oui/Non/N/A → one
+    multiple-choice question, N/A = sans réponse."""
+    path = FIX / "limesurvey_texte_na.csv"
+    text = draft_codebook(path)
+    data = yaml.safe_load(text)
+    outils = [q for q in data["questions"] if q["colonne"].startswith("Outils")]
+    assert [(q["id"], q["type"], q["option"]) for q in outils] == [
+        ("outils", "choix_multiple", "Réunion publique"),
+        ("outils", "choix_multiple", "Atelier"),
+    ]
+    assert "« N/A » (LimeSurvey) y compte comme sans réponse" in text
+    res = load_questionnaire(path, text)
+    assert (res.rows_read, res.rows_used) == (3, 3)
+    t = res.table[res.table["question_id"] == "outils"]
+    got = sorted(zip(t["respondent_id"].astype(int), t["valeur"].astype(str), strict=True))
+    assert got == [(1, "Réunion publique"), (2, "Atelier"), (3, "Réunion publique")]
+    assert not [f for f in res.findings if f.level != "info"]
+
+
+def test_draft_real_survey_codebook_readme_values() -> None:
+    """The real xlsx survey's README gives E (cours à distance) as 1 = Oui, 2 = Non: the draft
+    must not read those codes as a scale, and H (plateforme préférée, codes 1–5) is flagged."""
+    path = REAL / "survey-fr-likert-xlsx" / "dataset.xlsx"
+    if not path.exists():
+        pytest.skip("../shared/data/real absent")
+    text = draft_codebook(path)
+    data = yaml.safe_load(text)
+    by_col = {q["colonne"]: q for q in data["questions"]}
+    assert by_col["E"]["type"] == "choix"
+    assert "# À vérifier" in text

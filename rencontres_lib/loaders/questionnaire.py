@@ -26,6 +26,7 @@ from .common import EMAIL_RE, PHONE_RE
 from .questionnaire_formats import (
     FALSE_MARKS,
     FORMATS,
+    NO_ANSWER_MARKS,
     TRUE_MARKS,
     AnswerTable,
     blank_rows,
@@ -322,6 +323,13 @@ class _Load:
         everyone = len(used) == len(codes)
         codes = codes if everyone else codes[used]
         keys = [normalize_label(u) for u in uniq]
+        if self.fmt == "limesurvey" and any(k in NO_ANSWER_MARKS for k in keys):
+            # LimeSurvey's « N/A » means « sans réponse »: an empty cell, never an answer
+            uniq = np.array(
+                ["" if k in NO_ANSWER_MARKS else u for k, u in zip(keys, uniq, strict=True)],
+                dtype=object,
+            )
+            keys = ["" if k in NO_ANSWER_MARKS else k for k in keys]
 
         def raw(pos: np.ndarray) -> np.ndarray:
             return uniq[codes[pos]]
@@ -407,6 +415,14 @@ class _Load:
     ) -> None:
         """Multi-select in one cell (« a, b » or Kobo « a b »); option labels with the separator kept whole."""
         sep = (q.separateur or ", ").strip()
+        if not q.options and sep and any(sep in str(u) for u in uniq):
+            self.note(
+                "avertissement",
+                f"aucune option déclarée pour « {q.id} » : chaque cellule est coupée à chaque « {sep} », "
+                "ce qui coupe en deux une option dont le libellé contient ce séparateur ; déclarez "
+                "ses options (clé « options » du codebook) pour que chaque cellule soit vérifiée",
+                column=column,
+            )
         opts = {normalize_label(c): lab for c, lab in q.options.items()}
         opts.update({normalize_label(lab): lab for lab in q.options.values()})
         protect = {
@@ -464,7 +480,8 @@ def load_questionnaire(
     ``inverse``, NA outside a scale); :func:`rencontres_lib.metrics.scored` adds type, dimension
     and favorable. ``result.extra``: ``respondents`` (respondent_id — whole numbers when the id
     column holds only whole numbers, text otherwise —, profil, territoire, complet, date),
-    ``questions`` (codebook questions), ``format``, ``colonnes``.
+    ``questions`` (codebook questions), ``format``, ``colonnes``, ``colonne_territoire`` (the
+    file's territory column, for :func:`rencontres_lib.referentiels.territory_matches`).
     """
     book = _as_codebook(codebook)
     if fmt is not None and fmt not in FORMATS:
@@ -539,6 +556,9 @@ def load_questionnaire(
         "questions": book.questions_frame(),
         "format": job.fmt,
         "colonnes": colmap,
+        "colonne_territoire": next(
+            (colmap[q.colonne] for q in book.of_type("territoire") if colmap[q.colonne]), None
+        ),
     }
     result = LoadResult(
         str(job.raw.path),

@@ -26,6 +26,8 @@ from .common import parse_date_fr
 FORMATS = ("limesurvey", "google_forms", "framaforms", "kobo", "decidim", "generique")
 TRUE_MARKS = {"oui", "y", "yes", "1", "x", "true", "vrai", "coché", "cochée", "checked", "selected"}
 FALSE_MARKS = {"", "non", "n", "no", "0", "false", "faux"}
+# LimeSurvey writes « N/A » for a question not answered (full-text exports): no answer at all
+NO_ANSWER_MARKS = {"n/a", "#n/a", "n.a."}
 ANSWER_COLUMNS = ["respondent_id", "question_id", "valeur", "rang"]
 _TZ = re.compile(r"(\.\d+)?\s*(Z|[+-]\d{2}:?\d{2}|UTC.*|GMT.*)$")
 
