@@ -44,10 +44,11 @@ LAB_ROOT := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,)
 lab: $(STAMP)
 	JUPYTER_CONFIG_PATH="$(CURDIR)/.jupyter" $(BIN)/jupyter lab $(LAB_ROOT) notebooks/
 
-## make bench: naive papermill loop vs rencontres build, and the 1 M-row loader run
+## make bench: naive papermill loop vs rencontres build, the 1 M-row loader run, 1,000 proposals consolidated
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_build.py
 	$(BIN)/python benchmarks/bench_loader.py
+	$(BIN)/python benchmarks/bench_consolidation.py
 
 clean:
 	rm -rf build reports/*.html reports/assets reports/tableaux

@@ -20,27 +20,58 @@
 # Résultats enregistrés par chaque rapport territorial (remplis par « rencontres build »)
 resultats = []
 lot = False  # True sous « rencontres build » : page statique, sans menus interactifs
+brouillon = True  # False pour la version publiée : sans les marques « À rédiger »
+sortie = ""  # dossier des tableaux de la synthèse (rempli par « rencontres build »)
 
 # %%
 from rencontres_lib import synthese
 
-s = synthese.load(resultats)
+s = synthese.load(resultats, sortie=sortie or None, draft=brouillon)
 synthese.entete(s)
 
 # %% [markdown]
-# ## Les territoires côte à côte
-#
-# Chaque rapport territorial enregistre ses résultats ; cette synthèse les lit tels quels, sans
-# recalculer. Les liens mènent aux rapports complets.
+# ## L'essentiel du chantier
 
 # %%
-synthese.chiffres(s)
+synthese.essentiel(s)
 
 # %% [markdown]
-# ## Les cinq dimensions d'impact, par territoire
+# ## Introduction
+
+# %%
+synthese.texte(s, "Introduction")
+
+# %% [markdown]
+# ## Les cinq dimensions : convergences et divergences
+#
+# Part de réponses favorables au questionnaire du chantier, par dimension d'impact et par
+# territoire. Les territoires « convergent » quand leurs parts sont à dix points au plus les unes
+# des autres.
 
 # %%
 synthese.dimensions(s)
+
+# %% [markdown]
+# ## Propositions pour 2026
+#
+# Les propositions des ateliers qui expriment la même idée, dans un ou plusieurs territoires, sont
+# regroupées ; l'organisateur vérifie ces regroupements. Les idées sont classées par dimension
+# d'impact : d'abord celles qui reviennent, puis les propositions uniques les plus soutenues.
+
+# %%
+synthese.propositions(s)
+
+# %% [markdown]
+# ## Points de vigilance
+
+# %%
+synthese.vigilance(s)
+
+# %% [markdown]
+# ## Les territoires
+
+# %%
+synthese.territoires(s)
 
 # %% [markdown]
 # ## Profils des participants
@@ -55,16 +86,14 @@ synthese.profils(s)
 synthese.themes(s)
 
 # %% [markdown]
-# ## Propositions consolidées
-#
-# Les propositions proches (même idée formulée autrement, dans un ou plusieurs territoires) sont
-# regroupées ; leurs soutiens sont additionnés.
+# ## Conclusions
 
 # %%
-synthese.propositions(s)
+synthese.texte(s, "Conclusions")
 
 # %% [markdown]
 # ## Méthodologie
 
 # %%
 synthese.methodologie(s)
+synthese.export_tables(s)

@@ -509,7 +509,9 @@ def _build(root: Path, *, jobs, force, autonome, audit, log, t0, runner=None) ->
             for o in report.outcomes
             if o.state in ("exécuté", "réutilisé")
         )
-        key = run_key(nb_synthese, ok_results, lib + names_key + upstream)
+        # and on the organiser's files it reads (regroupements.yaml is also rewritten by it)
+        organiser = [root / "parameters" / n for n in ("regroupements.yaml", "textes/synthese.md")]
+        key = run_key(nb_synthese, ok_results + organiser, lib + names_key + upstream)
         if (
             not force
             and cache.get("synthese", {}).get("key") == key
@@ -522,7 +524,11 @@ def _build(root: Path, *, jobs, force, autonome, audit, log, t0, runner=None) ->
                     execute,
                     nb_synthese,
                     work / "synthese" / "synthese.ipynb",
-                    {"resultats": [str(p) for p in ok_results], "lot": True},
+                    {
+                        "resultats": [str(p) for p in ok_results],
+                        "lot": True,
+                        "sortie": str(work / "synthese"),
+                    },
                 ).result()
                 publisher().publish(
                     work / "synthese" / "synthese.ipynb", reports / syn.html, syn.title
@@ -530,10 +536,14 @@ def _build(root: Path, *, jobs, force, autonome, audit, log, t0, runner=None) ->
                 publish_documents(
                     work / "synthese" / "synthese.ipynb", reports, "synthese", work, log
                 )
+                tables = work / "synthese" / "tableaux"
+                if tables.is_dir():
+                    for f in sorted(tables.iterdir()):
+                        copy_atomic(f, reports / "tableaux" / f.name)
                 syn.state = "exécuté"
                 report.executed += 1
-                cache["synthese"] = {
-                    "key": key,
+                cache["synthese"] = {  # after the run: it may have merged regroupements.yaml
+                    "key": run_key(nb_synthese, ok_results + organiser, lib + names_key + upstream),
                     "built": dt.datetime.now().isoformat(timespec="seconds"),
                 }
                 atomic_write_text(cache_path, json.dumps(cache, indent=1))

@@ -1,8 +1,10 @@
-"""Free-text analysis of French open answers and workshop proposals (pure Python + numpy).
+"""Free-text analysis of French open answers (pure Python + numpy).
 
 Tokeniser and light stemmer; theme dictionary (``data/themes.yaml`` or a user file) matched
 on stems, unthemed answers grouped by :func:`auto_topics`; representative quotes (indices,
-never text); near-duplicate proposals (TF-IDF cosine, union-find) and their consolidation.
+never text) and :func:`similarity` to keep near-copies of a quote apart. Workshop proposals
+that express the same idea are grouped by :mod:`rencontres_lib.consolidation` (spaCy lemmas
+and synonyms), not here.
 
 Stemmer (on accent-free lowercase words of ASCII letters only; other words are kept):
 
@@ -68,13 +70,8 @@ SUFFIXES: tuple[tuple[str, str, int], ...] = tuple(sorted([
 # Checked on the lowercase accented word: « forme(s) » is not « formé(s) », « formation ».
 _RETRY = (("ent", "", 5), ("ant", "", 3))  # after a dropped -e: « transparente »
 STEM_EXCEPTIONS = {"forme": "forme", "formes": "forme"}
-# Generic verbs of proposal titles, ignored by near-duplicate detection only.
-PROPOSAL_FILLER = ("créer", "création", "mettre", "mise", "place", "instaurer", "développer",
-                   "favoriser", "renforcer", "permettre", "proposer", "systématiser",
-                   "généraliser")  # fmt: skip
 
 MAX_DF = 0.6  # auto_topics: terms in a larger share of the answers are too general
-BIGRAM_WEIGHT = 0.5  # bigrams confirm a shared wording without outweighing shared words
 _APOSTROPHES = str.maketrans({c: "'" for c in "’‘ʼ`´′"})
 _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss"})
 _ELISION_RE = re.compile(r"\b(?:jusqu|lorsqu|puisqu|quoiqu|qu|[cdjlmnst])'")
@@ -139,9 +136,6 @@ def stem(word: str) -> str:
 def _strip_suffix(w: str, rules: tuple[tuple[str, str, int], ...]) -> str | None:
     cut = (w[: len(w) - len(x)] + r for x, r, m in rules if w.endswith(x) and len(w) - len(x) >= m)
     return next(cut, None)
-
-
-_FILLER = frozenset(stem(w) for w in PROPOSAL_FILLER)
 
 
 def tokens(text: Any, *, stemmed: bool = False) -> list[str]:
@@ -390,111 +384,3 @@ def similarity(a: Any, b: Any) -> float:
     tri = _jaccard(_trigrams(na), _trigrams(nb))
     sa, sb = set(tokens(a, stemmed=True)), set(tokens(b, stemmed=True))
     return tri if not (sa or sb) else (tri + _jaccard(sa, sb)) / 2
-
-
-def _proposal_terms(text: str) -> list[str]:
-    stems = [s for s in tokens(text, stemmed=True) if s not in _FILLER]
-    return stems + [f"{a} {b}" for a, b in zip(stems, stems[1:], strict=False)]
-
-
-def group_near_duplicates(
-    df: pd.DataFrame, text_cols: tuple[str, ...] = ("titre", "corps"), threshold: float = 0.5
-) -> pd.Series:
-    """Group id (1, 2, … in order of first member) of every row, named ``groupe``.
-
-    Groups are connected components (union-find) of the pairs whose TF-IDF cosine is ≥
-    ``threshold``: stemmed unigrams + bigrams (× :data:`BIGRAM_WEIGHT`) of the joined
-    ``text_cols`` without :data:`PROPOSAL_FILLER`; tf = 1 + ln(count), idf = 1 + ln((1+n)/(1+df)).
-    """
-    if not 0 < threshold <= 1:
-        raise ValueError("le seuil de similarité doit être compris entre 0 (exclu) et 1.")
-    cols = [c for c in text_cols if c in df.columns]
-    n = len(df)
-    if n and not cols:
-        raise ValueError(f"aucune des colonnes {', '.join(text_cols)} n'est présente.")
-    texts = [" ".join(_as_text(v) for v in row) for row in df[cols].itertuples(index=False)]
-    vocab: dict[str, int] = {}
-    entries = [
-        (r, vocab.setdefault(term, len(vocab)), c, " " in term)
-        for r, text in enumerate(texts)
-        for term, c in Counter(_proposal_terms(text)).items()
-    ]
-    rows_a, cols_a, counts, bigram = np.array(entries, dtype=np.int64).reshape(-1, 4).T
-    doc_freq = np.bincount(cols_a, minlength=len(vocab))
-    weights = (1 + np.log(counts)) * np.where(bigram, BIGRAM_WEIGHT, 1.0)
-    weights *= 1 + np.log((1 + n) / (1 + doc_freq[cols_a]))
-    norms = np.sqrt(np.bincount(rows_a, weights=weights**2, minlength=n))
-    shared = doc_freq[cols_a] >= 2  # terms in a single row cannot create a pair
-    shared_ids = np.unique(cols_a[shared])
-    remap = np.full(len(vocab), -1, dtype=np.int64)
-    remap[shared_ids] = np.arange(len(shared_ids))
-    matrix = np.zeros((n, len(shared_ids)))
-    matrix[rows_a[shared], remap[cols_a[shared]]] = weights[shared] / norms[rows_a[shared]]
-    parent = list(range(n))
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for start in range(0, n, 1024):
-        block = matrix[start : start + 1024] @ matrix.T
-        for i, j in zip(*np.nonzero(block >= threshold - 1e-12), strict=True):
-            a, b = find(start + int(i)), find(int(j))
-            if a != b:
-                parent[max(a, b)] = min(a, b)
-    roots = [find(i) for i in range(n)]
-    number = {root: k for k, root in enumerate(dict.fromkeys(roots), start=1)}
-    return pd.Series([number[r] for r in roots], index=df.index, name="groupe", dtype="int64")
-
-
-PROPOSAL_COLUMNS = {"id": "id", "titre": "titre", "territoire": "territoire"}
-PROPOSAL_COLUMNS |= {"soutiens": "soutiens", "theme": "theme"}
-
-
-def consolidate_proposals(
-    df: pd.DataFrame,
-    threshold: float = 0.5,
-    *,
-    text_cols: tuple[str, ...] = ("titre", "corps"),
-    columns: dict[str, str] | None = None,
-) -> pd.DataFrame:
-    """One row per group of :func:`group_near_duplicates`.
-
-    ``columns`` renames the input columns of :data:`PROPOSAL_COLUMNS` (absent ones are
-    tolerated). Output: ``groupe, titre`` (title of the most supported member, ties: first
-    row), ``territoires`` (sorted unique, joined by ", "), ``n_propositions``,
-    ``soutiens_total`` (NA counted as 0), ``theme`` (most frequent, ties: first seen), ``ids``
-    (list of member ids, index labels without an id column); sorted by support, size, group.
-    """
-    names = PROPOSAL_COLUMNS | (columns or {})
-    out_cols = ["groupe", "titre", "territoires", "n_propositions", "soutiens_total", "theme"]
-    groups = group_near_duplicates(df, text_cols, threshold).to_numpy()
-
-    def col(role: str) -> list[Any]:
-        name = names[role]
-        return list(df[name]) if name in df.columns else [pd.NA] * len(df)
-
-    support = pd.to_numeric(pd.Series(col("soutiens"), dtype=object), errors="coerce").fillna(0)
-    ids = list(df[names["id"]]) if names["id"] in df.columns else list(df.index)
-    titles, places, themes = col("titre"), col("territoire"), col("theme")
-    members: dict[int, list[int]] = {}
-    for position, group in enumerate(groups):
-        members.setdefault(int(group), []).append(position)
-    records = []
-    for group, pos in members.items():
-        sup = support.to_numpy(dtype=float)[pos]
-        territories = {_as_text(places[p]).strip() for p in pos} - {""}
-        theme_counts = Counter(themes[p] for p in pos if _as_text(themes[p]).strip())
-        total = float(sup.sum())
-        records.append(
-            (group, _as_text(titles[pos[int(np.argmax(sup))]]),
-             ", ".join(sorted(territories, key=lambda t: (normalise(t), t))), len(pos),
-             int(total) if total.is_integer() else total,
-             theme_counts.most_common(1)[0][0] if theme_counts else None,
-             [ids[p] for p in pos])
-        )  # fmt: skip
-    out = pd.DataFrame(records, columns=[*out_cols, "ids"])
-    out = out.sort_values(["soutiens_total", "n_propositions", "groupe"], ascending=[0, 0, 1])
-    return out.reset_index(drop=True)

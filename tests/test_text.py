@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,8 +11,6 @@ from rencontres_lib.text import (
     STOP_WORDS,
     assign_themes,
     auto_topics,
-    consolidate_proposals,
-    group_near_duplicates,
     load_themes,
     normalise,
     representative_quotes,
@@ -312,30 +308,7 @@ def test_representative_quotes() -> None:
     assert len(quotes) == len(set(quotes)) == 2 and set(quotes) <= {3, 4, 5}
 
 
-# ------------------------------------------------------------------------- near duplicates
-
-PROPOSALS = pd.DataFrame(
-    {
-        "id": [f"p{i}" for i in range(1, 11)],
-        "titre": [
-            "Créer un budget participatif dédié aux quartiers prioritaires",
-            "Mettre en place un budget participatif réservé aux quartiers prioritaires",
-            "Former les élus à l'animation de la concertation",
-            "Publier un bilan annuel des suites données aux propositions",
-            "Former les élus et les agents à l'animation de la concertation",
-            "Publier chaque année le bilan des suites données aux propositions citoyennes",
-            "Ouvrir les conseils de quartier aux jeunes",
-            "Créer une plateforme numérique de suivi des projets",
-            "Indemniser les habitants tirés au sort",
-            "Budget participatif : réserver une part aux quartiers prioritaires",
-        ],
-        "corps": [""] * 9 + [None],
-        "territoire": ["Lyon", "Lille", "Nantes", "Lyon", "Lille", None, "Nantes", "Lyon", "Lille", "Nantes"],
-        "soutiens": [12, 5, 3, None, 4, 7, 2, 1, 0, 6],
-        "theme": ["inclusion", "inclusion", "formation", "redevabilite", "formation", "redevabilite", "inclusion", "numerique", "inclusion", None],
-    },
-    index=range(50, 60),
-)  # fmt: skip
+# ------------------------------------------------------------------------- similarity
 
 
 def test_similarity() -> None:
@@ -347,74 +320,6 @@ def test_similarity() -> None:
     assert similarity(a, c) < 0.2 < similarity(a, b) < 1
     assert similarity("", "") == similarity(None, a) == 0.0
     assert similarity("🙂", "🙂") == 1.0 and 0 <= similarity("🙂", "שלום") <= 1
-
-
-def test_group_near_duplicates_exact_groups() -> None:
-    groups = group_near_duplicates(PROPOSALS)
-    assert groups.index.equals(PROPOSALS.index)
-    # p1, p2, p10: budget participatif + quartiers prioritaires; p3, p5: former élus animation
-    # concertation; p4, p6: publier bilan suites données; the others stand alone.
-    assert groups.tolist() == [1, 1, 2, 3, 2, 3, 4, 5, 6, 1]
-    assert groups[52] != groups[53]  # former les élus ≠ publier un bilan
-
-
-def test_tfidf_cosine_by_hand() -> None:
-    df = pd.DataFrame({"titre": ["Budget jeunes", "Budget seniors"]})
-    # Terms: budget (df 2, idf 1), jeun / senior (df 1, idf 1 + ln 1.5), bigram budget-jeun /
-    # budget-senior (idf 1 + ln 1.5, weight 0.5): cosine = 1 / (1 + 1.25 (1 + ln 1.5)²).
-    cosine = 1 / (1 + 1.25 * (1 + math.log(1.5)) ** 2)
-    assert cosine == pytest.approx(0.2883, abs=1e-4)
-    assert group_near_duplicates(df, threshold=cosine - 1e-6).tolist() == [1, 1]
-    assert group_near_duplicates(df, threshold=cosine + 1e-6).tolist() == [1, 2]
-    with pytest.raises(ValueError):
-        group_near_duplicates(df, threshold=0)
-
-
-def test_consolidate_proposals() -> None:
-    out = consolidate_proposals(PROPOSALS)
-    assert out.columns.tolist() == [
-        "groupe",
-        "titre",
-        "territoires",
-        "n_propositions",
-        "soutiens_total",
-        "theme",
-        "ids",
-    ]
-    first = out.iloc[0]
-    assert first["titre"] == PROPOSALS.loc[50, "titre"]  # 12 supports, the most
-    assert first["territoires"] == "Lille, Lyon, Nantes"
-    assert (first["n_propositions"], first["soutiens_total"]) == (3, 12 + 5 + 6)
-    assert (first["theme"], first["ids"]) == ("inclusion", ["p1", "p2", "p10"])
-    rows = out.set_index("groupe")
-    assert rows.loc[3, "soutiens_total"] == 7  # p4 (NA counted as 0) + p6 (7)
-    assert rows.loc[3, "titre"] == PROPOSALS.loc[55, "titre"]
-    assert rows.loc[3, "territoires"] == "Lyon"
-    assert rows.loc[2, "soutiens_total"] == 3 + 4
-    assert out["soutiens_total"].sum() == 40 and out["n_propositions"].sum() == 10
-    assert out["groupe"].tolist() == [1, 2, 3, 4, 5, 6]  # by support, then size, then group
-
-    text_support = PROPOSALS.assign(soutiens=["12", "5", "", "x", "4", "7", "2", "1", "0", "6"])
-    assert consolidate_proposals(text_support)["soutiens_total"].sum() == 37
-    bare = PROPOSALS[["titre"]]
-    assert consolidate_proposals(bare)["ids"].iloc[0] == [50, 51, 59]
-
-
-def test_near_duplicates_among_many_unrelated_texts() -> None:
-    """500 random texts over 3,000 words are 500 groups; a copy of the first with one word
-    changed joins its group. (Speed is not asserted: timed tests fail on a busy machine.)"""
-    rng = np.random.default_rng(0)
-    words = [f"mot{i}ation" for i in range(3000)] + ["budget", "quartiers", "jeunes"]
-    big = pd.DataFrame(
-        {
-            "titre": [" ".join(rng.choice(words, 8)) for _ in range(500)],
-            "corps": [" ".join(rng.choice(words, 60)) for _ in range(500)],
-        }
-    )
-    near = big.iloc[[0]].assign(corps=big.loc[0, "corps"].replace("mot", "budget", 1))
-    groups = group_near_duplicates(pd.concat([big, near], ignore_index=True))
-    assert groups.nunique() == 500
-    assert groups.iloc[500] == groups.iloc[0] == 1
 
 
 # --------------------------------------------------------------------------- empty inputs
@@ -436,6 +341,3 @@ def test_empty_and_unusual_texts(texts: pd.Series, quotes: list[int]) -> None:
     assert shares["n"].sum() == len(texts) - sum(not normalise(t) for t in texts)
     assert set(auto_topics(texts)["index"]) <= set(texts.index)
     assert representative_quotes(texts, assigned, "moyens") == quotes
-    frame = pd.DataFrame({"titre": texts, "corps": texts})
-    assert group_near_duplicates(frame).tolist() == list(range(1, len(texts) + 1))
-    assert len(consolidate_proposals(frame)) == len(texts)  # nothing in common: one group each

@@ -1,0 +1,293 @@
+"""Consolidation of workshop proposals: which proposals express the same idea.
+
+Method (chosen on the labelled set ``tests/fixtures/consolidation/paraphrases.yaml`` and on the
+example's ground truth; figures and the comparison with other candidates are in the README):
+
+1. **Text.** Title and body of each proposal; a sentence found word for word in
+   :data:`BOILERPLATE_MIN` proposals or more (« Cela pourrait commencer par un quartier test. »)
+   is a template, not an idea, and is dropped. The title's terms count twice: when it is
+   specific it names the idea; when it is vague (« Et les jeunes dans tout ça ? ») its few
+   terms weigh little and the body carries the idea.
+2. **Terms.** spaCy's French pipeline (``fr_core_news_md``, parser and entities off) gives
+   lemmas; the synonym dictionary ``data/synonymes.yaml`` maps words and expressions that name
+   the same thing (« consultation » / « concertation », « indemniser » / « défrayer ») to one
+   concept, longest expression first, on lemmas or on the words as written. Stop words, the
+   generic verbs of titles (:data:`FILLER`) and the terms every proposal shares
+   (:data:`GENERIC`) are left out.
+3. **Similarity.** scikit-learn TF-IDF of those terms (sublinear tf, smoothed idf, l2 norm);
+   cosine in [0, 1].
+4. **Groups.** Average-linkage agglomerative clustering (scikit-learn): two groups merge
+   while the mean similarity of their members is ≥ :data:`THRESHOLD`. Average linkage does
+   not chain: a proposal close to one member only of a group stays out.
+5. **Suggestions** for review: the :data:`N_SUGGESTIONS` most similar other proposals with a
+   similarity ≥ :data:`SUGGESTION_MIN`.
+
+The spaCy pipeline is loaded once per process (:func:`nlp`, about 6–9 s), the synonym
+dictionary once per file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import ConfigError, RencontresError
+
+BUILTIN_SYNONYMS = Path(__file__).parent / "data" / "synonymes.yaml"
+SPACY_MODEL = "fr_core_news_md"
+THRESHOLD = 0.475  # mean similarity for two groups to merge (precision first)
+N_SUGGESTIONS = 3
+SUGGESTION_MIN = 0.1
+BOILERPLATE_MIN = 3  # a sentence in this many proposals or more is a template
+TITLE_WEIGHT = 2
+CONCEPT = "§"  # prefix of a concept term (never a word's first character)
+# Generic verbs of proposal titles (lemmas): « Créer », « Mettre en place »…
+FILLER = frozenset(
+    """créer création mettre place organiser faire proposer permettre chaque tout rendre avoir
+    être pouvoir devoir falloir vouloir donner prévoir aller nouveau vrai instaurer développer
+    favoriser renforcer systématiser généraliser""".split()
+)
+# Terms of almost every proposal of a participation workshop: they say nothing of the idea.
+GENERIC = frozenset(
+    {f"{CONCEPT}{c}" for c in ("habitant", "contribution", "reunion", "concerter", "lieu")}
+    | {f"{CONCEPT}{c}" for c in ("contributeur", "agents")}
+    | {"participation", "projet", "quartier", "public", "participatif"}
+)
+_CONTENT_POS = frozenset({"NOUN", "VERB", "ADJ", "PROPN", "ADV", "NUM"})
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
+_APOSTROPHES = str.maketrans({c: "'" for c in "’‘ʼ`´′"})
+
+_NLP: list[Any] = []  # the spaCy pipeline, loaded once per process
+
+
+def nlp() -> Any:
+    """The French spaCy pipeline (lemmas only), loaded on first use and kept for the process.
+
+    Raises :class:`~rencontres_lib.errors.RencontresError` (French) when the model is missing.
+    """
+    if not _NLP:
+        try:
+            import spacy
+
+            _NLP.append(spacy.load(SPACY_MODEL, exclude=["parser", "ner"]))
+        except OSError as exc:
+            raise RencontresError(
+                f"le modèle français de spaCy « {SPACY_MODEL} » est introuvable.",
+                hint="Réinstallez le projet : pip install -e . (il fait partie des dépendances).",
+            ) from exc
+    return _NLP[0]
+
+
+def _norm(text: str) -> str:
+    return text.translate(_APOSTROPHES).lower().strip()
+
+
+@dataclass(frozen=True)
+class Synonyms:
+    """Expressions (tuples of lowercase lemmas or words) → concept id."""
+
+    table: dict[tuple[str, ...], str]
+    longest: int
+
+
+def load_synonyms(path: str | Path | None = None) -> Synonyms:
+    """Synonym dictionary of ``path`` (default: the built-in ``data/synonymes.yaml``).
+
+    Layout: ``synonymes: {concept: [mot, "expression", …]}``; with ``etendre: true`` a user
+    file adds to the built-in one. Raises :class:`~rencontres_lib.errors.ConfigError`.
+    """
+    return _load_synonyms(str(Path(path) if path is not None else BUILTIN_SYNONYMS))
+
+
+@lru_cache(maxsize=8)
+def _load_synonyms(path: str) -> Synonyms:
+    import yaml
+
+    p = Path(path)
+    hint = "Corrigez le fichier de synonymes (voir le modèle rencontres_lib/data/synonymes.yaml)."
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError("fichier de synonymes illisible.", file=p, hint=hint) from exc
+    entries = data.get("synonymes") if isinstance(data, dict) else None
+    if not isinstance(entries, dict) or not entries:
+        raise ConfigError("la clé « synonymes » doit être un dictionnaire.", file=p, hint=hint)
+    pairs: list[tuple[str, str]] = []
+    for concept, words in entries.items():
+        if not isinstance(words, list) or not all(isinstance(w, str | int) for w in words):
+            raise ConfigError(f"concept « {concept} » : liste de mots attendue.", file=p, hint=hint)
+        pairs += [(str(concept), str(w)) for w in words if str(w).strip()]
+    table: dict[tuple[str, ...], str] = {}
+    if data.get("etendre") and p != BUILTIN_SYNONYMS:
+        table.update(load_synonyms().table)
+    for (concept, _), doc in zip(pairs, nlp().pipe(w for _, w in pairs), strict=True):
+        toks = [t for t in doc if not t.is_space and (not t.is_punct or t.text == "-")]
+        for key in (tuple(_norm(t.lemma_) for t in toks), tuple(_norm(t.text) for t in toks)):
+            if key:
+                table[key] = concept
+    return Synonyms(table, max(len(k) for k in table))
+
+
+def _terms(doc: Any, synonyms: Synonyms) -> list[str]:
+    """Concepts (longest expression first, on lemmas or words) and content lemmas of a doc."""
+    toks = [t for t in doc if not (t.is_punct or t.is_space)]
+    lemmas, words = [_norm(t.lemma_) for t in toks], [_norm(t.text) for t in toks]
+    out: list[str] = []
+    i = 0
+    while i < len(toks):
+        for size in range(min(synonyms.longest, len(toks) - i), 0, -1):
+            concept = synonyms.table.get(tuple(lemmas[i : i + size])) or synonyms.table.get(
+                tuple(words[i : i + size])
+            )
+            if concept:
+                out.append(CONCEPT + concept)
+                i += size
+                break
+        else:
+            t, lemma = toks[i], lemmas[i]
+            if (
+                t.pos_ in _CONTENT_POS
+                and not t.is_stop
+                and lemma not in FILLER
+                and len(lemma) > 1
+                and any(c.isalpha() for c in lemma)
+            ):
+                out.append(lemma)
+            i += 1
+    return [t for t in out if t not in GENERIC]
+
+
+def _text(value: Any) -> str:
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
+def strip_boilerplate(bodies: list[str], min_count: int = BOILERPLATE_MIN) -> list[str]:
+    """Bodies without the sentences found word for word in ``min_count`` bodies or more."""
+    split = [[s.strip() for s in _SENTENCE_END.split(b) if s.strip()] for b in bodies]
+    counts = Counter(s for sentences in split for s in set(sentences))
+    common = {s for s, n in counts.items() if n >= min_count}
+    return [" ".join(s for s in sentences if s not in common) for sentences in split]
+
+
+def proposal_terms(
+    titles: list[str], bodies: list[str], synonyms: Synonyms | None = None
+) -> list[list[str]]:
+    """Terms of each proposal: title terms × :data:`TITLE_WEIGHT`, then the body's."""
+    syn = synonyms or load_synonyms()
+    pipe = nlp().pipe([*titles, *bodies], batch_size=256)
+    docs = list(pipe)
+    n = len(titles)
+    return [_terms(docs[i], syn) * TITLE_WEIGHT + _terms(docs[n + i], syn) for i in range(n)]
+
+
+def similarity_matrix(terms: list[list[str]]) -> np.ndarray:
+    """Cosine of the TF-IDF vectors of ``terms`` (n × n, float, 1 on the diagonal if any term)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    n = len(terms)
+    if n == 0 or not any(terms):
+        return np.eye(n)
+    vectors = TfidfVectorizer(analyzer=lambda x: x, sublinear_tf=True).fit_transform(terms)
+    sim = (vectors @ vectors.T).toarray()
+    np.fill_diagonal(sim, 1.0)
+    return np.clip(sim, 0.0, 1.0)
+
+
+def cluster(sim: np.ndarray, threshold: float = THRESHOLD) -> np.ndarray:
+    """Group number (1, 2, … in order of first member) of each row: average linkage ≥ threshold."""
+    if not 0 < threshold <= 1:
+        raise ValueError("le seuil de similarité doit être compris entre 0 (exclu) et 1.")
+    n = len(sim)
+    if n < 2:
+        return np.ones(n, dtype=np.int64)
+    from sklearn.cluster import AgglomerativeClustering
+
+    distance = np.clip(1.0 - sim, 0.0, None)
+    np.fill_diagonal(distance, 0.0)
+    labels = AgglomerativeClustering(
+        n_clusters=None,
+        metric="precomputed",
+        linkage="average",
+        distance_threshold=1.0 - threshold + 1e-9,  # merge while distance ≤ 1 - threshold
+    ).fit_predict(distance)
+    number = {label: k for k, label in enumerate(dict.fromkeys(labels), start=1)}
+    return np.array([number[x] for x in labels], dtype=np.int64)
+
+
+def suggestions(
+    sim: np.ndarray, k: int = N_SUGGESTIONS, minimum: float = SUGGESTION_MIN
+) -> list[list[tuple[int, float]]]:
+    """For each row, up to ``k`` (position, similarity) of the most similar other rows."""
+    out = []
+    for i, row in enumerate(sim):
+        order = [j for j in np.argsort(-row, kind="stable") if j != i][:k]
+        out.append([(int(j), float(row[j])) for j in order if row[j] >= minimum])
+    return out
+
+
+@dataclass
+class Consolidation:
+    """Result of :func:`consolidate`, aligned on the input rows (positions 0…n-1)."""
+
+    groupe: np.ndarray  # automatic group number of each row (int)
+    similarity: np.ndarray  # n × n cosine
+    suggestions: list[list[tuple[int, float]]]
+
+
+def consolidate(
+    df: pd.DataFrame,
+    *,
+    title: str = "titre",
+    body: str = "corps",
+    threshold: float = THRESHOLD,
+    synonyms: str | Path | None = None,
+) -> Consolidation:
+    """Automatic groups and review suggestions of the proposals of ``df``.
+
+    ``df`` has a ``title`` column and optionally a ``body`` column (text; NA is empty).
+    Raises ``ValueError`` (French) when the title column is missing or the threshold is not
+    in ]0, 1].
+    """
+    if len(df) and title not in df.columns:
+        raise ValueError(f"colonne « {title} » absente des propositions.")
+    titles = [_text(v) for v in df[title]] if len(df) else []
+    bodies = [_text(v) for v in df[body]] if body in df.columns else [""] * len(titles)
+    terms = proposal_terms(titles, strip_boilerplate(bodies), load_synonyms(synonyms))
+    sim = similarity_matrix(terms)
+    return Consolidation(cluster(sim, threshold), sim, suggestions(sim))
+
+
+# ------------------------------------------------------------------ evaluation (tests, README)
+
+
+def pairwise_scores(truth: list[Any], groups: list[Any]) -> tuple[float, float]:
+    """Pairwise (precision, recall) of ``groups`` against ``truth`` (labels per row).
+
+    A pair is positive when both rows share a label. Precision is 1.0 when no pair is
+    predicted, recall 1.0 when no pair is true.
+    """
+
+    def pairs(labels: list[Any]) -> set[tuple[int, int]]:
+        by: dict[Any, list[int]] = {}
+        for i, label in enumerate(labels):
+            by.setdefault(label, []).append(i)
+        return {(a, b) for m in by.values() for x, a in enumerate(m) for b in m[x + 1 :]}
+
+    true, predicted = pairs(list(truth)), pairs(list(groups))
+    hits = len(true & predicted)
+    return (hits / len(predicted) if predicted else 1.0, hits / len(true) if true else 1.0)
+
+
+def suggestion_hit_rate(truth: list[Any], sugg: list[list[tuple[int, float]]]) -> float:
+    """Share (0–1) of rows having a true partner whose suggestions include one."""
+    counts = Counter(truth)
+    rows = [i for i, label in enumerate(truth) if counts[label] > 1]
+    hits = sum(any(truth[j] == truth[i] for j, _ in sugg[i]) for i in rows)
+    return hits / len(rows) if rows else 1.0

@@ -1,0 +1,168 @@
+"""Tests of rencontres_lib.synthese on hand-written results (values computed by hand)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rencontres_lib import consolidation, display, synthese
+from rencontres_lib.consolidation import Consolidation
+
+
+def dims(parts: dict[str, tuple[float, int]]) -> list[dict]:
+    """parts: dimension → (share, people); 10 answers per person."""
+    return [
+        {"dimension": d, "n": n, "reponses": 10 * n, "k": round(p * 10 * n), "part": p}
+        for d, (p, n) in parts.items()
+    ]
+
+
+def proposal(pid: str, titre: str, theme: str, soutiens: int, corps: str = "") -> dict:
+    return {"proposition_id": pid, "titre": titre, "corps": corps, "theme": theme,
+            "atelier": "Atelier 1", "soutiens": soutiens, "commentaires": 0}  # fmt: skip
+
+
+RESULTS = [
+    {
+        "slug": "aa", "territoire": "Alpha", "date": "2025-03-01", "phase": "compte_rendu", "seuil": 5,
+        "chiffres": {"inscrits": 100, "presents": 80, "taux_presence": 0.8, "repondants": 50},
+        "dimensions": dims({"organisation": (0.50, 50), "decision": (0.20, 50), "redevabilite": (0.10, 50)}),
+        "profils_inscrits": [{"profil": "elu", "n": 30}, {"profil": "citoyen", "n": 2}],
+        "propositions": [
+            proposal("1", "Budget participatif des quartiers", "Inclusion des publics", 10, "Une enveloppe."),
+            proposal("2", "=HYPERLINK(\"x\")", "Décision", 0),
+        ],
+    },
+    {
+        "slug": "bb", "territoire": "Beta", "date": "2025-04-01", "phase": "compte_rendu", "seuil": 5,
+        "chiffres": {"inscrits": 60, "presents": 30, "taux_presence": 0.5, "repondants": 40},
+        "dimensions": dims({"organisation": (0.55, 40), "decision": (0.50, 40), "redevabilite": (0.15, 40)}),
+        "profils_inscrits": [{"profil": "elu", "n": 20}, {"profil": "citoyen", "n": 40}],
+        "propositions": [proposal("7", "Un budget réservé aux quartiers populaires", "Inclusion des publics", 5)],
+    },
+    {
+        "slug": "cc", "territoire": "Gamma", "date": "2025-05-01", "phase": "cadrage", "seuil": 5,
+        "chiffres": {"inscrits": 40, "repondants": 30},
+        "dimensions": dims({"organisation": (0.45, 30), "decision": (0.30, 30), "redevabilite": (0.05, 3)}),
+        "profils_inscrits": [{"profil": "elu", "n": 10}, {"profil": "citoyen", "n": 30}],
+        "propositions": [],
+    },
+]  # fmt: skip
+
+
+@pytest.fixture
+def s(tmp_path, monkeypatch):
+    files = []
+    for r in RESULTS:
+        f = tmp_path / "build" / r["slug"] / "resultats.json"
+        f.parent.mkdir(parents=True)
+        f.write_text(json.dumps(r), encoding="utf-8")
+        files.append(f)
+    (tmp_path / "parameters" / "textes").mkdir(parents=True)
+    (tmp_path / "parameters" / "textes" / "synthese.md").write_text(
+        "## Introduction\nNotre **chantier** <script>alert(1)</script>\n", encoding="utf-8"
+    )
+
+    def fake(df, **_):  # the two budget proposals are one idea (spaCy is tested elsewhere)
+        groups = np.array([1 if "udget" in t else i + 2 for i, t in enumerate(df["titre"])])
+        sim = np.eye(len(df))
+        return Consolidation(groups, sim, [[] for _ in range(len(df))])
+
+    monkeypatch.setattr(consolidation, "consolidate", fake)
+    return synthese.load(files[::-1], sortie=tmp_path / "build" / "synthese", root=tmp_path)
+
+
+@pytest.fixture
+def shown(monkeypatch) -> list[dict]:
+    out: list[dict] = []
+    monkeypatch.setattr(display, "_display", out.append)
+    return out
+
+
+def test_perimeter_says_who_is_left_out(s) -> None:
+    assert [r["slug"] for r in s.results] == ["aa", "bb", "cc"]  # sorted by date
+    text = synthese.perimetre_text(s)
+    assert "Comptes rendus publiés : Alpha et Beta" in text
+    assert "Gamma est encore en phase de cadrage" in text and "en dehors des propositions" in text
+    assert list(s.proposals["slug"]) == ["aa", "aa", "bb"]  # none from Gamma
+
+
+def test_essentiel_five_findings_with_people_bases(s) -> None:
+    items = synthese.essentiel_items(s)
+    assert [i["title"] for i in items] == [
+        "Participation.",
+        "Dimension la mieux perçue.",
+        "Dimension la moins bien perçue.",
+        "Le plus grand écart entre territoires.",
+        "Propositions pour 2026.",
+    ]
+    assert items[0]["text"].startswith(
+        "110 personnes présentes aux 2 rencontres tenues (Alpha et Beta)"
+    )
+    assert (
+        "pour 160 inscriptions" in items[0]["text"]
+        and "120 personnes ont répondu" in items[0]["text"]
+    )
+    # organisation, all territories: (250 + 220 + 135) / (500 + 400 + 300) favourable answers
+    assert "« Organisation » : 50\u202f% de réponses favorables" in items[1]["text"]
+    assert "réponses de 120 personnes" in items[1]["text"]
+    # redevabilité: Gamma's 3 people are under the threshold, so Beta's row is masked too
+    # (secondary suppression); the pooled share still counts every answer: (50 + 60 + 2) / 930
+    assert "« Reddition des comptes » : 12\u202f%" in items[2]["text"]
+    assert "réponses de 93 personnes" in items[2]["text"]
+    # per territory, only published rows count: Alpha alone shows its redevabilité share
+    assert "la plus basse dans 1 territoire sur 3" in items[2]["text"]
+    assert (
+        "« Décision » : de 20\u202f% de réponses favorables (Alpha, 50 personnes) à 50\u202f% (Beta, 40 personnes)"
+        in items[3]["text"]
+    )
+    assert "3 propositions d'ateliers de 2 territoires, regroupées en 2 idées" in items[4]["text"]
+    assert "« Budget participatif des quartiers » (Alpha et Beta, 15 soutiens)" in items[4]["text"]
+
+
+def test_dimension_sentences(s) -> None:
+    out = synthese.dimension_sentences(s)
+    assert (
+        out[0]
+        == "« Organisation » : les territoires convergent, de 45\u202f% à 55\u202f% de réponses favorables (3 territoires)."
+    )
+    assert out[1].startswith(
+        "« Décision » : les territoires divergent, de 20\u202f% (Alpha, 50 personnes)"
+    )
+    assert len(out) == 2  # redevabilité: one territory left after suppression
+
+
+def test_profiles_table_suppresses_small_cells(s, shown) -> None:
+    synthese.profils(s)
+    html = shown[-1]["text/html"]
+    assert "masqué" in html and ">2<" not in html  # Alpha's 2 citizens, and what reveals them
+
+
+def test_organiser_text_is_escaped_and_missing_text_marked(s, shown) -> None:
+    synthese.texte(s, "Introduction")
+    html = shown[-1]["text/html"]
+    assert "<strong>chantier</strong>" in html and "<script>" not in html
+    synthese.texte(s, "Conclusions")
+    assert "rédiger" in shown[-1]["text/html"].lower()
+
+
+def test_territory_paragraphs_link_their_report(s, shown) -> None:
+    synthese.territoires(s)
+    html = " ".join(b["text/html"] for b in shown)
+    assert 'href="aa.html"' in html and 'href="cc.html"' in html
+    assert "note de cadrage de la rencontre" in html
+    assert "2 propositions, dont 1 rejoint une idée d&#39;autres territoires" in html
+
+
+def test_tables_exported_formula_safe(s, tmp_path) -> None:
+    csv, xlsx = synthese.export_tables(s)
+    assert csv.name == "synthese_propositions.csv" and xlsx.suffix == ".xlsx"
+    df = pd.read_csv(csv, sep=";", encoding="utf-8-sig", dtype=str)
+    assert {"territoire", "titre", "soutiens", "groupe"} <= set(df.columns)
+    assert len(df) == 3 and df["groupe"].nunique() == 2
+    assert not df["titre"].str.startswith("=").any()  # formula neutralised
+    text = (tmp_path / "parameters" / "regroupements.yaml").read_text(encoding="utf-8")
+    assert "aa:1" in text and "bb:7" in text and "cc:" not in text
