@@ -510,7 +510,9 @@ def _build(root: Path, *, jobs, force, autonome, audit, log, t0, runner=None) ->
             if o.state in ("exécuté", "réutilisé")
         )
         # and on the organiser's files it reads (regroupements.yaml is also rewritten by it)
-        organiser = [root / "parameters" / n for n in ("regroupements.yaml", "textes/synthese.md")]
+        organiser = [
+            root / "parameters" / n for n in ("synthese/regroupements.yaml", "textes/synthese.md")
+        ]
         key = run_key(nb_synthese, ok_results + organiser, lib + names_key + upstream)
         if (
             not force

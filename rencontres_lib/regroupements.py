@@ -1,4 +1,6 @@
-"""The organiser's grouping of proposals: ``parameters/regroupements.yaml``, merged, never overwritten.
+"""The organiser's grouping of proposals: ``parameters/synthese/regroupements.yaml``, merged.
+
+It lives in a sub-folder: every ``parameters/*.yaml`` is a territory's parameters file.
 
 The file lists every consolidated idea (``groupes``: ``id``, ``libelle``, optional
 ``formulation``, ``propositions`` as keys ``<slug>:<proposition id>``), the proposals added
@@ -36,6 +38,7 @@ from .consolidation import Consolidation
 from .exports import atomic_write_text, fmt_float
 
 FILE_NAME = "regroupements.yaml"
+RELATIVE_PATH = Path("parameters") / "synthese" / FILE_NAME  # from the project root
 HEADER = """\
 Regroupements des propositions d'ateliers — fichier de l'organisateur.
 

@@ -10,7 +10,7 @@ méthodologie.
 
 Proposals are those of the territories whose compte rendu is published (phase
 ``compte_rendu``); they are consolidated by :mod:`rencontres_lib.consolidation` and the
-organiser's file ``parameters/regroupements.yaml`` (:mod:`rencontres_lib.regroupements`),
+organiser's file ``parameters/synthese/regroupements.yaml`` (:mod:`rencontres_lib.regroupements`),
 which wins over the automatic grouping. The organiser's text comes from
 ``parameters/textes/synthese.md`` (:mod:`rencontres_lib.textes`). Counts of people by group
 go through :mod:`rencontres_lib.public` (small-cell rule, threshold ``seuil`` of the results).
@@ -172,13 +172,13 @@ def proposals_frame(s: Synthese) -> pd.DataFrame:
 
 
 def consolidate(s: Synthese):
-    """(proposals with ``groupe``, ideas, review) — writes ``parameters/regroupements.yaml``."""
+    """(proposals with ``groupe``, ideas, review) — writes ``parameters/synthese/regroupements.yaml``."""
     from .consolidation import consolidate as automatic
-    from .regroupements import FILE_NAME, merge_review_file
+    from .regroupements import RELATIVE_PATH, merge_review_file
 
     props = proposals_frame(s)
     cons = automatic(props)
-    path = (s.root or Path(".")) / "parameters" / FILE_NAME
+    path = (s.root or Path(".")) / RELATIVE_PATH
     review = merge_review_file(path, props, cons, write=s.root is not None)
     props["groupe"] = review.groupe
     props["a_verifier"] = props["cle"].isin(review.to_review)
@@ -682,7 +682,7 @@ def vigilance_items(s: Synthese) -> list[str]:
         out.append(
             f"{n_review} proposition{'s' if n_review > 1 else ''} nouvelle"
             f"{'s' if n_review > 1 else ''} regroupée{'s' if n_review > 1 else ''} automatiquement, "
-            "à vérifier dans parameters/regroupements.yaml."
+            "à vérifier dans parameters/synthese/regroupements.yaml."
         )
     return out
 
@@ -824,7 +824,7 @@ def methodologie(s: Synthese) -> None:
         "(lemmes du modèle français de spaCy, dictionnaire de synonymes, pondération TF-IDF de "
         f"scikit-learn) ; un groupe se forme quand la similarité moyenne atteint "
         f"{str(THRESHOLD).replace('.', ',')}. L'organisateur vérifie et corrige les groupes "
-        "dans parameters/regroupements.yaml ; ses choix l'emportent. Les soutiens sont additionnés."
+        "dans parameters/synthese/regroupements.yaml ; ses choix l'emportent. Les soutiens sont additionnés."
     )
     items.append(
         f"Confidentialité : aucun groupe de moins de {s.seuil} personnes n'est publié ; une "

@@ -164,5 +164,5 @@ def test_tables_exported_formula_safe(s, tmp_path) -> None:
     assert {"territoire", "titre", "soutiens", "groupe"} <= set(df.columns)
     assert len(df) == 3 and df["groupe"].nunique() == 2
     assert not df["titre"].str.startswith("=").any()  # formula neutralised
-    text = (tmp_path / "parameters" / "regroupements.yaml").read_text(encoding="utf-8")
+    text = (tmp_path / "parameters" / "synthese" / "regroupements.yaml").read_text(encoding="utf-8")
     assert "aa:1" in text and "bb:7" in text and "cc:" not in text
