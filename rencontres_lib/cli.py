@@ -263,15 +263,18 @@ def cmd_check(args) -> int:
         print(f"Rencontre « {params.territoire} » ({path})")
         r = load_rencontre(params)
         for kind, res in r.results.items():
-            errors = sum(f.level == "erreur" for f in res.findings)
-            warns = sum(f.level == "avertissement" for f in res.findings)
+            findings = res.findings + _territory_findings(kind, res, params)
+            errors = sum(f.level == "erreur" for f in findings)
+            warns = sum(f.level == "avertissement" for f in findings)
             mark = "✗" if errors else "✓"
             print(
                 f"  {mark} {kind} — {Path(res.source).name} : {res.rows_read} lignes lues, {res.rows_used} utilisées, "
                 f"{res.rows_rejected} rejetées ; {errors} erreur(s), {warns} avertissement(s)"
             )
-            for f in res.findings:
+            for f in findings:
                 print(f"      {f.french()}")
+            if errors:
+                worst = 1
         for kind, msg in r.failures.items():
             print(f"  ✗ {kind} : {msg}")
         if r.has_errors():
@@ -282,6 +285,24 @@ def cmd_check(args) -> int:
         else "Résultat : des erreurs empêchent de construire le rapport (voir ci-dessus)."
     )
     return worst
+
+
+def _territory_findings(kind: str, res, params) -> list:
+    """Near matches of ``filtre.territoire`` in a shared source (questionnaire, entretiens);
+    nothing when the loading step already reported them."""
+    from .referentiels import territory_matches
+
+    filtre = params.filtre_territoire
+    if not filtre or any("filtre.territoire" in f.message for f in res.findings):
+        return []
+    if kind == "questionnaire" and "respondents" in res.extra:
+        values = res.extra["respondents"]["territoire"]
+        column = res.extra.get("colonne_territoire")
+    elif kind == "entretiens" and "territoire" in res.table:
+        values, column = res.table["territoire"], None
+    else:
+        return []
+    return territory_matches(values, filtre, file=Path(res.source).name, column=column)
 
 
 def cmd_codebook(args) -> int:

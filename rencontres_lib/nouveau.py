@@ -1,4 +1,10 @@
-"""``rencontres new <slug>``: write a documented parameters file for a new territory."""
+"""``rencontres new <slug>``: write a documented parameters file for a new territory.
+
+Real exports belong in ``donnees/<slug>/`` (git-ignored, created here): the questions suggest
+paths there. When a questionnaire and its codebook are given, the values of its territory
+column are offered for ``filtre.territoire`` (the display name « Rennes Métropole » rarely is
+what respondents chose: « Rennes »).
+"""
 
 from __future__ import annotations
 
@@ -33,11 +39,12 @@ objectifs: []
 deroule:
   - {{heure: "09:30", titre: "Accueil", intervenants: []}}
 # Fichiers sources, chemins relatifs à la racine du projet (ou absolus). Retirez une ligne si la
-# source n'existe pas encore.
+# source n'existe pas encore. Les exports réels (noms, courriels) vont dans donnees/{slug}/,
+# ignoré par git : jamais dans data/, qui ne contient que l'exemple fictif.
 sources:
 {sources}
 # Lignes des sources partagées (questionnaire, entretiens) qui concernent cette rencontre :
-# valeur de la colonne « territoire » du questionnaire
+# valeur exacte de la colonne « territoire » du questionnaire{valeurs}
 filtre:
   territoire: {filtre_q}
 # Seuil de confidentialité : les groupes de moins de N personnes ne sont jamais affichés
@@ -53,10 +60,42 @@ QUESTIONS = [
     ("capacite", "Nombre de places", None),
     ("questionnaire", "Export du questionnaire", "data/exemple/questionnaire.csv"),
     ("codebook", "Codebook du questionnaire", "parameters/codebook.yaml"),
-    ("inscriptions", "Export des inscriptions", None),
-    ("entretiens", "Export des entretiens (Taguette…)", None),
-    ("contributions", "Export des propositions (Decidim…)", None),
+    ("inscriptions", "Export des inscriptions (rangé dans donnees/{slug}/)", None),
+    ("entretiens", "Export des entretiens (Taguette…, rangé dans donnees/{slug}/)", None),
+    ("contributions", "Export des propositions (Decidim…, rangé dans donnees/{slug}/)", None),
 ]
+REAL_DATA = "donnees"  # git-ignored home of real exports (see donnees/LISEZMOI.md)
+
+
+def questionnaire_territories(
+    root: Path, questionnaire: str, codebook: str
+) -> list[tuple[str, int]]:
+    """Values of the questionnaire's territory column with their counts (empty when the files
+    are missing or unreadable: ``rencontres new`` must never fail on them)."""
+    from .errors import RencontresError
+    from .loaders.questionnaire import load_questionnaire
+    from .referentiels import territory_values
+
+    paths = [Path(p) if Path(p).is_absolute() else root / p for p in (questionnaire, codebook)]
+    if not all(p.is_file() for p in paths):
+        return []
+    try:
+        res = load_questionnaire(paths[0], paths[1])
+    except RencontresError:
+        return []
+    return territory_values(res.extra["respondents"]["territoire"])
+
+
+def suggest_filter(territoire: str, values: list[tuple[str, int]]) -> str | None:
+    """The questionnaire value to filter on: the display name when respondents wrote it, else
+    the only near value (« Rennes » for « Rennes Métropole »); ``None`` when unsure."""
+    if not values or any(v == territoire for v, _ in values):
+        return territoire if values else None
+    from .referentiels import territory_matches
+
+    found = territory_matches([v for v, n in values for _ in range(n)], territoire)
+    near = [v for v, _ in values if found and f"« {v} »" in found[0].message]
+    return near[0] if len(near) == 1 else None
 
 
 def _q(text: str) -> str:
@@ -83,7 +122,7 @@ def create_parameters(args, *, interactive: bool, root: Path | None = None) -> P
         for key, label, default in QUESTIONS:
             if values.get(key) in (None, ""):
                 shown = f" [{default}]" if default else ""
-                answer = input(f"{label}{shown} : ").strip()
+                answer = input(f"{label.format(slug=slug)}{shown} : ").strip()
                 values[key] = answer or default
     values["territoire"] = values.get("territoire") or slug.replace("-", " ").title()
     if not values.get("date"):
@@ -108,7 +147,34 @@ def create_parameters(args, *, interactive: bool, root: Path | None = None) -> P
     if attrs:
         sources["entretiens_attributs"] = attrs
     sources = {k: v for k, v in sources.items() if v}
-    filtre = getattr(args, "filtre", None) or values["territoire"]
+    found = (
+        questionnaire_territories(root, sources["questionnaire"], sources["codebook"])
+        if sources.get("questionnaire") and sources.get("codebook")
+        else []
+    )
+    filtre = getattr(args, "filtre", None)
+    if not filtre:
+        suggested = suggest_filter(values["territoire"], found)
+        if found:
+            listed = ", ".join(f"« {v} » ({n})" for v, n in found[:12])
+            print(f"Valeurs de la colonne territoire du questionnaire : {listed}")
+        if interactive and found:
+            default = suggested or found[0][0]
+            answer = input(
+                f"Filtre (valeur exacte de la colonne territoire) [{default}] : "
+            ).strip()
+            filtre = answer or default
+        else:
+            filtre = suggested or values["territoire"]
+            if found and suggested is None:
+                print(
+                    f"Attention : « {filtre} » n'est pas une valeur de la colonne territoire du "
+                    "questionnaire ; indiquez l'une d'elles avec --filtre ou dans filtre.territoire."
+                )
+            elif suggested and suggested != values["territoire"]:
+                print(
+                    f"Filtre : « {suggested} », la valeur du questionnaire proche de « {values['territoire']} »."
+                )
     phase = getattr(args, "phase", None) or "cadrage"
     Parametres.model_validate(
         {
@@ -137,11 +203,20 @@ def create_parameters(args, *, interactive: bool, root: Path | None = None) -> P
         phase=phase,
         aujourdhui=dt.date.today().isoformat(),
         filtre_q=_q(filtre),
+        valeurs=(
+            "\n# valeurs trouvées dans le questionnaire : "
+            + ", ".join(f"{v} ({n})" for v, n in found[:12]).replace("\n", " ")
+            if found
+            else ""
+        ),
         sources="\n".join(f"  {k}: {_q(str(v))}" for k, v in sources.items()) or "  {}",
     )
     target.parent.mkdir(parents=True, exist_ok=True)
     with open(target, "x", encoding="utf-8") as fh:  # "x": never overwrite, even in a race
         fh.write(text)
+    home = root / REAL_DATA / slug
+    home.mkdir(parents=True, exist_ok=True)  # git-ignored: real exports go here
+    print(f"Rangez les exports réels de ce territoire dans {REAL_DATA}/{slug}/ (ignoré par git).")
     if missing:
         print("Attention, fichiers introuvables pour l'instant : " + " ; ".join(missing))
     return target

@@ -268,3 +268,99 @@ def departement_from_postcode(code: object) -> str:
     ``""`` when the code is empty or invalid."""
     clean, _ = clean_postcode(code)
     return departement_from_code5(clean) if clean else ""
+
+
+# --------------------------------------------------------------------------- territory filter
+
+
+def _territory_key(text: object) -> str:
+    """Folded territory name: accents, case, hyphens, apostrophes and « Saint/St » ignored."""
+    s = fold_text(text).replace("'", " ").replace("-", " ")
+    s = re.sub(r"\bst(e?)\b", r"saint\1", s)
+    return re.sub(r"\s+", " ", s).strip()
+
+
+_GENERIC_WORDS = {
+    "metropole", "metropolitain", "ville", "de", "du", "des", "la", "le", "les", "l", "d",
+    "communaute", "agglomeration", "agglo", "commune", "communes", "grand", "pays", "et", "en",
+    "urbaine", "territoire", "departement", "region",
+}  # fmt: skip
+
+
+def territory_matches(
+    values: Iterable[object], filtre: str, *, file: str = "", column: str | None = None
+) -> list:
+    """Findings about a meeting's territory filter against the values of a source's territory
+    column (what ``rencontres check`` reports where a meeting is loaded).
+
+    - values that *almost* match the filter — same text but for case, accents, spaces or
+      hyphens (« lyon », « LYON »), or one name inside the other (« Métropole de Lyon » for
+      « Lyon », « Rennes » for « Rennes Métropole »), or a near spelling (difflib ratio ≥ 0.85) —
+      are listed with their counts (warning: those rows are left out of this meeting);
+    - a filter that matches no row at all is an error, naming the near values, or else the
+      most frequent values found.
+
+    Returns a list of :class:`rencontres_lib.errors.Finding` (empty when all is well).
+    """
+    import difflib
+
+    from .errors import Finding
+
+    counts = Counter(str(v).strip() for v in values if v is not None and str(v).strip())
+    target = str(filtre or "").strip()
+    key = _territory_key(target)
+    words = set(key.split()) - _GENERIC_WORDS
+    near: list[tuple[str, int]] = []
+    for value, n in counts.most_common():
+        if value == target:
+            continue
+        vkey = _territory_key(value)
+        vwords = set(vkey.split()) - _GENERIC_WORDS
+        close = (
+            vkey == key
+            or (words and vwords and (words <= vwords or vwords <= words))
+            or difflib.SequenceMatcher(None, vkey, key).ratio() >= 0.85
+        )
+        if close:
+            near.append((value, n))
+    exact = counts.get(target, 0)
+    out = []
+    shown = ", ".join(f"« {v} » ({n})" for v, n in near[:10])
+    if near and exact:
+        out.append(
+            Finding(
+                "avertissement",
+                file,
+                f"valeurs proches du filtre « {target} » mais différentes, lignes laissées hors de "
+                f"cette rencontre : {shown} ; écrivez-les exactement « {target} » dans l'export, "
+                "ou changez filtre.territoire",
+                column=column,
+                count=sum(n for _, n in near),
+            )
+        )
+    if not exact:
+        if near:
+            hint = (
+                f"valeurs proches trouvées : {shown} ; mettez l'une d'elles dans filtre.territoire"
+            )
+        elif counts:
+            found = ", ".join(f"« {v} » ({n})" for v, n in counts.most_common(8))
+            hint = f"valeurs trouvées : {found}"
+        else:
+            hint = "la colonne territoire est vide"
+        out.append(
+            Finding(
+                "erreur",
+                file,
+                f"aucune ligne ne correspond au filtre « {target} » (filtre.territoire) : 0 ligne "
+                f"retenue pour cette rencontre ; {hint}",
+                column=column,
+            )
+        )
+    return out
+
+
+def territory_values(values: Iterable[object]) -> list[tuple[str, int]]:
+    """Distinct territory values with their counts, most frequent first (for ``rencontres new``)."""
+    counts = Counter(str(v).strip() for v in values if v is not None and str(v).strip())
+    return counts.most_common()
