@@ -28,6 +28,7 @@ import re
 import shutil
 import subprocess
 from dataclasses import dataclass, field
+from functools import lru_cache
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -39,6 +40,7 @@ SIZES = ((1080, 1080), (1200, 630))
 _TAG_RE = re.compile(r"<[^>]+>")
 _LI_RE = re.compile(r"<li>(.*?)</li>", re.S)
 _CARD_RE = re.compile(r'<span class="valeur">(.*?)</span><span class="libelle">(.*?)</span>', re.S)
+_IDEA_RE = re.compile(r'<p class="idee-titre">(.*?)</p>\s*<p>(.*?)</p>', re.S)
 _HEADING_RE = re.compile(r"<h([1-3])[^>]*>(.*?)</h\1>", re.S)
 DIMENSION_LABELS = {
     "organisation": "Organisation",
@@ -109,7 +111,7 @@ def parse_table(fragment: str) -> tuple[str, list[list[str]]]:
 @dataclass
 class Section:
     """A heading of the report and what follows it, in order: ("liste", [items]),
-    ("tableau", (caption, rows)), ("graphique", Chart)."""
+    ("tableau", (caption, rows)), ("graphique", Chart), ("idee", "title — detail")."""
 
     heading: str
     level: int
@@ -166,6 +168,9 @@ def read_content(notebook: Path, results: Path | None = None) -> Content:
             c.infos = items
         elif 'class="chiffres-cles"' in frag:
             c.cards = c.cards or [(_text(v), _text(k)) for v, k in _CARD_RE.findall(frag)]
+        elif 'class="idee"' in frag:
+            for title, detail in _IDEA_RE.findall(frag):
+                c.sections[-1].blocks.append(("idee", f"{_text(title)} — {_text(detail)}"))
         elif "<table" in frag:
             caption, rows = parse_table(frag)
             caption = caption or c.sections[-1].heading or f"tableau {len(c.tables) + 1}"
@@ -283,8 +288,17 @@ def _title_slide(prs, c: Content, subtitle: str) -> None:
 def _dimension_rows(c: Content) -> list[list[str]]:
     from .exports import fmt_int, fmt_pct
 
-    rows = [["Dimension", "Réponses favorables", "IC 95 %", "Réponses (n)"]]
-    for d in c.results.get("dimensions") or []:
+    dims = c.results.get("dimensions") or []
+    people = any("reponses" in d for d in dims)  # n counts people, « reponses » the answers
+    rows = [
+        [
+            "Dimension",
+            "Réponses favorables",
+            "IC 95 %",
+            "Personnes (n)" if people else "Réponses (n)",
+        ]
+    ]
+    for d in dims:
         try:
             rows.append(
                 [
@@ -358,8 +372,8 @@ def _chunks(items: list[str], size: int = 5) -> list[list[str]]:
 
 
 DIMENSION_NOTES = (
-    "Source : questionnaire du chantier ICPC, réponses de ce territoire ; base : n réponses "
-    "par dimension ; intervalle de confiance à 95 %."
+    "Source : questionnaire du chantier ICPC, réponses de ce territoire ; base : n, les "
+    "personnes (ou réponses, selon la colonne) par dimension ; intervalle de confiance à 95 %."
 )
 
 
@@ -495,6 +509,21 @@ def synthesis_deck(c: Content, images: dict[str, Path], target: Path) -> Path:
     for section in c.sections:
         if section.heading in SKIPPED_SECTIONS:
             continue
+        ideas = [b for k, b in section.blocks if k == "idee"]
+        title = (
+            f"{section.top} : {section.heading}"
+            if section.level == 3 and section.top
+            else section.heading
+        )
+        for chunk in _chunks(ideas, 4):
+            _bullets(
+                prs,
+                title,
+                chunk,
+                notes="Idées consolidées de la synthèse : territoires, nombre de propositions "
+                "et soutiens additionnés (voir la synthèse).",
+                size=16,
+            )
         for kind, block in section.blocks:
             if kind == "liste":
                 for start in range(0, len(block), 6):
@@ -518,6 +547,7 @@ def synthesis_deck(c: Content, images: dict[str, Path], target: Path) -> Path:
 # ---------------------------------------------------------------- cards
 
 
+@lru_cache(maxsize=2)
 def _font_file(bold: bool) -> str | None:
     """DejaVu Sans (Debian fonts-dejavu-core) or Liberation Sans, found at run time."""
     names = (
@@ -545,6 +575,7 @@ def _font_file(bold: bool) -> str | None:
     return None
 
 
+@lru_cache(maxsize=64)
 def _font(size: int, bold: bool = False):
     from PIL import ImageFont
 
@@ -594,7 +625,7 @@ def card_png(value: str, label: str, head: str, foot: str, size: tuple[int, int]
     for i, line in enumerate(foot_lines):
         d.text((pad, foot_top + i * int(f_foot.size * 1.35)), line, font=f_foot, fill="#444")
     target.parent.mkdir(parents=True, exist_ok=True)
-    img.save(target, optimize=True)
+    img.save(target, compress_level=3)  # ≈ 2 × faster than the default, +15 % size
     return target
 
 
@@ -612,7 +643,8 @@ def card_items(c: Content) -> list[tuple[str, str, str]]:
                 (
                     fmt_pct(d["part"]),
                     f"de réponses favorables sur la dimension « {DIMENSION_LABELS[d['dimension']]} »",
-                    f"questionnaire du chantier ICPC, n = {fmt_int(d['n'])} réponses",
+                    f"questionnaire du chantier ICPC, n = {fmt_int(d['n'])} "
+                    + ("personnes" if "reponses" in d else "réponses"),
                 )
             )
         except (KeyError, TypeError, ValueError):

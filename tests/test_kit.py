@@ -263,3 +263,27 @@ def test_real_build_writes_documents_kit_and_badges(built_example):
     from rencontres_lib.build import registrant_names
 
     assert audit_paths(sorted((reports / "kit").rglob("*.*")), names=registrant_names(root)) == []
+
+
+def test_synthesis_deck_has_one_slide_of_ideas_per_dimension(tmp_path):
+    top = "Propositions pour 2026"
+    idea = (
+        "Annoncer ce qui est négociable — Portée par Lyon et Nantes · 2 propositions · 9 soutiens."
+    )
+    c = kit.Content(
+        slug="synthese",
+        title="Synthèse des rencontres territoriales",
+        sections=[
+            kit.Section(top, 2, [], top),
+            kit.Section("Décision", 3, [("idee", idea)] * 5, top),
+            kit.Section(
+                "Méthodologie", 2, [("liste", ["Jamais dans le diaporama"])], "Méthodologie"
+            ),
+        ],
+    )
+    target = kit.synthesis_deck(c, {}, tmp_path / "s.pptx")
+    assert titles(target) == [
+        "Synthèse des rencontres territoriales",
+        f"{top}{NNBSP}: Décision",  # four ideas a slide
+        f"{top}{NNBSP}: Décision",
+    ]
