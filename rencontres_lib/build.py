@@ -423,6 +423,9 @@ def _build(root: Path, *, jobs, force, autonome, audit, log, t0, runner=None) ->
         )
 
     atomic_write_text(cache_path, json.dumps(cache, indent=1))  # names found, per territory
+    from .rencontre import warm_name_cache
+
+    warm_name_cache([t[1] for t in todo], root)  # names recognised once, not in every kernel
     total = len(report.outcomes) + 1
     done = 0
 

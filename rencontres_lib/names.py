@@ -33,7 +33,7 @@ from functools import lru_cache
 from pathlib import Path
 
 MODEL = "fr_core_news_md"
-RULES_VERSION = "4"
+RULES_VERSION = "6"
 CACHE_FILE = "ner.sqlite"
 _BATCH = 64
 
@@ -242,10 +242,11 @@ def _clean_spans(text: str, ents: Iterable[tuple[int, int]]) -> tuple[tuple[int,
         words = text[start:end].strip(" .,;:!?'’\"«»()-")
         if not words or not any(c.isupper() for c in words) or not any(c.isalpha() for c in words):
             continue
-        if _HONORIFIC_ONLY.match(words):
-            continue
-        if " " not in words and _VERB_LIKE_RE.match(text, end) and _starts_sentence(text, start):
-            continue  # « Garder un équilibre », « Publier toutes les contributions »
+        if _HONORIFIC_ONLY.match(words) or "·" in words:
+            continue  # « Madame » alone; « Élu·e » (inclusive writing is never a name)
+        if " " not in words and _starts_sentence(text, start):
+            if _VERB_LIKE_RE.match(text, end) or re.match(r"\s*[.:]", text[end : end + 3]):
+                continue  # « Garder un équilibre… », « Entretiens. 33 extraits… » (a heading)
         while end < len(text) - 1 and text[end] == "-" and text[end + 1].isupper():
             m = re.match(NAME_WORD, text[end + 1 :])
             end = end + 1 + (m.end() if m else 0)

@@ -107,6 +107,20 @@ def load_rencontre(
     return r
 
 
+def warm_name_cache(parameter_files: list[Path], root: Path | None = None) -> None:
+    """Scrub the texts of the given territories once in this process (see ``names``: the NER
+    results land in ``prive/ner.sqlite``), so that notebook kernels started next, in
+    parallel, find every text already known and never load spaCy themselves. Any failure
+    is left to the territory's own run, which reports it."""
+    from .config import load_parametres
+
+    for pfile in parameter_files:
+        try:
+            load_rencontre(load_parametres(Path(pfile), root=root))
+        except Exception:  # noqa: BLE001 - only a cache warm-up
+            continue
+
+
 def project_people(root: Path) -> list[tuple[str, str]]:
     """Every registrant's (prénom, nom) saved by the last build in ``prive/noms.json``."""
     path = root / "prive" / "noms.json"

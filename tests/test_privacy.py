@@ -333,7 +333,7 @@ def test_public_view_drops_identifying_columns():
 
 # --- names of anyone: labelled set (tests/fixtures/privacy/noms_etiquetes.txt) -------------
 
-LABELLED = Path(__file__).parent / "fixtures" / "privacy" / "noms_etiquetes.txt"
+LABELLED = Path(__file__).parent / "fixtures" / "noms" / "noms_etiquetes.txt"
 LABEL_RE = re.compile(r"\[\[(.+?)\]\]")
 
 
@@ -542,3 +542,17 @@ def test_ner_cache_is_safe_with_concurrent_writers(tmp_path):
     keys = [f"k{i}-{j}" for i in range(8) for j in range(50)]
     found = _Store(path).get(keys)
     assert len(found) == 400 and found["k3-7"] == ((3, 7),)
+
+
+HOSTILE_TEXTS = Path(__file__).parent / "fixtures" / "hostile" / "textes_a_masquer.tsv"
+
+
+def _hostile_texts() -> list[tuple[str, str]]:
+    lines = HOSTILE_TEXTS.read_text(encoding="utf-8").splitlines()
+    return [tuple(line.split("\t")) for line in lines if line and not line.startswith("#")]
+
+
+@pytest.mark.parametrize(("text", "expected"), _hostile_texts())
+def test_hostile_free_texts(text, expected):
+    index = NameIndex.from_names(["Sophie Exemple", "Awa Lo", "Jean-Pierre Roy-Martin"])
+    assert scrub_text(text, index) == expected
