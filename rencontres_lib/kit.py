@@ -757,7 +757,13 @@ def index_links(reports: Path, slug: str) -> str:
         ("cartes : textes alternatifs", f"kit/{slug}/textes_alternatifs.txt"),
     ):
         if (reports / rel).exists():
-            links.append(f'<a href="{html.escape(rel)}">{html.escape(label)}</a>')
+            aria = html.escape(f"{label} — {slug}")  # same link text on every row
+            links.append(
+                f'<a href="{html.escape(rel)}" aria-label="{aria}">{html.escape(label)}</a>'
+            )
     if (reports / "kit" / slug).is_dir() and any((reports / "kit" / slug).glob("carte_*.png")):
-        links.append(f'<a href="kit/{html.escape(slug)}/">cartes (PNG)</a>')
+        links.append(
+            f'<a href="kit/{html.escape(slug)}/" aria-label="cartes (PNG) — {html.escape(slug)}">'
+            "cartes (PNG)</a>"
+        )
     return " · ".join(links) or "—"

@@ -290,3 +290,14 @@ def test_synthesis_deck_has_one_slide_of_ideas_per_dimension(tmp_path):
         f"{top}{NNBSP}: Décision",  # four ideas a slide
         f"{top}{NNBSP}: Décision",
     ]
+
+
+def test_index_links_only_what_exists(tmp_path):
+    (tmp_path / "kit/lyon").mkdir(parents=True)
+    (tmp_path / "lyon.docx").write_bytes(b"x")
+    (tmp_path / "kit/lyon/diaporama.pptx").write_bytes(b"x")
+    links = kit.index_links(tmp_path, "lyon")
+    assert links.count("<a ") == 2
+    assert 'href="lyon.docx" aria-label="DOCX — lyon"' in links
+    assert 'href="kit/lyon/diaporama.pptx"' in links and "odt" not in links
+    assert kit.index_links(tmp_path, "nantes") == "—"
