@@ -179,12 +179,18 @@ def strip_boilerplate(bodies: list[str], min_count: int = BOILERPLATE_MIN) -> li
 def proposal_terms(
     titles: list[str], bodies: list[str], synonyms: Synonyms | None = None
 ) -> list[list[str]]:
-    """Terms of each proposal: title terms × :data:`TITLE_WEIGHT`, then the body's."""
+    """Terms of each proposal: title terms × :data:`TITLE_WEIGHT`, then the body's.
+
+    Title and body are read as one text (one spaCy pass per proposal), split back at the
+    title's end: an expression never spans the two.
+    """
     syn = synonyms or load_synonyms()
-    pipe = nlp().pipe([*titles, *bodies], batch_size=256)
-    docs = list(pipe)
-    n = len(titles)
-    return [_terms(docs[i], syn) * TITLE_WEIGHT + _terms(docs[n + i], syn) for i in range(n)]
+    texts = [f"{t}\n\n{b}" for t, b in zip(titles, bodies, strict=True)]
+    out = []
+    for title, doc in zip(titles, nlp().pipe(texts, batch_size=256), strict=True):
+        cut = next((t.i for t in doc if t.idx >= len(title)), len(doc))
+        out.append(_terms(doc[:cut], syn) * TITLE_WEIGHT + _terms(doc[cut:], syn))
+    return out
 
 
 def similarity_matrix(terms: list[list[str]]) -> np.ndarray:
