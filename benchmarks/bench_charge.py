@@ -2,7 +2,8 @@
 
 Starts ``--occupants`` busy processes (``python -c "while 1: pass"``, default: twice the
 number of cores), then runs ``--constructions`` cold builds (default 20), each on a fresh copy
-of the project (``rencontres build`` in a new process: new kernels, new sockets). Counts the
+of the project (``rencontres build`` in a new process: new kernels, new sockets), ``--paralleles``
+at a time (several builds starting kernels together make a port race likelier). Counts the
 failed reports (an « échec » line or a non-zero exit code) and the kernel start-ups retried.
 The busy processes are always stopped at the end, by their process ids.
 
@@ -19,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from rencontres_lib.build import copy_inputs
@@ -27,10 +29,28 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
 
+def cold_build(_: int) -> tuple[subprocess.CompletedProcess, float]:
+    """``rencontres build`` on a fresh copy of the project, in a new process."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = copy_inputs(ROOT, Path(tmp) / "projet")
+        start = time.perf_counter()
+        proc = subprocess.run(  # noqa: S603
+            [str(BIN / "rencontres"), "--racine", str(root), "build"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=3600,
+        )
+        return proc, time.perf_counter() - start
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--constructions", type=int, default=20)
     parser.add_argument("--occupants", type=int, default=2 * (os.cpu_count() or 1))
+    parser.add_argument(
+        "--paralleles", type=int, default=1, help="constructions lancées en même temps"
+    )
     args = parser.parse_args()
 
     busy = [
@@ -42,34 +62,28 @@ def main() -> None:
     try:
         time.sleep(2)  # the load is there before the first build
         print(f"{args.occupants} processus occupés sur {os.cpu_count()} cœurs", flush=True)
-        for i in range(1, args.constructions + 1):
-            with tempfile.TemporaryDirectory() as tmp:
-                root = copy_inputs(ROOT, Path(tmp) / "projet")
-                start = time.perf_counter()
-                proc = subprocess.run(  # noqa: S603
-                    [str(BIN / "rencontres"), "--racine", str(root), "build"],
-                    cwd=root,
-                    capture_output=True,
-                    text=True,
-                    timeout=1800,
+        with ThreadPoolExecutor(max_workers=args.paralleles) as pool:
+            for i, (proc, seconds) in enumerate(
+                pool.map(cold_build, range(args.constructions)), start=1
+            ):
+                out = proc.stdout + proc.stderr
+                lines = re.findall(r"^\[\d+/\d+\] .*$", out, re.M)
+                bad = [line for line in lines if " : échec" in line]
+                reports += len(lines)
+                failed += len(bad) or (proc.returncode != 0)
+                retries += out.count("nouvel essai") + out.count("n'a pas démarré (essai")
+                times.append(seconds)
+                state = (
+                    "ok" if proc.returncode == 0 and not bad else f"ÉCHEC (code {proc.returncode})"
                 )
-                seconds = time.perf_counter() - start
-            out = proc.stdout + proc.stderr
-            lines = re.findall(r"^\[\d+/\d+\] .*$", out, re.M)
-            bad = [line for line in lines if " : échec" in line]
-            reports += len(lines)
-            failed += len(bad) or (proc.returncode != 0)
-            retries += out.count("nouvel essai") + out.count("n'a pas démarré (essai")
-            times.append(seconds)
-            state = "ok" if proc.returncode == 0 and not bad else f"ÉCHEC (code {proc.returncode})"
-            print(
-                f"construction {i:2d} : {seconds:6.1f} s, {len(lines)} rapports, {state}",
-                flush=True,
-            )
-            for line in bad:
-                print(f"    {line}", flush=True)
-            if proc.returncode != 0 and not bad:
-                print("    " + out[-1500:].replace("\n", "\n    "), flush=True)
+                print(
+                    f"construction {i:2d} : {seconds:6.1f} s, {len(lines)} rapports, {state}",
+                    flush=True,
+                )
+                for line in bad:
+                    print(f"    {line}", flush=True)
+                if proc.returncode != 0 and not bad:
+                    print("    " + out[-1500:].replace("\n", "\n    "), flush=True)
     finally:
         for p in busy:
             p.kill()
