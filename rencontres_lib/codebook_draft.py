@@ -9,12 +9,15 @@ words or known profile labels), personal data (ignored), free text and single ch
 
 from __future__ import annotations
 
-import json
+import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString as DQ
 
 from . import DIMENSIONS
 from .codebook import normalize_label, parse_codebook
@@ -121,16 +124,26 @@ class _Question:
     colonne: str
     id: str
     type: str
-    keys: list[tuple[str, str]] = field(default_factory=list)  # (key, YAML value)
+    keys: list[tuple[str, object]] = field(default_factory=list)  # (key, value)
     notes: list[str] = field(default_factory=list)
+    eol: dict[str, str] = field(default_factory=dict)  # key → end-of-line comment
 
 
-def _q(text: object) -> str:
-    return json.dumps(str(text), ensure_ascii=False)
+def _q(text: object) -> DQ:
+    """A string written between double quotes (labels, headings: never read as a number)."""
+    return DQ(str(text))
 
 
-def _flow(items: list[str]) -> str:
-    return "[" + ", ".join(_q(x) for x in items) + "]"
+def _flow(items: list[str]) -> CommentedSeq:
+    seq = CommentedSeq([_q(x) for x in items])
+    seq.fa.set_flow_style()
+    return seq
+
+
+def _flow_map(pairs: dict) -> CommentedMap:
+    out = CommentedMap((_q(k), v if isinstance(v, DQ) else v) for k, v in pairs.items())
+    out.fa.set_flow_style()
+    return out
 
 
 def _slug(text: str, taken: set[str]) -> str:
@@ -289,9 +302,7 @@ class _Drafter:
             q.id, q.type = "profil", "profil"
             unknown = [v for v in counts.index if profile_of[v] is None]
             if unknown:
-                q.keys.append(
-                    ("synonymes", "{" + ", ".join(f"{_q(v)}: autre" for v in unknown) + "}")
-                )
+                q.keys.append(("synonymes", _flow_map(dict.fromkeys(unknown, "autre"))))
                 q.notes.append(
                     "libellés que les règles de profils (data/profils.yaml) ne reconnaissent pas, rangés en « autre » : "
                     "remplacez « autre » par le bon profil (elu, association, …) ou ajoutez une règle dans sources.profils"
@@ -335,9 +346,7 @@ class _Drafter:
             if options:
                 q.type = "choix_multiple"
                 q.keys.append(("separateur", _q(", ")))
-                q.keys.append(
-                    ("options", "{" + ", ".join(f"{_q(o)}: {_q(o)}" for o in options) + "}")
-                )
+                q.keys.append(("options", _flow_map({o: _q(o) for o in options})))
                 why = (
                     f"options retenues : les réponses entières qui reviennent ({len(options)}) ; "
                     "une option peut contenir une virgule, aucune n'a été inventée en coupant les réponses"
@@ -396,15 +405,16 @@ class _Drafter:
             q.keys.append(("dimension", dims[0]))
             q.notes.append(f"dimension « {dims[0]} » devinée d'après l'intitulé")
         else:
-            q.keys.append(("# dimension", f"{' | '.join(DIMENSIONS)}   (à choisir, ou rien)"))
+            q.eol["echelle"] = f"dimension : {' | '.join(DIMENSIONS)} (à choisir, ou rien)"
         if not match:
             msg = f"codes lus comme une échelle ordonnée ({scale}) : si ce sont des catégories, mettez type: choix"
             q.notes.append(msg)
-        q.keys.append(("inverse", "false"))
+        q.keys.append(("inverse", False))
         return q
 
-    def scale_yaml(self, name: str) -> list[str]:
-        pooled, lines, notes = self.scales[name], [f"  {name}:"], []
+    def scale_node(self, name: str) -> tuple[CommentedMap, list[str]]:
+        """The scale's YAML mapping and its « À vérifier » notes."""
+        pooled, notes = self.scales[name], []
         if not pooled["template"]:
             lo, hi = (int(x) for x in name.split("_")[1:])
             labels = [str(i) for i in range(lo, hi + 1)]
@@ -440,17 +450,24 @@ class _Drafter:
                     f"libellés non reconnus (ajoutez-les aux synonymes ou à hors_echelle) : {shown}"
                 )
             notes.append("libellés rangés du plus défavorable au plus favorable : vérifiez l'ordre")
-        lines += [f"    {TODO} {n}" for n in notes]
-        lines.append(f"    libelles: {_flow(labels)}")
+        node = CommentedMap()
+        node["libelles"] = _flow(labels)
         if hors:
-            lines.append(f"    hors_echelle: {_flow(hors)}")
+            node["hors_echelle"] = _flow(hors)
         if synonyms:
-            lines.append(
-                "    synonymes: {"
-                + ", ".join(f"{_q(a)}: {_q(b)}" for a, b in synonyms.items())
-                + "}"
-            )
-        return lines
+            node["synonymes"] = _flow_map({a: _q(b) for a, b in synonyms.items()})
+        return node, notes
+
+
+def dump_yaml(node: CommentedMap) -> str:
+    """YAML text of a draft with ruamel.yaml (round-trip: the « # À vérifier » comments are
+    attached to their keys, so a tool that edits the draft with ruamel.yaml keeps them)."""
+    writer = YAML()
+    writer.width = 4096  # one line per value: the notes name their line
+    writer.indent(mapping=2, sequence=4, offset=2)
+    buffer = io.StringIO()
+    writer.dump(node, buffer)
+    return buffer.getvalue()
 
 
 def draft(path: str | Path, sheet: str | int | None = None) -> str:
@@ -501,31 +518,49 @@ def draft(path: str | Path, sheet: str | int | None = None) -> str:
         else:
             questions.append(d.question(c))
     where = f", feuille « {raw.sheet} »" if raw.sheet else ""
-    out = [
-        f"# Brouillon de codebook rédigé automatiquement depuis « {raw.path.name} »{where}",
-        f"# ({len(frame)} lignes, {len(cols)} colonnes, format reconnu : {fmt}).",
-        "# Relisez chaque « À vérifier », corrigez, puis supprimez ces commentaires.",
+    head = [
+        f"Brouillon de codebook rédigé automatiquement depuis « {raw.path.name} »{where}",
+        f"({len(frame)} lignes, {len(cols)} colonnes, format reconnu : {fmt}).",
+        "Relisez chaque « À vérifier », corrigez, puis supprimez ces commentaires.",
     ]
     if tech:
-        out.append(
-            f"# Colonnes techniques reconnues, non décrites ici : {', '.join(sorted(tech))}."
-        )
+        head.append(f"Colonnes techniques reconnues, non décrites ici : {', '.join(sorted(tech))}.")
     if d.scales:
-        out.append(
-            f"{TODO} items inversés (être d'accord = défavorable) impossibles à deviner : mettez inverse: true."
+        head.append(
+            f"{TODO[2:]} items inversés (être d'accord = défavorable) impossibles à deviner : mettez inverse: true."
         )
-    out += ["version: 1", f"format: {fmt}", "incompletes: exclure", ""]
-    out.append("echelles:" if d.scales else "echelles: {}")
+    root = CommentedMap(version=1, format=fmt, incompletes="exclure")
+    root.yaml_set_start_comment("\n".join(head))
+    scales = CommentedMap()
     for name in d.scales:
-        out += d.scale_yaml(name)
-    out += ["", "questions:"]
+        node, notes = d.scale_node(name)
+        scales[name] = node
+        if notes:
+            node.yaml_set_comment_before_after_key(
+                "libelles", before="\n".join(f"{TODO[2:]} {n}" for n in notes), indent=4
+            )
+    root["echelles"] = scales
+    items = CommentedSeq()
+    seen_ids: set[str] = set()
     for q in questions:
-        out += [f"  {TODO} {n}" for n in q.notes]
-        out += [f"  - colonne: {_q(q.colonne)}", f"    id: {q.id}", f"    type: {q.type}"]
-        first = not any(x.id == q.id for x in questions[: questions.index(q)])
-        if q.type != "ignore" and first and not any(k == "texte" for k, _ in q.keys):
-            q.keys.append(("texte", '""   # à compléter : intitulé de la question'))
-        out += [f"    {k}: {v}" for k, v in q.keys]
-    text = "\n".join(out) + "\n"
+        item = CommentedMap(colonne=_q(q.colonne), id=q.id, type=q.type)
+        if q.type != "ignore" and q.id not in seen_ids and not any(k == "texte" for k, _ in q.keys):
+            q.keys.append(("texte", _q("")))
+            q.eol.setdefault("texte", "à compléter : intitulé de la question")
+        seen_ids.add(q.id)
+        for key, value in q.keys:
+            item[key] = value
+        for key, comment in q.eol.items():
+            if key in item:
+                item.yaml_add_eol_comment(comment, key)
+        items.append(item)
+        if q.notes:
+            items.yaml_set_comment_before_after_key(
+                len(items) - 1, before="\n".join(f"{TODO[2:]} {n}" for n in q.notes), indent=2
+            )
+    root["questions"] = items
+    root.yaml_set_comment_before_after_key("echelles", before="\n")
+    root.yaml_set_comment_before_after_key("questions", before="\n")
+    text = dump_yaml(root)
     parse_codebook(text, f"brouillon pour {raw.path.name}")
     return text

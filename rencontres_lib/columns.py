@@ -364,7 +364,7 @@ class Fingerprint:
                 return
             h, counts = hashlib.sha256(), [0] * len(self.count)
             with open(self.path, "rb") as fh:
-                for block in iter(lambda: fh.read(1 << 22), b""):
+                for block in iter(lambda: fh.read(1 << 20), b""):
                     h.update(block)
                     data = np.frombuffer(block, dtype=np.uint8)
                     for k, byte in enumerate(self.count):  # numpy releases the GIL here

@@ -225,7 +225,14 @@ def check_path(path: str | Path) -> Path:
         ) from None
     except OSError as exc:
         raise SourceError(
-            f"fichier inaccessible ({exc.strerror or type(exc).__name__}).", file=path
+            "fichier inaccessible ("
+            + (
+                "droits de lecture insuffisants"
+                if isinstance(exc, PermissionError)
+                else "erreur du système de fichiers"
+            )
+            + ").",
+            file=path,
         ) from None
     if stat.S_ISDIR(mode):
         raise SourceError("un dossier a été donné là où un fichier est attendu.", file=path)

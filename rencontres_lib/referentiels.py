@@ -147,7 +147,10 @@ def parse_rules(data: object, file: Path) -> list[ProfileRule]:
                 regex.append(re.compile(pattern))
             except re.error as exc:
                 raise ConfigError(
-                    f"{where} : expression régulière invalide « {pattern} » ({exc}).", file=file
+                    f"{where} : expression régulière invalide « {pattern} »"
+                    + (f" (erreur au caractère {exc.pos + 1})" if exc.pos is not None else "")
+                    + ".",
+                    file=file,
                 ) from None
         if not (words or exact or regex):
             raise ConfigError(
@@ -164,7 +167,12 @@ def _rules_from_file(path: str, mtime: float) -> tuple[ProfileRule, ...]:
     try:
         data = yaml.safe_load(file.read_text(encoding="utf-8-sig"))
     except yaml.YAMLError as exc:
-        raise ConfigError(f"YAML illisible : {exc}.", file=file) from None
+        mark = getattr(exc, "problem_mark", None)
+        raise ConfigError(
+            "YAML illisible (indentation, deux-points ou guillemets ?).",
+            file=file,
+            row=mark.line + 1 if mark is not None else None,
+        ) from None
     return tuple(parse_rules(data, file))
 
 

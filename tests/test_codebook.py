@@ -325,3 +325,20 @@ def test_draft_real_survey_codebook_readme_values() -> None:
     by_col = {q["colonne"]: q for q in data["questions"]}
     assert by_col["E"]["type"] == "choix"
     assert "# À vérifier" in text
+
+
+def test_draft_comments_survive_a_ruamel_round_trip() -> None:
+    """The draft is written with ruamel.yaml: an edit made with it keeps every « À vérifier »."""
+    import io
+
+    from ruamel.yaml import YAML
+
+    text = draft_codebook(FIX / "google_forms_virgules.csv")
+    rt = YAML()
+    data = rt.load(text)
+    data["incompletes"] = "garder"
+    buffer = io.StringIO()
+    rt.dump(data, buffer)
+    edited = buffer.getvalue()
+    assert edited.count("# À vérifier") == text.count("# À vérifier") >= 2
+    assert parse_codebook(edited).incompletes == "garder"
