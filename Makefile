@@ -44,11 +44,11 @@ LAB_ROOT := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,)
 lab: $(STAMP)
 	JUPYTER_CONFIG_PATH="$(CURDIR)/.jupyter" $(BIN)/jupyter lab $(LAB_ROOT) notebooks/
 
-## make bench: naive papermill loop vs rencontres build, the 1 M-row loader run, 1,000 proposals consolidated
+## make bench: 1,000 proposals consolidated, then (bench_tout.py) naive loop vs rencontres build,
+## 4/25/100 territories and a Dask cluster run, the 1 M-row loader run; ends with the ratio lines
 bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_build.py
-	$(BIN)/python benchmarks/bench_loader.py
 	$(BIN)/python benchmarks/bench_consolidation.py
+	$(BIN)/python benchmarks/bench_tout.py
 
 clean:
 	rm -rf build reports/*.html reports/assets reports/tableaux
