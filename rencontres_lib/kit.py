@@ -223,6 +223,12 @@ def _bullets(prs, title: str, items: list[str], notes: str = "", size: int = 20)
         p = body.paragraphs[0] if i == 0 else body.add_paragraph()
         p.text = french(item)
         p.font.size = Pt(size)
+    font = _font_file(False)
+    if font:  # the size that fits, computed now, for viewers that do not shrink text
+        try:
+            body.fit_text(font_file=font, max_size=size)
+        except Exception:  # noqa: BLE001 - python-pptx raises bare errors on odd shapes
+            body.auto_size = MSO_AUTO_SIZE.TEXT_TO_FIT_SHAPE
     if notes:
         _notes(slide, notes)
     return slide
