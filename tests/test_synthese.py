@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -166,3 +167,50 @@ def test_tables_exported_formula_safe(s, tmp_path) -> None:
     assert not df["titre"].str.startswith("=").any()  # formula neutralised
     text = (tmp_path / "parameters" / "synthese" / "regroupements.yaml").read_text(encoding="utf-8")
     assert "aa:1" in text and "bb:7" in text and "cc:" not in text
+
+
+def test_build_copies_synthesis_tables_and_keys_on_organiser_files(project, monkeypatch) -> None:
+    """The build passes ``sortie``, publishes its tables, and re-runs the synthesis only when
+    the organiser's files change (not because the synthesis merged regroupements.yaml)."""
+    import nbformat
+
+    from rencontres_lib import build as build_mod
+
+    calls: list[str] = []
+
+    def execute(notebook, output, parameters, cwd) -> float:
+        name = output.parent.name
+        calls.append(name)
+        output.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nbformat.v4.new_notebook(), output)
+        sortie = Path(parameters["sortie"])
+        sortie.mkdir(parents=True, exist_ok=True)
+        if name == "synthese":
+            (sortie / "tableaux").mkdir(exist_ok=True)
+            (sortie / "tableaux" / "synthese_propositions.csv").write_text("groupe\r\n")
+            merged = project / "parameters" / "synthese" / "regroupements.yaml"
+            merged.parent.mkdir(parents=True, exist_ok=True)
+            merged.write_text(f"groupes: []  # {len(calls)}\n", encoding="utf-8")
+        else:
+            (sortie / "resultats.json").write_text(json.dumps({"slug": name}))
+        return 0.01
+
+    monkeypatch.setattr(build_mod, "_execute", execute)
+    monkeypatch.setattr(build_mod, "library_fingerprint", lambda: "bibliotheque")
+    monkeypatch.setattr(build_mod, "private_outputs", lambda *a, **k: None)
+
+    def run():
+        calls.clear()
+        build_mod.build(project, audit=False, log=lambda m: None)
+        return sorted(calls)
+
+    assert "synthese" in run()
+    assert (project / "reports" / "tableaux" / "synthese_propositions.csv").is_file()
+    assert run() == []  # its own merge of regroupements.yaml does not re-run it
+    textes = project / "parameters" / "textes" / "synthese.md"
+    textes.parent.mkdir(parents=True, exist_ok=True)
+    textes.write_text("## Conclusions\nÀ retenir.\n", encoding="utf-8")
+    assert run() == ["synthese"]
+    merged = project / "parameters" / "synthese" / "regroupements.yaml"
+    merged.write_text("groupes: []  # modifié par l'organisateur\n", encoding="utf-8")
+    assert run() == ["synthese"]
