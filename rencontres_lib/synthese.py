@@ -413,6 +413,12 @@ def essentiel_items(s: Synthese) -> list[dict[str, str]]:
         for r in s.results
         if (r.get("chiffres") or {}).get("repondants")
     ]
+    # a sum is published only when every territory's own figure is (small-cell rule: a hidden
+    # figure must not be recoverable from the total and the others)
+    if any(x < s.seuil for x in presents):
+        presents = []
+    if any(x < s.seuil for x in inscrits):
+        inscrits = []
     text = []
     if presents:
         text.append(

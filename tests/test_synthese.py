@@ -214,3 +214,13 @@ def test_build_copies_synthesis_tables_and_keys_on_organiser_files(project, monk
     merged = project / "parameters" / "synthese" / "regroupements.yaml"
     merged.write_text("groupes: []  # modifié par l'organisateur\n", encoding="utf-8")
     assert run() == ["synthese"]
+
+
+def test_a_small_figure_hides_the_total_that_would_reveal_it(s, shown) -> None:
+    s.results[1]["chiffres"]["presents"] = 3  # Beta: under the threshold of 5
+    items = synthese.essentiel_items(s)
+    assert "présentes" not in items[0]["text"]  # 83 would give Beta's 3 back from Alpha's 80
+    assert items[0]["text"].startswith("120 personnes ont répondu")
+    synthese.territoires(s)
+    beta = next(b["text/html"] for b in shown if "Beta" in b["text/html"])
+    assert "présentes" not in beta
