@@ -277,6 +277,7 @@ def test_contribution_registry_formats():
 
     assert set(FORMATS) == {
         "polis",
+        "decidim_debats",
         "decidim_commentaires",
         "decidim",
         "decidim_ancien",
@@ -303,3 +304,15 @@ def test_real_decidim_comments():
     assert r.extra["format"] == "decidim_commentaires"
     assert r.rows_read == 693 and not r.errors
     assert set(r.extra["parents"]["parent_type"]) == {"Debate", "Comment"}  # replies too
+
+
+@pytest.mark.skipif(not (REAL / "decidim-mel-granddebat").is_dir(), reason="exports réels absents")
+def test_real_decidim_debates():
+    r = load_contributions(REAL / "decidim-mel-granddebat" / "debats.csv")
+    assert r.extra["format"] == "decidim_debats"
+    assert (r.rows_read, r.rows_used) == (29, 29)  # SOURCE.md: 29 debates
+    first = r.table.iloc[1]
+    assert first["titre"] == "Faut-il reconnaître le vote blanc ?"
+    assert first["corps"] == "Démocratie et citoyenneté"  # description/fr, HTML stripped
+    assert first["commentaires"] == 75
+    assert first["date"] == pd.Timestamp("2019-01-16 10:59:37")  # « +0100 » dropped

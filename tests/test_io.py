@@ -250,3 +250,22 @@ def test_not_a_spreadsheet_gives_a_french_message(tmp_path: Path) -> None:
         read_table(path)
     msg = err.value.french()
     assert "classeur illisible" in msg and "engine" not in msg
+
+
+REAL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real"
+
+
+@pytest.mark.skipif(not (REAL / "gdn-aggregates-21mars").is_dir(), reason="exports réels absents")
+def test_real_grand_debat_files_bom_crlf_and_quoted_zip_codes() -> None:
+    """SOURCE.md: aggregates are UTF-8 with BOM, « , », CRLF (8806 rows × 14 columns);
+    zip.csv quotes every field and keeps leading zeros (36078 rows)."""
+    from rencontres_lib.referentiels import departement_from_postcode
+
+    agg = read_table(REAL / "gdn-aggregates-21mars" / "democratie_21mars.csv")
+    assert (agg.sep, agg.frame.shape, agg.misaligned) == (",", (8806, 14), [])
+    assert list(agg.frame.columns)[:2] == ["mois", "region"]  # BOM not in the first name
+    zips = read_table(REAL / "gdn-questionnaire-meta" / "zip.csv")
+    assert zips.frame.shape == (36078, 2) and list(zips.frame.columns) == ["ZipCode", "Name"]
+    first = zips.frame["ZipCode"].iloc[0]
+    assert len(first) == 5 and departement_from_postcode("01400") == "01"
+    assert zips.frame["ZipCode"].str.fullmatch(r"\d{5}").all()

@@ -136,6 +136,7 @@ def _read_decidim(ctx: _Context) -> _Read:
     pick = {
         k: localized_columns(columns, k) for k in ("title", "body", "category/name", "scope/name")
     }
+    pick["body"] = pick["body"] or localized_columns(columns, "description")  # debates
     if not pick["body"] and not pick["title"]:
         raise missing_columns_error(
             raw, "« title » ou « body » (export Decidim)", "de titre ou de texte"
@@ -259,6 +260,19 @@ REGISTRY.register(
         "Pol.is (comments.csv)",
         detect=lambda h: {"comment id", "comment body"} <= h,
         read=_read_polis,
+    )
+)
+REGISTRY.register(
+    Adapter(
+        "decidim_debats",
+        "Decidim (débats : title, description)",
+        detect=lambda h: (
+            "id" in h
+            and any(c == "title" or c.startswith("title/") for c in h)
+            and any(c == "description" or c.startswith("description/") for c in h)
+            and not any(c == "body" or c.startswith("body/") for c in h)
+        ),
+        read=_read_decidim,
     )
 )
 REGISTRY.register(
