@@ -9,7 +9,8 @@ rewritten), then times, each on its own line:
   one browser launch per report, then pandoc writes DOCX and ODT);
 - the same documents with the images cached (pandoc only);
 - the communication kits (PPTX + PNG cards, images cached);
-- for comparison, one ``write_image`` call per chart on a few charts (a browser start each).
+- for comparison, one ``write_image`` call per chart on a few charts (a browser start each,
+  the build's shared kaleido browser stopped first).
 
 Last line: ``ratio batch/per-figure: X.XX`` (time per chart, one batch against one call each).
 """
@@ -89,7 +90,10 @@ def main() -> None:
         if browser is None:
             print("ratio batch/per-figure: n/a (Chromium absent)")
             return
+        import kaleido
         import plotly.io as pio
+
+        kaleido.stop_sync_server(silence_warnings=True)  # the naive way: a browser per call
 
         charts = [p.chart for p in documents.read_parts(nbs[0][1]) if p.chart is not None][:4]
         out = Path(tmp) / "une_par_une"
