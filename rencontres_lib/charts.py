@@ -52,6 +52,9 @@ DIVERGING = {
     7: ["#8C510A", "#B35806", "#F1A340", "#BDBDBD", "#67A9CF", "#2166AC", "#053061"],
 }
 GREY = "#D9D9D9"
+TITLE_MARGIN = 56  # px above the plot area for a one-line title
+STATEMENT_WIDTH = 34  # characters a statement line on the left of bars (leaves room for bars)
+TITLE_WIDTH = 58  # characters a title line (16 px font, about 460 px: narrow print width)
 SUPPRESSED_MARK = "n.d."
 # value labels written on or beside bars: one size; plotly hides a label that does not fit at
 # that size (layout.uniformtext) instead of shrinking it or letting two labels overlap
@@ -89,8 +92,17 @@ pio.templates["rencontres"] = go.layout.Template(
             "automargin": True,
             "ticks": "",
         },
-        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.01, "xanchor": "left", "x": 0},
-        "margin": {"l": 10, "r": 20, "t": 100, "b": 60},
+        # legend at the bottom of the figure (container coordinates): the margin grows with it
+        # and it never runs into the title, however narrow the figure (print, small screens)
+        "legend": {
+            "orientation": "h",
+            "yref": "container",
+            "y": 0,
+            "yanchor": "bottom",
+            "xanchor": "left",
+            "x": 0,
+        },
+        "margin": {"l": 10, "r": 20, "t": TITLE_MARGIN, "b": 20},
         "hoverlabel": {"font": {"family": FONT, "size": 13}, "namelength": -1},
         "hovermode": "closest",
     }
@@ -186,6 +198,11 @@ def _people(n) -> str:
     return f"{fmt_num(n)} personne{'s' if not _missing(n) and float(n) >= 2 else ''}"
 
 
+def _rows_height(labels: Sequence[str], minimum: int) -> int:
+    """Pixels for rows of bars labelled by wrapped labels: enough for every label's lines."""
+    return sum(max(minimum, 16 * (lab.count("<br>") + 1) + 14) for lab in labels)
+
+
 def _text_colour(hex_colour: str) -> str:
     """Dark or white text, whichever reads better on the colour (relative luminance)."""
     r, g, b = (int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
@@ -199,7 +216,7 @@ def _pct_ticks(lo: float, hi: float, *, max_ticks: int = 6) -> dict:
     Negative positions (left half of a diverging axis) read as positive percentages.
     """
     span = hi - lo
-    step = next((s for s in (0.05, 0.1, 0.2, 0.25, 0.5) if span / s <= max_ticks), 1.0)
+    step = next((s for s in (0.05, 0.1, 0.2, 0.25, 0.4, 0.5) if span / s <= max_ticks), 1.0)
     first = math.ceil(round(lo / step, 9)) * step
     vals = []
     v = first
@@ -223,15 +240,18 @@ def _finish(
     height: int | None = None,
 ) -> go.Figure:
     title, alt, source = _fr(title), _fr(alt), _fr(source)
+    # a long title wraps (plotly does not) so that it is not cut at print width
+    lines = [html.escape(s, quote=False) for s in _wrap(title, TITLE_WIDTH)]
+    extra = 20 * (len(lines) - 1)
     fig.update_layout(
         template=TEMPLATE,
         separators=SEPARATORS,
         hoverlabel={"font": {"family": FONT, "size": 13}, "namelength": -1},
-        title={"text": html.escape(title, quote=False)},
+        title={"text": "<br>".join(lines)},
+        margin={"t": TITLE_MARGIN + extra},
         meta={"source": source, "n": n, "alt": alt, "title": title},
     )
-    if height:
-        fig.update_layout(height=height)
+    fig.update_layout(height=(height or 450) + extra)
     return fig
 
 
@@ -328,9 +348,9 @@ def diverging_likert(
 
     y = []
     for q in qids:
-        lab = _label(texts.get(q, q), 42)
+        lab = _label(texts.get(q, q), STATEMENT_WIDTH)
         if q in inverse:
-            lab += "<br>" + _label(INVERSE_NOTE, 42, italic=True)
+            lab += "<br>" + _label(INVERSE_NOTE, STATEMENT_WIDTH, italic=True)
         y.append(lab)
 
     fig = go.Figure()
@@ -364,7 +384,8 @@ def diverging_likert(
         legend={"traceorder": "normal"},
     )
     fig.update_xaxes(
-        **_pct_ticks(-bound, bound, max_ticks=8),
+        **_pct_ticks(-bound, bound, max_ticks=6),
+        tickangle=0,
         title=axis_title if axis_title is not None else _scale_axis_title(labels),
         zeroline=True,
         zerolinecolor="#555",
@@ -394,14 +415,7 @@ def diverging_likert(
         else ""
     ) + " ".join(parts)
     n = int(totals.max()) if len(totals) and not _missing(totals.max()) else 0
-    # legend (up to seven levels, wrapped on two rows) between the title and the bars
-    fig.update_layout(
-        margin={"t": 160},
-        legend={"orientation": "h", "x": 0, "yanchor": "bottom", "y": 1.01},
-        title={"y": 1, "yref": "container", "yanchor": "top", "pad": {"t": 12}},
-    )
-    extra_lines = sum(1 for q in qids if q in inverse)
-    return _finish(fig, title, source, n, alt, height=190 + 70 * len(qids) + 16 * extra_lines)
+    return _finish(fig, title, source, n, alt, height=170 + _rows_height(y, 64))
 
 
 @public_only
@@ -425,9 +439,9 @@ def favorable_compare(
     qids = list(dict.fromkeys(cmp["question_id"]))[::-1]
     y = []
     for q in qids:
-        lab = _label(texts.get(q, q), 42)
+        lab = _label(texts.get(q, q), STATEMENT_WIDTH)
         if q in inverse:
-            lab += "<br>" + _label(INVERSE_NOTE, 42, italic=True)
+            lab += "<br>" + _label(INVERSE_NOTE, STATEMENT_WIDTH, italic=True)
         y.append(lab)
     groups = list(cmp.groupby("groupe", sort=False))
     # horizontal grouped bars stack the first trace at the bottom: add groups in reverse order
@@ -477,83 +491,105 @@ def favorable_compare(
         f"{fmt_pct(r.haut)}, n = {fmt_num(r.n)})."
         for r in cmp.itertuples()
     )
-    extra_lines = sum(1 for q in qids if q in inverse)
     return _finish(
         fig,
         title,
         source,
         int(cmp["n"].max()) if len(cmp) and not _missing(cmp["n"].max()) else 0,
         alt,
-        height=160 + 60 * len(qids) + 16 * extra_lines,
+        height=150 + _rows_height(y, 60),
     )
 
 
 # ---------------------------------------------------------------- participants
 
 
-def _value_labels_fit(n_bars: int, width_px: int = 620, min_px: int = 22) -> bool:
-    """Whether value labels above vertical grouped bars stay readable at A4 print width."""
-    return n_bars == 0 or width_px / n_bars >= min_px
+def _bar_group_height(n_rows: int, n_groups: int) -> int:
+    """Height of horizontal grouped bars: about 18 px a bar, 18 px between rows, plus axes."""
+    return 130 + n_rows * (18 * max(1, n_groups) + 18)
 
 
 @public_only
 def profile_mix_bars(mixes: Mapping[str, pd.DataFrame], *, title: str, source: str) -> go.Figure:
     """Profile shares side by side for several groups (e.g. ce territoire, tous les territoires,
-    cible). Each mix: columns profil, n, part (proportion 0–1)."""
+    cible). Each mix: columns profil, n, part (proportion 0–1; NA = masked).
+
+    Horizontal grouped bars, profiles top-down in ICPC order, the first group on top of each
+    profile: the profile names stay horizontal and readable at any width (print included).
+    """
     fig = go.Figure()
     alt_parts = []
     top = 0.0
-    for i, (name, mix) in enumerate(mixes.items()):
-        labels = [PROFILS.get(p, p) for p in mix["profil"]]
+    order: list = []
+    for mix in mixes.values():
+        order += [p for p in mix["profil"] if p not in order]
+    rows = [_label(PROFILS.get(p, p), 24) for p in order][::-1]  # first profile on top
+    items = list(mixes.items())
+    # horizontal grouped bars draw the first trace at the bottom: add groups in reverse order
+    for i, (name, mix) in reversed(list(enumerate(items))):
+        m = _numeric(mix, ["part", "n"]).set_index("profil").reindex(order[::-1])
         esc = html.escape(_fr(name), quote=False)
         fig.add_bar(
-            x=[_label(lab, 14) for lab in labels],
-            y=mix["part"],
+            y=rows,
+            x=m["part"],
+            orientation="h",
             name=esc,
+            legendrank=i + 1,
             marker_color=OKABE_ITO[i % len(OKABE_ITO)],
             customdata=[
-                (f"{esc}{NBSP}: masqué" if _missing(p) else f"{esc}{NBSP}: {fmt_pct(p)}")
-                + (f" ({_people(n)})" if not _missing(n) and int(n) else "")
-                for p, n in zip(mix["part"], mix["n"], strict=True)
+                f"{_fr(PROFILS.get(p, p))} — {esc}{NBSP}: "
+                + ("masqué" if _missing(v) else fmt_pct(v))
+                + (f" ({_people(n)})" if not _missing(n) and n > 0 else "")
+                for p, v, n in zip(m.index, m["part"], m["n"], strict=True)
             ],
             hovertemplate="%{customdata}<extra></extra>",
         )
-        if len(mix):
-            top = max(top, float(pd.to_numeric(mix["part"]).max()))
+        if m["part"].notna().any():
+            top = max(top, float(m["part"].max()))
+    for name, mix in items:
+        m = _numeric(mix, ["part"])
         alt_parts.append(
-            name
-            + " : "
-            + ", ".join(f"{lab} {fmt_pct(p)}" for lab, p in zip(labels, mix["part"], strict=True))
+            f"{name} : "
+            + ", ".join(
+                f"{PROFILS.get(p, p)} {'masqué' if _missing(v) else fmt_pct(v)}"
+                for p, v in zip(m["profil"], m["part"], strict=True)
+            )
         )
-    fig.update_layout(barmode="group")
+    fig.update_layout(barmode="group", bargap=0.25, legend={"traceorder": "normal"})
     hi = min(1.0, math.ceil((top + 0.02) * 20) / 20) if top else 1.0
-    fig.update_yaxes(**_pct_ticks(0, hi), title="part des personnes")
-    fig.update_xaxes(tickangle=0)
+    fig.update_xaxes(**_pct_ticks(0, hi), title="part des personnes")
+    fig.update_yaxes(ticklabelstandoff=6)
     totals = [
-        f"{fmt_num(m['n'].sum())} ({name})"
+        f"{fmt_num(_numeric(m, ['n'])['n'].sum())} ({name})"
         for name, m in mixes.items()
-        if int(m["n"].fillna(0).sum())
+        if _numeric(m, ["n"])["n"].fillna(0).sum() > 0
     ]
     n = (
         f"{NNBSP}; ".join(totals)
         if len(totals) > 1
         else (totals[0].split(" (")[0] if totals else None)
     )
-    if len(mixes) > 2:
-        fig.update_layout(margin={"t": 130})
-    return _finish(fig, title, source, n, ". ".join(alt_parts) + ".")
+    return _finish(
+        fig,
+        title,
+        source,
+        n,
+        ". ".join(alt_parts) + ".",
+        height=_bar_group_height(len(order), len(items)),
+    )
 
 
 @public_only
 def funnel_bars(
     funnel: pd.DataFrame, *, title: str, source: str, suppressed: str = "effectif trop faible"
 ) -> go.Figure:
-    """Registered, present and answering people by profile (grouped bars, counts).
+    """Registered, present and answering people by profile (horizontal grouped bars, counts).
 
     ``funnel``: rows = profiles (the index, or a ``profil`` column), columns among inscrits,
     presents, repondants (counts; NA = a suppressed cell, drawn empty, marked « n.d. » and
-    explained in the legend). Value labels sit above the bars in one size; plotly hides those
-    that do not fit their bar at that size (no overlapping « 1010 » in print).
+    explained in the legend). Value labels sit at the end of the bars in one size, with room
+    on the right; plotly hides a label that does not fit its bar at that size (no overlapping
+    « 1010 » in print). Profile names stay horizontal at any width.
     """
     if "profil" in funnel.columns:
         funnel = funnel.set_index("profil")
@@ -562,31 +598,36 @@ def funnel_bars(
         "presents": "Présents",
         "repondants": "Répondants au questionnaire (tout le territoire)",
     }
-    labels = [PROFILS.get(p, p) for p in funnel.index]
     shown = [c for c in stages if c in funnel]
-    with_labels = _value_labels_fit(len(shown) * len(labels))
+    funnel = _numeric(funnel, shown)
+    profiles = list(funnel.index)
+    rows = [_label(PROFILS.get(p, p), 24) for p in profiles][::-1]  # first profile on top
     fig = go.Figure()
     any_suppressed = False
     top = 0.0
-    for i, col in enumerate(shown):
+    for i, col in reversed(list(enumerate(shown))):  # first stage on top of each profile
         name = stages[col]
-        vals = funnel[col]
+        vals = funnel[col].iloc[::-1]
         any_suppressed |= bool(vals.isna().any())
-        values = vals.astype("Float64").fillna(0).astype(float)
-        top = max(top, float(values.max()) if len(values) else 0.0)
-        text = [SUPPRESSED_MARK if pd.isna(v) else fmt_num(v) for v in vals]
+        if vals.notna().any():
+            top = max(top, float(vals.max()))
         fig.add_bar(
-            x=[_label(lab, 14) for lab in labels],
-            y=values,
+            y=rows,
+            x=vals.fillna(0),
+            orientation="h",
             name=name,
-            text=text if with_labels else None,
+            legendrank=i + 1,
+            text=[SUPPRESSED_MARK if _missing(v) else fmt_num(v) for v in vals],
             textposition="outside",
+            constraintext="inside",  # an end label is not shrunk to the bar's thickness
             textangle=0,
             textfont={"size": VALUE_FONT},
             cliponaxis=False,
             marker_color=OKABE_ITO[i],
             customdata=[
-                f"{name}{NBSP}: {_fr(suppressed) if pd.isna(v) else fmt_num(v)}" for v in vals
+                f"{_fr(PROFILS.get(p, p))} — {name}{NBSP}: "
+                + (_fr(suppressed) if _missing(v) else fmt_num(v))
+                for p, v in zip(vals.index, vals, strict=True)
             ],
             hovertemplate="%{customdata}<extra></extra>",
         )
@@ -597,27 +638,39 @@ def funnel_bars(
             mode="markers",
             marker={"color": "white", "size": 1},
             name=html.escape(_fr(f"{SUPPRESSED_MARK} : {suppressed}"), quote=False),
+            legendrank=len(shown) + 1,
             hoverinfo="skip",
         )
-    fig.update_layout(barmode="group", uniformtext={"minsize": VALUE_FONT, "mode": "hide"})
-    fig.update_yaxes(
+    fig.update_layout(
+        barmode="group",
+        bargap=0.25,
+        uniformtext={"minsize": VALUE_FONT, "mode": "hide"},
+        legend={"traceorder": "normal"},
+    )
+    fig.update_xaxes(
         title="personnes",
-        range=[0, top * 1.12 if top else 1],
-        rangemode="tozero",
+        range=[0, top * 1.15 if top else 1],
         separatethousands=True,
     )
-    fig.update_xaxes(tickangle=0)
+    fig.update_yaxes(ticklabelstandoff=6)
     alt = "; ".join(
-        f"{lab} : "
+        f"{PROFILS.get(p, p)} : "
         + ", ".join(
             f"{stages[c].lower()} "
-            f"{_fr(suppressed) if pd.isna(funnel.loc[p, c]) else fmt_num(funnel.loc[p, c])}"
+            f"{_fr(suppressed) if _missing(funnel.loc[p, c]) else fmt_num(funnel.loc[p, c])}"
             for c in shown
         )
-        for lab, p in zip(labels, funnel.index, strict=True)
+        for p in profiles
     )
     total = funnel["inscrits"].sum() if "inscrits" in funnel else 0
-    return _finish(fig, title, source, int(total) if not pd.isna(total) else None, alt + ".")
+    return _finish(
+        fig,
+        title,
+        source,
+        int(total) if not _missing(total) else None,
+        alt + ".",
+        height=_bar_group_height(len(profiles), len(shown)),
+    )
 
 
 def _fmt_day(d) -> str:
@@ -817,7 +870,7 @@ def departement_map(
                 )
     fig.update_xaxes(visible=False, range=x_range)
     fig.update_yaxes(visible=False, range=y_range, scaleanchor="x", scaleratio=1.45)
-    fig.update_layout(legend={"traceorder": "normal"}, margin={"t": 110})
+    fig.update_layout(legend={"traceorder": "normal", "orientation": "v"})
     total = int(counts.fillna(0).sum()) if len(counts) else 0
     alt = (
         "Carte des personnes inscrites par département : "
@@ -888,7 +941,6 @@ def heatmap(
                 "tickmode": "array",
                 "tickvals": [0, 0.25, 0.5, 0.75, 1],
                 "ticktext": [fmt_pct(v) for v in (0, 0.25, 0.5, 0.75, 1)],
-                "title": {"text": "part<br>favorable"},
                 "thickness": 14,
             },
             customdata=[
@@ -939,7 +991,7 @@ def share_bars(
     labels = [fmt(v) for v in values]
     fig = go.Figure(
         go.Bar(
-            y=[_label(v, 40) for v in d[label_col]],
+            y=[_label(v, 32) for v in d[label_col]],
             x=values,
             orientation="h",
             marker_color=OKABE_ITO[0],

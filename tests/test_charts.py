@@ -83,7 +83,7 @@ def test_reversed_statement_drawn_under_the_labels_people_chose():
     # « Plutôt pas d'accord » (where the flipped rang 2 used to be drawn) is empty
     assert trace(fig, "Plutôt pas d’accord").x[i] == 0
     # the statement says in words that agreeing is unfavourable
-    assert "formulation négative" in agree.y[i] and "accord est" in agree.y[i]
+    assert "formulation négative" in agree.y[i] and "défavorable" in agree.y[i]
     assert f"négative{NBSP}:" in agree.y[i]  # wrapping keeps the no-break space
     # hover: the label, the share and the count, singular for one answer
     assert agree.customdata[i] == f"Plutôt d’accord{NBSP}: 67{NNBSP}% (2 réponses sur 3)"
@@ -132,18 +132,19 @@ def test_diverging_axis_reads_disagree_agree_without_minus_sign():
     assert "désaccord" in ax.title.text and ax.title.text.index("désaccord") < ax.title.text.index(
         " accord"
     )
-    # widest side: « dir », all three answers agree (1, the whole axis side): range ±1,
-    # steps of 0,25 (8 intervals at most)
+    # widest side: « dir », all three answers agree (1, the whole axis side): range ±1; at most
+    # 6 intervals (print width): steps of 0,4
     assert list(ax.range) == [-1.0, 1.0]
-    assert list(ax.tickvals) == pytest.approx([-1, -0.75, -0.5, -0.25, 0, 0.25, 0.5, 0.75, 1])
-    assert list(ax.ticktext) == [f"{v}{NNBSP}%" for v in (100, 75, 50, 25, 0, 25, 50, 75, 100)]
+    assert list(ax.tickvals) == pytest.approx([-0.8, -0.4, 0, 0.4, 0.8])
+    assert list(ax.ticktext) == [f"{v}{NNBSP}%" for v in (80, 40, 0, 40, 80)]
+    assert ax.tickangle == 0
     # only the « inv » statement: widest side 2/3 (+ 0,04 of room) rounded up to 0,8
     only_inv = distribution().query("question_id == 'inv'")
     ax2 = charts.diverging_likert(
         pub(only_inv), ACCORD5, TEXTS, title="t", source="s", inverse={"inv"}
     ).layout.xaxis
     assert list(ax2.range) == [-0.8, 0.8]
-    assert list(ax2.ticktext) == [f"{v}{NNBSP}%" for v in (80, 60, 40, 20, 0, 20, 40, 60, 80)]
+    assert list(ax2.ticktext) == [f"{v}{NNBSP}%" for v in (80, 40, 0, 40, 80)]
     assert not any("-" in t or "−" in t for t in ax.ticktext)
 
 
@@ -189,7 +190,7 @@ def test_every_chart_uses_french_separators_and_keeps_its_meta():
     assert figs[3].data[0].customdata[1] == f"2 mars 2025{NBSP}: 3 inscriptions"
     # hover texts are written in Python, French too
     assert f"47{NNBSP}%" in figs[1].data[-1].customdata[0]  # « ce territoire » drawn last, on top
-    assert f"{NNBSP}%" in figs[2].layout.yaxis.ticktext[-1]
+    assert f"{NNBSP}%" in figs[2].layout.xaxis.ticktext[-1]
 
 
 def test_percentages_round_half_up_like_the_tables():
@@ -229,11 +230,19 @@ def test_grouped_bar_labels_hide_instead_of_overlapping():
     # one label size, and plotly hides a label that does not fit at that size (no « 1010 »)
     assert fig.layout.uniformtext.mode == "hide"
     assert all(fig.layout.uniformtext.minsize == t.textfont.size for t in bars)
-    assert list(bars[0].text) == ["10", "6", "8"]
-    assert list(bars[1].text) == ["10", "n.d.", "n.d."]
+    by_stage = {t.name: dict(zip(t.y, t.text, strict=True)) for t in bars}
+    assert by_stage["Inscrits"] == {"Agent·e territorial·e": "10", "Élu·e": "6", "Association": "8"}
+    assert by_stage["Présents"] == {
+        "Agent·e territorial·e": "10",
+        "Élu·e": "n.d.",
+        "Association": "n.d.",
+    }
+    # horizontal bars: profiles top-down in the table's order, names never rotated or cut
+    assert list(bars[0].y) == ["Association", "Élu·e", "Agent·e territorial·e"]
+    assert all(t.orientation == "h" and t.cliponaxis is False for t in bars)
     # the « n.d. » mark is explained in the legend
     assert any(t.name and t.name.startswith("n.d.") and "masqué" in t.name for t in fig.data)
-    assert fig.layout.yaxis.range[1] == pytest.approx(10 * 1.12)  # room above the labels
+    assert fig.layout.xaxis.range[1] == pytest.approx(10 * 1.15)  # room for the end labels
 
 
 def square(code: str, nom: str, x0: float, y0: float) -> dict:
@@ -328,3 +337,17 @@ def test_plotly_toolbar_in_french_offline(tmp_path):
     assert 'data-title="Réinitialiser les axes"' in out
     assert 'data-title="Télécharger le graphique en image PNG"' in out
     assert 'data-title="Reset axes"' not in out
+
+
+def test_long_title_wraps_instead_of_being_cut():
+    title = "Inscrits et présents par profil (les présents sont une partie des inscrits)"  # 75
+    df = pd.DataFrame({"libelle": ["a"], "part": [0.5]})
+    short = charts.share_bars(pub(df), "libelle", "part", title="Thèmes", source="s")
+    long = charts.share_bars(pub(df), "libelle", "part", title=title, source="s")
+    assert "<br>" not in short.layout.title.text
+    # 58 characters a line at most: two lines, 20 px more above the plot and in the height
+    first, second = long.layout.title.text.split("<br>")
+    assert len(first) <= 58 and f"{first} {second}" == title
+    assert long.layout.margin.t == short.layout.margin.t + 20
+    assert long.layout.height == short.layout.height + 20
+    assert long.layout.meta["title"] == title  # the text alternative keeps one line
