@@ -182,14 +182,17 @@ def consolidate(s: Synthese):
     review = merge_review_file(path, props, cons, write=s.root is not None)
     props["groupe"] = review.groupe
     props["a_verifier"] = props["cle"].isin(review.to_review)
-    return props, ideas_table(props, review.ideas), review
+    return props, ideas_table(props, review.ideas, threshold=s.seuil), review
 
 
-def ideas_table(props: pd.DataFrame, names: pd.DataFrame | None = None) -> pd.DataFrame:
+def ideas_table(
+    props: pd.DataFrame, names: pd.DataFrame | None = None, *, threshold: int = 5
+) -> pd.DataFrame:
     """One row per idea: ``groupe, libelle, formulation, dimension, territoires`` (list, in
     order of the results), ``n_territoires, n_propositions, soutiens`` (sum, NA as 0),
     ``citation`` (body, else title, of the most supported member), ``citation_de``
-    (territory), ``profils`` (list; empty without a ``profil`` column), ``a_verifier``
+    (territory), ``profils`` (profiles of ``threshold`` proposals or more, so that no smaller
+    group is named; empty without a ``profil`` column), ``a_verifier``
     (any member to review). Sorted by territories, proposals, supports (descending)."""
     names = (
         names if names is not None else pd.DataFrame(columns=["groupe", "libelle", "formulation"])
@@ -206,7 +209,8 @@ def ideas_table(props: pd.DataFrame, names: pd.DataFrame | None = None) -> pd.Da
         label = formulation = ""
         if named is not None and gid in named.index:
             label, formulation = named.loc[gid, "libelle"], named.loc[gid, "formulation"]
-        profiles = m["profil"].dropna().astype(str)
+        profiles = m["profil"].dropna().astype(str).value_counts()
+        profiles = profiles[profiles >= threshold]
         rows.append(
             {
                 "groupe": gid,
@@ -221,7 +225,7 @@ def ideas_table(props: pd.DataFrame, names: pd.DataFrame | None = None) -> pd.Da
                 if body
                 else (lead["titre"] if lead is not None else ""),
                 "citation_de": lead["territoire"] if lead is not None else "",
-                "profils": sorted(profiles.unique()),
+                "profils": sorted(profiles.index),
                 "a_verifier": bool(m.get("a_verifier", pd.Series(False)).any()),
             }
         )

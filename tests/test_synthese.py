@@ -224,3 +224,24 @@ def test_a_small_figure_hides_the_total_that_would_reveal_it(s, shown) -> None:
     synthese.territoires(s)
     beta = next(b["text/html"] for b in shown if "Beta" in b["text/html"])
     assert "présentes" not in beta
+
+
+def test_ideas_table_profiles_only_from_groups_of_threshold() -> None:
+    props = pd.DataFrame(
+        {
+            "cle": [f"a:{i}" for i in range(7)],
+            "groupe": ["g1"] * 6 + ["g2"],
+            "territoire": ["Alpha"] * 3 + ["Beta"] * 3 + ["Alpha"],
+            "titre": [f"T{i}" for i in range(7)],
+            "corps": ["Premier.\nSuite"] + [""] * 6,
+            "soutiens": [9, 1, None, 2, 0, 0, 4],
+            "dimension": ["decision"] * 5 + [None, "inclusion"],
+            "profil": ["elu"] * 5 + ["citoyen", None],
+        }
+    )
+    out = synthese.ideas_table(props, threshold=5).set_index("groupe")
+    assert out.loc["g1", "profils"] == ["elu"]  # one citizen: not named
+    assert out.loc["g1", "soutiens"] == 12 and out.loc["g1", "n_territoires"] == 2
+    assert out.loc["g1", "citation"] == "Premier." and out.loc["g1", "libelle"] == "T0"
+    assert out.loc["g1", "dimension"] == "decision" and out.loc["g2", "profils"] == []
+    assert list(out.index) == ["g1", "g2"]
