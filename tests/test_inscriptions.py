@@ -441,3 +441,22 @@ def test_registry_knows_every_format_and_refuses_an_unknown_one():
     assert REGISTRY.detect(["Nom adhérent", "Référence commande"]).name == "helloasso"
     with pytest.raises(SourceError, match="format « weezevent » inconnu"):
         load_inscriptions(FIX / "generique.csv", salt=SALT, fmt="weezevent")
+
+
+def test_eventbrite_buyers_and_decidim_names_feed_the_names_to_mask():
+    from rencontres_lib.loaders.inscriptions import names_to_mask
+
+    r = load_inscriptions(FIX / "eventbrite_acheteurs.csv", salt=SALT)
+    assert r.extra["format"] == "eventbrite"
+    assert (r.rows_read, r.rows_used, r.rows_rejected) == (3, 3, 0)
+    # Léon has no e-mail and is not the buyer: Marie's address is never his
+    assert r.private["email"].tolist() == ["nadia.haddad@example.fr", "karim.haddad@example.fr", ""]
+    assert r.extra["autres_noms"] == [("Karim", "Haddad"), ("Marie", "Petit")]
+    assert set(names_to_mask(r)) == {
+        ("Nadia", "Haddad"),
+        ("Karim", "Haddad"),
+        ("Léon", "Petit"),
+        ("Marie", "Petit"),
+    }
+    d = load_inscriptions(FIX / "decidim_inscriptions.csv", salt=SALT)
+    assert ("Lucie", "Marchand") in names_to_mask(d)

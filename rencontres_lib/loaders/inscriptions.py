@@ -48,8 +48,8 @@ PRIVATE_COLUMNS = ["participant_id", "nom", "prenom", "email", "telephone", "org
 ALIASES: dict[str, list[str]] = {
     "email_payeur": ["email payeur", "courriel payeur", "email acheteur", "buyer email", "e-mail de l'acheteur",
                      "adresse email payeur", "email du payeur", "e-mail payeur"],
-    "prenom_payeur": ["prénom payeur", "prénom acheteur", "buyer first name", "prénom du payeur"],
-    "nom_payeur": ["nom payeur", "nom acheteur", "buyer last name", "nom du payeur"],
+    "prenom_payeur": ["prénom payeur", "prénom acheteur", "buyer first name", "prénom du payeur", "prénom de l'acheteur"],
+    "nom_payeur": ["nom payeur", "nom acheteur", "buyer last name", "nom du payeur", "nom de l'acheteur"],
     "nom_complet_payeur": ["payeur", "acheteur", "buyer name", "nom complet payeur"],
     "email": ["email", "e-mail", "mail", "courriel", "adresse mail", "adresse email", "adresse e-mail",
               "adresse électronique", "email participant", "courriel participant", "user/email",
@@ -169,7 +169,7 @@ REGISTRY.register(
             }
             & h  # fmt: skip
         ),
-        aliases={"nom_complet_payeur": ["buyer name", "nom de l'acheteur"]},
+        aliases={"nom_complet_payeur": ["buyer name", "acheteur"]},
     )
 )
 FORMATS = REGISTRY.names
