@@ -277,12 +277,3 @@ def person_spans(texts: Sequence[str], *, store: bool = True) -> list[tuple[tupl
                 _memo.update(fresh)
             cache.put(fresh)
     return [_memo[keys[t]] if t in keys else () for t in texts]
-
-
-def name_spans(text: str, allow: Iterable[str] = ()) -> list[tuple[int, int]]:
-    """NER and honorific spans of people's names in ``text`` (allow-listed words excepted)."""
-    spans = list(person_spans([text])[0]) + honorific_spans(text)
-    allowed = {a.casefold() for a in allow if a}
-    if allowed:
-        spans = [(s, e) for s, e in spans if text[s:e].strip().casefold() not in allowed]
-    return spans

@@ -556,3 +556,48 @@ def _hostile_texts() -> list[tuple[str, str]]:
 def test_hostile_free_texts(text, expected):
     index = NameIndex.from_names(["Sophie Exemple", "Awa Lo", "Jean-Pierre Roy-Martin"])
     assert scrub_text(text, index) == expected
+
+
+# --- every text column of the public tables goes through the scrubbing (rencontre.py) -------
+
+
+def test_scrub_public_scrubs_every_text_column_but_keys_and_labels():
+    from rencontres_lib.rencontre import scrub_public
+
+    table = pd.DataFrame(
+        {
+            "proposition_id": ["P-06 12 34 56 78"],  # a key: never rewritten
+            "territoire": ["Lyon"],
+            "atelier": ["Atelier animé par Mme Lo"],
+            "theme": ["Écrire à prenom (at) domaine.fr"],
+            "corps": [None],
+            "soutiens": pd.array([3], dtype="Int64"),
+        }
+    )
+    out = scrub_public(table, NameIndex.from_names(["Awa Lo"]))
+    assert out.loc[0, "proposition_id"] == "P-06 12 34 56 78" and out.loc[0, "territoire"] == "Lyon"
+    assert out.loc[0, "atelier"] == f"Atelier animé par {NAME_MARKER}"
+    assert out.loc[0, "theme"] == f"Écrire à {EMAIL_MARKER}"
+    assert out.loc[0, "corps"] is None and out.loc[0, "soutiens"] == 3
+    assert table.loc[0, "atelier"] == "Atelier animé par Mme Lo"  # the input is left as it was
+    only = scrub_public(table, None, ["theme"])
+    assert only.loc[0, "atelier"] == "Atelier animé par Mme Lo"
+
+
+def test_warm_name_cache_runs_the_ner_once_for_the_kernels(tmp_path, monkeypatch):
+    from rencontres_lib import names
+    from rencontres_lib.rencontre import warm_name_cache
+
+    root = Path(__file__).parents[1]
+    pfile = root / "parameters" / "lyon.yaml"
+    if not pfile.exists():
+        pytest.skip("paramètres d'exemple absents")
+    monkeypatch.setenv("RENCONTRES_NER_CACHE", str(tmp_path / "ner.sqlite"))
+    monkeypatch.setattr(names, "nlp", lambda: _FakeNlp())
+    monkeypatch.setattr(names, "_memo", {})
+    before = _FakeNlp.calls
+    warm_name_cache([pfile, tmp_path / "absent.yaml"], root)  # a broken file is skipped
+    warmed = _FakeNlp.calls - before
+    assert warmed > 100  # the example's texts that may hold a name
+    stored = names._Store(tmp_path / "ner.sqlite")
+    assert len(stored.get(list(names._memo))) == len(names._memo) >= warmed
