@@ -238,8 +238,9 @@ def document_html(parts: list[Part], images: dict[str, Path]) -> str:
     for part in parts:
         if part.chart is not None:
             body.append(_figure_html(part.chart, images.get(part.chart.key)))
-        else:
-            body.append(_cards_as_list(part.html))
+        else:  # inline quotes in French (the page's CSS sets « » ; pandoc would write “ ”)
+            frag = re.sub(r"<q(\s[^>]*)?>", "«\u00a0", _cards_as_list(part.html))
+            body.append(frag.replace("</q>", "\u00a0»"))
     return (
         '<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"></head>'
         "<body>" + "\n".join(body) + "</body></html>"
@@ -274,12 +275,16 @@ def _odt_descriptions(odt: Path, alts: list[str]) -> None:
     os.replace(tmp, odt)
 
 
-def _convert(page: str, images: dict[str, Path], target: Path, fmt: str, alts: list[str]) -> None:
-    """pandoc HTML → ``fmt``, images resolved from a scratch folder, atomic replace."""
+def _convert(
+    page: str, images: dict[str, Path], target: Path, fmt: str, alts: list[str], scratch: Path
+) -> None:
+    """pandoc HTML → ``fmt``: page and images in a scratch folder under ``build/`` (nothing
+    half-written ever lies in ``reports/``), then an atomic replace of ``target``."""
     import pypandoc
 
     target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".doc-") as tmp:
+    scratch.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=scratch, prefix="doc-") as tmp:
         for path in images.values():
             shutil.copy(path, Path(tmp) / path.name)
         src = Path(tmp) / "document.html"
@@ -294,7 +299,9 @@ def _convert(page: str, images: dict[str, Path], target: Path, fmt: str, alts: l
         )
         if fmt == "odt":
             _odt_descriptions(out, alts)
-        os.replace(out, target)
+        tmp_target = target.with_name(f".{target.name}.tmp")
+        shutil.copyfile(out, tmp_target)
+        os.replace(tmp_target, target)
 
 
 def document_paths(reports: Path, name: str) -> list[Path]:
@@ -327,7 +334,7 @@ def write_documents(notebook: Path, reports: Path, name: str, work: Path, log=pr
     page = document_html(parts, images)
     alts = [c.alt or c.title for c in charts if c.key in images]
     for target, fmt in zip(targets, FORMATS, strict=True):
-        _convert(page, images, target, fmt, alts)
+        _convert(page, images, target, fmt, alts, work / "documents")
     if missing:
         reason = "Chromium absent" if chromium() is None else "rendu en échec"
         log(

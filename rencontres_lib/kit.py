@@ -66,6 +66,8 @@ def french(text: str) -> str:
 
 
 def _text(fragment: str) -> str:
+    """Plain text of an HTML fragment; inline quotes ``<q>`` get their French « »."""
+    fragment = re.sub(r"<q(\s[^>]*)?>", "«\u00a0", fragment).replace("</q>", "\u00a0»")
     return html.unescape(_TAG_RE.sub("", fragment)).strip()
 
 
@@ -723,7 +725,7 @@ def write_kit(slug: str, work: Path, reports: Path, log=print) -> Path | None:
         return folder
     c = read_content(notebook, None if synth else work / slug / "resultats.json")
     images = render_charts(c.charts, work / "images", log)
-    tmp = reports / "kit" / f".{slug}.tmp"
+    tmp = work / "kit" / f"{slug}.tmp"  # built aside, never half-written in reports/
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     if synth:
@@ -738,7 +740,8 @@ def write_kit(slug: str, work: Path, reports: Path, log=print) -> Path | None:
         territory_deck(c, images, chantier_figures(results), tmp / "diaporama.pptx")
         write_cards(c, tmp)
     shutil.rmtree(folder, ignore_errors=True)
-    tmp.rename(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(str(tmp), str(folder))
     stamp.parent.mkdir(parents=True, exist_ok=True)
     stamp.write_text(json.dumps({"cle": key}), encoding="utf-8")
     return folder

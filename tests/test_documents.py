@@ -62,6 +62,9 @@ def executed_notebook(path: Path) -> Path:
             '<span class="libelle">répondants au questionnaire</span></div></div>'
         ),
         html_out(TABLE),
+        html_out(
+            '<ol class="essentiel"><li><strong>Constat.</strong> Dit <q>citation</q></li></ol>'
+        ),
         nbformat.v4.new_output(
             "display_data",
             data={
@@ -123,6 +126,7 @@ def test_documents_without_chromium_have_headings_tables_and_a_placeholder(tmp_p
         documents.PLACEHOLDER in text and ALT in text and "Source : questionnaire · n = 77" in text
     )
     assert "19 répondants au questionnaire" in text
+    assert "Constat. Dit «\u00a0citation\u00a0»" in text  # French quotes, not “ ”
     assert "stderr" not in text and "trace privée" not in text
     assert len(d.inline_shapes) == 0
     assert any("Chromium absent" in line for line in lines)  # said in French
