@@ -664,6 +664,14 @@ def write_cards(c: Content, folder: Path) -> list[Path]:
     """PNG cards at 1080×1080 and 1200×630, and ``textes_alternatifs.txt``; returns the paths."""
     head = c.title.split(":", 1)[-1].strip() if ":" in c.title else c.title
     when = f"rencontre du {c.date}" if c.date else ""
+    data_date = c.results.get("date_donnees")  # the date of the data, when the results give it
+    if data_date:
+        from .exports import fmt_date
+
+        try:
+            when = ", ".join(x for x in (when, f"données au {fmt_date(data_date)}") if x)
+        except (TypeError, ValueError):
+            pass
     written, alts = [], []
     for i, (value, label, source) in enumerate(card_items(c), start=1):
         foot = french(

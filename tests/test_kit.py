@@ -197,7 +197,9 @@ def test_chart_without_image_says_so_in_french(tmp_path):
 
 
 def test_cards_at_two_sizes_with_source_date_and_alt_texts(tmp_path):
-    written = kit.write_cards(content("compte_rendu"), tmp_path)
+    c = content("compte_rendu")
+    c.results["date_donnees"] = "2025-03-10"
+    written = kit.write_cards(c, tmp_path)
     pngs = sorted(p for p in written if p.suffix == ".png")
     # 2 key figures + 2 dimensions, each at two sizes
     assert len(pngs) == 8
@@ -206,7 +208,7 @@ def test_cards_at_two_sizes_with_source_date_and_alt_texts(tmp_path):
     alts = (tmp_path / "textes_alternatifs.txt").read_text(encoding="utf-8").splitlines()[2:]
     assert alts[0] == (
         f"carte_01{NNBSP}: 140 personnes inscrites. Métropole de Lyon, rencontre du vendredi "
-        f"14 mars 2025. Source{NNBSP}: inscriptions. Données fictives."
+        f"14 mars 2025, données au 10 mars 2025. Source{NNBSP}: inscriptions. Données fictives."
     )
     assert alts[2].startswith(f"carte_03{NNBSP}: 47{NNBSP}% de réponses favorables")
     assert "n = 348" in alts[2]
