@@ -592,7 +592,7 @@ def _font(size: int, bold: bool = False):
 
 
 def _wrap(draw, text: str, font, width: int) -> list[str]:
-    words, lines, line = text.split(), [], ""
+    words, lines, line = [w for w in text.split(" ") if w], [], ""  # keeps no-break spaces
     for w in words:
         trial = f"{line} {w}".strip()
         if draw.textlength(trial, font=font) <= width or not line:

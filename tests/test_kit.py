@@ -303,3 +303,13 @@ def test_index_links_only_what_exists(tmp_path):
     assert 'href="lyon.docx" aria-label="DOCX — lyon"' in links
     assert 'href="kit/lyon/diaporama.pptx"' in links and "odt" not in links
     assert kit.index_links(tmp_path, "nantes") == "—"
+
+
+def test_card_lines_never_break_at_a_no_break_space():
+    from PIL import ImageDraw
+
+    draw = ImageDraw.Draw(Image.new("RGB", (10, 10)))
+    text = kit.french("sur la dimension « Inclusion des publics »")
+    lines = kit._wrap(draw, text, kit._font(40), 420)
+    assert len(lines) > 1 and " ".join(lines) == text
+    assert not any(line.startswith(("»", NBSP)) or line.endswith("«") for line in lines)
