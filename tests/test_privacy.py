@@ -382,8 +382,8 @@ def name_masking_scores() -> dict[str, float]:
 def test_name_masking_recall_and_precision_on_the_labelled_set():
     scores = name_masking_scores()
     assert scores["phrases"] >= 100 and scores["noms"] >= 50
-    # measured: recall 0.945 (52/55), precision 1.00 (52/52) — see README « Confidentialité »
-    assert scores["rappel"] >= 0.92
+    # measured: recall 0.930 (66/71), precision 1.00 (66/66) — see README « Confidentialité »
+    assert scores["rappel"] >= 0.90
     assert scores["precision"] >= 0.95
 
 
