@@ -174,13 +174,15 @@ def justified_options(counts: pd.Series) -> tuple[list[str], list[str]]:
     of options joined by « , » (options may themselves contain commas)."""
     whole = {str(v).strip(): int(n) for v, n in counts.items() if str(v).strip()}
     cells = list(whole)
-
-    def inside(option: str, cell: str) -> bool:
-        return cell != option and (", " + option + ", ") in (", " + cell + ", ")
-
-    recurring = [
-        v for v in cells if whole[v] >= 2 or any(inside(v, other) for other in cells if other != v)
-    ]
+    order = {c: i for i, c in enumerate(cells)}
+    inside: set[str] = set()  # « , »-bounded runs of parts found inside a longer cell
+    for cell in cells:
+        parts = cell.split(", ")
+        for start in range(len(parts)):
+            for end in range(start + 1, len(parts) + 1):
+                if end - start < len(parts):
+                    inside.add(", ".join(parts[start:end]))
+    recurring = [v for v in cells if whole[v] >= 2 or v in inside]
     known: set[str] = set()
 
     def explained(cell: str, least: int = 1) -> bool:
@@ -194,11 +196,11 @@ def justified_options(counts: pd.Series) -> tuple[list[str], list[str]]:
         return reach[-1] >= least
 
     options = []
-    for v in sorted(recurring, key=lambda c: (c.count(", "), cells.index(c))):
+    for v in sorted(recurring, key=lambda c: (c.count(", "), order[c])):
         if not explained(v, least=2):  # two options often chosen together stay two options
             options.append(v)
             known.add(v)
-    options.sort(key=cells.index)
+    options.sort(key=order.__getitem__)
     unexplained = [v for v in cells if not explained(v)]
     return options, unexplained
 

@@ -90,3 +90,36 @@ def test_pre_commit_hook_refuses_data_files_outside_example_and_fixtures(path, r
     assert hook["language"] == "fail"
     matched = bool(re.search(hook["files"], path)) and not re.search(hook["exclude"], path)
     assert matched == refused
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2025/03/14 3:08:24 PM UTC+1", "2025-03-14 15:08:24"),  # Google Forms, English, 12 h
+        ("2025/03/14 12:05:00 AM UTC+1", "2025-03-14 00:05:00"),  # midnight in 12 h form
+        ("14/03/2025 15:08:24", "2025-03-14 15:08:24"),  # Google Forms, French
+        ("3/14/2025 3:08:24 PM", "2025-03-14 15:08:24"),  # month first (14 is no month)
+        ("2025-03-14T15:08:24.123+01:00", "2025-03-14 15:08:24"),  # KoboToolbox
+        ("2025-03-14 15:08:24", "2025-03-14 15:08:24"),  # LimeSurvey
+        ("2019-01-17 10:38:20 +0100", "2019-01-17 10:38:20"),  # Decidim 2019
+        ("2025-03-14 11:05:10 UTC", "2025-03-14 11:05:10"),  # Decidim ≥ 0.23
+        ("14/03/2025 - 15:08", "2025-03-14 15:08:00"),  # Framaforms
+        ("vendredi 14 mars 2025 à 10h32", "2025-03-14 10:32:00"),
+        ("Mar 14, 2025 3:08 PM", "2025-03-14 15:08:00"),
+        ("45730.630833", "2025-03-14 15:08:24"),  # Excel serial: 45730 days after 1899-12-30
+        ("14 March 2025 at 15:08", "2025-03-14 15:08:00"),  # dateparser, last resort
+    ],
+)
+def test_every_tool_date_form(text, expected):
+    import pandas as pd
+
+    from rencontres_lib.loaders.common import parse_date_fr
+
+    assert parse_date_fr(text) == pd.Timestamp(expected)
+
+
+@pytest.mark.parametrize("text", ["2025-02-30", "demain", "", "31/31/2025", "12345"])
+def test_impossible_dates_stay_empty(text):
+    from rencontres_lib.loaders.common import parse_date_fr
+
+    assert parse_date_fr(text) is None
