@@ -263,6 +263,8 @@ def consolidate(
     """
     if len(df) and title not in df.columns:
         raise ValueError(f"colonne « {title} » absente des propositions.")
+    if not len(df):  # nothing to read: the spaCy model is not even loaded
+        return Consolidation(np.zeros(0, dtype=np.int64), np.zeros((0, 0)), [])
     titles = [_text(v) for v in df[title]] if len(df) else []
     bodies = [_text(v) for v in df[body]] if body in df.columns else [""] * len(titles)
     terms = proposal_terms(titles, strip_boilerplate(bodies), load_synonyms(synonyms))

@@ -245,3 +245,23 @@ def test_ideas_table_profiles_only_from_groups_of_threshold() -> None:
     assert out.loc["g1", "citation"] == "Premier." and out.loc["g1", "libelle"] == "T0"
     assert out.loc["g1", "dimension"] == "decision" and out.loc["g2", "profils"] == []
     assert list(out.index) == ["g1", "g2"]
+
+
+@pytest.mark.parametrize("keep", [[], ["cc"]])
+def test_no_compte_rendu_yet(tmp_path, shown, keep) -> None:
+    files = []
+    for r in RESULTS:
+        if r["slug"] in keep:
+            f = tmp_path / f"{r['slug']}.json"
+            f.write_text(json.dumps(r), encoding="utf-8")
+            files.append(f)
+    (tmp_path / "parameters").mkdir()
+    s = synthese.load(files, sortie=tmp_path / "sortie", root=tmp_path)
+    for section in ("entete", "essentiel", "dimensions", "propositions", "vigilance"):
+        getattr(synthese, section)(s)
+    for section in ("territoires", "profils", "themes", "methodologie"):
+        getattr(synthese, section)(s)
+    text = " ".join(str(b["text/plain"]) for b in shown)
+    assert "Aucune proposition n'a encore été recueillie" in text
+    csv, _ = synthese.export_tables(s)
+    assert pd.read_csv(csv, sep=";", encoding="utf-8-sig").empty
