@@ -547,3 +547,20 @@ def test_short_row_without_quotes_is_rejected(tmp_path: Path) -> None:
     r = load_questionnaire(path, FIX / "codebook_mini.yaml")
     assert (r.rows_read, r.rows_used, r.rows_rejected) == (2, 1, 1)
     assert one(r, "erreur", "8 champ(s) au lieu de 9").row == 3
+
+
+def test_cr_only_line_endings_and_special_files(tmp_path: Path) -> None:
+    import os
+
+    from rencontres_lib.errors import SourceError
+
+    src = (FIX / "mini_guillemet_ouvert.csv").read_text(encoding="utf-8")
+    path = tmp_path / "mac.csv"
+    path.write_text(src.replace("\n", "\r"), encoding="utf-8", newline="")
+    r = load_questionnaire(path, FIX / "codebook_mini.yaml")
+    assert (r.rows_read, r.rows_used, r.rows_rejected) == (3, 2, 1)
+    assert one(r, "erreur", "champ(s) au lieu de 9").row == 3
+    fifo = tmp_path / "tube.csv"
+    os.mkfifo(fifo)
+    with pytest.raises(SourceError, match="tube nommé"):
+        load_questionnaire(fifo, FIX / "codebook_mini.yaml")
