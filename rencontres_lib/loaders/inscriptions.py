@@ -268,33 +268,7 @@ def load_inscriptions(
     for k in SINGLE_LINE:
         c[k] = c[k].map(one_line)
 
-    # Identity: the participant's names (or a full name split), the participant's e-mail, or
-    # the payer's when the payer is the participant (same names, or no participant name).
-    prenom, nom = c["prenom"].tolist(), c["nom"].tolist()
-    for i in range(n):
-        if not prenom[i] and not nom[i] and c["nom_complet"].iat[i]:
-            prenom[i], nom[i] = split_full_name(c["nom_complet"].iat[i])
-    payer_first, payer_last = c["prenom_payeur"].tolist(), c["nom_payeur"].tolist()
-    for i in range(n):
-        if not payer_first[i] and not payer_last[i] and c["nom_complet_payeur"].iat[i]:
-            payer_first[i], payer_last[i] = split_full_name(c["nom_complet_payeur"].iat[i])
-    emails = [normalise_email(e) for e in c["email"]]
-    others: list[tuple[str, str]] = []
-    for i in range(n):
-        payer = normalise_email(c["email_payeur"].iat[i])
-        has_name = bool(prenom[i] or nom[i])
-        payer_named = bool(payer_first[i] or payer_last[i])
-        same = (
-            not has_name
-            or not payer_named
-            or (fold(prenom[i] + " " + nom[i]) == fold(payer_first[i] + " " + payer_last[i]))
-        )
-        if payer_named and not same:
-            others.append((payer_first[i], payer_last[i]))
-        if not emails[i] and payer and same:
-            emails[i] = payer
-            if not has_name:
-                prenom[i], nom[i] = payer_first[i], payer_last[i]
+    prenom, nom, emails, others = _people(c, n)
     org = [o or r for o, r in zip(c["organisation"], c["raison_sociale"], strict=True)]
     email_col = col["email"] or col["email_payeur"]
     report(
@@ -356,41 +330,8 @@ def load_inscriptions(
         col["consentement"],
     )
     consent = [v if isinstance(v, bool) else None for v in consent]
-    postcodes = [clean_postcode(v) for v in c["code_postal"]]
-    report(
-        findings,
-        "avertissement",
-        name,
-        "code postal à 4 chiffres complété par un zéro initial (5 chiffres attendus, ex. « 1000 » → « 01000 »)",
-        [
-            lines[i]
-            for i, (_, issue) in enumerate(postcodes)
-            if issue == "complete" and i not in skip
-        ],
-        col["code_postal"],
-    )
-    report(
-        findings,
-        "avertissement",
-        name,
-        "code postal invalide (5 chiffres attendus, ex. « 69003 ») : département laissé vide",
-        [
-            lines[i]
-            for i, (_, issue) in enumerate(postcodes)
-            if issue == "invalide" and i not in skip
-        ],
-        col["code_postal"],
-    )
     kept = [i for i in range(n) if i not in skip]
-    if col["code_postal"]:
-        report(
-            findings,
-            "info",
-            name,
-            "code postal absent : département laissé vide",
-            [lines[i] for i in kept if not c["code_postal"].iat[i]],
-            col["code_postal"],
-        )
+    postcodes = _postcodes(c, col, lines, findings, name, skip, kept)
     profil_ids, unmatched = normalise_profiles([c["profil"].iat[i] for i in kept], rules)
     if unmatched:
         listed = ", ".join(f"« {t} » ({k})" for t, k in unmatched.most_common(20))
@@ -454,6 +395,89 @@ def load_inscriptions(
             "autres_noms": [p for p in dict.fromkeys(others) if p[1].strip()],
         },
     ).check()
+
+
+def _postcodes(
+    c: dict[str, pd.Series],
+    col: dict[str, str | None],
+    lines: list[int],
+    findings: list[Finding],
+    name: str,
+    skip: set[int],
+    kept: list[int],
+) -> list[tuple[str, str]]:
+    """Postcode step: (five-digit code, issue) of every row, issues reported for kept rows."""
+    postcodes = [clean_postcode(v) for v in c["code_postal"]]
+    report(
+        findings,
+        "avertissement",
+        name,
+        "code postal à 4 chiffres complété par un zéro initial (5 chiffres attendus, ex. « 1000 » → « 01000 »)",
+        [
+            lines[i]
+            for i, (_, issue) in enumerate(postcodes)
+            if issue == "complete" and i not in skip
+        ],
+        col["code_postal"],
+    )
+    report(
+        findings,
+        "avertissement",
+        name,
+        "code postal invalide (5 chiffres attendus, ex. « 69003 ») : département laissé vide",
+        [
+            lines[i]
+            for i, (_, issue) in enumerate(postcodes)
+            if issue == "invalide" and i not in skip
+        ],
+        col["code_postal"],
+    )
+    if col["code_postal"]:
+        report(
+            findings,
+            "info",
+            name,
+            "code postal absent : département laissé vide",
+            [lines[i] for i in kept if not c["code_postal"].iat[i]],
+            col["code_postal"],
+        )
+    return postcodes
+
+
+def _people(
+    c: dict[str, pd.Series], n: int
+) -> tuple[list[str], list[str], list[str], list[tuple[str, str]]]:
+    """Identity step shared by every format: (prénoms, noms, e-mails, other names to mask).
+
+    The participant's names, or a full name split (:func:`split_full_name`); the participant's
+    e-mail, or the payer's when the payer is the participant (same names, or no participant
+    name) — never a payer's address for someone else. Payers and buyers who are not the
+    participant are returned as other names to mask."""
+    prenom, nom = c["prenom"].tolist(), c["nom"].tolist()
+    payer_first, payer_last = c["prenom_payeur"].tolist(), c["nom_payeur"].tolist()
+    for i in range(n):
+        if not prenom[i] and not nom[i] and c["nom_complet"].iat[i]:
+            prenom[i], nom[i] = split_full_name(c["nom_complet"].iat[i])
+        if not payer_first[i] and not payer_last[i] and c["nom_complet_payeur"].iat[i]:
+            payer_first[i], payer_last[i] = split_full_name(c["nom_complet_payeur"].iat[i])
+    emails = [normalise_email(e) for e in c["email"]]
+    others: list[tuple[str, str]] = []
+    for i in range(n):
+        payer = normalise_email(c["email_payeur"].iat[i])
+        has_name = bool(prenom[i] or nom[i])
+        payer_named = bool(payer_first[i] or payer_last[i])
+        same = (
+            not has_name
+            or not payer_named
+            or fold(prenom[i] + " " + nom[i]) == fold(payer_first[i] + " " + payer_last[i])
+        )
+        if payer_named and not same:
+            others.append((payer_first[i], payer_last[i]))
+        if not emails[i] and payer and same:
+            emails[i] = payer
+            if not has_name:
+                prenom[i], nom[i] = payer_first[i], payer_last[i]
+    return prenom, nom, emails, others
 
 
 def _identity_keys(
