@@ -571,21 +571,35 @@ def dimension_sentences(s: Synthese) -> list[str]:
 
 
 def _consensus(s: Synthese, idea: pd.Series) -> str:
-    """« consensus » sentence from Pol.is votes when the results carry them (key ``votes``)."""
+    """Consensus sentence from Pol.is votes, when the results carry them.
+
+    Key ``votes`` of a territory's results: rows ``proposition_id, groupe`` (opinion group),
+    ``accords, desaccords, passes``. Per opinion group, votes on all the idea's proposals are
+    added; groups with fewer than ``seuil`` votes are left out (small-cell rule); with two
+    groups or more left, the sentence gives the lowest share of agreement (0–1 shown as %).
+    """
+    members = set(_members(s, idea["groupe"]))
     votes = [
         v
         for r in s.included
         for v in r.get("votes") or []
-        if f"{r['slug']}:{v.get('proposition_id')}" in set(_members(s, idea["groupe"]))
+        if f"{r['slug']}:{v.get('proposition_id')}" in members
     ]
     if not votes:
         return ""
+    cols = ["accords", "desaccords", "passes"]
     df = pd.DataFrame(votes)
-    total = df[["accords", "desaccords", "passes"]].sum(axis=1)
-    share = (df["accords"] / total.where(total > 0)).dropna()
-    if share.empty or df["groupe"].nunique() < 2:
+    df[cols] = df[cols].apply(pd.to_numeric, errors="coerce").fillna(0)
+    by = df.groupby("groupe")[cols].sum()
+    total = by.sum(axis=1)
+    by = by[total >= s.seuil]
+    if len(by) < 2:
         return ""
-    return f" Accord dans chaque groupe d'opinion : {fmt_pct(share.min())} au moins."
+    share = (by["accords"] / by.sum(axis=1)).min()
+    return (
+        f" Consensus entre les {len(by)} groupes d'opinion : au moins {fmt_pct(share)} "
+        "d'accord dans chacun."
+    )
 
 
 def _members(s: Synthese, gid: str) -> list[str]:

@@ -265,3 +265,17 @@ def test_no_compte_rendu_yet(tmp_path, shown, keep) -> None:
     assert "Aucune proposition n'a encore été recueillie" in text
     csv, _ = synthese.export_tables(s)
     assert pd.read_csv(csv, sep=";", encoding="utf-8-sig").empty
+
+
+def test_consensus_from_opinion_groups(s) -> None:
+    s.results[0]["votes"] = [  # Alpha's proposal 1 belongs to the budget idea
+        {"proposition_id": "1", "groupe": "A", "accords": 6, "desaccords": 2, "passes": 0},
+        {"proposition_id": "1", "groupe": "B", "accords": 3, "desaccords": 1, "passes": 1},
+        {"proposition_id": "1", "groupe": "C", "accords": 1, "desaccords": 2, "passes": 0},
+    ]
+    idea = s.ideas.iloc[0]
+    # A: 6 / 8 = 75 %; B: 3 / 5 = 60 %; C has 3 votes, under the threshold of 5: left out
+    assert synthese._consensus(s, idea) == (
+        " Consensus entre les 2 groupes d'opinion : au moins 60\u202f% d'accord dans chacun."
+    )
+    assert synthese._consensus(s, s.ideas.iloc[1]) == ""  # no votes on that idea
