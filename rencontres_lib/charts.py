@@ -53,6 +53,9 @@ DIVERGING = {
 }
 GREY = "#D9D9D9"
 TITLE_MARGIN = 56  # px above the plot area for a one-line title
+# the legend sits below the plot and may take one row an entry on a narrow (print) figure: the
+# figure height counts that room so that the plot area is not squeezed
+LEGEND_ROW = 20
 STATEMENT_WIDTH = 34  # characters a statement line on the left of bars (leaves room for bars)
 TITLE_WIDTH = 58  # characters a title line (16 px font, about 460 px: narrow print width)
 SUPPRESSED_MARK = "n.d."
@@ -415,7 +418,7 @@ def diverging_likert(
         else ""
     ) + " ".join(parts)
     n = int(totals.max()) if len(totals) and not _missing(totals.max()) else 0
-    return _finish(fig, title, source, n, alt, height=170 + _rows_height(y, 64))
+    return _finish(fig, title, source, n, alt, height=150 + _rows_height(y, 64) + LEGEND_ROW * k)
 
 
 @public_only
@@ -497,7 +500,7 @@ def favorable_compare(
         source,
         int(cmp["n"].max()) if len(cmp) and not _missing(cmp["n"].max()) else 0,
         alt,
-        height=150 + _rows_height(y, 60),
+        height=140 + _rows_height(y, 60) + LEGEND_ROW * len(groups),
     )
 
 
@@ -505,8 +508,9 @@ def favorable_compare(
 
 
 def _bar_group_height(n_rows: int, n_groups: int) -> int:
-    """Height of horizontal grouped bars: about 18 px a bar, 18 px between rows, plus axes."""
-    return 130 + n_rows * (18 * max(1, n_groups) + 18)
+    """Height of horizontal grouped bars: about 18 px a bar, 18 px between rows, plus axes and
+    the legend below (one entry a row at worst)."""
+    return 130 + n_rows * (18 * max(1, n_groups) + 18) + LEGEND_ROW * n_groups
 
 
 @public_only
@@ -886,7 +890,8 @@ def departement_map(
         )
         + "."
     )
-    return _finish(fig, title, source, total, alt, height=520)
+    entries = len(classes) + (1 if small else 0)
+    return _finish(fig, title, source, total, alt, height=440 + LEGEND_ROW * entries)
 
 
 def _outline(geometry: dict) -> tuple[list, list]:
