@@ -87,17 +87,17 @@ class Section:
         return self
 
 
-_RENDERERS: dict[str, Callable] = {
-    "heading": display.section,
-    "paragraph": display.paragraph,
-    "note": display.note,
-    "bullets": display.bullet_list,
-    "findings": display.findings,
-    "figures": display.key_figures,
-    "chart": display.show,
-    "table": display.table,
-    "quotes": display.quotes,
-    "organiser": display.organiser_text,
+_RENDERERS: dict[str, str] = {  # block kind → display function (looked up at call time)
+    "heading": "section",
+    "paragraph": "paragraph",
+    "note": "note",
+    "bullets": "bullet_list",
+    "findings": "findings",
+    "figures": "key_figures",
+    "chart": "show",
+    "table": "table",
+    "quotes": "quotes",
+    "organiser": "organiser_text",
 }
 
 
@@ -106,7 +106,7 @@ def render(section: Section, *, heading: bool = True, level: int = 2) -> None:
     if heading and section.title:
         display.section(section.title, level=level)
     for block in section.blocks:
-        _RENDERERS[block.kind](*block.args, **block.kwargs)
+        getattr(display, _RENDERERS[block.kind])(*block.args, **block.kwargs)
 
 
 # ---------------------------------------------------------------- small helpers

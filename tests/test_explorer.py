@@ -15,7 +15,7 @@ def test_widget_callbacks_draw_the_same_figures_as_the_static_report(project, mo
 
     rapport.dimension(r, "inclusion", profil="elu")
     static = list(figs)
-    assert len(static) == 2  # distribution + comparison with the other territories
+    assert len(static) == 1  # the answers to the dimension's statements, for élu·es only
 
     figs.clear()
     box = explorer_rencontre(r)

@@ -3,12 +3,13 @@
 // keyboard access to wide tables. No external resource.
 function dessinerGraphiques() {
   if (typeof Plotly === "undefined") { return; }
+  enregistrerLocalePlotly();
   document.querySelectorAll("div.graphique-plotly[data-donnees]").forEach(function (div) {
     var bloc = document.getElementById(div.getAttribute("data-donnees"));
     if (!bloc || div.getAttribute("data-dessine")) { return; }
     var fig = JSON.parse(bloc.textContent);
     // locale "fr": registered below (Plotly.register); plotly falls back to English without it
-    var config = { displaylogo: false, responsive: true, locale: "fr", modeBarButtonsToRemove: ["select2d", "lasso2d"] };
+    var config = { displaylogo: false, responsive: true, locale: "fr", showSendToCloud: false, modeBarButtonsToRemove: ["select2d", "lasso2d"] };
     Plotly.newPlot(div, fig.data || [], fig.layout || {}, config);
     div.setAttribute("data-dessine", "1");
   });
