@@ -11,7 +11,7 @@ Bounded reads (checked before any parsing, each refusal a French :class:`SourceE
 - a spreadsheet whose zip declares more than :data:`MAX_UNCOMPRESSED_BYTES` once uncompressed
   (200 Mo; a « zip bomb ») is refused from its zip directory, before decompression;
 - at most :data:`MAX_COLUMNS` columns (2 000) in a header;
-- at most :data:`MAX_CELL_CHARS` characters (1 000 000) in one cell.
+- at most :data:`MAX_CELL_CHARS` characters (32 000 000) in one cell (a 10 Mo answer is valid).
 
 Records (CSV lines) with fewer or more fields than the header are never shifted: they are kept
 in the frame, padded or cut, and listed in :attr:`RawTable.misaligned` so that every loader
@@ -47,7 +47,7 @@ SEPARATORS = [";", ",", "\t", "|"]
 SEP_NAMES = {";": "point-virgule", ",": "virgule", "\t": "tabulation", "|": "barre verticale"}
 MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024  # declared size of a spreadsheet once unzipped
 MAX_COLUMNS = 2000  # columns in a header
-MAX_CELL_CHARS = 1_000_000  # characters in one cell
+MAX_CELL_CHARS = 32_000_000  # characters in one cell (a 10 Mo open answer is valid)
 SNIFF_CHARS = 65536  # first window read to sniff the separator (grown until a header fits)
 
 
