@@ -1188,6 +1188,14 @@ def results(rep: Report) -> dict:
         ]
         c = r.contributions[cols]
         out["propositions"] = c.astype(object).where(c.notna(), None).to_dict(orient="records")
+    if r.votes is not None and len(r.votes) and r.params.phase == "compte_rendu":
+        cols = [
+            c
+            for c in ("proposition_id", "groupe", "accords", "desaccords", "passes")
+            if c in r.votes
+        ]
+        v = r.votes[cols]
+        out["votes"] = v.astype(object).where(v.notna(), None).to_dict(orient="records")
     out["sources"] = [
         {k: v for k, v in res.summary().items() if k not in ("source", "constats")}
         | {"fichier": Path(res.source).name}
