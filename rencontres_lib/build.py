@@ -138,6 +138,7 @@ _OS_TEXTS = {
     FileNotFoundError: "fichier ou dossier introuvable",
     IsADirectoryError: "un dossier se trouve à la place d'un fichier",
     NotADirectoryError: "un fichier se trouve à la place d'un dossier",
+    TimeoutError: "délai dépassé (machine saturée ?) ; relancez « rencontres build »",
 }
 
 
@@ -187,7 +188,8 @@ def _failure_texts(exc: BaseException, root: Path | None = None) -> tuple[str, s
     elif isinstance(exc, OSError):
         what = next((t for k, t in _OS_TEXTS.items() if isinstance(exc, k)), "erreur du système")
         where = f" : « {rel(str(exc.filename))} »" if exc.filename else ""
-        private = public = f"{what}{where}"
+        public = f"{what}{where}"
+        private = f"{public} ({type(exc).__name__} : {exc})"
     else:
         private = f"{type(exc).__name__} : {exc}"
         public = (
@@ -205,6 +207,26 @@ def _french_failure(exc: BaseException, root: Path | None = None) -> str:
 def _fail(out: Outcome, exc: BaseException, root: Path) -> None:
     out.state = "échec"
     out.error, out.detail = _failure_texts(exc, root)
+    if not isinstance(exc, RencontresError) and type(exc).__name__ != "PapermillExecutionError":
+        journal = _write_journal(root, out.slug, exc)  # unexpected: keep the traceback, privately
+        if journal is not None:
+            out.detail += f" (trace : {journal.relative_to(root)})"
+
+
+def _write_journal(root: Path, slug: str, exc: BaseException) -> Path | None:
+    """The traceback of an unexpected failure in ``prive/journaux/`` (git-ignored, mode 600)."""
+    import traceback
+
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    path = root / "prive" / "journaux" / f"echec-{slug}-{stamp}-{os.getpid()}.log"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write("".join(traceback.format_exception(exc)))
+    except OSError:
+        return None
+    return path
 
 
 def _execute(notebook: Path, output: Path, parameters: dict, cwd: Path) -> float:
@@ -212,6 +234,13 @@ def _execute(notebook: Path, output: Path, parameters: dict, cwd: Path) -> float
     from .execution import run_notebook
 
     return run_notebook(notebook, output, parameters, cwd)
+
+
+def _prewarm(cwd: Path) -> None:
+    """Start this thread's kernel ahead of its first notebook (:func:`.execution.prewarm`)."""
+    from .execution import prewarm
+
+    prewarm(cwd)
 
 
 def _mark_stale(html_path: Path, reason: str) -> None:
@@ -260,6 +289,12 @@ def build(
         from .execution import DaskRunner
 
         runner = DaskRunner(cluster)
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    # each thread keeps its warm kernel until the end of the build (synthesis included); with
+    # a cluster, local threads only wait for remote results
+    pool = ThreadPoolExecutor(
+        max_workers=256 if runner is not None else jobs, thread_name_prefix="carnet"
+    )
     try:
         return _build(
             root,
@@ -270,8 +305,10 @@ def build(
             log=log,
             t0=t0,
             runner=runner,
+            pool=pool,
         )
     finally:
+        pool.shutdown(wait=True)
         if runner is not None:
             runner.close()
         shutdown_all()
@@ -364,7 +401,7 @@ def read_territories(root: Path) -> list[tuple[Path, Parametres | None, Rencontr
     return items
 
 
-def _build(root: Path, *, jobs, force, autonome, audit, log, t0, runner=None) -> BuildReport:
+def _build(root: Path, *, jobs, force, autonome, audit, log, t0, runner, pool) -> BuildReport:
     from .publish import Publisher, copy_atomic, install_assets
 
     reports = root / "reports"
@@ -372,6 +409,10 @@ def _build(root: Path, *, jobs, force, autonome, audit, log, t0, runner=None) ->
     _writable_folders(root)
     cache_path = work / "cache.json"
     cache = _load_cache(cache_path)
+    # a cold build: kernels start while we prepare (not for a stand-in executor in tests)
+    if runner is None and (force or not cache) and _execute.__module__ == __name__:
+        for _ in range(jobs):
+            pool.submit(_prewarm, root / "notebooks")
     from .config import salt
 
     salt(root)  # created once here, before notebooks run in parallel
@@ -383,7 +424,6 @@ def _build(root: Path, *, jobs, force, autonome, audit, log, t0, runner=None) ->
     nb_rencontre = root / "notebooks" / "rencontre.ipynb"
     nb_synthese = root / "notebooks" / "synthese.ipynb"
     report = BuildReport()
-    jobs = max(1, jobs or os.cpu_count() or 1)
     publishers: list = []
     digests: dict = {}  # path → sha256, each input hashed once per build
     scanner = NameScanner(people)
@@ -445,130 +485,117 @@ def _build(root: Path, *, jobs, force, autonome, audit, log, t0, runner=None) ->
             return runner.run(notebook, output, parameters, root / "notebooks")
         return _execute(notebook, output, parameters, root / "notebooks")
 
-    # with a cluster, local threads only wait for remote results
-    threads = min(max(len(todo), 1), 256) if runner is not None else jobs
     pdfs: list[tuple[Path, Path]] = []
-    # each thread keeps its warm kernel until the end of the build (synthesis included)
-    pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="carnet")
-    try:
 
-        def territory(t: tuple) -> float:
-            seconds = execute(nb_rencontre, work / t[0].slug / "rencontre.ipynb", t[2])
-            private_outputs(t[1], root, log, pdfs)  # only after a successful run
-            return seconds
+    def territory(t: tuple) -> float:
+        seconds = execute(nb_rencontre, work / t[0].slug / "rencontre.ipynb", t[2])
+        private_outputs(t[1], root, log, pdfs)  # only after a successful run
+        return seconds
 
-        futures = {pool.submit(territory, t): t for t in todo}
-        for fut in as_completed(futures):
-            out, pfile, _, key = futures[fut]
-            try:
-                out.seconds = fut.result()
-                title = f"{'Note de cadrage' if out.phase == 'cadrage' else 'Compte rendu'} — {out.title}"
-                publisher().publish(work / out.slug / "rencontre.ipynb", reports / out.html, title)
-                publish_documents(work / out.slug / "rencontre.ipynb", reports, out.slug, work, log)
-                tables = work / out.slug / "tableaux"
-                if tables.is_dir():
-                    for f in sorted(tables.iterdir()):
-                        copy_atomic(f, reports / "tableaux" / f.name)
-                out.state = "exécuté"
-                report.executed += 1
-                cache[out.slug] = {
-                    "key": key,
-                    "built": dt.datetime.now().isoformat(timespec="seconds"),
-                }
-                atomic_write_text(cache_path, json.dumps(cache, indent=1))
-            except Exception as exc:  # one territory never stops the others
-                _fail(out, exc, root)
-                cache.pop(out.slug, None)
-            progress(out)
+    futures = {pool.submit(territory, t): t for t in todo}
+    for fut in as_completed(futures):
+        out, pfile, _, key = futures[fut]
+        try:
+            out.seconds = fut.result()
+            title = (
+                f"{'Note de cadrage' if out.phase == 'cadrage' else 'Compte rendu'} — {out.title}"
+            )
+            publisher().publish(work / out.slug / "rencontre.ipynb", reports / out.html, title)
+            publish_documents(work / out.slug / "rencontre.ipynb", reports, out.slug, work, log)
+            tables = work / out.slug / "tableaux"
+            if tables.is_dir():
+                for f in sorted(tables.iterdir()):
+                    copy_atomic(f, reports / "tableaux" / f.name)
+            out.state = "exécuté"
+            report.executed += 1
+            cache[out.slug] = {
+                "key": key,
+                "built": dt.datetime.now().isoformat(timespec="seconds"),
+            }
+            atomic_write_text(cache_path, json.dumps(cache, indent=1))
+        except Exception as exc:  # one territory never stops the others
+            _fail(out, exc, root)
+            cache.pop(out.slug, None)
+        progress(out)
 
-        for o in report.failures:
-            if (reports / o.html).exists():
-                o.stale = True
-                _mark_stale(reports / o.html, o.error)
+    for o in report.failures:
+        if (reports / o.html).exists():
+            o.stale = True
+            _mark_stale(reports / o.html, o.error)
 
-        import threading
+    import threading
 
-        def print_pdfs() -> None:
-            if pdfs:
-                from .logistique import print_pdf
+    def print_pdfs() -> None:
+        if pdfs:
+            from .logistique import print_pdf
 
-                for sheet, pdf in pdfs:
-                    print_pdf(sheet, pdf)
+            for sheet, pdf in pdfs:
+                print_pdf(sheet, pdf)
 
-        printer = threading.Thread(target=print_pdfs, daemon=True)
-        printer.start()  # sign-in PDFs print while the synthesis runs
+    printer = threading.Thread(target=print_pdfs, daemon=True)
+    printer.start()  # sign-in PDFs print while the synthesis runs
 
-        # synthesis: reads the results saved by each territorial run
-        syn = Outcome(slug="synthese", title="Synthèse du chantier", html="synthese.html")
-        ok_results = sorted(
-            work / o.slug / "resultats.json"
-            for o in report.outcomes
-            if o.state in ("exécuté", "réutilisé") and (work / o.slug / "resultats.json").exists()
-        )
-        # keyed on the territorial runs it reads (their keys), on the saved results themselves
-        # and on every registrant's name
-        upstream = "".join(
-            cache.get(o.slug, {}).get("key", "")
-            for o in report.outcomes
-            if o.state in ("exécuté", "réutilisé")
-        )
-        # and on the organiser's files it reads (regroupements.yaml is also rewritten by it)
-        organiser = [
-            root / "parameters" / n for n in ("synthese/regroupements.yaml", "textes/synthese.md")
-        ]
-        key = run_key(nb_synthese, ok_results + organiser, lib + names_key + upstream)
-        if (
-            not force
-            and cache.get("synthese", {}).get("key") == key
-            and (reports / syn.html).exists()
-        ):
-            syn.state = "réutilisé"
-        else:
-            try:
-                syn.seconds = pool.submit(
-                    execute,
-                    nb_synthese,
-                    work / "synthese" / "synthese.ipynb",
-                    {
-                        "resultats": [str(p) for p in ok_results],
-                        "lot": True,
-                        "sortie": str(work / "synthese"),
-                    },
-                ).result()
-                publisher().publish(
-                    work / "synthese" / "synthese.ipynb", reports / syn.html, syn.title
-                )
-                publish_documents(
-                    work / "synthese" / "synthese.ipynb", reports, "synthese", work, log
-                )
-                tables = work / "synthese" / "tableaux"
-                if tables.is_dir():
-                    for f in sorted(tables.iterdir()):
-                        copy_atomic(f, reports / "tableaux" / f.name)
-                syn.state = "exécuté"
-                report.executed += 1
-                cache["synthese"] = {  # after the run: it may have merged regroupements.yaml
-                    "key": run_key(nb_synthese, ok_results + organiser, lib + names_key + upstream),
-                    "built": dt.datetime.now().isoformat(timespec="seconds"),
-                }
-                atomic_write_text(cache_path, json.dumps(cache, indent=1))
-            except Exception as exc:
-                _fail(syn, exc, root)
-                if (reports / syn.html).exists():
-                    syn.stale = True
-                    _mark_stale(reports / syn.html, syn.error)
-        report.outcomes.append(syn)
-        progress(syn)
+    # synthesis: reads the results saved by each territorial run
+    syn = Outcome(slug="synthese", title="Synthèse du chantier", html="synthese.html")
+    ok_results = sorted(
+        work / o.slug / "resultats.json"
+        for o in report.outcomes
+        if o.state in ("exécuté", "réutilisé") and (work / o.slug / "resultats.json").exists()
+    )
+    # keyed on the territorial runs it reads (their keys), on the saved results themselves
+    # and on every registrant's name
+    upstream = "".join(
+        cache.get(o.slug, {}).get("key", "")
+        for o in report.outcomes
+        if o.state in ("exécuté", "réutilisé")
+    )
+    # and on the organiser's files it reads (regroupements.yaml is also rewritten by it)
+    organiser = [
+        root / "parameters" / n for n in ("synthese/regroupements.yaml", "textes/synthese.md")
+    ]
+    key = run_key(nb_synthese, ok_results + organiser, lib + names_key + upstream)
+    if not force and cache.get("synthese", {}).get("key") == key and (reports / syn.html).exists():
+        syn.state = "réutilisé"
+    else:
+        try:
+            syn.seconds = pool.submit(
+                execute,
+                nb_synthese,
+                work / "synthese" / "synthese.ipynb",
+                {
+                    "resultats": [str(p) for p in ok_results],
+                    "lot": True,
+                    "sortie": str(work / "synthese"),
+                },
+            ).result()
+            publisher().publish(work / "synthese" / "synthese.ipynb", reports / syn.html, syn.title)
+            publish_documents(work / "synthese" / "synthese.ipynb", reports, "synthese", work, log)
+            tables = work / "synthese" / "tableaux"
+            if tables.is_dir():
+                for f in sorted(tables.iterdir()):
+                    copy_atomic(f, reports / "tableaux" / f.name)
+            syn.state = "exécuté"
+            report.executed += 1
+            cache["synthese"] = {  # after the run: it may have merged regroupements.yaml
+                "key": run_key(nb_synthese, ok_results + organiser, lib + names_key + upstream),
+                "built": dt.datetime.now().isoformat(timespec="seconds"),
+            }
+            atomic_write_text(cache_path, json.dumps(cache, indent=1))
+        except Exception as exc:
+            _fail(syn, exc, root)
+            if (reports / syn.html).exists():
+                syn.stale = True
+                _mark_stale(reports / syn.html, syn.error)
+    report.outcomes.append(syn)
+    progress(syn)
 
-        printer.join()
-        publish_kits([o.slug for o in report.outcomes if o.state != "échec"], work, reports, log)
-        write_index(reports, report)
-        if audit:
-            report.audit_hits = _audit(reports, people, names_key, cache, cache_path, log)
-        report.seconds = time.perf_counter() - t0
-        return report
-    finally:
-        pool.shutdown(wait=True)
+    printer.join()
+    publish_kits([o.slug for o in report.outcomes if o.state != "échec"], work, reports, log)
+    write_index(reports, report)
+    if audit:
+        report.audit_hits = _audit(reports, people, names_key, cache, cache_path, log)
+    report.seconds = time.perf_counter() - t0
+    return report
 
 
 class NameScanner:

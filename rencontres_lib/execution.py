@@ -35,7 +35,13 @@ log = logging.getLogger(__name__)
 
 ATTEMPTS = 3  # runs of one notebook when its kernel dies before the first cell
 STARTUP_TIMEOUT = 180  # seconds for a kernel to answer, generous for a saturated machine
+IOPUB_TIMEOUT = 300  # seconds for a cell's outputs to arrive after its reply
 KERNEL_ARGS = ["--IPKernelApp.log_level=CRITICAL"]
+# imported when a kernel is warmed up ahead of its first notebook (see prewarm)
+PRELOAD_CODE = (
+    "import rencontres_lib.rencontre, rencontres_lib.rapport, rencontres_lib.explorer,"
+    " rencontres_lib.synthese"
+)
 RESET_CODE = (
     "get_ipython().run_line_magic('reset', '-f')\n"
     "import gc as _gc; _gc.collect(); del _gc\n"
@@ -89,6 +95,10 @@ def _engine_class():
                 stderr_file=stderr_file,
                 startup_timeout=start_timeout,
                 timeout=execution_timeout,
+                # outputs may trail the cell's reply on a saturated machine: wait for them
+                # (nbclient's default, 4 s, drops them with a mere warning)
+                iopub_timeout=IOPUB_TIMEOUT,
+                raise_on_iopub_timeout=True,
                 **kwargs,
             )
             try:
@@ -129,8 +139,12 @@ class WarmKernel:
 
         return self.km is not None and bool(run_sync(self.km.is_alive)())
 
-    def start(self) -> None:
-        """Start the kernel and wait until it answers; retried with fresh sockets on failure."""
+    def start(self, preload: str | None = None) -> None:
+        """Start the kernel and wait until it answers; retried with fresh sockets on failure.
+
+        ``preload``: code run once the kernel answers (imports), its failure ignored: the
+        notebook that needs them reports it.
+        """
         from jupyter_client.manager import AsyncKernelManager
         from jupyter_core.utils import run_sync
 
@@ -151,6 +165,14 @@ class WarmKernel:
                 kc.start_channels()
                 try:
                     run_sync(kc.wait_for_ready)(timeout=STARTUP_TIMEOUT)
+                    if preload:
+                        run_sync(kc.execute_interactive)(
+                            preload,
+                            silent=True,
+                            store_history=False,
+                            timeout=STARTUP_TIMEOUT,
+                            output_hook=lambda msg: None,
+                        )
                 finally:
                     kc.stop_channels()
                 self.runs = 0
@@ -258,6 +280,17 @@ def thread_kernel(cwd: Path) -> WarmKernel:
         with _ALL_LOCK:
             _ALL.append(kernels[key])
     return kernels[key]
+
+
+def prewarm(cwd: Path) -> None:
+    """Start this thread's kernel and import the library in it, before any notebook arrives
+    (while the build still prepares), so the first notebook finds a warm kernel."""
+    kernel = thread_kernel(cwd)
+    if not kernel.alive():
+        try:
+            kernel.start(preload=PRELOAD_CODE)
+        except KernelLost:
+            pass  # the first notebook tries again and reports it
 
 
 def shutdown_all() -> None:

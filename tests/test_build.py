@@ -38,6 +38,7 @@ def fake_execute(monkeypatch):
         return 0.01
 
     monkeypatch.setattr(build_mod, "_execute", execute)
+    monkeypatch.setattr(build_mod, "_prewarm", lambda cwd: None)  # no real kernel
     # the library's own hash is tested apart: here the sources may be edited while tests run
     monkeypatch.setattr(build_mod, "library_fingerprint", lambda: "bibliotheque")
     monkeypatch.setattr(

@@ -698,6 +698,7 @@ def fast_project(tmp_path, monkeypatch) -> Path:
     root = copy_project(tmp_path / "projet")
     monkeypatch.setattr(config, "_ROOT", root.resolve())
     monkeypatch.setattr(build_mod, "private_outputs", lambda *a, **k: None)
+    monkeypatch.setattr(build_mod, "_prewarm", lambda cwd: None)  # stand-in executor: no kernel
     salt(root)  # created once, before threads load sources concurrently
     return root
 
