@@ -498,14 +498,24 @@ class Suppressed:
         return out
 
 
-def suppress_counts(table: pd.DataFrame, threshold: int = 5, *, totals: bool = True) -> Suppressed:
+def suppress_counts(
+    table: pd.DataFrame, threshold: int = 5, *, totals: bool = True, lines: str = "both"
+) -> Suppressed:
     """Primary then secondary small-cell suppression of a 2-D count table (no margins in it).
 
+    ``table``: counts of distinct people (non-negative integers), rows × columns of groups.
     Primary: cells (and, with ``totals``, margins) with 0 < n < ``threshold``. Secondary
-    (with ``totals``): in the table bordered by its margins, any row or column holding
-    exactly one masked value gets its smallest non-zero unmasked value masked too (inner
-    cells before margins, then first position on ties), until stable. Missing cells count 0.
-    Use ``totals=False`` only when no margin is published nor derivable.
+    (with ``totals``): in the table bordered by its margins, any line holding exactly one
+    masked value gets its smallest non-zero unmasked value masked too (inner cells before
+    margins, then first position on ties), until stable. ``lines`` says which lines add up
+    to a published total: ``"both"`` (rows and columns), ``"columns"`` (each column is a
+    partition of a published total, e.g. profiles within a stage; rows are not additive).
+    Missing cells count 0. Use ``totals=False`` only when no margin is published nor derivable.
+    Source: the « règle du secret statistique » (threshold k on counts of people, then
+    secondary suppression against differencing), Hundepool et al. (2012), *Statistical
+    Disclosure Control*, Wiley, ch. 5 (primary and secondary cell suppression).
+    Raises :class:`RencontresError` for a threshold < 1, a table that already holds a
+    « Total » margin, or counts that are not non-negative integers.
     """
     import numpy as np
     import pandas as pd
@@ -527,12 +537,15 @@ def suppress_counts(table: pd.DataFrame, threshold: int = 5, *, totals: bool = T
     masked = (aug > 0) & (aug < threshold)
     primary = masked.copy()
     if totals:
-        lines = [[(i, j) for j in range(n_cols + 1)] for i in range(n_rows + 1)]
-        lines += [[(i, j) for i in range(n_rows + 1)] for j in range(n_cols + 1)]
+        if lines == "columns":  # row sums are neither published nor derivable
+            masked[:, n_cols] = primary[:, n_cols] = False
+        groups = [[(i, j) for i in range(n_rows + 1)] for j in range(n_cols + (lines == "both"))]
+        if lines == "both":  # rows first, then columns
+            groups = [[(i, j) for j in range(n_cols + 1)] for i in range(n_rows + 1)] + groups
         changed = True
         while changed:
             changed = False
-            for line in lines:
+            for line in groups:
                 if sum(masked[p] for p in line) != 1:
                     continue
                 candidates = [
