@@ -48,6 +48,9 @@ def registered_people(r: Rencontre) -> pd.DataFrame:
     """Non-cancelled registrations joined with their private fields, sorted by name (casefolded)."""
     active = metrics.active_registrations(r.inscriptions)
     people = active.merge(r.prive, on="participant_id", how="left", suffixes=("", "_prive"))
+    for col in [c for c in people.columns if c.endswith("_prive")]:  # private outputs: as typed,
+        base = col.removesuffix("_prive")  # not the scrubbed public copy
+        people[base] = people[col].where(people[col].notna(), people[base])
     keys = people.assign(
         _k=people["nom"].fillna("").str.casefold(), _p=people["prenom"].fillna("").str.casefold()
     )
