@@ -252,7 +252,7 @@ def cmd_check(args) -> int:
     from .config import load_parametres
     from .rencontre import load_rencontre
 
-    worst = 0
+    worst = warned = 0
     for path in args.parametres:
         try:
             params = load_parametres(path)
@@ -275,6 +275,7 @@ def cmd_check(args) -> int:
                 print(f"      {f.french()}")
             if errors:
                 worst = 1
+            warned += warns
         for kind, msg in r.failures.items():
             print(f"  ✗ {kind} : {msg}")
         if r.has_errors():
@@ -284,6 +285,11 @@ def cmd_check(args) -> int:
         if worst == 0
         else "Résultat : des erreurs empêchent de construire le rapport (voir ci-dessus)."
     )
+    if warned:
+        print(
+            f"{warned} avertissement(s) : des lignes ou des valeurs ont été écartées ou ignorées ; "
+            "lisez-les ci-dessus avant de publier."
+        )
     return worst
 
 

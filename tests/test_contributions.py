@@ -269,7 +269,7 @@ def test_contributions_short_row_rejected_with_its_line(tmp_path):
     assert (r.rows_read, r.rows_used, r.rows_rejected) == (3, 2, 1)
     assert r.table["titre"].tolist() == ["A", "C"]
     f = only(r.findings, "moins de champs")
-    assert (f.level, f.row) == ("erreur", 3)
+    assert (f.level, f.row) == ("avertissement", 3)
 
 
 def test_contribution_registry_formats():

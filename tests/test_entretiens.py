@@ -175,7 +175,7 @@ def test_qualcoder_repeated_header_and_short_row_never_shifted():
     assert r.table["territoire"].tolist() == ["Lyon", "Lyon"]
     assert r.table["profil"].tolist() == ["elu", "agent_territorial"]  # « DGS »
     short = [f for f in r.findings if "moins de champs" in f.message]
-    assert len(short) == 1 and (short[0].level, short[0].row) == ("erreur", 4)
+    assert len(short) == 1 and (short[0].level, short[0].row) == ("avertissement", 4)
     assert short[0].file == "qualcoder_ligne_courte.csv"
     dup = [f for f in r.findings if "en double" in f.message]
     assert dup and dup[0].file == "qualcoder_ligne_courte.csv"  # never a path

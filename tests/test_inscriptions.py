@@ -430,7 +430,7 @@ def test_short_row_is_rejected_with_its_line_never_shifted():
     r = load_inscriptions(FIX / "ligne_courte.csv", salt=SALT)
     assert (r.rows_read, r.rows_used, r.rows_rejected) == (3, 2, 1)
     f = only(r.findings, "moins de champs")
-    assert (f.level, f.row, f.file) == ("erreur", 3, "ligne_courte.csv")
+    assert (f.level, f.row, f.file) == ("avertissement", 3, "ligne_courte.csv")
     assert r.private["nom"].tolist() == ["Noël", "Faure"]
 
 

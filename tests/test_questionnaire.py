@@ -528,7 +528,7 @@ def test_unclosed_quote_row_is_rejected_not_shifted() -> None:
     resp = r.extra["respondents"]
     assert resp["respondent_id"].tolist() == [1, 3]
     assert resp["territoire"].tolist() == ["Lyon", "Lyon"]
-    bad = one(r, "erreur", "champ(s) au lieu de 9")
+    bad = one(r, "avertissement", "champ(s) au lieu de 9")
     assert (bad.row, bad.file) == (3, "mini_guillemet_ouvert.csv")
     # the escaped quotes of line 4 are a well-formed cell, kept whole
     texts = r.table[r.table["question_id"] == "avancees"]
@@ -546,7 +546,7 @@ def test_short_row_without_quotes_is_rejected(tmp_path: Path) -> None:
     )
     r = load_questionnaire(path, FIX / "codebook_mini.yaml")
     assert (r.rows_read, r.rows_used, r.rows_rejected) == (2, 1, 1)
-    assert one(r, "erreur", "8 champ(s) au lieu de 9").row == 3
+    assert one(r, "avertissement", "8 champ(s) au lieu de 9").row == 3
 
 
 def test_cr_only_line_endings_and_special_files(tmp_path: Path) -> None:
@@ -559,7 +559,7 @@ def test_cr_only_line_endings_and_special_files(tmp_path: Path) -> None:
     path.write_text(src.replace("\n", "\r"), encoding="utf-8", newline="")
     r = load_questionnaire(path, FIX / "codebook_mini.yaml")
     assert (r.rows_read, r.rows_used, r.rows_rejected) == (3, 2, 1)
-    assert one(r, "erreur", "champ(s) au lieu de 9").row == 3
+    assert one(r, "avertissement", "champ(s) au lieu de 9").row == 3
     fifo = tmp_path / "tube.csv"
     os.mkfifo(fifo)
     with pytest.raises(SourceError, match="tube nommé"):

@@ -386,7 +386,7 @@ def empty_result_frame(columns: dict[str, str]) -> pd.DataFrame:
 
 def reject_misaligned(raw: RawTable, findings: list[Finding], name: str | None = None) -> set[int]:
     """Frame positions of records whose field count differs from the header, each reported
-    with its line (an error: the row is left out, never read shifted)."""
+    with its line (a warning: the row is left out, never read shifted)."""
     width = len(raw.frame.columns)
     short = [(i, line, w) for i, line, w in raw.misaligned if w < width]
     wide = [(i, line, w) for i, line, w in raw.misaligned if w > width]
@@ -396,7 +396,7 @@ def reject_misaligned(raw: RawTable, findings: list[Finding], name: str | None =
         counts = ", ".join(sorted({str(w) for _, _, w in group}))
         report(
             findings,
-            "erreur",
+            "avertissement",
             name or raw.name,
             f"ligne avec {word} de champs ({counts}) que l'en-tête ({width} colonnes) : écartée "
             "plutôt que lue décalée ; vérifiez les guillemets et les séparateurs de cette ligne",

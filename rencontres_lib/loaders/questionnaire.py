@@ -217,7 +217,7 @@ class _Load:
                 "un guillemet ouvert et jamais fermé, ou un séparateur de trop ou de moins, "
                 "décalerait toutes les réponses de la ligne ; corrigez-la dans l'export"
             )
-            self.note("erreur", msg, pos)
+            self.note("avertissement", msg, pos)
         blank = blank_rows(data)
         blank = blank[keep[blank]]
         keep[blank] = False
