@@ -91,10 +91,11 @@ def suggest_filter(territoire: str, values: list[tuple[str, int]]) -> str | None
     the only near value (« Rennes » for « Rennes Métropole »); ``None`` when unsure."""
     if not values or any(v == territoire for v, _ in values):
         return territoire if values else None
-    from .referentiels import territory_matches
+    from collections import Counter
 
-    found = territory_matches([v for v, n in values for _ in range(n)], territoire)
-    near = [v for v, _ in values if found and f"« {v} »" in found[0].message]
+    from .referentiels import near_territories
+
+    near = [v for v, _ in near_territories(Counter(dict(values)), territoire)]
     return near[0] if len(near) == 1 else None
 
 

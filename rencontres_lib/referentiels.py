@@ -310,27 +310,11 @@ def territory_matches(
 
     Returns a list of :class:`rencontres_lib.errors.Finding` (empty when all is well).
     """
-    import difflib
-
     from .errors import Finding
 
     counts = Counter(str(v).strip() for v in values if v is not None and str(v).strip())
     target = str(filtre or "").strip()
-    key = _territory_key(target)
-    words = set(key.split()) - _GENERIC_WORDS
-    near: list[tuple[str, int]] = []
-    for value, n in counts.most_common():
-        if value == target:
-            continue
-        vkey = _territory_key(value)
-        vwords = set(vkey.split()) - _GENERIC_WORDS
-        close = (
-            vkey == key
-            or (words and vwords and (words <= vwords or vwords <= words))
-            or difflib.SequenceMatcher(None, vkey, key).ratio() >= 0.85
-        )
-        if close:
-            near.append((value, n))
+    near = near_territories(counts, target)
     exact = counts.get(target, 0)
     out = []
     shown = ", ".join(f"« {v} » ({n})" for v, n in near[:10])
@@ -366,6 +350,29 @@ def territory_matches(
             )
         )
     return out
+
+
+def near_territories(counts: Counter, filtre: str) -> list[tuple[str, int]]:
+    """Values (with counts, most frequent first) that almost match ``filtre`` without being it:
+    same folded text, one name's distinctive words inside the other's, or difflib ratio ≥ 0.85."""
+    import difflib
+
+    target = str(filtre or "").strip()
+    key = _territory_key(target)
+    words = set(key.split()) - _GENERIC_WORDS
+    near = []
+    for value, n in counts.most_common():
+        if value == target:
+            continue
+        vkey = _territory_key(value)
+        vwords = set(vkey.split()) - _GENERIC_WORDS
+        if (
+            vkey == key
+            or (words and vwords and (words <= vwords or vwords <= words))
+            or difflib.SequenceMatcher(None, vkey, key).ratio() >= 0.85
+        ):
+            near.append((value, n))
+    return near
 
 
 def territory_values(values: Iterable[object]) -> list[tuple[str, int]]:

@@ -123,3 +123,14 @@ def test_impossible_dates_stay_empty(text):
     from rencontres_lib.loaders.common import parse_date_fr
 
     assert parse_date_fr(text) is None
+
+
+def test_new_suggests_the_questionnaire_value():
+    from rencontres_lib.nouveau import suggest_filter
+
+    values = [("Rennes", 6), ("Nantes", 2)]
+    assert suggest_filter("Rennes Métropole", values) == "Rennes"
+    assert suggest_filter("Nantes", values) == "Nantes"
+    assert suggest_filter("Brest", values) is None  # nothing close: the user must choose
+    assert suggest_filter("Lyon", [("lyon", 3), ("Métropole de Lyon", 2)]) is None  # two
+    assert suggest_filter("Lyon", []) is None
