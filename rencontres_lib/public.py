@@ -90,6 +90,13 @@ class PublicTable:
             self.why,
         )
 
+    def with_index_column(self, name: str) -> PublicTable:
+        """The index made a first column ``name`` (for exported files, which drop the index)."""
+        frame = self.frame.rename_axis(name).reset_index()
+        masked = self.masked.rename_axis(name).reset_index()
+        masked[name] = False
+        return _issue(frame, masked, self.threshold, self.kind, self.why)
+
     def head(self, n: int) -> PublicTable:
         return _issue(self.frame.head(n), self.masked.head(n), self.threshold, self.kind, self.why)
 
@@ -162,7 +169,51 @@ def people_groups(
     masked = pd.DataFrame(False, index=frame.index, columns=frame.columns)
     for c in [n, *values]:
         masked[c] = hide
-        frame[c] = frame[c].astype(object).where(~hide, pd.NA)
+        frame[c] = _typed(frame[c], integer=c == n).mask(hide)
+    return _issue(frame, masked, threshold, "personnes")
+
+
+def _typed(s: pd.Series, *, integer: bool) -> pd.Series:
+    """A column that can hold missing values and keeps its type (decimal comma in CSV)."""
+    if pd.api.types.is_bool_dtype(s) or not pd.api.types.is_numeric_dtype(s):
+        return s.astype(object)
+    if integer:
+        return pd.to_numeric(s, errors="coerce").round().astype("Int64")
+    return pd.to_numeric(s, errors="coerce").astype("Float64")
+
+
+def people_stages(counts: pd.DataFrame, threshold: int) -> PublicTable:
+    """Nested stages by group (e.g. registered ⊇ present, by profile), people counted.
+
+    ``counts``: rows = groups, columns = stages, each column a partition of a published
+    total (the key figures). Primary suppression of 0 < n < ``threshold``; a group masked at
+    one stage is masked at every stage (otherwise « registered ≥ present » narrows the masked
+    cell down); in each column holding exactly one masked cell, its smallest other non-zero
+    cell is masked too; repeated until stable. Returns the counts (Int64, NA where masked).
+    """
+    raw = counts.fillna(0).to_numpy(dtype="int64")
+    if (raw < 0).any():
+        raise RencontresError("le tableau d'effectifs doit contenir des entiers positifs ou nuls.")
+    mask = (raw > 0) & (raw < threshold)
+    changed = True
+    while changed:
+        changed = False
+        for i in range(raw.shape[0]):
+            if mask[i].any():
+                row = raw[i] > 0
+                if (row & ~mask[i]).any():
+                    mask[i] |= row
+                    changed = True
+        for j in range(raw.shape[1]):
+            if int((mask[:, j] & (raw[:, j] > 0)).sum()) == 1:
+                others = [
+                    (raw[i, j], i) for i in range(raw.shape[0]) if not mask[i, j] and raw[i, j] > 0
+                ]
+                if others:
+                    mask[min(others)[1], j] = True
+                    changed = True
+    masked = pd.DataFrame(mask, index=counts.index, columns=counts.columns)
+    frame = counts.astype("Int64").mask(masked)
     return _issue(frame, masked, threshold, "personnes")
 
 

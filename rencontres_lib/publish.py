@@ -170,19 +170,25 @@ def site_js() -> str:
     return (TEMPLATES / "rencontres" / "rencontres.js").read_text(encoding="utf-8")
 
 
+def _publishable(output) -> bool:
+    """Only what the library displayed on purpose: ``display_data`` with an HTML form.
+
+    Streams (stdout as well as stderr: a kernel's own messages, such as IPython's history
+    warnings, go there), tracebacks and bare return values (``execute_result``, e.g. a list of
+    paths printed as a repr) are never published.
+    """
+    return output.get("output_type") == "display_data" and "text/html" in output.get("data", {})
+
+
 def clean_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Drop what must never be published: stderr streams, tracebacks, widget state."""
+    """Drop what must never be published: streams, tracebacks, reprs, widget state."""
     import nbformat
 
     nb = nbformat.from_dict(nb)
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
-        cell.outputs = [
-            o
-            for o in cell.get("outputs", [])
-            if not (o.output_type == "stream" and o.name == "stderr") and o.output_type != "error"
-        ]
+        cell.outputs = [o for o in cell.get("outputs", []) if _publishable(o)]
     nb.metadata.pop("widgets", None)
     return nb
 

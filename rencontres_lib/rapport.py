@@ -31,7 +31,7 @@ from . import DIMENSIONS, PROFILS, __version__, charts, display, metrics
 from .config import PHASE_LABELS
 from .formats import fmt_date, fmt_date_long, fmt_int, fmt_pct
 from .privacy import small_group_label
-from .public import PublicTable, aggregate, people_groups, people_table
+from .public import PublicTable, aggregate, people_groups, people_stages
 from .rencontre import Rencontre
 from .textes import OrganiserTexts, load_texts, texts_path
 
@@ -112,6 +112,12 @@ def render(section: Section, *, heading: bool = True, level: int = 2) -> None:
 # ---------------------------------------------------------------- small helpers
 
 
+def _hour(hhmm: str) -> str:
+    """« 9 h 30 » from « 09:30 » (no-break spaces)."""
+    h, _, m = hhmm.partition(":")
+    return f"{int(h)}\u00a0h\u00a0{m}" if m and m != "00" else f"{int(h)}\u00a0h"
+
+
 def _people(n: int) -> str:
     return f"{fmt_int(n)} personne" + ("s" if n > 1 else "")
 
@@ -124,6 +130,53 @@ def _range(lo: float, hi: float) -> str:
 def _fold(text: str) -> str:
     t = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().lower()
     return re.sub(r"\s+", " ", re.sub(r"[^a-z0-9/?.!…' -]+", " ", t)).strip()
+
+
+def answered_as(
+    dist: pd.DataFrame, labels: list[str], inverse: set[str], texts: dict[str, str]
+) -> pd.DataFrame:
+    """The distribution of answers as people gave them, for export.
+
+    ``dist`` is :func:`metrics.likert_distribution` (``rang`` reversed for ``inverse``
+    statements). Columns: question_id, affirmation, reponse (the label chosen), reponses
+    (answers at that level), total (in-scale answers, one per person), part (0–1), in scale
+    order from the first label to the last.
+    """
+    k = len(labels)
+    pos = [
+        k + 1 - int(r) if q in inverse else int(r)
+        for q, r in zip(dist["question_id"], dist["rang"], strict=True)
+    ]
+    out = pd.DataFrame(
+        {
+            "question_id": dist["question_id"].to_numpy(),
+            "affirmation": dist["question_id"].map(texts).to_numpy(),
+            "reponse": [labels[p - 1] for p in pos],
+            "reponses": dist["n"].to_numpy(),
+            "total": dist["total"].to_numpy(),
+            "part": dist["part"].to_numpy(),
+            "_pos": pos,
+        }
+    )
+    return (
+        out.sort_values(["question_id", "_pos"], kind="stable")
+        .drop(columns="_pos")
+        .reset_index(drop=True)
+    )
+
+
+def without_words(question: str) -> Callable[[str], str]:
+    """A function removing from a text the content words (4 letters or more) of ``question``."""
+    words = {w for w in re.findall(r"\w+", _fold(question)) if len(w) >= 4 or w.isdigit()}
+    if not words:
+        return lambda text: text
+
+    def strip(text: str) -> str:
+        return " ".join(
+            w for w in str(text).split() if _fold(w).strip(".,;:!?«»()'\"") not in words
+        )
+
+    return strip
 
 
 def is_non_answer(text: object) -> bool:
@@ -291,10 +344,14 @@ class Report:
             return {"n": people, "shares": None, "quotes": {}}
         texts = txt["valeur"].astype(str).reset_index(drop=True)
         themes = load_themes(r.params.source("themes"))
-        shares = theme_shares(texts, themes)
-        assignments = assign_themes(texts, themes)
+        # words of the question itself (« pistes pour les municipales de 2026 ») are echoed by
+        # many answers: they say nothing about the theme, so they are left out of the matching
+        matched = texts.map(without_words(question_texts(r).get(qid, "")))
+        shares = theme_shares(matched, themes)
+        assignments = assign_themes(matched, themes)
         profil_counts = txt["profil"].value_counts()
         quotes: dict[str, list[tuple[str, str]]] = {}
+        used: list[tuple[str, str]] = []  # a quote illustrates one theme only
         for theme_id in list(shares["theme"].head(3)):
             if theme_id not in set(assignments["theme"]):
                 continue
@@ -302,6 +359,8 @@ class Report:
             cands = []
             for i in idx:
                 if self.texts.is_excluded(texts.iloc[i]):
+                    continue
+                if distinct_quotes([*used, (texts.iloc[i], "")], len(used) + 1) == used:
                     continue
                 prof = txt["profil"].iloc[i]
                 who = (
@@ -312,6 +371,7 @@ class Report:
                 cands.append((texts.iloc[i], f"{who}, {r.params.territoire}"))
             cands.sort(key=lambda c: not self.texts.is_pinned(c[0]))
             quotes[theme_id] = distinct_quotes(cands, 1)
+            used += quotes[theme_id]
         return {"n": people, "shares": shares, "quotes": quotes}
 
     def leading_proposals(self, k: int = 3) -> pd.DataFrame:
@@ -533,7 +593,7 @@ class Report:
             qs.append(
                 f"{DIMENSIONS[dim]} ({fmt_pct(d['part'])} d'avis favorables ici) : qu'est-ce qui permettrait de progresser"
                 + (
-                    f" sur « {texts.get(weakest['question_id'], '')} » ({fmt_pct(weakest['part'])} d'accord) ?"
+                    f" sur « {texts.get(weakest['question_id'], '')} » ({fmt_pct(weakest['part'])} d'avis favorables) ?"
                     if weakest is not None
                     else " ?"
                 )
@@ -573,11 +633,21 @@ class Report:
             cards["répondants au questionnaire (territoire)"] = fmt_int(f["repondants"])
         s.add("figures", cards)
         active = metrics.active_registrations(r.inscriptions)
+        cancelled = f["annules"] or 0
+        if cancelled:
+            s.add(
+                "paragraph",
+                f"{fmt_int(f['inscrits'])} inscriptions actives ; {fmt_int(cancelled)} "
+                f"inscription{'s' if cancelled > 1 else ''} annulée{'s' if cancelled > 1 else ''} "
+                "ne sont pas comptées.",
+            )
         who = active if p.phase == "cadrage" else active[active["statut"] == "present"]
         label = "Inscrits" if p.phase == "cadrage" else "Présents"
+        people_word = "inscrites" if p.phase == "cadrage" else "présentes"
         mixes: dict[str, PublicTable] = {}
         groups = people_groups(metrics.profile_mix(who["profil"]), r.seuil, values=["part"])
         mixes[f"{label} ({p.territoire})"] = groups
+        title = f"Profils des personnes {people_word}"
         if p.mix_cible:
             total = sum(p.mix_cible.values()) or 1
             target = pd.DataFrame(
@@ -588,23 +658,33 @@ class Report:
                 }
             )
             mixes["Composition visée"] = aggregate(target, "composition visée (paramètres)")
-            s.data["mix"] = self._mix_gaps(who, p.mix_cible, total)
+            title += " et composition visée"
+            s.data["mix"] = self._mix_gaps(groups, len(who), p.mix_cible, total)
             gaps = s.data["mix"]
             if gaps:
+                lead = (
+                    "Profils à mobiliser d'ici la rencontre :"
+                    if p.phase == "cadrage"
+                    else "Écarts à la composition visée (personnes présentes) :"
+                )
+                s.add("paragraph", lead, css="sous-titre")
                 s.add("bullets", gaps, css="mix")
         s.export("profils", groups)
-        s.add(
-            "chart",
-            charts.profile_mix_bars(
-                mixes,
-                title=f"Profils des personnes {label.lower()} et composition visée",
-                source=_registrations_source(r) + " ; paramètres de la rencontre",
-            ),
+        fig = charts.profile_mix_bars(
+            mixes,
+            title=title,
+            source=_registrations_source(r)
+            + (" ; paramètres de la rencontre" if p.mix_cible else ""),
         )
+        fig.layout.meta = {**(fig.layout.meta or {}), "n": len(who)}  # the base of the shares
+        s.add("chart", fig)
         if p.phase == "compte_rendu":
             fun = metrics.funnel(r.inscriptions, None)[["inscrits", "presents"]]
-            nested = people_table(fun, r.seuil, lines="columns")
-            s.export("inscrits_presents_par_profil", nested.rename(index=PROFILS))
+            nested = people_stages(fun, r.seuil)
+            s.export(
+                "inscrits_presents_par_profil",
+                nested.rename(index=PROFILS).with_index_column("profil"),
+            )
             s.add(
                 "chart",
                 charts.funnel_bars(
@@ -662,24 +742,36 @@ class Report:
             )
         return s
 
-    def _mix_gaps(self, who: pd.DataFrame, target: dict[str, float], total: float) -> list[str]:
-        """Sentences on the target mix: which profiles to reach and how many (suppression kept)."""
+    def _mix_gaps(
+        self, groups: PublicTable, n_people: int, target: dict[str, float], total: float
+    ) -> list[str]:
+        """Sentences on the target mix: which profiles to reach and how many.
+
+        Counts come from the public table ``groups`` (profil, n): a masked profile is said to
+        be « non publié », never given, so the sentence cannot undo the suppression.
+        """
         r, p = self.r, self.r.params
-        counts = who["profil"].value_counts()
-        base = p.capacite if (p.phase == "cadrage" and p.capacite) else len(who)
+        shown = dict(zip(groups.frame["profil"], groups.frame["n"], strict=True))
+        base = p.capacite if (p.phase == "cadrage" and p.capacite) else n_people
         out = []
         for prof, share in target.items():
             want = round(base * share / total)
-            have = int(counts.get(prof, 0))
+            have = shown.get(prof, 0)
             label = PROFILS.get(prof, prof)
+            if have is pd.NA or (not isinstance(have, str) and pd.isna(have)):
+                out.append(
+                    f"{label} : effectif non publié (moins de {r.seuil} personnes ou secret statistique), {fmt_int(want)} visées."
+                )
+                continue
+            have = int(have)
             if have >= want:
                 continue
-            if 0 < have < r.seuil:
-                out.append(f"{label} : moins de {r.seuil} personnes pour {fmt_int(want)} visées.")
-            else:
+            if p.phase == "cadrage":
                 out.append(
-                    f"{label} : {fmt_int(have)} pour {fmt_int(want)} visées, soit {fmt_int(want - have)} à mobiliser."
+                    f"{label} : {fmt_int(have)} inscrites pour {fmt_int(want)} visées, soit {fmt_int(want - have)} à mobiliser."
                 )
+            else:
+                out.append(f"{label} : {fmt_int(have)} présentes pour {fmt_int(want)} visées.")
         return out
 
     def dimensions_section(self) -> Section:
@@ -762,7 +854,7 @@ class Report:
             s.export(
                 f"repartition_{dim}",
                 aggregate(
-                    dist,
+                    answered_as(dist, labels, inverse, texts),
                     f"réponses par niveau de l'échelle (bases de {r.seuil} personnes au moins)",
                 ),
             )
@@ -787,13 +879,25 @@ class Report:
         return s
 
     def _by_profile(self, lik: pd.DataFrame, texts: dict[str, str]) -> PublicTable:
+        """Favourable share per statement and profile (exported, not shown).
+
+        Profiles of fewer than k people are masked (with secondary suppression per
+        statement), and so is a share that rests on fewer than k people on one side (1 to
+        k − 1 people favourable, or unfavourable): it would say what a handful of people of
+        one profile answered. The number of favourable people is not published.
+        """
         joined = metrics.with_respondents(lik, self.r.respondents_here)
         fav = metrics.favorable(joined, by=["profil"])
+        side = fav[["k"]].assign(other=fav["n"] - fav["k"]).min(axis=1)
+        thin = (side > 0) & (side < self.r.seuil)
         fav = fav.assign(
             affirmation=fav["question_id"].map(texts),
             profil=fav["profil"].map(lambda p: PROFILS.get(p, p)),
+            part=fav["part"].mask(thin),
+            bas=fav["bas"].mask(thin),
+            haut=fav["haut"].mask(thin),
         )
-        cols = ["affirmation", "profil", "n", "k", "part", "bas", "haut"]
+        cols = ["affirmation", "profil", "n", "part", "bas", "haut"]
         return people_groups(fav[cols], self.r.seuil, by=["affirmation"])
 
     def free_text_section(self) -> Section:
@@ -817,7 +921,13 @@ class Report:
                 )
                 continue
             shares = ft["shares"]
-            s.export(f"themes_{qid}", aggregate(shares, "réponses par thème"))
+            s.export(
+                f"themes_{qid}",
+                aggregate(
+                    shares.rename(columns={"n": "reponses"}),
+                    "réponses par thème (pas des personnes)",
+                ),
+            )
             s.add(
                 "chart",
                 charts.share_bars(
@@ -955,7 +1065,7 @@ class Report:
         infos = [f"Date : {fmt_date_long(p.date)}"]
         if p.deroule:
             infos.append(
-                f"Horaires : de {p.deroule[0].heure.replace(':', ' h ')} à {p.deroule[-1].heure.replace(':', ' h ')}"
+                f"Accueil à {_hour(p.deroule[0].heure)} ; dernière séquence à {_hour(p.deroule[-1].heure)} ({p.deroule[-1].titre})"
             )
         if p.lieu:
             infos.append(f"Lieu : {p.lieu}")
@@ -971,30 +1081,40 @@ class Report:
         return s
 
     def earlier(self) -> Section:
-        """Note de cadrage: what the chantier's earlier meetings already produced."""
+        """Note de cadrage: what the chantier's earlier meetings already produced.
+
+        Read from the other territories' own parameters and proposals files (through the same
+        loading and scrubbing as their reports), so the text does not depend on the order in
+        which the build runs the territories.
+        """
+        from .config import load_parametres, parameter_files
+        from .rencontre import load_rencontre
+
         r = self.r
         s = Section("precedentes", "Ce que les rencontres précédentes ont produit")
         root = r.params.racine
         found = []
-        if root is not None:
-            for path in sorted((Path(root) / "build").glob("*/resultats.json")):
+        for pfile in parameter_files(root) if root is not None else []:
+            try:
+                other = load_parametres(pfile, root=root, check_paths=False)
+            except Exception:  # a broken territory is reported by its own build
+                continue
+            if other.slug == r.params.slug or other.phase != "compte_rendu":
+                continue
+            if other.date >= r.params.date:
+                continue
+            text = f"{other.territoire} ({fmt_date(other.date)})"
+            if other.source("contributions") is not None:
                 try:
-                    res = json.loads(path.read_text(encoding="utf-8"))
-                except (OSError, ValueError):
-                    continue
-                if res.get("slug") == r.params.slug or res.get("phase") != "compte_rendu":
-                    continue
-                if res.get("date", "9999") >= r.params.date.isoformat():
-                    continue
-                props = sorted(
-                    res.get("propositions") or [], key=lambda x: -(x.get("soutiens") or 0)
-                )[:2]
-                text = f"{res['territoire']} ({fmt_date(res['date'])})"
-                if props:
-                    text += " : " + " ; ".join(f"« {x['titre']} »" for x in props)
-                found.append(text)
+                    c = load_rencontre(other, kinds=("contributions",)).contributions
+                except Exception:
+                    c = None
+                if c is not None and len(c):
+                    top = c.sort_values(["soutiens", "titre"], ascending=[False, True]).head(2)
+                    text += " : " + " ; ".join(f"« {t} »" for t in top["titre"])
+            found.append((other.date, text))
         if found:
-            s.add("bullets", found, css="precedentes")
+            s.add("bullets", [t for _, t in sorted(found)], css="precedentes")
         else:
             s.add("note", "Aucune rencontre du chantier n'a encore eu lieu avant celle-ci.")
         return s
@@ -1040,13 +1160,14 @@ class Report:
         s.add(
             "bullets",
             [
-                "Réponse favorable : « Tout à fait » ou « Plutôt d'accord » ; pour une affirmation formulée négativement "
-                "(« Ce sont toujours les mêmes personnes qui participent »), c'est le désaccord qui est favorable. "
-                "Les graphiques montrent les réponses telles qu'elles ont été données. « Sans avis » et l'absence de réponse "
-                "ne comptent pas.",
-                "Bases : les effectifs sont des personnes. Une dimension réunit plusieurs affirmations, auxquelles une même "
-                "personne répond ; la fourchette donnée (« entre 41 et 52 % ») est un intervalle de confiance à 95 % qui en "
-                "tient compte (intervalle de Wilson sur un effectif corrigé de l'effet de grappe, Korn et Graubard, 1998).",
+                "Réponse favorable : « Tout à fait d'accord » ou « Plutôt d'accord » ; pour une affirmation "
+                "formulée négativement (« Ce sont toujours les mêmes personnes qui participent »), c'est le "
+                "désaccord qui est favorable. Les graphiques montrent les réponses telles qu'elles ont été "
+                "données. « Sans avis » et l'absence de réponse ne comptent pas.",
+                "Bases : les effectifs sont des personnes. Chaque pourcentage est accompagné d'une fourchette "
+                "(« entre … et … % ») : la valeur a 95 chances sur 100 de s'y trouver. Quand une même personne "
+                "répond à plusieurs affirmations d'une dimension, la fourchette est élargie en conséquence "
+                "(intervalle de Wilson corrigé de l'effet de grappe).",
                 f"Autres territoires : {others} ; les réponses « Autre territoire » n'y sont pas comptées.",
                 f"Confidentialité : aucun groupe de moins de {r.seuil} personnes n'est publié (masquage primaire), et quand "
                 "un total publié permettrait de retrouver une case masquée par soustraction, une seconde case est masquée "

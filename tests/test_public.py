@@ -63,3 +63,21 @@ def test_writers_and_charts_refuse_raw_frames(tmp_path):
     assert chart(aggregate(df, "inscriptions par jour")) == 1
     with pytest.raises(RencontresError):
         aggregate(df, " ")
+
+
+def test_people_stages_do_not_let_nesting_reveal_a_masked_cell():
+    # the attack seen in review: « Autre » 1 registered (primary); État 10 registered, 10 present.
+    # Masked by column alone, État's registered count would be masked but its 10 present shown,
+    # and 141 − visible = État + Autre ≥ 10 + Autre gives Autre = 1. Masking the whole row of
+    # a masked group, then the columns again, hides État at both stages.
+    counts = pd.DataFrame(
+        {"inscrits": [49, 10, 1, 81], "presents": [32, 10, 0, 61]},
+        index=["agent_territorial", "agent_etat", "autre", "citoyen"],
+    )
+    t = public.people_stages(counts, 5)
+    shown = t.frame
+    assert shown.loc["autre"].isna().tolist() == [True, False]  # 0 present is not a count to hide
+    assert shown.loc["agent_etat"].isna().all()
+    # each column now has two masked cells or none: no single cell recoverable from a total
+    assert (t.masked.sum() != 1).all()
+    assert shown.loc["citoyen", "inscrits"] == 81
