@@ -217,6 +217,20 @@ def people_stages(counts: pd.DataFrame, threshold: int) -> PublicTable:
     return _issue(frame, masked, threshold, "personnes")
 
 
+def published_counts(counts: pd.DataFrame, threshold: int) -> PublicTable:
+    """Counts of people gathered from tables already published through this gate.
+
+    For the synthesis: each territory's counts by profile were suppressed (primary and
+    secondary, against that territory's total) when its report was published; put side by
+    side, a missing value is a masked cell and stays masked (never read as zero). No new
+    total is published with them. Returns Int64 counts, NA where masked.
+    """
+    frame = counts.apply(pd.to_numeric, errors="coerce").round().astype("Int64")
+    small = ((frame > 0) & (frame < threshold)).fillna(False)
+    frame = frame.mask(small)  # defence in depth: a small count that slipped through
+    return _issue(frame, frame.isna(), threshold, "personnes")
+
+
 def aggregate(df: pd.DataFrame, why: str) -> PublicTable:
     """A table that counts no group of people, published as is; ``why`` says what it counts.
 

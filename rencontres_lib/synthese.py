@@ -31,7 +31,7 @@ from markupsafe import Markup
 
 from . import DIMENSIONS, PROFILS, __version__, charts, display
 from .formats import fmt_date, fmt_int, fmt_pct
-from .public import aggregate, people_groups, people_table
+from .public import aggregate, people_groups, published_counts
 
 TEXTS_FILE = "synthese.md"
 CONVERGENCE = 0.10  # largest spread of % favourable (0–1) for territories that « convergent »
@@ -391,13 +391,11 @@ def perimetre_text(s: Synthese) -> str:
     else:
         parts.append("Aucune rencontre n'a encore son compte rendu : pas encore de propositions.")
     if cad:
-        verb = "est encore" if len(cad) == 1 else "sont encore"
+        one = len(cad) == 1
         parts.append(
-            f"{_names(cad)} {verb} en phase de cadrage (rencontre à venir) : "
-            f"{'son' if len(cad) == 1 else 'leurs'} questionnaire"
-            f"{'' if len(cad) == 1 else 's'} compte{'' if len(cad) == 1 else 'nt'} dans les "
-            f"dimensions, mais {'il est laissé' if len(cad) == 1 else 'ils sont laissés'} en "
-            "dehors des propositions."
+            f"Rencontre{'' if one else 's'} encore en phase de cadrage (à venir) : {_names(cad)}. "
+            f"{'Ses' if one else 'Leurs'} réponses au questionnaire comptent dans les dimensions ; "
+            f"{'elle reste' if one else 'elles restent'} en dehors des propositions."
         )
     return " ".join(parts)
 
@@ -609,7 +607,7 @@ def _members(s: Synthese, gid: str) -> list[str]:
 def _idea_html(s: Synthese, idea: pd.Series) -> tuple[str, str]:
     terr = idea["territoires"]
     text = (
-        f"{'Portée par' if len(terr) > 1 else 'Proposée à'} {_names(terr)} · "
+        f"{'Territoires' if len(terr) > 1 else 'Territoire'} : {_names(terr)} · "
         f"{idea['n_propositions']} proposition{'s' if idea['n_propositions'] > 1 else ''} · "
         f"{fmt_int(idea['soutiens'])} soutien{'s' if idea['soutiens'] > 1 else ''}."
     )
@@ -789,13 +787,14 @@ def profils(s: Synthese) -> None:
             data[r["territoire"]] = counts
     if not data:
         return
-    df = pd.DataFrame(data).fillna(0)
+    # each territory's counts were suppressed when its report was published (primary and
+    # secondary, against its own total): a missing value is a masked cell, never a zero
+    df = pd.DataFrame(data)
     df = df.reindex([p for p in PROFILS if p in df.index])
     df.index = [PROFILS[p] for p in df.index]
     df.index.name = "Profil"
-    table = people_table(df.astype(int), s.seuil)
     display.table(
-        table,
+        published_counts(df, s.seuil),
         caption="Personnes inscrites par profil et par territoire",
         index=True,
     )

@@ -81,3 +81,13 @@ def test_people_stages_do_not_let_nesting_reveal_a_masked_cell():
     # each column now has two masked cells or none: no single cell recoverable from a total
     assert (t.masked.sum() != 1).all()
     assert shown.loc["citoyen", "inscrits"] == 81
+
+
+def test_published_counts_keep_masked_cells_masked():
+    # two territories' published profile counts: Lille's État was masked (NA), never a zero
+    df = pd.DataFrame({"Lyon": [49, 10, None], "Lille": [21, None, 0]}, index=["a", "b", "c"])
+    t = public.published_counts(df, 5)
+    assert t.frame.loc["b", "Lille"] is pd.NA and t.frame.loc["c", "Lille"] == 0
+    assert t.masked.loc["b", "Lille"] and not t.masked.loc["c", "Lille"]
+    # a count under the threshold that slipped through is masked all the same
+    assert public.published_counts(df.assign(Lyon=[49, 3, 7]), 5).frame.loc["b", "Lyon"] is pd.NA
