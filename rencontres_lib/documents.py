@@ -150,12 +150,22 @@ def chromium() -> str | None:
 _SERVER: list[bool] = []
 
 
+def _quiet_browser_logs() -> None:
+    """kaleido's browser driver (choreographer) logs tracebacks of its own pipe errors on the
+    terminal; the build reports failures itself, in French: keep those loggers silent."""
+    import logging
+
+    for name in ("choreographer", "kaleido", "logistro", "browser_proc"):
+        logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+
+
 def _keep_browser() -> None:
     """Keep one kaleido browser for the whole process (stopped at exit): the second and later
     batches of a build do not start Chromium again (≈ half the time for several reports)."""
     if _SERVER:
         return
     _SERVER.append(True)
+    _quiet_browser_logs()
     try:
         import atexit
 
