@@ -475,7 +475,8 @@ def dump_yaml(node: CommentedMap) -> str:
 def draft(path: str | Path, sheet: str | int | None = None) -> str:
     """YAML text of a draft codebook for an export (validated before being returned)."""
     raw = read_table(path, sheet)
-    frame = raw.frame
+    shifted = [line for _, line, _ in raw.misaligned]
+    frame = raw.frame.drop(index=[i for i, _, _ in raw.misaligned]) if shifted else raw.frame
     cols = list(frame.columns)
     fmt = detect_format(cols)
     tech = technical_columns(fmt, cols) | {c for c in meta_columns(fmt, cols).values() if c}
@@ -527,6 +528,12 @@ def draft(path: str | Path, sheet: str | int | None = None) -> str:
     ]
     if tech:
         head.append(f"Colonnes techniques reconnues, non décrites ici : {', '.join(sorted(tech))}.")
+    if shifted:
+        shown = ", ".join(str(x) for x in shifted[:10]) + (" …" if len(shifted) > 10 else "")
+        head.append(
+            f"{TODO[2:]} {len(shifted)} ligne(s) au nombre de champs différent de l'en-tête "
+            f"ignorée(s) (lignes {shown}) : guillemet non fermé ou séparateur en trop ?"
+        )
     if d.scales:
         head.append(
             f"{TODO[2:]} items inversés (être d'accord = défavorable) impossibles à deviner : mettez inverse: true."

@@ -342,3 +342,9 @@ def test_draft_comments_survive_a_ruamel_round_trip() -> None:
     edited = buffer.getvalue()
     assert edited.count("# À vérifier") == text.count("# À vérifier") >= 2
     assert parse_codebook(edited).incompletes == "garder"
+
+
+def test_draft_ignores_and_names_shifted_rows() -> None:
+    text = draft_codebook(FIX / "mini_guillemet_ouvert.csv")
+    assert "(2 lignes, 9 colonnes" in text
+    assert "1 ligne(s) au nombre de champs différent de l'en-tête ignorée(s) (lignes 3)" in text
