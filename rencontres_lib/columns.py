@@ -17,7 +17,6 @@ identifier columns (``infer``) are parsed as numbers when they hold only numbers
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -348,8 +347,9 @@ class Fingerprint:
         self.path = path
         self._thread: threading.Thread | None = None
         self._result: str | BaseException = ""
-        self.count: bytes = b""  # bytes counted while hashing (set before start)
+        self.count: bytes = b""  # bytes counted before hashing (set before start)
         self._counts: list[int] | None = None
+        self._counted = threading.Event()
 
     def start(self) -> None:
         """Start hashing (once; later calls do nothing)."""
@@ -359,23 +359,27 @@ class Fingerprint:
 
     def _run(self) -> None:
         try:
-            if not self.count:
-                self._result = sha256_file(self.path)
-                return
-            h, counts = hashlib.sha256(), [0] * len(self.count)
-            with open(self.path, "rb") as fh:
-                for block in iter(lambda: fh.read(1 << 20), b""):
-                    h.update(block)
-                    data = np.frombuffer(block, dtype=np.uint8)
-                    for k, byte in enumerate(self.count):  # numpy releases the GIL here
-                        counts[k] += int(np.count_nonzero(data == byte))
-            self._counts, self._result = counts, h.hexdigest()
+            if self.count:  # a quick first pass, so that counts() need not wait for the hash
+                counts = [0] * len(self.count)
+                with open(self.path, "rb") as fh:
+                    for block in iter(lambda: fh.read(1 << 20), b""):
+                        data = np.frombuffer(block, dtype=np.uint8)
+                        for k, byte in enumerate(self.count):  # numpy releases the GIL here
+                            counts[k] += int(np.count_nonzero(data == byte))
+                self._counts = counts
+                self._counted.set()
+            self._result = sha256_file(self.path)
         except BaseException as exc:  # handed to the caller of join()
             self._result = exc
+        finally:
+            self._counted.set()
 
     def counts(self) -> list[int] | None:
-        """How many of each byte of ``count`` the file holds (waits for the hash)."""
-        self.join()
+        """How many of each byte of ``count`` the file holds (waits for the count only)."""
+        self.start()
+        self._counted.wait()
+        if isinstance(self._result, BaseException):
+            raise self._result
         return self._counts
 
     def join(self) -> str:
