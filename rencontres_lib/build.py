@@ -30,7 +30,7 @@ from .config import Parametres, load_parametres, parameter_files, project_root
 from .documents import publish_documents
 from .errors import BuildError, ConfigError, RencontresError
 from .exports import atomic_write_text, fmt_date
-from .kit import index_links, publish_kits
+from .kit import publish_kits
 
 LIB_DIR = Path(__file__).resolve().parent
 logger = logging.getLogger(__name__)
@@ -243,9 +243,30 @@ def _prewarm(cwd: Path) -> None:
     prewarm(cwd)
 
 
+def organiser_files(params: Parametres, root: Path) -> list[Path]:
+    """The organiser's text file of a territory (``parameters/textes/<slug>.md``), if any."""
+    from .textes import texts_path
+
+    path = texts_path(params.fichier or root / "parameters" / f"{params.slug}.yaml", params.slug)
+    return [path] if path is not None and path.exists() else []
+
+
+def earlier_inputs(params: Parametres, territories: list) -> list[Path]:
+    """Parameters and proposals of the meetings held before this one (read by its cadrage)."""
+    out: list[Path] = []
+    for pfile, other, _ in territories:
+        if other is None or other.slug == params.slug or other.phase != "compte_rendu":
+            continue
+        if other.date < params.date:
+            out.append(pfile)
+            if (c := other.source("contributions")) is not None:
+                out.append(c)
+    return out
+
+
 def _mark_stale(html_path: Path, reason: str) -> None:
     """Put a visible « périmé » banner into a kept report (atomic rewrite)."""
-    import html as h
+    from .publish import stale_banner
 
     if not html_path.exists():
         return
@@ -255,11 +276,7 @@ def _mark_stale(html_path: Path, reason: str) -> None:
         if "<!--/PERIME-->" in page
         else page
     )
-    banner = (
-        f'<div class="perime" role="alert"><strong>Rapport périmé.</strong> La dernière construction a échoué '
-        f"({h.escape(reason)}) ; cette page date d'une construction précédente.</div><!--/PERIME-->"
-    )
-    page = page.replace('<main id="contenu">', '<main id="contenu">' + banner, 1)
+    page = page.replace('<main id="contenu">', '<main id="contenu">' + stale_banner(reason), 1)
     atomic_write_text(html_path, page)
 
 
@@ -271,10 +288,13 @@ def build(
     autonome: bool = False,
     audit: bool = True,
     cluster=None,
+    publication: bool = False,
     log=print,
 ) -> BuildReport:
     """Build every report of the project; see the module docstring.
 
+    ``publication``: the version for the website: the organiser's missing texts leave no
+    « À rédiger » mark (notebook parameter ``brouillon = False``).
     ``cluster``: address of a Dask scheduler (``tcp://host:8786``) or a ``distributed.Client``;
     the notebooks then run on its workers (same cache, rules and audit). Raises
     :class:`BuildError` (French) when ``reports/`` or ``build/`` cannot be written.
@@ -302,6 +322,7 @@ def build(
             force=force,
             autonome=autonome,
             audit=audit,
+            publication=publication,
             log=log,
             t0=t0,
             runner=runner,
@@ -401,7 +422,9 @@ def read_territories(root: Path) -> list[tuple[Path, Parametres | None, Rencontr
     return items
 
 
-def _build(root: Path, *, jobs, force, autonome, audit, log, t0, runner, pool) -> BuildReport:
+def _build(
+    root: Path, *, jobs, force, autonome, audit, log, t0, runner, pool, publication=False
+) -> BuildReport:
     from .publish import Publisher, copy_atomic, install_assets
 
     reports = root / "reports"
@@ -420,7 +443,11 @@ def _build(root: Path, *, jobs, force, autonome, audit, log, t0, runner, pool) -
     # every registrant's name (prive/noms.json, read by each notebook to mask free text); a
     # territory's key holds only the names found in its own sources, the synthesis all of them
     names_key = write_project_names(root, people)
-    lib = library_fingerprint() + ("-autonome" if autonome else "")
+    lib = (
+        library_fingerprint()
+        + ("-autonome" if autonome else "")
+        + ("-publication" if publication else "")
+    )
     nb_rencontre = root / "notebooks" / "rencontre.ipynb"
     nb_synthese = root / "notebooks" / "synthese.ipynb"
     report = BuildReport()
@@ -437,7 +464,8 @@ def _build(root: Path, *, jobs, force, autonome, audit, log, t0, runner, pool) -
         install_assets(reports)
 
     todo: list[tuple[Outcome, Path, dict, str]] = []
-    for pfile, params, error in read_territories(root):
+    territories = read_territories(root)
+    for pfile, params, error in territories:
         slug = pfile.stem
         out = Outcome(slug=slug, title=slug, html=f"{slug}.html")
         report.outcomes.append(out)
@@ -446,7 +474,9 @@ def _build(root: Path, *, jobs, force, autonome, audit, log, t0, runner, pool) -
             continue
         out.slug, out.title, out.html = params.slug, params.territoire, f"{params.slug}.html"
         out.date, out.phase = params.date.isoformat(), params.phase
-        inputs = [pfile, *params.input_paths()]
+        inputs = [pfile, *params.input_paths(), *organiser_files(params, root)]
+        if params.phase == "cadrage":  # « ce que les rencontres précédentes ont produit »
+            inputs += earlier_inputs(params, territories)
         names = territory_names_key(params.slug, inputs, scanner, names_key, cache, digests)
         key = run_key(nb_rencontre, inputs, lib + names, digests)
         prev = cache.get(params.slug, {})
@@ -457,7 +487,12 @@ def _build(root: Path, *, jobs, force, autonome, audit, log, t0, runner, pool) -
             (
                 out,
                 pfile,
-                {"parametres": str(pfile), "sortie": str(work / params.slug), "lot": True},
+                {
+                    "parametres": str(pfile),
+                    "sortie": str(work / params.slug),
+                    "lot": True,
+                    "brouillon": not publication,
+                },
                 key,
             )
         )
@@ -838,47 +873,45 @@ def write_project_names(root: Path, people: list[tuple[str, str]]) -> str:
 
 
 def write_index(reports: Path, report: BuildReport) -> None:
-    """``reports/index.html``: every report with its date, phase and status."""
-    import html as h
+    """``reports/index.html``: every report with its date, the date of its data and its state.
 
-    from .publish import TEMPLATES
+    Rendered by :func:`publish.render_index` (Jinja2, autoescaped, under the reports' CSP).
+    A failure names the file, row and column only (see :func:`public_text`).
+    """
+    from .kit import index_entries
+    from .publish import render_index
 
-    css = (TEMPLATES / "rencontres" / "rencontres.css").read_text(encoding="utf-8")
-    rows = []
+    phases = {"cadrage": "Note de cadrage", "compte_rendu": "Compte rendu"}
+    entries = []
     for o in report.outcomes:
-        exists = (reports / o.html).exists()
-        link = (
-            f'<a href="{h.escape(o.html)}">{h.escape(o.title)}</a>' if exists else h.escape(o.title)
-        )
-        if o.state == "échec":
-            status = f'<span class="statut-echec">Échec</span> — {h.escape(o.error)}'
-            if o.stale:
-                status += " (la version précédente est conservée et marquée périmée)"
-        else:
-            status = f'<span class="statut-ok">{"Reconstruit" if o.state == "exécuté" else "Inchangé (réutilisé)"}</span>'
-        date = fmt_date(dt.date.fromisoformat(o.date)) if o.date else "—"
-        phase = {"cadrage": "Note de cadrage", "compte_rendu": "Compte rendu"}.get(
-            o.phase, "Synthèse" if o.slug == "synthese" else "—"
-        )
-        rows.append(
-            f"<tr><td>{link}</td><td>{h.escape(phase)}</td><td>{h.escape(date)}</td><td>{status}</td>"
-            f"<td>{index_links(reports, o.slug)}</td></tr>"
+        data_date = "—"
+        saved = reports.parent / "build" / o.slug / "resultats.json"
+        if saved.exists():
+            try:
+                when = json.loads(saved.read_text(encoding="utf-8")).get("date_donnees")
+                data_date = fmt_date(dt.date.fromisoformat(when)) if when else "—"
+            except (OSError, ValueError):
+                pass
+        entries.append(
+            {
+                "title": o.title,
+                "slug": o.slug,
+                "href": o.html if (reports / o.html).exists() else None,
+                "phase": phases.get(o.phase, "Synthèse" if o.slug == "synthese" else "—"),
+                "date": fmt_date(dt.date.fromisoformat(o.date)) if o.date else "—",
+                "data_date": data_date,
+                "failed": o.state == "échec",
+                "error": o.error,
+                "stale": o.stale,
+                "links": index_entries(reports, o.slug),
+            }
         )
     failures = len(report.failures)
-    summary = (
-        "Tous les rapports sont à jour."
-        if not failures
-        else f"{failures} rapport(s) en échec : voir la colonne « État »."
-    )
-    page = f"""<!DOCTYPE html>
-<html lang="fr"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1.0">
-<title>Rencontres territoriales — rapports</title><style>{css}</style></head>
-<body class="rencontres"><header class="bandeau"><span class="marque">ICPC — chantier « Points d'ancrage et nouvelles orientations de la participation citoyenne pour 2026 »</span></header>
-<div class="mise-en-page"><main id="contenu"><h1>Rencontres territoriales : les rapports</h1>
-<p>{h.escape(summary)} Construit le {h.escape(fmt_date(dt.date.today()))} avec Rencontres {__version__}.</p>
-<table class="index-table"><caption>Rapports publiés</caption><thead><tr><th scope="col">Rapport</th><th scope="col">Document</th><th scope="col">Date de la rencontre</th><th scope="col">État</th><th scope="col">Documents modifiables et kit</th></tr></thead>
-<tbody>{"".join(rows)}</tbody></table>
-<p class="note">Les tableaux derrière chaque graphique sont dans le dossier <code>tableaux/</code> (CSV et XLSX).</p>
-</main></div></body></html>
-"""
-    atomic_write_text(reports / "index.html", page)
+    if not failures:
+        summary = "Tous les rapports sont à jour."
+    else:
+        summary = (
+            f"{failures} rapport{'s' if failures > 1 else ''} en échec : voir la colonne « État »."
+        )
+    summary += f" Page produite le {fmt_date(dt.date.today())} avec Rencontres {__version__}."
+    atomic_write_text(reports / "index.html", render_index(entries, summary))

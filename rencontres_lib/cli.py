@@ -57,6 +57,12 @@ def _parser() -> argparse.ArgumentParser:
         help="inclure plotly.js dans chaque page (fichiers autonomes, plus lourds)",
     )
     b.add_argument(
+        "--publication",
+        action="store_true",
+        help="version pour le site : les textes de l'organisateur manquants ne laissent pas de "
+        "marque « À rédiger » (par défaut : brouillon)",
+    )
+    b.add_argument(
         "--sans-audit",
         action="store_true",
         help="ne pas lancer l'audit de confidentialité à la fin",
@@ -214,6 +220,7 @@ def cmd_build(args) -> int:
         force=args.force,
         autonome=args.autonome,
         audit=not args.sans_audit,
+        publication=args.publication,
         cluster=args.cluster,
         log=None,  # progress lines come through the rencontres_lib loggers
     )

@@ -764,8 +764,10 @@ def publish_kits(slugs: list[str], work: Path, reports: Path, log=print) -> None
             log(f"  (kit de communication non écrit pour {slug} : {type(exc).__name__} : {exc})")
 
 
-def index_links(reports: Path, slug: str) -> str:
-    """HTML links to the editable documents and the kit of a report, for ``index.html``."""
+def index_entries(reports: Path, slug: str) -> list[tuple[str, str]]:
+    """(label, relative link) of the editable documents and the kit of a report that exist.
+
+    The index names each link « label — slug » for screen readers (unique link names)."""
     links = []
     for label, rel in (
         ("DOCX", f"{slug}.docx"),
@@ -774,13 +776,7 @@ def index_links(reports: Path, slug: str) -> str:
         ("cartes : textes alternatifs", f"kit/{slug}/textes_alternatifs.txt"),
     ):
         if (reports / rel).exists():
-            aria = html.escape(f"{label} — {slug}")  # same link text on every row
-            links.append(
-                f'<a href="{html.escape(rel)}" aria-label="{aria}">{html.escape(label)}</a>'
-            )
+            links.append((label, rel))
     if (reports / "kit" / slug).is_dir() and any((reports / "kit" / slug).glob("carte_*.png")):
-        links.append(
-            f'<a href="kit/{html.escape(slug)}/" aria-label="cartes (PNG) — {html.escape(slug)}">'
-            "cartes (PNG)</a>"
-        )
-    return " · ".join(links) or "—"
+        links.append(("cartes (PNG)", f"kit/{slug}/"))
+    return links

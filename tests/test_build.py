@@ -99,7 +99,7 @@ def test_incremental_rules(project, fake_execute):
         "prive:nantes",
     ]
     index = (project / "reports/index.html").read_text(encoding="utf-8")
-    assert "Reconstruit" in index
+    assert "À jour" in index and "Reconstruit" not in index  # no build jargon for readers
 
 
 def test_one_broken_territory_does_not_stop_the_others(project, fake_execute):
@@ -218,12 +218,13 @@ def test_a_new_name_rebuilds_only_the_reports_whose_sources_hold_it(project, fak
     props.write_text(text.replace(old, "Organiser avec Zéphyrine Quatremaire une restitution"))
     assert run(project).exit_code == 0
 
-    # she registers in Lyon: Lyon (its file changed), Grenoble (its text holds her name) and
-    # the synthesis are rebuilt; Lille and Nantes, whose sources never name her, are not
+    # she registers in Lyon: Lyon (its file changed), Grenoble (its text holds her name), Lille
+    # (its note de cadrage quotes the earlier meetings' proposals, Grenoble's included) and the
+    # synthesis are rebuilt; Nantes, whose sources never name her, is not
     fake_execute.clear()
     _add_registrant(project / "data/exemple/inscriptions_lyon.csv", "Zéphyrine", "Quatremaire")
     second = run(project)
-    assert executed(fake_execute) == ["grenoble", "lyon", "synthese"]
+    assert executed(fake_execute) == ["grenoble", "lille", "lyon", "synthese"]
     assert {o.slug: o.state for o in second.outcomes}["nantes"] == "réutilisé"
     names = json.loads((project / "prive/noms.json").read_text(encoding="utf-8"))
     assert ["Zéphyrine", "Quatremaire"] in names  # every notebook masks her

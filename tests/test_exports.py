@@ -12,7 +12,6 @@ import pytest
 
 from rencontres_lib import exports
 from rencontres_lib.errors import RencontresError
-from rencontres_lib.public import aggregate
 from rencontres_lib.exports import (
     NNBSP,
     atomic_write_bytes,
@@ -27,6 +26,7 @@ from rencontres_lib.exports import (
     write_csv,
     write_xlsx,
 )
+from rencontres_lib.public import aggregate
 
 
 def test_fmt_int():

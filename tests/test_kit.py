@@ -298,11 +298,9 @@ def test_index_links_only_what_exists(tmp_path):
     (tmp_path / "kit/lyon").mkdir(parents=True)
     (tmp_path / "lyon.docx").write_bytes(b"x")
     (tmp_path / "kit/lyon/diaporama.pptx").write_bytes(b"x")
-    links = kit.index_links(tmp_path, "lyon")
-    assert links.count("<a ") == 2
-    assert 'href="lyon.docx" aria-label="DOCX — lyon"' in links
-    assert 'href="kit/lyon/diaporama.pptx"' in links and "odt" not in links
-    assert kit.index_links(tmp_path, "nantes") == "—"
+    links = kit.index_entries(tmp_path, "lyon")
+    assert links == [("DOCX", "lyon.docx"), ("diaporama (PPTX)", "kit/lyon/diaporama.pptx")]
+    assert kit.index_entries(tmp_path, "nantes") == []
 
 
 def test_card_lines_never_break_at_a_no_break_space():
