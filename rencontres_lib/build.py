@@ -600,6 +600,7 @@ def _build(
                 {
                     "resultats": [str(p) for p in ok_results],
                     "lot": True,
+                    "brouillon": not publication,
                     "sortie": str(work / "synthese"),
                 },
             ).result()
