@@ -726,20 +726,26 @@ class Report:
         counts = metrics.departement_counts(r.inscriptions)
         deps = people_groups(counts, r.seuil)
         s.export("inscrits_par_departement", deps)
-        if len(counts):
+        if len(counts) and p.phase != "cadrage":
+            s.add(
+                "note",
+                "D'où viennent les personnes inscrites : tableau exporté "
+                f"« {p.slug}_inscrits_par_departement.csv » (départements de moins de {r.seuil} "
+                "personnes masqués).",
+            )
+        if len(counts) and p.phase == "cadrage":  # where to reach people: before the meeting
             from .geo import departements
 
-            s.add(
-                "chart",
-                charts.departement_map(
-                    deps,
-                    departements(),
-                    threshold=r.seuil,
-                    title="D'où viennent les personnes inscrites ?",
-                    source=_registrations_source(r)
-                    + " (code postal) ; contours IGN Admin Express / INSEE (Licence Ouverte)",
-                ),
+            fig = charts.departement_map(
+                deps,
+                departements(),
+                threshold=r.seuil,
+                title="D'où viennent les personnes inscrites ?",
+                source=_registrations_source(r)
+                + " (code postal) ; contours IGN Admin Express / INSEE (Licence Ouverte)",
             )
+            fig.update_layout(height=min(fig.layout.height or 420, 420))
+            s.add("chart", fig)
         return s
 
     def _mix_gaps(
@@ -820,63 +826,86 @@ class Report:
         q = r.questions.set_index("question_id")
         inverse = set(q.index[q["inverse"].fillna(False).astype(bool)]) if "inverse" in q else set()
         lik_all = metrics.likert_answers(r.answers_here)
-        detail = list(DIMENSIONS)
+        s.add(
+            "bullets",
+            [
+                f"{DIMENSIONS[d['dimension']]} : {fmt_pct(d['part'])} de réponses favorables "
+                f"({_range(d['bas'], d['haut'])}), {_people(int(d['n']))}."
+                for _, d in dims.iterrows()
+            ],
+            css="dimensions",
+        )
+        detail = [d for d in DIMENSIONS if d in set(dims["dimension"])]
         if r.params.phase == "cadrage":  # before the meeting: the two weakest dimensions in detail
             detail = list(dims.sort_values("part")["dimension"].head(2))
-            s.add(
-                "bullets",
-                [
-                    f"{DIMENSIONS[d['dimension']]} : {fmt_pct(d['part'])} de réponses favorables "
-                    f"({_range(d['bas'], d['haut'])}), {_people(int(d['n']))}."
-                    for _, d in dims.iterrows()
-                ],
-                css="dimensions",
-            )
-        for dim, label in DIMENSIONS.items():
-            if dim not in detail:
-                continue
+        for dim in detail:
             lik = lik_all[lik_all["dimension"] == dim]
-            row = dims[dims["dimension"] == dim]
-            if lik.empty or row.empty:
+            if lik.empty:
                 continue
-            row = row.iloc[0]
             labels = scale_labels(r, lik["question_id"].iloc[0])
             dist = metrics.likert_distribution(lik, len(labels))
-            dist = dist[dist["total"] >= r.seuil]
-            sentence = (
-                f"{fmt_pct(row['part'])} de réponses favorables ({_range(row['bas'], row['haut'])}), "
-                f"{_people(int(row['n']))}."
-            )
-            s.add("heading", label, level=3)
-            s.add("paragraph", sentence)
-            fav = metrics.favorable(lik)
-            favorable = dict(zip(fav["question_id"], fav["part"], strict=True))
             s.export(
                 f"repartition_{dim}",
                 aggregate(
-                    answered_as(dist, labels, inverse, texts),
+                    answered_as(dist[dist["total"] >= r.seuil], labels, inverse, texts),
                     f"réponses par niveau de l'échelle (bases de {r.seuil} personnes au moins)",
                 ),
             )
-            s.add(
-                "chart",
-                charts.diverging_likert(
-                    aggregate(dist, "réponses par niveau de l'échelle"),
-                    labels,
-                    texts,
-                    title=f"{label} : les réponses aux affirmations",
-                    source=f"{SOURCE_Q}, {r.params.territoire}",
-                    inverse=inverse,
-                    favorable=favorable,
-                ),
-            )
             s.export(f"favorable_par_profil_{dim}", self._by_profile(lik, texts))
+        for chart in self.statement_charts(lik_all, detail, inverse):
+            s.add("chart", chart)
         s.add(
             "note",
             "Le détail par profil de chaque affirmation est dans les tableaux exportés "
             f"(« {r.params.slug}_favorable_par_profil_<dimension>.csv »).",
         )
         return s
+
+    def statement_charts(self, lik_all: pd.DataFrame, dims: list[str], inverse: set[str]) -> list:
+        """The answers to the statements of ``dims``, as given, in as few charts as possible.
+
+        One diverging chart per answer scale (the example has one: agreement in five levels),
+        each statement labelled with its dimension; statements with fewer than k people left
+        out. Returns plotly figures.
+        """
+        r = self.r
+        texts = question_texts(r)
+        by_scale: dict[tuple, list[str]] = {}
+        for dim in dims:
+            qids = list(dict.fromkeys(lik_all.loc[lik_all["dimension"] == dim, "question_id"]))
+            for q in qids:
+                by_scale.setdefault(tuple(scale_labels(r, q)), []).append(q)
+        out = []
+        for labels, qids in by_scale.items():
+            lik = lik_all[lik_all["question_id"].isin(qids)]
+            dist = metrics.likert_distribution(lik, len(labels))
+            dist = dist[dist["total"] >= r.seuil]
+            if dist.empty:
+                continue
+            dim_of = dict(zip(lik["question_id"], lik["dimension"], strict=False))
+            named = {q: f"{DIMENSIONS.get(dim_of.get(q), '')} — {texts.get(q, q)}" for q in qids}
+            order = pd.Categorical(
+                dist["question_id"].astype(str), categories=[str(q) for q in qids], ordered=True
+            )
+            dist = dist.assign(_o=order).sort_values(["_o", "rang"]).drop(columns="_o")
+            fav = metrics.favorable(lik)
+            which = (
+                " et ".join(DIMENSIONS[d] for d in dims)
+                if len(dims) <= 2
+                else "les cinq dimensions"
+            )
+            out.append(
+                charts.diverging_likert(
+                    aggregate(dist, "réponses par niveau de l'échelle"),
+                    list(labels),
+                    named,
+                    title=f"Les réponses aux affirmations : {which}",
+                    source=f"{SOURCE_Q}, {r.params.territoire}",
+                    inverse=inverse,
+                    favorable=dict(zip(fav["question_id"], fav["part"], strict=True)),
+                )
+            )
+        return out
 
     def _by_profile(self, lik: pd.DataFrame, texts: dict[str, str]) -> PublicTable:
         """Favourable share per statement and profile (exported, not shown).
@@ -931,7 +960,7 @@ class Report:
             s.add(
                 "chart",
                 charts.share_bars(
-                    aggregate(shares.head(6), "réponses par thème"),
+                    aggregate(shares.head(5), "réponses par thème"),
                     "libelle",
                     "part",
                     title=f"Thèmes des réponses : {texts.get(qid, qid)}",
@@ -939,7 +968,8 @@ class Report:
                     n=ft["n"],
                 ),
             )
-            for theme_id, quotes in ft["quotes"].items():
+            shown_themes = list(ft["quotes"].items())[:2]  # the two leading themes, one quote each
+            for theme_id, quotes in shown_themes:
                 if not quotes:
                     continue
                 label = shares.loc[shares["theme"] == theme_id, "libelle"].iloc[0]
@@ -1201,7 +1231,7 @@ class Report:
             order = [
                 self.header, self.essentiel, self.introduction, self.objectifs, self.ateliers_questions,
                 self.participation, self.practical, self.earlier, self.dimensions_section,
-                self.free_text_section, self.interviews, self.methodology,
+                self.free_text_section, self.methodology,
             ]  # fmt: skip
         else:
             order = [
@@ -1234,16 +1264,15 @@ def dimension(r: Rencontre, dim: str, *, profil: str | None = None) -> None:
             questions=r.questions,
         )
     rep = Report(view)
-    section = rep.dimensions_section()
-    keep, inside = [], False
-    for block in section.blocks:  # only this dimension's heading, sentence and chart
-        if block.kind == "heading":
-            inside = block.args[0] == DIMENSIONS[dim]
-        elif inside:
-            keep.append(block)
-    if not keep:
+    q = r.questions.set_index("question_id")
+    inverse = set(q.index[q["inverse"].fillna(False).astype(bool)]) if "inverse" in q else set()
+    lik = metrics.likert_answers(view.answers_here) if view.answers is not None else None
+    people = 0 if lik is None else lik.loc[lik["dimension"] == dim, "respondent_id"].nunique()
+    if people < r.seuil:
         display.note(f"{small_group_label(r.seuil).capitalize()} : résultats non publiés.")
-    render(Section(dim, DIMENSIONS[dim], keep), level=3)
+        return
+    for fig in rep.statement_charts(lik, [dim], inverse):
+        display.show(fig)
 
 
 def report(r: Rencontre, *, draft: bool = True) -> Report:

@@ -3,7 +3,6 @@
 // keyboard access to wide tables. No external resource.
 function dessinerGraphiques() {
   if (typeof Plotly === "undefined") { return; }
-  enregistrerLocalePlotly();
   document.querySelectorAll("div.graphique-plotly[data-donnees]").forEach(function (div) {
     var bloc = document.getElementById(div.getAttribute("data-donnees"));
     if (!bloc || div.getAttribute("data-dessine")) { return; }
@@ -62,11 +61,6 @@ function demarrer() {
   tablesTriables();
   regionsDefilantes();
   window.addEventListener("resize", regionsDefilantes);
-}
-if (document.readyState === "loading") {
-  document.addEventListener("DOMContentLoaded", demarrer);
-} else {
-  demarrer();
 }
 
 // ---------------------------------------------------------------- plotly in French, offline
@@ -205,3 +199,10 @@ function enregistrerLocalePlotly() {
     Plotly.newPlot(gd, gd.data, gd.layout, config);
   });
 })();
+
+// started last, once every definition above (the French locale included) is in place
+if (document.readyState === "loading") {
+  document.addEventListener("DOMContentLoaded", demarrer);
+} else {
+  demarrer();
+}
