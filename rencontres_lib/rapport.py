@@ -852,8 +852,9 @@ class Report:
                 ),
             )
             s.export(f"favorable_par_profil_{dim}", self._by_profile(lik, texts))
-        for chart in self.statement_charts(lik_all, detail, inverse):
-            s.add("chart", chart)
+        if r.params.phase == "compte_rendu":  # the cadrage quotes the weakest statements instead
+            for chart in self.statement_charts(lik_all, detail, inverse):
+                s.add("chart", chart)
         s.add(
             "note",
             "Le détail par profil de chaque affirmation est dans les tableaux exportés "
