@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -306,6 +307,18 @@ def _people(n: Any) -> str:
     return f"{fmt_int(n)} personne{'s' if n > 1 else ''}"
 
 
+def _compact(name: str) -> str:
+    """« Métropole européenne de Lille » → « Lille »: the place, for narrow chart columns."""
+    words = re.sub(
+        r"\b(?:Métropole|métropole|Communauté|communauté|d'agglomération|urbaine|européenne|"
+        r"de|du|des|la|le|les)\b",
+        " ",
+        str(name),
+    )
+    words = re.sub(r"\s+", " ", words).strip(" -")
+    return words or str(name)
+
+
 def _short(r: dict) -> str:
     """Short territory name for sentences (« Métropole de Lyon » stays whole: names are the organiser's)."""
     return str(r["territoire"])
@@ -530,6 +543,7 @@ def dimensions(s: Synthese) -> None:
     wide = long.pivot_table(index="dimension", columns="territoire", values="part", aggfunc="first")
     wide = wide.reindex(index=[d for d in DIMENSIONS if d in wide.index])
     wide = wide[[r["territoire"] for r in s.results if r["territoire"] in wide.columns]]
+    wide.columns = [_compact(c) for c in wide.columns]  # column labels must fit side by side
     wide.columns.name = None
     n = sum(int(r["chiffres"].get("repondants") or 0) for r in s.results if r.get("chiffres"))
     why = f"parts de réponses favorables, territoires de {s.seuil} personnes au moins"
