@@ -805,7 +805,7 @@ def private_outputs(pfile: Path, root: Path, log=print, pdfs: list | None = None
 def registrant_people(root: Path) -> list[tuple[str, str]]:
     """(prénom, nom) of every registrant of every territory: private, for masking and the audit."""
     from .config import salt
-    from .loaders.inscriptions import load_inscriptions
+    from .loaders.inscriptions import load_inscriptions, names_to_mask
 
     people: set[tuple[str, str]] = set()
     for pfile in parameter_files(root):
@@ -822,12 +822,9 @@ def registrant_people(root: Path) -> list[tuple[str, str]]:
             )
         except RencontresError:
             continue
-        if res.private is not None:
-            for prenom, nom in zip(
-                res.private["prenom"].fillna(""), res.private["nom"].fillna(""), strict=True
-            ):
-                if str(prenom).strip() and str(nom).strip():
-                    people.add((str(prenom).strip(), str(nom).strip()))
+        for prenom, nom in names_to_mask(res):  # participants, payers, members
+            if str(prenom).strip() and str(nom).strip():
+                people.add((str(prenom).strip(), str(nom).strip()))
     return sorted(people)
 
 

@@ -369,7 +369,8 @@ def consensus(votes: pd.DataFrame, min_votes: int = 5) -> pd.DataFrame:
     when every group with ≥ ``min_votes`` votes agrees at ≥ 60 %, « clivante » when one group
     agrees ≥ 60 % and another disagrees ≥ 60 %. Columns: proposition_id, statut, ecart.
     """
-    v = votes[votes["groupe"].astype(str).str.strip() != ""]  # participants outside any group
+    groups = votes["groupe"].astype(str).str.strip()
+    v = votes[(groups != "") & (groups != "sans groupe")]  # participants outside any group
     v = v.assign(total=v["pour"] + v["contre"])
     v = v[v["total"] >= min_votes].assign(accord=lambda d: d["pour"] / d["total"])
     rows = []

@@ -33,6 +33,7 @@ class Rencontre:
     contributions: pd.DataFrame | None = None
     votes: pd.DataFrame | None = None
     prive: pd.DataFrame | None = None
+    autres_noms: list = field(default_factory=list)  # payers, members: masked, not counted
     names: object | None = None
 
     @property
@@ -140,6 +141,7 @@ def name_index(r: Rencontre):
             (str(p), str(n))
             for p, n in zip(r.prive["prenom"].fillna(""), r.prive["nom"].fillna(""), strict=True)
         }
+    people |= {(str(p), str(n)) for p, n in r.autres_noms}
     people = {(p, n) for p, n in people if p.strip() and n.strip()}
     return NameIndex.from_people(sorted(people)) if people else None
 
@@ -172,6 +174,18 @@ def scrub_public(table: pd.DataFrame, names, columns=None) -> pd.DataFrame:
     return out
 
 
+def _check_territory(r: Rencontre, res, values, column) -> None:
+    """Near matches of the territory filter (« lyon », « Métropole de Lyon »), and a filter that
+    matches no row, added to the source's findings (see ``referentiels.territory_matches``)."""
+    from .referentiels import territory_matches
+
+    found = territory_matches(
+        values, r.territoire_filtre, file=Path(res.source).name, column=column
+    )
+    known = {f.message for f in res.findings}
+    res.findings += [f for f in found if f.message not in known]
+
+
 def _load_inscriptions(r: Rencontre) -> None:
     from .loaders.inscriptions import load_inscriptions
 
@@ -181,6 +195,7 @@ def _load_inscriptions(r: Rencontre) -> None:
     )
     r.results["inscriptions"] = res.check()
     r.prive = res.private
+    r.autres_noms = list(res.extra.get("autres_noms", []))
     # free text typed at registration (organisation, profile as typed) is scrubbed too
     r.names = name_index(r)
     r.inscriptions = scrub_public(res.table, r.names, ["organisation", "profil_saisi"])
@@ -202,8 +217,11 @@ def _load_questionnaire(r: Rencontre) -> None:
             hint="Créez-en un avec « rencontres codebook FICHIER » puis indiquez-le dans les paramètres.",
         )
     r.codebook = load_codebook(cb_path)
-    res = load_questionnaire(p.source("questionnaire"), r.codebook)
+    res = load_questionnaire(p.source("questionnaire"), r.codebook, rules=p.source("profils"))
     r.results["questionnaire"] = res.check()
+    _check_territory(
+        r, res, res.extra["respondents"]["territoire"], res.extra.get("colonne_territoire")
+    )
     answers = metrics.scored(res.table, res.extra["questions"])
     is_text = answers["type"] == "texte"
     if is_text.any():  # free text becomes plain strings, scrubbed of names, e-mails and phones
@@ -218,8 +236,12 @@ def _load_entretiens(r: Rencontre) -> None:
     from .loaders.entretiens import load_entretiens
 
     p = r.params
-    res = load_entretiens(p.source("entretiens"), p.source("entretiens_attributs"))
+    res = load_entretiens(
+        p.source("entretiens"), p.source("entretiens_attributs"), rules=p.source("profils")
+    )
     r.results["entretiens"] = res.check()
+    if "territoire" in res.table and res.table["territoire"].astype(str).str.strip().ne("").any():
+        _check_territory(r, res, res.table["territoire"], "territoire")
     t = scrub_public(res.table, r.names)  # texte, document, theme…
     if "territoire" in t:
         t = t[t["territoire"] == r.territoire_filtre]

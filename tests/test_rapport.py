@@ -168,3 +168,14 @@ def test_reversed_statement_is_charted_as_answered():
     row = next(i for i, y in enumerate(trace.y) if "Ce sont toujours" in y.replace("<br>", " "))
     assert abs(trace.x[row]) == pytest.approx(expected)
     assert expected > 0.3  # the example's Lyon answers: 39 % « Plutôt d'accord »
+
+
+def test_a_filter_matching_no_row_is_an_error_naming_the_near_value(project):
+    from rencontres_lib.rencontre import load_rencontre
+
+    p = project / "parameters/lyon.yaml"
+    p.write_text(p.read_text(encoding="utf-8").replace("territoire: Lyon ", "territoire: lyon "))
+    r = load_rencontre(p)
+    errors = [f.french() for f in r.findings() if f.level == "erreur"]
+    # 196 Lyon rows in the export, 8 without submitdate (excluded by the codebook): 188
+    assert any("questionnaire.csv" in e and "« Lyon » (188)" in e for e in errors), errors
