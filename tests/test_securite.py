@@ -76,6 +76,12 @@ SMALL_PROFILE, SMALL_TERRITORY, SMALL_COUNT = "Chercheur·e", "Lille", 3
 # --------------------------------------------------------------------------- CSV helpers
 
 
+def visible(text: str) -> str:
+    """Text as a reader sees it: entities decoded, French no-break spaces and apostrophes plain."""
+    out = html.unescape(text)
+    return out.replace("\u00a0", " ").replace("\u202f", " ").replace("\u2019", "'")
+
+
 def _read_csv(path: Path, sep: str, encoding: str = "utf-8") -> list[list[str]]:
     with open(path, encoding=encoding, newline="") as fh:
         return list(csv.reader(fh, delimiter=sep))
@@ -378,7 +384,7 @@ def test_hostile_build_publishes_every_report(hostile):
     index = (reports / "index.html").read_text(encoding="utf-8")
     for o in report.outcomes:  # a failure, if any, is listed with its reason
         if o.state == "échec":
-            assert "Échec" in index and html.escape(o.error) in index
+            assert "Échec" in index and visible(o.error) in visible(index)
     assert [p.name for p in reports.rglob("*.tmp")] == []
 
 
@@ -754,9 +760,9 @@ def test_faulty_sources_fail_alone(fast_project, monkeypatch):
         for word in words:
             assert word in errors[slug], (slug, errors[slug])
         row = next(r for r in index.split("<tr>") if f'href="{slug}.html"' in r)
-        assert "Échec" in row and html.escape(errors[slug]) in row and "périmée" in row
+        assert "Échec" in row and visible(errors[slug]) in visible(row) and "périmée" in row
         kept = (root / "reports" / f"{slug}.html").read_text(encoding="utf-8")
-        assert "Rapport périmé" in kept and html.escape(errors[slug]) in kept
+        assert "Rapport périmé" in kept and visible(errors[slug]) in visible(kept)
         assert _strip_banner(kept) == good[slug]
     assert (root / "reports/lyon.html").read_text(encoding="utf-8") == good["lyon"]
 
@@ -797,7 +803,7 @@ def test_real_build_after_an_input_disappears(hostile, tmp_path):
     index = (root / "reports" / "index.html").read_text(encoding="utf-8")
     for slug in ("lyon", "nantes"):
         row = next(r for r in index.split("<tr>") if f'href="{slug}.html"' in r)
-        assert "Échec" in row and html.escape(errors[slug]) in row and "périmée" in row
+        assert "Échec" in row and visible(errors[slug]) in visible(row) and "périmée" in row
         kept = (root / "reports" / f"{slug}.html").read_text(encoding="utf-8")
         assert "Rapport périmé" in kept and _strip_banner(kept) == before[slug]
     for slug in ("grenoble", "lille"):
