@@ -215,6 +215,14 @@ def create_parameters(args, *, interactive: bool, root: Path | None = None) -> P
     target.parent.mkdir(parents=True, exist_ok=True)
     with open(target, "x", encoding="utf-8") as fh:  # "x": never overwrite, even in a race
         fh.write(text)
+    from .textes import scaffold, texts_path
+
+    words = texts_path(target, slug)  # the organiser's own words, kept across rebuilds
+    if words is not None and not words.exists():
+        words.parent.mkdir(parents=True, exist_ok=True)
+        with open(words, "x", encoding="utf-8") as fh:
+            fh.write(scaffold(values["territoire"]))
+        print(f"Vos textes (introduction, ateliers, suites) : parameters/textes/{slug}.md")
     home = root / REAL_DATA / slug
     home.mkdir(parents=True, exist_ok=True)  # git-ignored: real exports go here
     print(f"Rangez les exports réels de ce territoire dans {REAL_DATA}/{slug}/ (ignoré par git).")

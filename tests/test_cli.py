@@ -54,6 +54,12 @@ def test_new_writes_a_file_that_check_accepts(project, capsys):
     )
     out = capsys.readouterr().out
     assert "rencontres check" in out
+    # the organiser's text file, every section ready to fill, read back by the report
+    from rencontres_lib.textes import load_texts
+
+    words = load_texts(project / "parameters/textes/rennes.md")
+    assert {"introduction", "faits marquants", "prochaines etapes"} <= set(words.sections)
+    assert words.html("introduction") == ""  # empty: « À rédiger » in a draft
     assert main(["check", str(target)]) == 0
     assert "Résultat : utilisable." in capsys.readouterr().out
     # refuses to overwrite
