@@ -39,6 +39,20 @@ def readme_tree_paths() -> list[str]:
     return paths
 
 
+def test_every_module_is_in_the_readme_tree():
+    """The tree is true both ways: each module of the library, or its folder, is listed."""
+    paths = set(readme_tree_paths())
+    missing = []
+    for p in sorted((ROOT / "rencontres_lib").rglob("*.py")):
+        rel = p.relative_to(ROOT)
+        if p.name == "__init__.py" or "__pycache__" in rel.parts:
+            continue
+        folder = rel.parent.as_posix()
+        if rel.as_posix() not in paths and (folder == "rencontres_lib" or folder not in paths):
+            missing.append(rel.as_posix())
+    assert missing == []
+
+
 def test_readme_tree_names_only_paths_that_exist():
     paths = readme_tree_paths()
     assert len(paths) > 20
