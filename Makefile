@@ -48,6 +48,7 @@ lab: $(STAMP)
 ## 4/25/100 territories and a Dask cluster run, the 1 M-row loader run; ends with the ratio lines
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_consolidation.py
+	$(BIN)/python benchmarks/bench_documents.py
 	$(BIN)/python benchmarks/bench_tout.py
 
 clean:
