@@ -401,7 +401,8 @@ def test_audit_of_the_hostile_reports_is_clean(hostile):
 @pytest.mark.slow
 def test_no_active_payload_in_published_html(hostile):
     reports = hostile.root / "reports"
-    js = hostile.js
+    # the one script file besides plotly.js is the template's own, unchanged
+    assert (reports / "assets" / "rencontres.js").read_text(encoding="utf-8") == hostile.js
     for path in sorted(reports.glob("*.html")):
         page = path.read_text(encoding="utf-8")
         assert "<script>window.__pwned" not in page and "<iframe" not in page.lower(), path.name
@@ -418,14 +419,16 @@ def test_no_active_payload_in_published_html(hostile):
                 if attr in URL_ATTRS:
                     assert not clean.startswith(("javascript:", "vbscript:", "data:text")), where
                 assert EVIL_HOST not in clean, where
-        for attrs, body in parsed.scripts:  # only the known scripts: shared plotly.js,
-            if attrs.get("src"):  # figures drawn by plotly, the template's table sorter
-                assert attrs == {"src": "assets/plotly.min.js"} and not body.strip(), path.name
-            elif body.strip() != js.strip():
-                assert body.lstrip().startswith("window.PLOTLYENV=window.PLOTLYENV || {};")
-                # data only: plotly writes every « < » of its JSON as \u003c, nothing can
-                # close the script; how plotly draws the labels is checked in Chromium below
+        for attrs, body in parsed.scripts:  # only the project's own scripts, as files, and
+            if attrs.get("src"):  # the figures' JSON data blocks (never run: CSP script-src)
+                assert attrs.get("src") in ("assets/plotly.min.js", "assets/rencontres.js")
+                assert not body.strip(), path.name
+            else:
+                assert attrs.get("type") == "application/json", (path.name, attrs)
+                # data only: every « < » of the JSON is written \u003c, nothing can close
+                # the block; how plotly draws the labels is checked in Chromium below
                 assert "<" not in body, path.name
+                json.loads(body)
     # the payloads did reach the page (quotes, excerpts, tables), as inert text
     lyon = _without_findings((reports / "lyon.html").read_text(encoding="utf-8"))
     lyon = lyon.replace("&quot;", '"').replace("&#x27;", "'").replace("&#39;", "'")
