@@ -598,8 +598,8 @@ def funnel_bars(
     if "profil" in funnel.columns:
         funnel = funnel.set_index("profil")
     stages = {
-        "inscrits": "Inscrits",
-        "presents": "Présents",
+        "inscrits": "Personnes inscrites",
+        "presents": "Personnes présentes",
         "repondants": "Répondants au questionnaire (tout le territoire)",
     }
     shown = [c for c in stages if c in funnel]
@@ -657,7 +657,7 @@ def funnel_bars(
         separatethousands=True,
     )
     fig.update_yaxes(ticklabelstandoff=6)
-    alt = "; ".join(
+    alt = " ; ".join(
         f"{PROFILS.get(p, p)} : "
         + ", ".join(
             f"{stages[c].lower()} "
@@ -1020,7 +1020,7 @@ def share_bars(
         fig.update_xaxes(range=[0, hi], separatethousands=True)
     fig.update_yaxes(ticklabelstandoff=6)
     alt = (
-        "; ".join(
+        " ; ".join(
             f"{lab} : {fmt(v)}"
             for lab, v in zip(
                 df[label_col], pd.to_numeric(df[value_col], errors="coerce"), strict=True

@@ -642,7 +642,7 @@ class Report:
                 "ne sont pas comptées.",
             )
         who = active if p.phase == "cadrage" else active[active["statut"] == "present"]
-        label = "Inscrits" if p.phase == "cadrage" else "Présents"
+        label = "Personnes inscrites" if p.phase == "cadrage" else "Personnes présentes"
         people_word = "inscrites" if p.phase == "cadrage" else "présentes"
         mixes: dict[str, PublicTable] = {}
         groups = people_groups(metrics.profile_mix(who["profil"]), r.seuil, values=["part"])
@@ -689,7 +689,7 @@ class Report:
                 "chart",
                 charts.funnel_bars(
                     nested,
-                    title="Inscrits et présents par profil (les présents sont une partie des inscrits)",
+                    title="Personnes inscrites et présentes par profil (les présentes font partie des inscrites)",
                     source=_registrations_source(r),
                     suppressed="masqué",
                 ),
