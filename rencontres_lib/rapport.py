@@ -895,17 +895,18 @@ class Report:
                 if len(dims) <= 2
                 else "les cinq dimensions"
             )
-            out.append(
-                charts.diverging_likert(
-                    aggregate(dist, "réponses par niveau de l'échelle"),
-                    list(labels),
-                    named,
-                    title=f"Les réponses aux affirmations : {which}",
-                    source=f"{SOURCE_Q}, {r.params.territoire}",
-                    inverse=inverse,
-                    favorable=dict(zip(fav["question_id"], fav["part"], strict=True)),
-                )
+            fig = charts.diverging_likert(
+                aggregate(dist, "réponses par niveau de l'échelle"),
+                list(labels),
+                named,
+                title=f"Les réponses aux affirmations : {which}",
+                source=f"{SOURCE_Q}, {r.params.territoire}",
+                inverse=inverse,
+                favorable=dict(zip(fav["question_id"], fav["part"], strict=True)),
             )
+            # one printed A4 page at most (≈ 1030 px of printable height)
+            fig.update_layout(height=min(fig.layout.height or 900, 940))
+            out.append(fig)
         return out
 
     def _by_profile(self, lik: pd.DataFrame, texts: dict[str, str]) -> PublicTable:

@@ -161,7 +161,8 @@ def test_real_build_of_the_example_data(built_example):
     lyon = (root / "reports/lyon.html").read_text(encoding="utf-8")
     assert '<html lang="fr">' in lyon
     assert "require.js" not in lyon and "mathjax" not in lyon.lower() and "cdn." not in lyon
-    assert lyon.count('class="graphique"') >= 8
+    # compte rendu: profiles, registered and present, dimensions, statements, 3 free-text themes
+    assert lyon.count('class="graphique"') >= 7
     assert '<script src="assets/plotly.min.js"></script>' in lyon
     assert (
         'class="jp-CodeMirrorEditor' not in lyon and "load_rencontre" not in lyon
@@ -357,6 +358,9 @@ def test_build_on_a_dask_local_cluster(project):
             p.write_bytes(b"")
             broken = build_mod.build(project, cluster=client, audit=False, log=lines.append)
     states = {o.slug: o.state for o in broken.outcomes}
-    assert states == {"grenoble": "réutilisé", "lyon": "échec", "synthese": "exécuté"}, lines
+    # Lyon's registrants vanish with its file: Grenoble is rebuilt too when one of their first
+    # or last names occurs in its own sources (its published text could have masked it)
+    assert states["lyon"] == "échec" and states["synthese"] == "exécuté", lines
+    assert states["grenoble"] in ("réutilisé", "exécuté"), lines
     assert broken.failures[0].error.startswith("échec dans la cellule")
     assert "Rapport périmé" in (project / "reports/lyon.html").read_text(encoding="utf-8")

@@ -231,7 +231,11 @@ def test_grouped_bar_labels_hide_instead_of_overlapping():
     assert fig.layout.uniformtext.mode == "hide"
     assert all(fig.layout.uniformtext.minsize == t.textfont.size for t in bars)
     by_stage = {t.name: dict(zip(t.y, t.text, strict=True)) for t in bars}
-    assert by_stage["Personnes inscrites"] == {"Agent·e territorial·e": "10", "Élu·e": "6", "Association": "8"}
+    assert by_stage["Personnes inscrites"] == {
+        "Agent·e territorial·e": "10",
+        "Élu·e": "6",
+        "Association": "8",
+    }
     assert by_stage["Personnes présentes"] == {
         "Agent·e territorial·e": "10",
         "Élu·e": "n.d.",

@@ -302,7 +302,7 @@ def test_workbook_runs_cell_by_cell_in_a_lab_kernel(lab):
                 assert expr["batch"]["data"]["text/plain"] == "False"  # widgets shown
             bundles += [o["content"]["data"] for o in outputs if "data" in o["content"]]
 
-        figures = [b for b in bundles if "graphique" in b.get("text/html", "")]
+        figures = [b for b in bundles if 'class="graphique"' in b.get("text/html", "")]
         interactive = [b for b in figures if PLOTLY_MIME in b]
         assert figures, "aucune sortie text/html de graphique"
         assert interactive, (

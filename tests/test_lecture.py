@@ -64,7 +64,9 @@ class _Page(HTMLParser):
 
 
 def _territories(built_example) -> list[str]:
-    return sorted(p.stem for p in (built_example["root"] / "parameters").glob("*.yaml"))
+    from rencontres_lib.config import parameter_files
+
+    return sorted(p.stem for p in parameter_files(built_example["root"]))
 
 
 def _page(built_example, name: str) -> tuple[str, _Page]:

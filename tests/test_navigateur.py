@@ -56,7 +56,7 @@ DOM_JS = """() => {
     plots: q("div.plotly-graph-div, div.js-plotly-plot").filter((d, i, all) => all.indexOf(d) === i)
       .map((d) => ({id: d.id, svg: d.querySelectorAll(".main-svg").length})),
     chiffres: q(".chiffres-cles .chiffre").length,
-    constats: q("ul.constats li").length,
+    constats: q("ol.essentiel li").length,
     graphiques: q("figure.graphique").map((f) => {
       const ref = f.getAttribute("aria-describedby") || "";
       const desc = ref.split(/\\s+/).filter(Boolean).map((id) => document.getElementById(id));
@@ -306,7 +306,7 @@ def test_french_page_with_content(visite, name):
     assert dom["title"].strip()
     if name in TERRITOIRES:
         assert dom["chiffres"] >= 3, f"{name}.html : {dom['chiffres']} chiffres clés"
-        assert dom["constats"] >= 1, f"{name}.html : pas de liste de constats"
+        assert dom["constats"] >= 5, f"{name}.html : « L'essentiel » a moins de cinq constats"
 
 
 @pytest.mark.parametrize("name", PAGES)

@@ -87,7 +87,10 @@ def test_perimeter_says_who_is_left_out(s) -> None:
     assert [r["slug"] for r in s.results] == ["aa", "bb", "cc"]  # sorted by date
     text = synthese.perimetre_text(s)
     assert "Comptes rendus publiés : Alpha et Beta" in text
-    assert "encore en phase de cadrage (à venir) : Gamma." in text and "en dehors des propositions" in text
+    assert (
+        "encore en phase de cadrage (à venir) : Gamma." in text
+        and "en dehors des propositions" in text
+    )
     assert list(s.proposals["slug"]) == ["aa", "aa", "bb"]  # none from Gamma
 
 
