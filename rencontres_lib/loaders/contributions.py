@@ -30,7 +30,6 @@ from .common import (
     parse_count,
     parse_counts,
     parse_dates,
-    read_source,
     reject_misaligned,
     report,
     strip_html,
@@ -325,12 +324,8 @@ def load_contributions(
     comment's text is also its title. Rows whose field count differs from the header are
     rejected with their line.
     """
-    path = Path(path)
-    if fmt is not None:
-        REGISTRY.get(fmt, path)
-    raw = read_source(path)
+    path, raw, adapter = REGISTRY.read(path, fmt)
     name, findings = raw.name, list(raw.findings)
-    adapter = REGISTRY.choose(fmt, list(raw.frame.columns), path)
     fmt = adapter.name
     n = len(raw.frame)
     lines = [raw.line_of(i) for i in range(n)]

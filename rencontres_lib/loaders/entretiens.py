@@ -117,12 +117,8 @@ def load_entretiens(
     rules: str | Path | None = None,
 ) -> LoadResult:
     """Load coded interview excerpts, joined to per-document attributes when given."""
-    path = Path(path)
-    if fmt is not None:
-        REGISTRY.get(fmt, path)
-    raw = read_source(path)
+    path, raw, adapter = REGISTRY.read(path, fmt)
     name, findings = raw.name, list(raw.findings)
-    adapter = REGISTRY.choose(fmt, list(raw.frame.columns), path)
     fmt = adapter.name
     col = match_columns(list(raw.frame.columns), REGISTRY.aliases(adapter, ALIASES))
     if col["texte"] is None:

@@ -31,7 +31,6 @@ from .common import (
     missing_columns_error,
     one_line,
     parse_dates,
-    read_source,
     reject_misaligned,
     report,
 )
@@ -247,12 +246,8 @@ def load_inscriptions(
             "le sel de pseudonymisation est vide.",
             hint="Renseignez un sel secret dans les paramètres.",
         )
-    path = Path(path)
-    if fmt is not None:
-        REGISTRY.get(fmt, path)
-    raw = read_source(path)
+    path, raw, adapter = REGISTRY.read(path, fmt)
     name, findings = raw.name, list(raw.findings)
-    adapter = REGISTRY.choose(fmt, list(raw.frame.columns), path)
     fmt = adapter.name
     col = match_columns(list(raw.frame.columns), REGISTRY.aliases(adapter, ALIASES))
     if not any(col[k] for k in ("email", "email_payeur", "nom", "prenom", "nom_complet")):

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import SourceError
-from .common import fold_header
+from .common import fold_header, read_source
 
 
 @dataclass(frozen=True)
@@ -76,6 +76,18 @@ class Registry:
     def choose(self, fmt: str | None, columns: list[str], path: str | Path) -> Adapter:
         """The adapter named ``fmt`` when given, else the detected one."""
         return self.get(fmt, path) if fmt is not None else self.detect(columns)
+
+    def read(self, path: str | Path, fmt: str | None = None):
+        """Read an export and pick its adapter: ``(path, raw table, adapter)``.
+
+        A forced ``fmt`` is checked before the file is read (unknown name: French
+        :class:`SourceError`); otherwise the adapter is detected from the header.
+        """
+        path = Path(path)
+        if fmt is not None:
+            self.get(fmt, path)
+        raw = read_source(path)
+        return path, raw, self.choose(fmt, list(raw.frame.columns), path)
 
     def aliases(self, adapter: Adapter, shared: dict[str, list[str]]) -> dict[str, list[str]]:
         """The adapter's aliases first, then the shared ones, for every field."""
