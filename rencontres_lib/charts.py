@@ -261,6 +261,19 @@ def _finish(
 # ---------------------------------------------------------------- questionnaire
 
 
+def _statement_labels(
+    qids: Sequence[str], texts: Mapping[str, str], inverse: Collection[str]
+) -> list[str]:
+    """Wrapped statement labels; a reversed statement says that agreeing is unfavourable."""
+    out = []
+    for q in qids:
+        lab = _label(texts.get(q, q), STATEMENT_WIDTH)
+        if q in inverse:
+            lab += "<br>" + _label(INVERSE_NOTE, STATEMENT_WIDTH, italic=True)
+        out.append(lab)
+    return out
+
+
 def _diverging_colours(k: int) -> list[str]:
     if k in DIVERGING:
         return DIVERGING[k]
@@ -349,12 +362,7 @@ def diverging_likert(
             right += at(q, pos, wide)
         extent = max(extent, -left, right)
 
-    y = []
-    for q in qids:
-        lab = _label(texts.get(q, q), STATEMENT_WIDTH)
-        if q in inverse:
-            lab += "<br>" + _label(INVERSE_NOTE, STATEMENT_WIDTH, italic=True)
-        y.append(lab)
+    y = _statement_labels(qids, texts, inverse)
 
     fig = go.Figure()
     for pos in range(1, k + 1):
@@ -440,12 +448,7 @@ def favorable_compare(
     cmp = _numeric(cmp, ["part", "bas", "haut", "n"])
     fig = go.Figure()
     qids = list(dict.fromkeys(cmp["question_id"]))[::-1]
-    y = []
-    for q in qids:
-        lab = _label(texts.get(q, q), STATEMENT_WIDTH)
-        if q in inverse:
-            lab += "<br>" + _label(INVERSE_NOTE, STATEMENT_WIDTH, italic=True)
-        y.append(lab)
+    y = _statement_labels(qids, texts, inverse)
     groups = list(cmp.groupby("groupe", sort=False))
     # horizontal grouped bars stack the first trace at the bottom: add groups in reverse order
     for i, (group, g) in reversed(list(enumerate(groups))):
