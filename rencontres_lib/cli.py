@@ -319,7 +319,7 @@ def _territory_findings(kind: str, res, params) -> list:
 
 
 def cmd_codebook(args) -> int:
-    from .codebook import draft_codebook, write_draft
+    from .codebook_draft import draft_codebook, write_draft
 
     if args.sortie:
         out = write_draft(args.fichier, args.sortie, sheet=args.feuille)

@@ -464,25 +464,3 @@ def load_codebook(path: str | Path) -> Codebook:
     except UnicodeDecodeError:
         raise ConfigError("le codebook doit être enregistré en UTF-8.", file=path) from None
     return parse_codebook(text, path)
-
-
-def draft_codebook(path: str | Path, sheet: str | int | None = None) -> str:
-    """YAML text of a draft codebook for an export (every guess marked « À vérifier »)."""
-    from .codebook_draft import draft
-
-    return draft(path, sheet)
-
-
-def write_draft(path: str | Path, out: str | Path, sheet: str | int | None = None) -> Path:
-    """Write :func:`draft_codebook` to ``out``; refuse to overwrite an existing file."""
-    out = Path(out)
-    if out.exists():
-        raise ConfigError(
-            "le fichier de sortie existe déjà : il n'est jamais écrasé.",
-            file=out,
-            hint="Choisissez un autre nom avec -o, ou supprimez d'abord l'ancien brouillon.",
-        )
-    text = draft_codebook(path, sheet)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text, encoding="utf-8")
-    return out

@@ -21,6 +21,7 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString as DQ
 
 from . import DIMENSIONS
 from .codebook import normalize_label, parse_codebook
+from .errors import ConfigError
 from .io import read_table
 from .loaders.questionnaire_formats import (
     FALSE_MARKS,
@@ -573,3 +574,27 @@ def draft(path: str | Path, sheet: str | int | None = None) -> str:
     text = dump_yaml(root)
     parse_codebook(text, f"brouillon pour {raw.path.name}")
     return text
+
+
+def draft_codebook(path: str | Path, sheet: str | int | None = None) -> str:
+    """YAML text of a draft codebook for an export (every guess marked « À vérifier »).
+
+    Same as :func:`draft`; raises :class:`~rencontres_lib.errors.SourceError` on an unreadable
+    export and :class:`~rencontres_lib.errors.ConfigError` if the draft does not validate.
+    """
+    return draft(path, sheet)
+
+
+def write_draft(path: str | Path, out: str | Path, sheet: str | int | None = None) -> Path:
+    """Write :func:`draft_codebook` to ``out``; refuse to overwrite an existing file."""
+    out = Path(out)
+    if out.exists():
+        raise ConfigError(
+            "le fichier de sortie existe déjà : il n'est jamais écrasé.",
+            file=out,
+            hint="Choisissez un autre nom avec -o, ou supprimez d'abord l'ancien brouillon.",
+        )
+    text = draft_codebook(path, sheet)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    return out

@@ -11,12 +11,11 @@ import yaml
 from rencontres_lib.codebook import (
     Codebook,
     Scale,
-    draft_codebook,
     load_codebook,
     normalize_label,
     parse_codebook,
-    write_draft,
 )
+from rencontres_lib.codebook_draft import draft_codebook, write_draft
 from rencontres_lib.errors import ConfigError
 from rencontres_lib.loaders.questionnaire import load_questionnaire
 from rencontres_lib.metrics import scored
