@@ -137,10 +137,11 @@ def _parser() -> argparse.ArgumentParser:
         "entretiens",
         "entretiens-attributs",
         "contributions",
+        "evaluation",
     ):
         n.add_argument(
             f"--{src}",
-            help=f"chemin du fichier {src.replace('-', ' ')} (relatif à la racine du projet)",
+            help=f"chemin du fichier {'d’évaluation (facultatif, après la rencontre)' if src == 'evaluation' else src.replace('-', ' ')} (relatif à la racine du projet)",
         )
     return p
 

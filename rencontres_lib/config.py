@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import ConfigError
+from .vocabulary import pydantic_message
 
 _BASE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: ~10× faster
 MAX_PARAMETERS_BYTES = 1 << 20  # a parameters file is a few kilobytes
@@ -109,6 +110,7 @@ SOURCE_KINDS = (
     "contributions",
     "profils",
     "themes",
+    "evaluation",
 )
 
 
@@ -143,6 +145,7 @@ class Sources(BaseModel):
     contributions: Path | None = None
     profils: Path | None = None
     themes: Path | None = None
+    evaluation: Path | None = None  # questionnaire d'évaluation de la rencontre, facultatif
 
     def items(self) -> list[tuple[str, Path]]:
         return [(k, getattr(self, k)) for k in SOURCE_KINDS if getattr(self, k) is not None]
@@ -234,40 +237,9 @@ def project_root(start: Path | None = None) -> Path:
     return here
 
 
-ERROR_TEXTS = {
-    "missing": "clé obligatoire absente",
-    "extra_forbidden": "clé inconnue (faute de frappe ?)",
-    "date_from_datetime_parsing": "une date au format AAAA-MM-JJ est attendue",
-    "date_parsing": "une date au format AAAA-MM-JJ est attendue",
-    "date_type": "une date au format AAAA-MM-JJ est attendue",
-    "int_parsing": "un nombre entier est attendu",
-    "int_type": "un nombre entier est attendu",
-    "greater_than": "un nombre strictement positif est attendu",
-    "greater_than_equal": "un nombre plus grand est attendu",
-    "string_type": "un texte est attendu",
-    "list_type": "une liste est attendue",
-    "dict_type": "un dictionnaire (clé: valeur) est attendu",
-    "model_type": "un dictionnaire (clé: valeur) est attendu",
-    "bool_parsing": "oui/non (true/false) est attendu",
-    "string_too_short": "un texte non vide est attendu",
-}
-
-
 def _french_error(err: dict) -> str:
     key = ".".join(str(p) for p in err["loc"])
-    kind = err["type"]
-    if kind == "literal_error":
-        allowed = err.get("ctx", {}).get("expected", "")
-        text = f"valeur inconnue ; attendu : {allowed}".replace("'", "")
-    elif kind == "value_error":
-        text = str(err.get("ctx", {}).get("error", err["msg"]))
-    elif kind.startswith("date") and re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(err.get("input", ""))):
-        text = "ce jour n'existe pas dans le calendrier ; une date réelle au format AAAA-MM-JJ est attendue"
-    else:
-        text = ERROR_TEXTS.get(kind, err["msg"])
-    if kind not in {"missing"} and "input" in err and not isinstance(err["input"], dict | list):
-        text += f" (reçu « {err['input']} »)"
-    return f"clé « {key} » : {text}"
+    return f"clé « {key} » : {pydantic_message(err)}"
 
 
 def load_parametres(

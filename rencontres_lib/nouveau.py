@@ -43,6 +43,9 @@ deroule:
 # ignoré par git : jamais dans data/, qui ne contient que l'exemple fictif.
 sources:
 {sources}
+# Après la rencontre, facultatif : l'export du questionnaire d'évaluation rempli par les
+# personnes présentes (section « Évaluation de la rencontre » du compte rendu) :
+#   evaluation: donnees/{slug}/evaluation.csv
 # Lignes des sources partagées (questionnaire, entretiens) qui concernent cette rencontre :
 # valeur exacte de la colonne « territoire » du questionnaire{valeurs}
 filtre:
@@ -147,6 +150,8 @@ def create_parameters(args, *, interactive: bool, root: Path | None = None) -> P
     attrs = getattr(args, "entretiens_attributs", None)
     if attrs:
         sources["entretiens_attributs"] = attrs
+    if getattr(args, "evaluation", None):
+        sources["evaluation"] = args.evaluation
     sources = {k: v for k, v in sources.items() if v}
     found = (
         questionnaire_territories(root, sources["questionnaire"], sources["codebook"])

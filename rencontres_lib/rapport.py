@@ -29,7 +29,7 @@ import pandas as pd
 
 from . import DIMENSIONS, PROFILS, __version__, charts, display, metrics
 from .config import PHASE_LABELS
-from .formats import fmt_date, fmt_date_long, fmt_int, fmt_pct
+from .formats import fmt_date, fmt_date_long, fmt_float, fmt_int, fmt_pct
 from .privacy import small_group_label
 from .public import PublicTable, aggregate, people_groups, people_stages
 from .rencontre import Rencontre
@@ -497,6 +497,22 @@ class Report:
                     f"({fmt_int(int(top_theme.iloc[0]))} extraits).",
                 }
             )
+        ev = self.evaluation()
+        if ev and ev["questions"]:
+            col, q = next(iter(ev["questions"].items()))
+            _, _, verb, criterion = self.EVALUATION_QUESTIONS[col]
+            who = (
+                f"{fmt_int(ev['n'])} des {fmt_int(ev['presents'])} personnes présentes ont répondu"
+                if ev["taux"] is not None
+                else f"{_people(ev['n'])} {'ont' if ev['n'] > 1 else 'a'} répondu"
+            )
+            items.append(
+                {
+                    "title": "Évaluation de la rencontre.",
+                    "text": f"{fmt_pct(q['part'])} des personnes qui ont répondu {verb} "
+                    f"({criterion}), {_range(q['bas'], q['haut'])} ; {who}.",
+                }
+            )
         lead = self.leading_proposals(3)
         if len(lead):
             listing = " ; ".join(
@@ -541,6 +557,163 @@ class Report:
             "n_ici": int(wide.loc[q, ("n", "ce territoire")]),
             "n_ailleurs": int(wide.loc[q, ("n", "autres territoires")]),
         }
+
+    # -- the meeting's evaluation questionnaire (optional source) ------------------------
+
+    EVALUATION_QUESTIONS = {  # loader column → (label, lowest favourable level, verb, criterion)
+        "satisfaction": ("Satisfaction globale", 4, "se disent satisfaites", "note de 4 ou 5 sur 5"),
+        "expression": ("Prise de parole", 3, "ont pu s'exprimer", "« Oui » ou « Plutôt oui »"),
+        "recommandation": ("Recommandation", 3, "recommanderaient ce format de rencontre",
+                           "« Oui » ; « Je ne sais pas » compte dans la base"),
+    }  # fmt: skip
+
+    def evaluation(self) -> dict | None:
+        """Figures of the evaluation questionnaire, or None without that source.
+
+        From ``r.evaluation`` (see :mod:`rencontres_lib.loaders.evaluation`: one row per
+        person who answered). Returns ``n`` (people who answered), ``presents`` and ``taux``
+        (n / people present, 0–1; None when attendance is unknown or n exceeds it), and for
+        each question answered by at least k people (k = ``seuil_confidentialite``):
+        ``base`` (people who answered it), ``k`` (favourable answers: satisfaction 4–5,
+        expression « Oui »/« Plutôt oui », recommandation « Oui »; « Je ne sais pas » stays
+        in the base), ``part`` (0–1) with its 95 % Wilson interval ``bas``/``haut``
+        (:func:`metrics.wilson`; Wilson 1927), and ``moyenne`` (mean mark 1–5, satisfaction
+        only). With fewer than k people in all, only ``n`` is given (``questions`` empty).
+        """
+        return self._once("evaluation", self._evaluation)
+
+    def _evaluation(self) -> dict | None:
+        r, ev = self.r, self.r.evaluation
+        if ev is None or r.params.phase != "compte_rendu":
+            return None
+        n = len(ev)
+        presents = self.figures.get("presents") if r.inscriptions is not None else None
+        out: dict[str, Any] = {
+            "n": n,
+            "presents": presents or None,
+            "taux": n / presents if presents and n <= presents else None,
+            "questions": {},
+        }
+        if n < r.seuil:
+            return out
+        for col, (label, fav, _, _) in self.EVALUATION_QUESTIONS.items():
+            values = ev[col].dropna().astype(int)
+            if len(values) < r.seuil:
+                continue
+            k = int((values >= fav).sum())
+            part, lo, hi = metrics.wilson(k, len(values))
+            q = {"libelle": label, "base": len(values), "k": k, "part": part, "bas": lo, "haut": hi}
+            if col == "satisfaction":
+                q["moyenne"] = float(values.mean())
+            out["questions"][col] = q
+        return out
+
+    def evaluation_by_profile(self) -> PublicTable:
+        """Favourable share per profile and question (exported, never shown).
+
+        Columns: question, profil, n (people of that profile who answered it), part (0–1).
+        A profile of fewer than k people is masked, with secondary suppression within each
+        question (:func:`public.people_groups`); so is a share resting on 1 to k − 1 people
+        on one side (it would tell what a handful of people of one profile answered).
+        """
+        r, ev = self.r, self.r.evaluation
+        rows = []
+        for col, (label, fav, _, _) in self.EVALUATION_QUESTIONS.items():
+            sub = ev.loc[ev[col].notna(), ["profil", col]]
+            for prof, g in sub.groupby("profil", sort=True):
+                k = int((g[col].astype(int) >= fav).sum())
+                side = min(k, len(g) - k)
+                thin = 0 < side < r.seuil
+                rows.append(
+                    {
+                        "question": label,
+                        "profil": PROFILS.get(prof, prof),
+                        "n": len(g),
+                        "part": float("nan") if thin else k / len(g),
+                    }
+                )
+        df = pd.DataFrame(rows, columns=["question", "profil", "n", "part"])
+        return people_groups(df, r.seuil, values=["part"], by=["question"])
+
+    def evaluation_quotes(self, k: int = 2) -> list[tuple[str, str]]:
+        """Up to ``k`` answers to « Ce que vous retiendrez », already scrubbed at loading:
+        non-answers and texts holding a mask (« [courriel masqué] ») left out, organiser's
+        exclusions applied and pins first, the most representative first
+        (:func:`text.representative_quotes`), no near-copies. The attribution is the profile
+        only when at least k people of that profile answered the evaluation."""
+        from .text import representative_quotes
+
+        r, ev = self.r, self.r.evaluation
+        texts = ev["retenir"].fillna("").astype(str)
+        ok = [
+            bool(t) and not is_non_answer(t) and "masqué]" not in t and "masquée]" not in t
+            for t in texts
+        ]
+        texts = texts[ok]
+        if len(texts) < r.seuil:
+            return []
+        assign = pd.DataFrame({"index": texts.index, "theme": "evaluation"})
+        order = representative_quotes(texts, assign, "evaluation", k=len(texts))
+        counts = ev["profil"].value_counts()
+        cands = []
+        for i in order:
+            if self.texts.is_excluded(texts[i]):
+                continue
+            prof = ev.at[i, "profil"]
+            who = (
+                PROFILS.get(prof, prof)
+                if counts.get(prof, 0) >= r.seuil and prof in PROFILS
+                else "profil non précisé"
+            )
+            cands.append((texts[i], f"{who}, questionnaire d'évaluation"))
+        cands.sort(key=lambda c: not self.texts.is_pinned(c[0]))
+        return distinct_quotes(cands, k)
+
+    def evaluation_section(self) -> Section | None:
+        """« Évaluation de la rencontre » (compte rendu with an evaluation source only)."""
+        ev = self.evaluation()
+        if ev is None:
+            return None
+        r = self.r
+        s = Section("evaluation", "Évaluation de la rencontre")
+        n = ev["n"]
+        lead = f"{_people(n)} {'ont' if n > 1 else 'a'} répondu au questionnaire d'évaluation"
+        if ev["taux"] is not None:
+            lead += (
+                f", soit {fmt_pct(ev['taux'])} des {fmt_int(ev['presents'])} personnes présentes"
+            )
+        s.add("paragraph", lead + ".")
+        if not ev["questions"]:
+            s.add("note", f"Trop peu de réponses pour les publier ({small_group_label(r.seuil)}).")
+            s.data = ev
+            return s
+        items = []
+        for col, q in ev["questions"].items():
+            _, _, verb, criterion = self.EVALUATION_QUESTIONS[col]
+            text = (
+                f"{q['libelle']} : {fmt_pct(q['part'])} des personnes qui ont répondu {verb} "
+                f"({criterion}), {_range(q['bas'], q['haut'])} ; {_people(q['base'])}"
+            )
+            if "moyenne" in q:
+                text += f" ; note moyenne {fmt_float(q['moyenne'])} sur 5"
+            items.append(text + ".")
+        s.add("bullets", items, css="evaluation")
+        quotes = self.evaluation_quotes(2)
+        if quotes:
+            s.add(
+                "paragraph",
+                "Ce que les personnes retiendront — exemples de réponses :",
+                css="sous-titre",
+            )
+            s.add("quotes", quotes)
+        s.export("evaluation_par_profil", self.evaluation_by_profile())
+        s.add(
+            "note",
+            f"Le détail par profil est dans le tableau exporté « {r.params.slug}_evaluation_par_profil.csv » "
+            f"(profils de moins de {r.seuil} personnes masqués).",
+        )
+        s.data = ev
+        return s
 
     def introduction(self) -> Section:
         s = Section("introduction", "")
@@ -1160,6 +1333,7 @@ class Report:
             "questionnaire": "Questionnaire",
             "entretiens": "Entretiens",
             "contributions": "Propositions",
+            "evaluation": "Questionnaire d'évaluation",
         }
         for kind, res in r.results.items():
             rows.append(
@@ -1238,10 +1412,11 @@ class Report:
         else:
             order = [
                 self.header, self.essentiel, self.introduction, self.objectifs, self.proposals,
-                self.participation, self.dimensions_section, self.free_text_section,
-                self.interviews, self.next_steps, self.methodology,
+                self.participation, self.evaluation_section, self.dimensions_section,
+                self.free_text_section, self.interviews, self.next_steps, self.methodology,
             ]  # fmt: skip
-        return [self._once(f"section:{f.__name__}", f) for f in order]
+        sections = [self._once(f"section:{f.__name__}", f) for f in order]
+        return [s for s in sections if s is not None]  # optional sources: no section
 
 
 # ---------------------------------------------------------------- notebook entry points
@@ -1348,6 +1523,9 @@ def results(rep: Report) -> dict:
         ]
         v = r.votes[cols]
         out["votes"] = v.astype(object).where(v.notna(), None).to_dict(orient="records")
+    ev = rep.evaluation()
+    if ev is not None:
+        out["evaluation"] = ev
     out["sources"] = [
         {k: v for k, v in res.summary().items() if k not in ("source", "constats")}
         | {"fichier": Path(res.source).name}

@@ -32,6 +32,7 @@ class Rencontre:
     entretiens: pd.DataFrame | None = None
     contributions: pd.DataFrame | None = None
     votes: pd.DataFrame | None = None
+    evaluation: pd.DataFrame | None = None  # the meeting's evaluation questionnaire (optional)
     prive: pd.DataFrame | None = None
     autres_noms: list = field(default_factory=list)  # payers, members: masked, not counted
     names: object | None = None
@@ -89,6 +90,7 @@ def load_rencontre(
         ("questionnaire", _load_questionnaire),
         ("entretiens", _load_entretiens),
         ("contributions", _load_contributions),
+        ("evaluation", _load_evaluation),
     ]
     for kind, step in steps:
         if kind == "questionnaire":  # before any free text is scrubbed: this meeting's + others'
@@ -260,3 +262,12 @@ def _load_contributions(r: Rencontre) -> None:
     r.contributions = scrub_public(t, r.names)  # titre, corps, atelier, theme, etat…
     votes = res.extra.get("votes")
     r.votes = None if votes is None else scrub_public(votes, r.names)
+
+
+def _load_evaluation(r: Rencontre) -> None:
+    from .loaders.evaluation import load_evaluation
+
+    p = r.params
+    res = load_evaluation(p.source("evaluation"), rules=p.source("profils"))
+    r.results["evaluation"] = res.check()
+    r.evaluation = scrub_public(res.table, r.names, ["retenir"])  # free text, like the others

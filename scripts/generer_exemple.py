@@ -972,6 +972,101 @@ def write_csv(name, rows, encoding="utf-8", **fmt):
     (OUT_DIR / name).write_bytes(buf.getvalue().encode(encoding))
 
 
+# ---------------------------------------------------------------- evaluation questionnaires
+# Filled in at the end of the meeting (Google Forms, French export). A separate random stream:
+# the files above stay byte-identical whether or not these are written.
+E_COLUMNS = [
+    "Horodateur",
+    "Vous êtes :",
+    "Satisfaction globale (1 = pas du tout satisfait·e, 5 = très satisfait·e)",
+    "Avez-vous pu vous exprimer ?",
+    "Recommanderiez-vous ce format de rencontre à un ou une collègue ?",
+    "Ce que vous retiendrez de la rencontre",
+]
+E_LABELS = {
+    "agent_territorial": "Agent·e territorial·e",
+    "association": "Association",
+    "elu": "Élu·e",
+    "citoyen": "Citoyen·ne",
+    "agent_etat": "Agent·e de l'État",
+    "consultant": "Consultant·e",
+    "chercheur": "Chercheur·e",
+    "autre": "Autre",
+}
+# people present at each meeting, by profile (from inscriptions_<slug>.csv): who can answer
+E_PRESENT = {
+    "lyon": {"agent_territorial": 32, "association": 18, "elu": 15, "citoyen": 11,
+             "agent_etat": 10, "consultant": 9, "chercheur": 8},
+    "nantes": {"agent_territorial": 19, "association": 10, "elu": 8, "chercheur": 4,
+               "consultant": 3, "agent_etat": 3, "citoyen": 3, "autre": 2},
+}  # fmt: skip
+E_TEXTS = [
+    "Les échanges entre élus et habitants dans les ateliers, sur un pied d'égalité.",
+    "La qualité de l'animation des ateliers et le temps laissé à chacun pour parler.",
+    "Des idées concrètes à rapporter dans ma commune, notamment le bilan annuel des concertations.",
+    "Le tirage au sort pour faire venir d'autres publics : à tester chez nous.",
+    "La restitution du questionnaire était claire, les chiffres parlent.",
+    "Rencontrer des collègues d'autres collectivités qui ont les mêmes difficultés.",
+    "Trop court pour aller au fond des sujets, il faudrait une journée entière.",
+    "L'atelier sur la redevabilité m'a ouvert les yeux : on ne rend jamais compte aux habitants.",
+    "Bonne ambiance, mais toujours les mêmes personnes autour de la table.",
+    "Le besoin d'une charte de la participation avant les municipales.",
+    "Des propositions à suivre : j'espère qu'on saura ce qu'elles deviennent.",
+    "La place laissée aux associations de quartier, enfin écoutées.",
+    "Salle trop petite et bruyante pendant les ateliers.",
+    "L'idée d'un budget et d'une équipe dédiés à la participation dans chaque collectivité.",
+    "Aller vers les habitants qui ne viennent jamais : permanences, stands mobiles.",
+    "Des élus présents et à l'écoute, ça change.",
+    "Le format court et rythmé, efficace.",
+    "Merci pour l'organisation, envoyez-moi le compte rendu : claire.martin@example.org",
+    "Peu de temps pour la mise en commun à la fin.",
+    "Des pistes pour former les agents à l'animation de la concertation.",
+    "Rien de particulier",
+    "RAS",
+    "Les échanges entre élus et habitants dans les ateliers, sur un pied d'égalité !",
+]
+E_SAT = [("5", 30), ("4", 43), ("3", 16), ("2", 6), ("1", 3), ("", 2)]
+E_EXPR = [("Oui", 46), ("Plutôt oui", 34), ("Plutôt non", 12), ("Non", 4), ("", 4)]
+E_RECO = [("Oui", 77), ("Je ne sais pas", 14), ("Non", 7), ("", 2)]
+
+
+def make_evaluation(t, n, rng):
+    """Rows of one meeting's evaluation export: ``n`` answers, plus two rows to reject or flag."""
+
+    def pick(pairs):
+        return rng.choices([v for v, _ in pairs], weights=[w for _, w in pairs])[0]
+
+    pool = [E_LABELS[p] for p, k in E_PRESENT[t["slug"]].items() for _ in range(k)]
+    profiles = rng.sample(pool, n)  # n people among those present, each answers once
+    for j in rng.sample(range(n), 2):
+        profiles[j] = ""  # profile left empty
+    rows = []
+    start = datetime.combine(t["day"], datetime.min.time()).replace(hour=13, minute=2)
+    for i in range(n):
+        if i < n - 6:  # at the end of the meeting, then a few after the reminder e-mail
+            stamp = start + timedelta(seconds=rng.randint(0, 40 * 60))
+        else:
+            stamp = start + timedelta(days=rng.randint(1, 4), hours=rng.randint(-4, 6))
+        text = rng.choice(E_TEXTS) if rng.random() < 0.55 else ""
+        rows.append([stamp, profiles[i], pick(E_SAT), pick(E_EXPR), pick(E_RECO), text])
+    rows.sort(key=lambda r: r[0])
+    rows[len(rows) // 3][2] = "6"  # out of the 1–5 scale: flagged, counted as no answer
+    empty = start + timedelta(minutes=41)
+    rows.append([empty, "", "", "", "", ""])  # submitted empty: rejected
+    rows.sort(key=lambda r: r[0])
+    return [[r[0].strftime("%d/%m/%Y %H:%M:%S"), *r[1:]] for r in rows]
+
+
+def make_evaluations():
+    rng = random.Random(20250314)
+    sizes = {"lyon": 74, "nantes": 37}
+    return {
+        t["slug"]: make_evaluation(t, sizes[t["slug"]], rng)
+        for t in TERRITORIES
+        if t["slug"] in sizes
+    }
+
+
 def main():
     R.seed(2026)
     USED_EMAILS.intersection_update(re.findall(r"[\w.]+@example\.\w+", " ".join(EMAIL_TEXTS)))
@@ -998,6 +1093,8 @@ def main():
         (OUT_DIR / f"propositions_{slug_}.csv").write_bytes(
             ruby_csv([D_COLUMNS, *rows]).encode("utf-8")
         )
+    for slug_, rows in make_evaluations().items():  # Google Forms: ",", LF, minimal quoting
+        write_csv(f"evaluation_{slug_}.csv", [E_COLUMNS, *rows], lineterminator="\n")
     for path in sorted(OUT_DIR.glob("*.csv")):
         print(f"data/exemple/{path.name}: {path.stat().st_size} octets")
 
