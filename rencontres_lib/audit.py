@@ -54,8 +54,8 @@ from typing import TextIO
 from urllib.parse import urlsplit
 
 from .errors import SourceError
-from .privacy import ADDRESS_RE, NameIndex, fold
-from .privacy import EMAIL_RE as SCRUB_EMAIL_RE
+from .privacy import ADDRESS_RE, NameIndex
+from .vocabulary import EMAIL_DISGUISED_RE, EMAIL_RE, fold_offsets
 
 ERROR = "erreur"
 WARNING = "avertissement"
@@ -94,7 +94,6 @@ DEFAULT_THRESHOLD = 5
 _LIBRARY_RE = re.compile(r"plotly\.js v?\d|require\.?js|MathJax|jQuery v\d", re.IGNORECASE)
 _FILE_TLDS = {"png", "jpg", "jpeg", "gif", "svg", "webp", "ico", "js", "css", "json", "html", "map"}
 
-EMAIL_RE = re.compile(r"(?<![\w.%+\-])[\w.%+\-]+@[\w\-]+(?:\.[\w\-]+)*\.([^\W\d_]{2,})(?![\w\-])")
 _INTL = r"(?:\+|00)33[ .\-]?(?:\(0\)\s?)?[1-9](?:[ ./\-\u00a0\u202f]?\d{2}){4}"
 PHONE_TEXT_RE = re.compile(
     rf"(?<![\w+/\-])(?<!\d[.,])(?:{_INTL}|0[1-9](?:[ ./\-\u00a0\u202f]?\d{{2}}){{4}})(?!\w)(?![.,]\d)"
@@ -374,7 +373,7 @@ def _intl_phone_spans(chunk: str) -> list[tuple[int, int, str]]:
 def _data_hits(chunk: str, region: str, ctx: _Context) -> list[tuple[int, str, str, str]]:
     """``(offset, kind, excerpt, level)`` of e-mails, phones and names in ``chunk``."""
     hits = []
-    email_re = SCRUB_EMAIL_RE if region == "text" else EMAIL_RE
+    email_re = EMAIL_DISGUISED_RE if region == "text" else EMAIL_RE
     for m in email_re.finditer(chunk):
         raw = re.sub(r"\s", "", m.group()).lower()
         if "@" not in raw:  # « prenom (at) domaine.fr »
@@ -433,7 +432,7 @@ def _warning_hits(text: str, ctx: _Context) -> list[tuple[int, str, str, str]]:
 
 def _allowed(words: str, ctx: _Context) -> bool:
     """True when ``words`` is (part of) a public name of the allow-list."""
-    key = " ".join(fold(words)[0].split())
+    key = " ".join(fold_offsets(words)[0].split())
     return bool(key) and any(
         re.search(rf"(?<!\w){re.escape(key)}(?!\w)", a) for a in ctx.allow_names
     )
@@ -578,7 +577,7 @@ def _is_asset(src: str) -> bool:
 
 
 def _mask_data(text: str) -> str:
-    text = SCRUB_EMAIL_RE.sub("[courriel]", text)
+    text = EMAIL_DISGUISED_RE.sub("[courriel]", text)
     return PHONE_TEXT_RE.sub("[téléphone]", text)
 
 
@@ -687,7 +686,7 @@ def _dedupe(hits: list[AuditHit]) -> list[AuditHit]:
 
 
 def _header_key(name: object) -> str:
-    key = " ".join(fold(unicodedata.normalize("NFC", str(name)))[0].strip().split())
+    key = " ".join(fold_offsets(unicodedata.normalize("NFC", str(name)))[0].strip().split())
     return key.replace("’", "'")
 
 
@@ -893,7 +892,7 @@ def collect_files(paths: str | Path | Iterable[str | Path]) -> list[Path]:
 
 
 def _fold_allow(names: Iterable[str]) -> frozenset[str]:
-    return frozenset(" ".join(fold(str(n))[0].split()) for n in names if str(n).strip())
+    return frozenset(" ".join(fold_offsets(str(n))[0].split()) for n in names if str(n).strip())
 
 
 def audit_paths(

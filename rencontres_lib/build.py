@@ -26,11 +26,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__
-from .config import Parametres, load_parametres, parameter_files, project_root
+from .audit import ERROR, audit_paths, format_hits, project_settings
+from .codebook import load_codebook
+from .config import Parametres, load_parametres, parameter_files, project_root, salt
 from .documents import publish_documents
 from .errors import BuildError, ConfigError, RencontresError
+from .execution import DaskRunner, prewarm, run_notebook, shutdown_all
 from .exports import atomic_write_text, fmt_date
-from .kit import publish_kits
+from .kit import index_entries, publish_kits
+from .loaders.inscriptions import load_inscriptions, names_to_mask
+from .logistique import pending_pdfs, print_pdf, write_private_outputs
+from .privacy import scrub_text
+from .publish import Publisher, copy_atomic, install_assets, render_index, stale_banner
+from .rencontre import load_rencontre, warm_name_cache
+from .textes import texts_path
+from .vocabulary import fold_offsets
 
 LIB_DIR = Path(__file__).resolve().parent
 logger = logging.getLogger(__name__)
@@ -166,8 +176,6 @@ def _failure_texts(exc: BaseException, root: Path | None = None) -> tuple[str, s
     """
     from papermill.exceptions import PapermillExecutionError
 
-    from .privacy import scrub_text
-
     def rel(text: str) -> str:
         return text.replace(str(root).rstrip("/") + "/", "") if root is not None else text
 
@@ -231,22 +239,16 @@ def _write_journal(root: Path, slug: str, exc: BaseException) -> Path | None:
 
 def _execute(notebook: Path, output: Path, parameters: dict, cwd: Path) -> float:
     """Run one notebook on this thread's warm kernel (:mod:`.execution`); seconds taken."""
-    from .execution import run_notebook
-
     return run_notebook(notebook, output, parameters, cwd)
 
 
 def _prewarm(cwd: Path) -> None:
     """Start this thread's kernel ahead of its first notebook (:func:`.execution.prewarm`)."""
-    from .execution import prewarm
-
     prewarm(cwd)
 
 
 def organiser_files(params: Parametres, root: Path) -> list[Path]:
     """The organiser's text file of a territory (``parameters/textes/<slug>.md``), if any."""
-    from .textes import texts_path
-
     path = texts_path(params.fichier or root / "parameters" / f"{params.slug}.yaml", params.slug)
     return [path] if path is not None and path.exists() else []
 
@@ -266,8 +268,6 @@ def earlier_inputs(params: Parametres, territories: list) -> list[Path]:
 
 def _mark_stale(html_path: Path, reason: str) -> None:
     """Put a visible « périmé » banner into a kept report (atomic rewrite)."""
-    from .publish import stale_banner
-
     if not html_path.exists():
         return
     page = html_path.read_text(encoding="utf-8")
@@ -299,15 +299,11 @@ def build(
     the notebooks then run on its workers (same cache, rules and audit). Raises
     :class:`BuildError` (French) when ``reports/`` or ``build/`` cannot be written.
     """
-    from .execution import shutdown_all
-
     t0 = time.perf_counter()
     log = _sayer(log)
     root = (root or project_root()).resolve()
     runner = None
     if cluster is not None:
-        from .execution import DaskRunner
-
         runner = DaskRunner(cluster)
     jobs = max(1, jobs or os.cpu_count() or 1)
     # each thread keeps its warm kernel until the end of the build (synthesis included); with
@@ -368,8 +364,6 @@ def _check_codebook(path: Path, seen: dict) -> None:
         if seen[path] is not None:
             raise seen[path]
         return
-    from .codebook import load_codebook
-
     error = None
     try:
         load_codebook(path)
@@ -425,8 +419,6 @@ def read_territories(root: Path) -> list[tuple[Path, Parametres | None, Rencontr
 def _build(
     root: Path, *, jobs, force, autonome, audit, log, t0, runner, pool, publication=False
 ) -> BuildReport:
-    from .publish import Publisher, copy_atomic, install_assets
-
     reports = root / "reports"
     work = root / "build"
     _writable_folders(root)
@@ -436,8 +428,6 @@ def _build(
     if runner is None and (force or not cache) and _execute.__module__ == __name__:
         for _ in range(jobs):
             pool.submit(_prewarm, root / "notebooks")
-    from .config import salt
-
     salt(root)  # created once here, before notebooks run in parallel
     people = cached_registrant_people(root)
     # every registrant's name (prive/noms.json, read by each notebook to mask free text); a
@@ -498,8 +488,6 @@ def _build(
         )
 
     atomic_write_text(cache_path, json.dumps(cache, indent=1))  # names found, per territory
-    from .rencontre import warm_name_cache
-
     warm_name_cache([t[1] for t in todo], root)  # names recognised once, not in every kernel
     total = len(report.outcomes) + 1
     done = 0
@@ -562,8 +550,6 @@ def _build(
 
     def print_pdfs() -> None:
         if pdfs:
-            from .logistique import print_pdf
-
             for sheet, pdf in pdfs:
                 print_pdf(sheet, pdf)
 
@@ -644,14 +630,12 @@ class NameScanner:
     """
 
     def __init__(self, people: list[tuple[str, str]]) -> None:
-        from .privacy import fold
-
         self.people = people
         self._words: dict[Path, set[str] | None] = {}
         self._parts = [
             (
-                tuple(re.findall(r"\w+", fold(str(p))[0])),
-                tuple(re.findall(r"\w+", fold(str(n))[0])),
+                tuple(re.findall(r"\w+", fold_offsets(str(p))[0])),
+                tuple(re.findall(r"\w+", fold_offsets(str(n))[0])),
             )
             for p, n in people
         ]
@@ -685,8 +669,6 @@ def _file_words(path: Path) -> set[str] | None:
     import stat
     import zipfile
 
-    from .privacy import fold
-
     if not stat.S_ISREG(path.stat().st_mode):
         return None
     words: set[str] = set()
@@ -695,7 +677,7 @@ def _file_words(path: Path) -> set[str] | None:
             for info in z.infolist():
                 if info.filename.endswith(".xml") and info.file_size < 1 << 30:
                     with z.open(info) as fh:
-                        _scan(fh, words, fold, "utf-8")
+                        _scan(fh, words, fold_offsets, "utf-8")
         return words
     with open(path, "rb") as fh:
         head = fh.read(4)
@@ -709,7 +691,7 @@ def _file_words(path: Path) -> set[str] | None:
             except UnicodeDecodeError:
                 encoding = "cp1252"
             fh.seek(0)
-        _scan(fh, words, fold, encoding)
+        _scan(fh, words, fold_offsets, encoding)
     return words
 
 
@@ -766,8 +748,6 @@ def _audit(reports: Path, people, names_key: str, cache: dict, cache_path: Path,
     ]
     hits = []
     if todo:
-        from .audit import ERROR, audit_paths, format_hits, project_settings
-
         full = [f"{p} {n}" for p, n in people if len(f"{p} {n}") > 4]
         hits = audit_paths(todo, names=full, **project_settings(reports.parent))
         if hits:
@@ -790,9 +770,6 @@ def private_outputs(pfile: Path, root: Path, log=print, pdfs: list | None = None
     The sign-in sheet's PDF (Chromium, ≈ 2 s) is queued in ``pdfs`` when given, to be printed
     while the synthesis runs instead of competing with the territorial notebooks.
     """
-    from .logistique import pending_pdfs, write_private_outputs
-    from .rencontre import load_rencontre
-
     try:
         r = load_rencontre(load_parametres(pfile, root=root), kinds=("inscriptions",))
         write_private_outputs(r, pdf=pdfs is None)
@@ -804,9 +781,6 @@ def private_outputs(pfile: Path, root: Path, log=print, pdfs: list | None = None
 
 def registrant_people(root: Path) -> list[tuple[str, str]]:
     """(prénom, nom) of every registrant of every territory: private, for masking and the audit."""
-    from .config import salt
-    from .loaders.inscriptions import load_inscriptions, names_to_mask
-
     people: set[tuple[str, str]] = set()
     for pfile in parameter_files(root):
         try:
@@ -876,9 +850,6 @@ def write_index(reports: Path, report: BuildReport) -> None:
     Rendered by :func:`publish.render_index` (Jinja2, autoescaped, under the reports' CSP).
     A failure names the file, row and column only (see :func:`public_text`).
     """
-    from .kit import index_entries
-    from .publish import render_index
-
     phases = {"cadrage": "Note de cadrage", "compte_rendu": "Compte rendu"}
     entries = []
     for o in report.outcomes:

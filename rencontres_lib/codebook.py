@@ -89,6 +89,8 @@ from pydantic import (
 
 from . import DIMENSIONS, PROFILS
 from .errors import ConfigError
+from .vocabulary import normalize_label as normalize_label  # re-exported
+from .vocabulary import pydantic_message
 
 FORMATS = ("limesurvey", "google_forms", "framaforms", "kobo", "decidim", "generique")
 QUESTION_TYPES = ("profil", "territoire", "likert", "choix", "choix_multiple", "texte", "ignore")
@@ -100,17 +102,6 @@ TYPE_ALIASES = {
 QuestionType = Literal[
     "profil", "territoire", "likert", "choix", "choix_multiple", "texte", "ignore"
 ]
-
-_SPACES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "´": "'", "`": "'", "\u00a0": " ",
-                         "\u202f": " ", "\u2009": " ", "\t": " ", "\r": " ", "\n": " "})  # fmt: skip
-
-
-def normalize_label(value: object) -> str:
-    """Key used to compare answers: case, spaces and apostrophes folded; ``"2.0"`` → ``"2"``."""
-    s = " ".join(str(value).translate(_SPACES).casefold().split())
-    if re.fullmatch(r"-?\d+\.0+", s):
-        s = s.split(".")[0]
-    return s
 
 
 def _to_str(value: Any) -> Any:
@@ -372,18 +363,6 @@ _YamlLoader.add_implicit_resolver(
     "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
 )
 
-_ERROR_TEXTS = {
-    "missing": "clé obligatoire absente",
-    "extra_forbidden": "clé inconnue (faute de frappe ?)",
-    "int_parsing": "un nombre entier est attendu",
-    "string_type": "un texte est attendu",
-    "list_type": 'une liste est attendue, ex. ["a", "b"]',
-    "dict_type": "un dictionnaire (clé: valeur) est attendu",
-    "model_type": "un dictionnaire (clé: valeur) est attendu",
-    "bool_parsing": "true ou false est attendu",
-    "bool_type": "true ou false est attendu",
-}
-
 
 def _french_error(err: dict, data: dict) -> str:
     loc, parts = list(err["loc"]), []
@@ -395,20 +374,7 @@ def _french_error(err: dict, data: dict) -> str:
             parts[-1] = f"questions[{p + 1}]" + (f" (colonne « {col} »)" if col is not None else "")
         else:
             parts.append(str(p))
-    kind = err["type"]
-    if kind == "value_error":
-        text = str(err.get("ctx", {}).get("error", err["msg"]))
-    elif kind == "literal_error":
-        expected = err["ctx"]["expected"].replace("'", "").replace(" or ", " ou ")
-        text = f"valeur « {err.get('input')} » inconnue ; valeurs attendues : {expected}"
-    else:
-        text = _ERROR_TEXTS.get(kind, err["msg"])
-        if (
-            kind != "missing"
-            and not isinstance(err.get("input"), dict | list)
-            and "(reçu «" not in text
-        ):
-            text += f" (reçu « {err.get('input')} »)"
+    text = pydantic_message(err)
     head = [x for x in parts if x.startswith("questions[")]
     keys = ".".join(x for x in parts if not x.startswith("questions["))
     prefix = (head[0] + ", " if head else "") + (f"clé « {keys} » : " if keys else "")

@@ -33,6 +33,7 @@ from .loaders.questionnaire_formats import (
     technical_columns,
 )
 from .referentiels import classify_profile, load_profile_rules
+from .vocabulary import DIMENSION_WORDS
 
 # Scale models, most negative level first; variants of a level separated by « | ».
 TEMPLATES: dict[str, list[str]] = {
@@ -97,13 +98,6 @@ HORS_ECHELLE = {
     for x in "Sans avis|Ne sais pas|Je ne sais pas|NSP|Ne se prononce pas|Sans opinion|Non concerné|"
     "Non concernée|Pas concerné|Sans objet|Ne souhaite pas répondre|Je ne souhaite pas répondre|"
     "Non applicable|Je ne peux pas répondre".split("|")
-}
-DIMENSION_WORDS = {
-    "organisation": r"\borg\b|organisation|services|moyens|fonctionnement|culture",
-    "decision": r"\bdec\b|decision|peser sur|arbitr|s'engagent",
-    "inclusion": r"\binc\b|inclusion|publics|eloigne|diversite|memes personnes",
-    "transparence": r"\btra\b|transparen|sincerit|regles du jeu|negociable|informations",
-    "redevabilite": r"\bred\b|redevab|rend compte|rendre compte|suites donnees",
 }
 PROFIL_HEAD = re.compile(
     r"\bprofil|vous etes|\bstatut\b|\bqualite\b|\bfonction\b|categorie|\brole\b"

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from importlib import resources
@@ -24,6 +23,7 @@ from markupsafe import Markup
 
 from .formats import fmt_float, fmt_int
 from .public import PublicTable, frame_of
+from .vocabulary import slug
 
 TEMPLATES = Path(str(resources.files("rencontres_lib").joinpath("templates")))
 _JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}  # fmt: skip
@@ -55,14 +55,8 @@ def _emit(html: str, text: str) -> None:
     _display({"text/html": str(html), "text/plain": text})
 
 
-def slugify(text: str) -> str:
-    """Anchor id for a heading (ASCII, lower case, dashes)."""
-    t = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    return re.sub(r"[^a-z0-9]+", "-", t).strip("-") or "section"
-
-
 def heading_html(title: str, level: int = 2, *, anchor: str | None = None) -> str:
-    return str(_blocks().heading(title, int(level), anchor or slugify(title)))
+    return str(_blocks().heading(title, int(level), anchor or slug(title)))
 
 
 def section(title: str, level: int = 2) -> None:

@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import html
-import itertools
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -28,6 +27,7 @@ if TYPE_CHECKING:  # imported where tables are handled, not for text scrubbing
 
 from .errors import RencontresError
 from .formats import fmt_int
+from .vocabulary import EMAIL_DISGUISED_RE, PHONE_RE, fold_offsets
 
 EMAIL_MARKER = "[courriel masqué]"
 PHONE_MARKER = "[téléphone masqué]"
@@ -41,21 +41,10 @@ SUPPRESSED_MARKER = "masqué"  # one marker for primary and secondary cells (see
 _MARGIN = 1024  # extra characters scrubbed beyond max_chars so no identifier is cut in half
 _MAX_WINDOW = 2**20
 
-_AT = r"(?:\s?@\s?|\s?[\[({<]\s?(?:at|@|arobase|arrobase)\s?[\])}>]\s?|\s(?:at|arobase|arrobase)\s)"
-_DOT = r"(?:\.|\s?[\[({<]\s?(?:dot|point|\.)\s?[\])}>]\s?|\s(?:dot|point)\s)"
-EMAIL_RE = re.compile(
-    rf"(?<![\w.%+\-])[\w.%+\-]+{_AT}[\w\-]+(?:{_DOT}[\w\-]+)*{_DOT}[^\W\d_]{{2,}}(?![\w\-])",
-    re.IGNORECASE,
-)
 URL_RE = re.compile(
     r"(?:\b(?:https?|ftp)://|\bwww\.|\b[a-z][a-z0-9+.\-]*://[^\s/@]+@)"
     r"[^\s<>\"'`]*[^\s<>\"'`.,;:!?)\]}»]",
     re.IGNORECASE,
-)
-_PSEP = r"[ \t./\-\u00a0\u202f]"
-PHONE_RE = re.compile(
-    r"(?<![\d+])(?<!\d[.,])(?:(?:\+|00)\s?33[\s.\-]?(?:\(0\)\s?)?[1-9]|0[1-9])"
-    rf"(?:{_PSEP}?\d{{2}}){{4}}(?!\d)(?![.,]\d)"
 )
 _STREET = (
     r"(?:rue|avenue|av\.|bd|boulevard|bld|place|pl\.|impasse|imp\.|allée|allee|chemin|ch\.|"
@@ -78,46 +67,15 @@ _CONTROL_RE = re.compile(
 )
 _DIGIT_RE = re.compile(r"\d")
 _NEWLINES_RE = re.compile("\r\n?|[\u2028\u2029]")
-_COMBINING_RE = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _CIVILITY = r"(?:(?:m|mr|mme|mmes|mlle|dr|pr|me)\.\s*|(?:m|mr|mme|mlle|monsieur|madame|mademoiselle|docteur|dr|professeur|pr)\s+)"  # fmt: skip
 _PART_SEP = r"(?:\s*,\s*|\s+)"  # between first and last name
 _TOKEN_SEP = r"[\s\-]+"  # inside a compound name ("Jean-Pierre" / "Jean Pierre")
 
 
-def _build_fold_table() -> dict[int, str]:
-    table: dict[int, str] = {}
-    for cp in range(0x10000):  # lower case, one character to one character
-        low = chr(cp).lower()
-        if len(low) == 1 and low != chr(cp):
-            table[cp] = low
-    for cp in itertools.chain(range(0xC0, 0x250), range(0x1E00, 0x1F00)):
-        ch = chr(cp)
-        base = "".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c))
-        base = base.lower()
-        if len(base) == 1 and base != ch:
-            table[cp] = base
-    table.update({ord(c): "'" for c in "\u2019\u2018\u02bc\u00b4`"})
-    table.update({ord(c): "-" for c in "\u2010\u2011\u2012\u2013"})
-    table.update({ord(c): b for c, b in zip("øØđĐłŁı", "ooddlli", strict=True)})
-    return table
-
-
-_FOLD_TABLE = _build_fold_table()
-
-
-def fold(text: str) -> tuple[str, list[int] | None]:
-    """Lower-case accent-folded text, with offsets into ``text`` if combining marks remain."""
-    folded = text.translate(_FOLD_TABLE)
-    if not _COMBINING_RE.search(folded):
-        return folded, None
-    keep = [i for i, c in enumerate(folded) if not unicodedata.combining(c)]
-    return "".join(folded[i] for i in keep), keep + [len(text)]
-
-
 def _name_tokens(name: object) -> list[str]:
     if name is None or (isinstance(name, float) and name != name):
         return []
-    text, _ = fold(unicodedata.normalize("NFC", str(name)).strip())
+    text, _ = fold_offsets(unicodedata.normalize("NFC", str(name)).strip())
     return [t for t in re.split(r"[\s\-,]+", text) if t.strip(".'")]
 
 
@@ -209,7 +167,7 @@ class NameIndex:
         pattern = self.full_pattern if full_only else self.pattern
         if pattern is None:
             return
-        folded, offsets = fold(text)
+        folded, offsets = fold_offsets(text)
         for m in pattern.finditer(folded):
             yield (
                 (m.start(), m.end()) if offsets is None else (offsets[m.start()], offsets[m.end()])
@@ -295,7 +253,7 @@ def identifier_spans(
     if "://" in text or "www." in text.lower():
         found += [(*m.span(), LINK_MARKER) for m in URL_RE.finditer(text)]
     if _EMAIL_GATE_RE.search(text):
-        found += [(*m.span(), EMAIL_MARKER) for m in EMAIL_RE.finditer(text)]
+        found += [(*m.span(), EMAIL_MARKER) for m in EMAIL_DISGUISED_RE.finditer(text)]
     if _DIGIT_RE.search(text):
         found += [(*span, PHONE_MARKER) for span in _phone_spans(text)]
         found += [(*m.span(), ADDRESS_MARKER) for m in ADDRESS_RE.finditer(text)]
@@ -605,7 +563,7 @@ _IDENT_SUBSTRINGS = "email courriel telephone prenom firstname lastname username
 def is_identifying(column: object) -> bool:
     """True when a column name suggests identifying data (nom, e-mail, téléphone, adresse…)."""
     text = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", str(column))
-    text = fold(unicodedata.normalize("NFC", text))[0].lower()
+    text = fold_offsets(unicodedata.normalize("NFC", text))[0].lower()
     tokens = set(re.split(r"[^a-z0-9]+", text))
     return bool(tokens & _IDENT_TOKENS) or any(s in text for s in _IDENT_SUBSTRINGS)
 

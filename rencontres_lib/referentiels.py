@@ -9,7 +9,6 @@ ignores accents and case and brings feminine and inclusive forms back to the mas
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -20,71 +19,9 @@ import yaml
 
 from . import PROFILS
 from .errors import ConfigError
+from .vocabulary import fold_inclusive, profile_key
 
 BUILTIN_RULES = Path(__file__).resolve().parent / "data" / "profils.yaml"
-
-# --------------------------------------------------------------------------- text keys
-
-_INCLUSIVE = [
-    # élu·e, citoyen·ne·s, conseiller·ère, chercheur.euse, directeur·rice
-    re.compile(r"(?<=[a-z])[·•.](?:e|ne|le|te|fe|ere|euse|rice|trice)(?:[·•.]?s)?\b"),
-    # élu-e, enseignant-e-s, chercheur-euse
-    re.compile(r"(?<=[a-z])-(?:e|ne|euse|rice|trice)(?:-?s)?\b"),
-    # élu(e), conseiller(ère)s
-    re.compile(r"\((?:e|ne|le|te|fe|es|s|ere|euse|rice|trice)\)s?"),
-    # élu·s
-    re.compile(r"(?<=[a-z])[·•.]s\b"),
-]
-_SUFFIXES = [
-    ("trice", "teur"),
-    ("euse", "eur"),
-    ("enne", "en"),
-    ("elle", "el"),
-    ("aine", "ain"),
-    ("oise", "ois"),
-    ("ere", "er"),
-    ("ine", "in"),
-    ("nte", "nt"),
-    ("ive", "if"),
-    ("ale", "al"),
-    ("ete", "et"),
-    ("ffe", "f"),
-    ("ee", "e"),
-    ("ue", "u"),
-]
-
-
-def fold_text(text: object) -> str:
-    """Lower-case, accent-free text with inclusive endings removed (``élu·e`` → ``elu``)."""
-    if text is None:
-        return ""
-    s = unicodedata.normalize("NFKD", str(text))
-    s = "".join(c for c in s if not unicodedata.combining(c)).lower()
-    s = s.replace("’", "'").replace("œ", "oe").replace("\u00a0", " ")
-    for pattern in _INCLUSIVE:
-        s = pattern.sub("", s)
-    return re.sub(r"\s+", " ", s).strip()
-
-
-def _token(word: str) -> str:
-    if len(word) > 3 and word.endswith("s"):
-        word = word[:-1]
-    changed = True
-    while changed:
-        changed = False
-        for end, repl in _SUFFIXES:
-            if word.endswith(end) and len(word) - len(end) + len(repl) >= 3:
-                word = word[: -len(end)] + repl
-                changed = True
-                break
-    return word
-
-
-def profile_key(text: object) -> str:
-    """The comparison key of a profile text: folded, masculine, single-spaced words."""
-    words = re.split(r"[^a-z0-9]+", fold_text(text))
-    return " ".join(_token(w) for w in words if w)
-
 
 # --------------------------------------------------------------------------- rules
 
@@ -201,7 +138,7 @@ def _classify(text: object, rules: Sequence[ProfileRule]) -> str | None:
     key = profile_key(text)
     if not key:
         return "non_renseigne"
-    folded = fold_text(text)
+    folded = fold_inclusive(text)
     for rule in rules:
         if rule.matches(key, folded):
             return rule.profil
@@ -283,7 +220,7 @@ def departement_from_postcode(code: object) -> str:
 
 def _territory_key(text: object) -> str:
     """Folded territory name: accents, case, hyphens, apostrophes and « Saint/St » ignored."""
-    s = fold_text(text).replace("'", " ").replace("-", " ")
+    s = fold_inclusive(text).replace("'", " ").replace("-", " ")
     s = re.sub(r"\bst(e?)\b", r"saint\1", s)
     return re.sub(r"\s+", " ", s).strip()
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -30,7 +29,7 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup
 
-from . import DIMENSIONS, PROFILS, __version__, charts, display
+from . import DIMENSIONS, PROFILS, __version__, charts, display, vocabulary
 from .formats import fmt_date, fmt_int, fmt_pct
 from .public import aggregate, people_groups, published_counts
 
@@ -39,26 +38,10 @@ CONVERGENCE = 0.10  # largest spread of % favourable (0–1) for territories tha
 TABLE_NAME = "synthese_propositions"
 
 
-def _fold(text: Any) -> str:
-    t = unicodedata.normalize("NFKD", str(text or "")).encode("ascii", "ignore").decode()
-    return " ".join(t.lower().replace("'", " ").split())
-
-
-_DIMENSION_OF = {_fold(label): key for key, label in DIMENSIONS.items()}
-_DIMENSION_OF |= {_fold(key): key for key in DIMENSIONS}
-_DIMENSION_OF |= {
-    "sincerite": "transparence",
-    "reddition": "redevabilite",
-    "inclusion": "inclusion",
-}
-
-
-def dimension_of(theme: Any) -> str | None:
-    """Dimension id of a proposal's category (« Reddition des comptes » → ``redevabilite``)."""
-    key = _fold(theme)
-    if key in _DIMENSION_OF:
-        return _DIMENSION_OF[key]
-    return next((d for k, d in _DIMENSION_OF.items() if k and key.startswith(k)), None)
+def dimension_of(category: Any) -> str | None:
+    """Dimension id a proposal's category names (« Reddition des comptes » → ``redevabilite``);
+    None when it names none (:func:`rencontres_lib.vocabulary.dimension_of`)."""
+    return vocabulary.dimension_of(category) or None
 
 
 @dataclass

@@ -1,8 +1,10 @@
-"""Free-text analysis of French open answers (pure Python + numpy).
+"""Free-text analysis of French open answers (Python + numpy; spaCy only to name topics).
 
 Tokeniser and light stemmer; theme dictionary (``data/themes.yaml`` or a user file) matched
-on stems, unthemed answers grouped by :func:`auto_topics`; representative quotes (indices,
-never text) and :func:`similarity` to keep near-copies of a quote apart. Workshop proposals
+on stems, unthemed answers grouped by :func:`auto_topics` and named by meaningful words
+(:func:`meaningful_words`: spaCy nouns, adjectives and verbs, cached in ``prive/``);
+representative quotes (indices, never text) and :func:`similarity` to keep near-copies of a
+quote apart. Workshop proposals
 that express the same idea are grouped by :mod:`rencontres_lib.consolidation` (spaCy lemmas
 and synonyms), not here.
 
@@ -23,7 +25,6 @@ Stemmer (on accent-free lowercase words of ASCII letters only; other words are k
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
@@ -36,6 +37,7 @@ import yaml
 
 from . import DIMENSIONS
 from .errors import ConfigError
+from .vocabulary import APOSTROPHES, fold
 
 BUILTIN_THEMES = Path(__file__).parent / "data" / "themes.yaml"
 OTHER_ID = "autres"
@@ -72,8 +74,7 @@ _RETRY = (("ent", "", 5), ("ant", "", 3))  # after a dropped -e: « transparente
 STEM_EXCEPTIONS = {"forme": "forme", "formes": "forme"}
 
 MAX_DF = 0.6  # auto_topics: terms in a larger share of the answers are too general
-_APOSTROPHES = str.maketrans({c: "'" for c in "’‘ʼ`´′"})
-_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss"})
+_APOSTROPHES = str.maketrans({c: "'" for c in APOSTROPHES})
 _ELISION_RE = re.compile(r"\b(?:jusqu|lorsqu|puisqu|quoiqu|qu|[cdjlmnst])'")
 _WORD_RE = re.compile(r"[^\W_]+")
 
@@ -86,23 +87,10 @@ def _as_text(text: Any) -> str:
     return str(text)
 
 
-def _strip_accents(text: str) -> str:
-    if text.isascii():
-        return text
-    decomposed = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
-def normalise(text: Any) -> str:
-    """Lowercase, accent-free, apostrophes as ``'``, whitespace collapsed; NA gives ``""``."""
-    lowered = _as_text(text).translate(_APOSTROPHES).lower()
-    return re.sub(r"\s+", " ", _strip_accents(lowered)).strip()
-
-
 def _words(text: Any) -> list[tuple[str, str]]:
     """(surface, key) of every word, elisions removed: surface keeps accents, key has none."""
     lowered = _ELISION_RE.sub(" ", _as_text(text).translate(_APOSTROPHES).lower())
-    return [(w, _strip_accents(w)) for w in _WORD_RE.findall(lowered)]
+    return [(w, fold(w)) for w in _WORD_RE.findall(lowered)]
 
 
 def _is_content(key: str) -> bool:
@@ -114,7 +102,7 @@ def stem(word: str) -> str:
     """Light French stem of one word (see the module docstring for the rules)."""
     if (lowered := word.strip().lower()) in STEM_EXCEPTIONS:
         return STEM_EXCEPTIONS[lowered]
-    w = normalise(word)
+    w = fold(word)
     if len(w) <= 3 or not (w.isascii() and w.isalpha()):
         return w
     if w.endswith("eaux"):
@@ -207,7 +195,7 @@ def load_themes(path: str | Path | None = None) -> list[Theme]:
 def _theme_from(item: Any, i: int, p: Path, hint: str) -> Theme:
     if not isinstance(item, dict):
         raise ConfigError(f"le thème n° {i} doit être un dictionnaire.", file=p, hint=hint)
-    item = {normalise(k).replace("-", "_").replace(" ", "_"): v for k, v in item.items()}
+    item = {fold(k).replace("-", "_").replace(" ", "_"): v for k, v in item.items()}
 
     def fail(key: str, expected: str) -> ConfigError:
         return ConfigError(f"thème n° {i}, clé « {key} » : {expected}.", file=p, hint=hint)
@@ -252,7 +240,7 @@ def theme_shares(
     Themes without answers are left out; unthemed answers are grouped by :func:`auto_topics`,
     the rest is ``other_label`` (id ``autres``), always last. Sorted by ``n`` descending.
     """
-    texts = texts[[bool(normalise(t)) for t in texts]] if len(texts) else texts
+    texts = texts[[bool(fold(t)) for t in texts]] if len(texts) else texts
     total = len(texts)
     assigned = assign_themes(texts, themes)
     counts = assigned["theme"].value_counts()
@@ -270,41 +258,117 @@ def theme_shares(
     return out.astype({"n": "int64", "part": "float64"}).reset_index(drop=True)
 
 
+MEANINGFUL_POS = frozenset({"NOUN", "ADJ", "VERB"})
+TAGS_PREFIX = "\0mots-porteurs\0"  # cache keys of meaningful_words, apart from the NER's
+
+
+def meaningful_words(texts: list[str]) -> list[list[tuple[str, str]]]:
+    """For each text, its meaningful words as ``(word as written, lowercase; lemma)``.
+
+    Meaningful: a noun, adjective or verb for spaCy's French pipeline (``fr_core_news_md``,
+    :func:`rencontres_lib.consolidation.nlp`), not one of spaCy's stop words, of 3 letters or
+    more. Results are cached by text with the names' cache (``prive/ner.sqlite``, see
+    :mod:`rencontres_lib.names`), so spaCy is loaded only for texts never seen.
+    """
+    from .names import _Store, cache_path, text_key
+
+    keys = {t: text_key(TAGS_PREFIX + t) for t in dict.fromkeys(texts)}
+    todo = [t for t, k in keys.items() if k not in _TAGS]
+    if todo:
+        store = _Store(cache_path())
+        known = store.get([keys[t] for t in todo])
+        _TAGS.update({k: tuple((str(w), str(lemma)) for w, lemma in v) for k, v in known.items()})
+        missing = [t for t in todo if keys[t] not in known]
+        if missing:
+            from .consolidation import nlp
+
+            fresh = {}
+            for text, doc in zip(missing, nlp().pipe(missing, batch_size=64), strict=True):
+                fresh[keys[text]] = tuple(
+                    (tok.text.lower(), tok.lemma_.lower())
+                    for tok in doc
+                    if tok.pos_ in MEANINGFUL_POS
+                    and not tok.is_stop
+                    and tok.is_alpha
+                    and len(tok.text) >= 3
+                )
+            _TAGS.update(fresh)
+            store.put(fresh)
+    return [list(_TAGS[keys[t]]) for t in texts]
+
+
+_TAGS: dict[str, tuple[tuple[str, str], ...]] = {}  # in-process memo of meaningful_words
+
+
+def topic_label(
+    terms: list[str], member_words: list[list[tuple[str, str]]], max_words: int = 3
+) -> str | None:
+    """« mot1, mot2 » from a topic's terms (stems or stem bigrams, most telling first), or None.
+
+    Only meaningful words of the topic's answers (``member_words``, from
+    :func:`meaningful_words`) can name it: each stem of ``terms`` is replaced by its most
+    frequent meaningful word (ties: alphabetical); stems that are no meaningful word (« y
+    compris », « jamais », « celles qui ») are skipped. Fewer than two distinct lemmas: None
+    (the topic is not named and joins « Autres sujets »).
+    """
+    by_stem: dict[str, Counter[tuple[str, str]]] = {}
+    for words in member_words:
+        for word, lemma in words:
+            by_stem.setdefault(stem(word), Counter())[(word, lemma)] += 1
+    shown: list[str] = []
+    lemmas: list[str] = []
+    for term in terms:
+        for st in term.split():
+            if st not in by_stem or len(shown) == max_words:
+                continue
+            (word, lemma), _ = min(by_stem[st].items(), key=lambda kv: (-kv[1], kv[0]))
+            if lemma in lemmas:
+                continue
+            shown.append(word)
+            lemmas.append(lemma)
+    return ", ".join(shown) if len(lemmas) >= 2 else None
+
+
 def auto_topics(
-    texts: pd.Series, n_topics: int = 3, min_df: int = 3, *, other_label: str = "Divers"
+    texts: pd.Series,
+    n_topics: int = 3,
+    min_df: int = 3,
+    *,
+    other_label: str = "Divers",
+    tagger=None,
 ) -> pd.DataFrame:
     """Deterministic grouping of answers: columns ``index, topic, libelle`` (non-empty only).
 
     Terms are stems (≥ 3 letters) and bigrams of adjacent content stems; terms found in more
     than :data:`MAX_DF` of the answers (but at least ``min_df``) are too general, and so are
     their bigrams. Greedily, the
-    term present in most not-yet-grouped answers (ties: bigram, then alphabetical) makes a
-    topic ``sujet_k`` labelled « Sujet : « mot1, mot2 » » with up to 2 frequent co-occurring
-    words; it stops when no term reaches ``min_df`` answers. The rest is ``autres``.
+    term present in most not-yet-grouped answers (ties: bigram, then alphabetical) gathers a
+    topic with the frequent co-occurring words; it stops when no term reaches ``min_df``
+    answers or ``n_topics`` topics are named. A topic is named « Sujet : « mot1, mot2 » » by
+    :func:`topic_label` from the meaningful words of its answers (``tagger``, default
+    :func:`meaningful_words`: spaCy nouns, adjectives, verbs); without two meaningful lemmas
+    its answers join ``autres`` (``other_label``), like every answer left.
     """
+    tagger = tagger or meaningful_words
     terms: dict[Any, set[str]] = {}
-    surfaces: dict[str, Counter[str]] = {}
     for idx, text in texts.items():
-        if not normalise(text):
+        if not fold(text):
             continue
         words = _words(text)
         content = [(p, stem(w)) for p, (w, key) in enumerate(words) if _is_content(key)]
-        grams = [(st, p, p) for p, st in content if len(st) >= 3]
+        grams = [st for _, st in content if len(st) >= 3]
         pairs = zip(content, content[1:], strict=False)
-        grams += [(f"{a} {b}", p, q) for (p, a), (q, b) in pairs if a != b]
-        for term, p, q in grams:  # surface: the words as written, stop words between included
-            surfaces.setdefault(term, Counter())[" ".join(w for w, _ in words[p : q + 1])] += 1
-        terms[idx] = {g[0] for g in grams}
+        grams += [f"{a} {b}" for (_, a), (_, b) in pairs if a != b]
+        terms[idx] = set(grams)
     df_all = Counter(t for doc in terms.values() for t in doc)
     ceiling = max(min_df, int(MAX_DF * len(terms)))
     allowed = {t for t in df_all if all(df_all[w] <= ceiling for w in t.split())}
     label_of = {idx: (OTHER_ID, other_label) for idx in terms}
     unassigned, used = list(terms), set[str]()
+    tags: dict[Any, list[tuple[str, str]]] | None = None  # tagged once, when a topic forms
 
-    def word(term: str) -> str:
-        return min(surfaces[term].items(), key=lambda kv: (-kv[1], kv[0]))[0]
-
-    for k in range(1, max(n_topics, 0) + 1):
+    k = 0
+    while k < max(n_topics, 0):
         counts = Counter(t for i in unassigned for t in terms[i] & allowed)
         if not counts:
             break
@@ -317,9 +381,14 @@ def auto_topics(
         inner = Counter(t for i in members for t in terms[i] & allowed if " " not in t)
         need = max(2, (len(members) + 1) // 2)
         extra = sorted((t for t, c in inner.items() if c >= need), key=lambda t: (-inner[t], t))
-        shown = [word(best)] + [word(t) for t in extra[: 3 - len(best.split())]]
-        for i in members:
-            label_of[i] = (f"sujet_{k}", f"Sujet : « {', '.join(shown)} »")
+        if tags is None:
+            ids = list(terms)
+            tags = dict(zip(ids, tagger([_as_text(texts[i]) for i in ids]), strict=True))
+        label = topic_label([best, *extra], [tags[i] for i in members])
+        if label is not None:
+            k += 1
+            for i in members:
+                label_of[i] = (f"sujet_{k}", f"Sujet : « {label} »")
         unassigned = [i for i in unassigned if best not in terms[i]]
     rows = [(i, *label_of[i]) for i in terms]
     return pd.DataFrame(rows, columns=["index", "topic", "libelle"])
@@ -339,7 +408,7 @@ def representative_quotes(
     if assignments.empty or k <= 0:
         return []
     chosen = assignments.loc[assignments[column] == theme_id, "index"]
-    members = [i for i in dict.fromkeys(chosen) if i in texts.index and normalise(texts[i])]
+    members = [i for i in dict.fromkeys(chosen) if i in texts.index and fold(texts[i])]
     if not members:
         return []
     sets = [set(tokens(texts[i], stemmed=True)) for i in members]
@@ -378,7 +447,7 @@ def _jaccard(a: set[str], b: set[str]) -> float:
 
 def similarity(a: Any, b: Any) -> float:
     """Mean of the Jaccard indices of stems and of character trigrams, in [0, 1]."""
-    na, nb = normalise(a), normalise(b)
+    na, nb = fold(a), fold(b)
     if not na or not nb:
         return 0.0
     tri = _jaccard(_trigrams(na), _trigrams(nb))

@@ -17,12 +17,12 @@ The file is read at every build and never written by the build: it is kept acros
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 from .errors import SourceError
+from .vocabulary import fold
 
 SECTIONS = {
     "introduction": "Introduction",
@@ -35,8 +35,7 @@ MAX_BYTES = 1_000_000
 
 
 def _key(heading: str) -> str:
-    t = unicodedata.normalize("NFKD", heading).encode("ascii", "ignore").decode().lower()
-    return re.sub(r"\s+", " ", re.sub(r"[^a-z0-9: ]+", " ", t)).strip()
+    return " ".join(re.sub(r"[^a-z0-9: ]+", " ", fold(heading)).split())
 
 
 @lru_cache(maxsize=1)

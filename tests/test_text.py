@@ -12,13 +12,13 @@ from rencontres_lib.text import (
     assign_themes,
     auto_topics,
     load_themes,
-    normalise,
     representative_quotes,
     similarity,
     stem,
     theme_shares,
     tokens,
 )
+from rencontres_lib.vocabulary import fold
 
 # --------------------------------------------------------------------- tokeniser, stemmer
 
@@ -56,10 +56,10 @@ def test_stem_keeps_apart_what_differs() -> None:
 
 
 def test_normalise() -> None:
-    assert normalise("  L’Été\tÀ  Lyon\n") == "l'ete a lyon"
-    assert normalise("Œuvre commune") == "oeuvre commune"
-    assert normalise(None) == normalise(float("nan")) == normalise(pd.NA) == ""
-    assert normalise(12) == "12"
+    assert fold("  L’Été\tÀ  Lyon\n") == "l'ete a lyon"
+    assert fold("Œuvre commune") == "oeuvre commune"
+    assert fold(None) == fold(float("nan")) == fold(pd.NA) == ""
+    assert fold(12) == "12"
 
 
 def test_tokens_drop_stop_words_and_elisions() -> None:
@@ -338,6 +338,6 @@ def test_empty_and_unusual_texts(texts: pd.Series, quotes: list[int]) -> None:
     assigned = assign_themes(texts, themes)
     assert assigned["index"].tolist() == quotes  # only « budget » (moyens) can match
     shares = theme_shares(texts, themes)
-    assert shares["n"].sum() == len(texts) - sum(not normalise(t) for t in texts)
+    assert shares["n"].sum() == len(texts) - sum(not fold(t) for t in texts)
     assert set(auto_topics(texts)["index"]) <= set(texts.index)
     assert representative_quotes(texts, assigned, "moyens") == quotes

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import html
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -16,30 +15,12 @@ import pandas as pd
 
 from ..errors import Finding, Level, SourceError, add_finding
 from ..io import SEP_NAMES, RawTable, read_table
+from ..vocabulary import EMAIL_RE as EMAIL_RE  # re-exported for the loaders
+from ..vocabulary import PHONE_RE as PHONE_RE
+from ..vocabulary import fold
+from ..vocabulary import fold_header as fold_header
 
-EMAIL_RE = re.compile(r"[A-Za-z0-9._%+'\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
-PHONE_RE = re.compile(r"(?:(?:\+|00)\s?33\s?[1-9]|0[1-9])(?:[\s.\-]?\d{2}){4}")
 MAX_LINES_SHOWN = 12
-
-# --------------------------------------------------------------------------- text folding
-
-
-def fold(text: object) -> str:
-    """Lower-case, accent-free, single-spaced text (typographic apostrophes made plain)."""
-    if text is None or (isinstance(text, float) and pd.isna(text)):
-        return ""
-    s = unicodedata.normalize("NFKD", str(text))
-    s = "".join(c for c in s if not unicodedata.combining(c))
-    s = s.replace("’", "'").replace("‘", "'").replace("ʼ", "'").replace("\u00a0", " ")
-    s = s.replace("œ", "oe").replace("æ", "ae")
-    return re.sub(r"\s+", " ", s.lower()).strip()
-
-
-def fold_header(name: str) -> str:
-    """Fold a column name: accents, case, ``_``/``-`` as spaces, inclusive ``·`` removed."""
-    s = fold(name).replace("·", "").replace("•", "")
-    s = re.sub(r"[_\-]+", " ", s)
-    return re.sub(r"\s+", " ", s).strip()
 
 
 # --------------------------------------------------------------------------- columns

@@ -15,6 +15,7 @@ import pandas as pd
 
 from ..errors import LoadResult, SourceError
 from ..referentiels import normalise_profiles
+from ..vocabulary import dimension_of as dimension_of  # re-exported
 from .common import (
     DATE_FORMS,
     cells,
@@ -49,15 +50,6 @@ ATTR_ALIASES: dict[str, list[str]] = {
     "date": ["date", "date de l'entretien", "date entretien", "~date"],
 }
 
-DIMENSION_WORDS = {
-    "organisation": ["organisation"],
-    "decision": ["decision", "decisions"],
-    "inclusion": ["inclusion"],
-    "transparence": ["transparence", "sincerite"],
-    "redevabilite": ["redevabilite", "reddition"],
-}
-
-
 REGISTRY = Registry(
     "entretiens", Adapter("generique", "tableau générique (Document, Thème, Extrait)")
 )
@@ -89,18 +81,6 @@ FORMATS = REGISTRY.names
 def detect_format(columns: list[str]) -> str:
     """``taguette``, ``qualcoder`` or ``generique`` from the header names (:data:`REGISTRY`)."""
     return REGISTRY.detect(columns).name
-
-
-def dimension_of(theme: str) -> str:
-    """The DIMENSIONS key a theme names (first one written), ``""`` when none."""
-    folded = fold(theme)
-    best: tuple[int, str] | None = None
-    for key, words in DIMENSION_WORDS.items():
-        for word in words:
-            m = re.search(r"(?<![a-z])" + word + r"(?![a-z])", folded)
-            if m and (best is None or m.start() < best[0]):
-                best = (m.start(), key)
-    return best[1] if best else ""
 
 
 def _doc_keys(document: str) -> list[str]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import threading
-import unicodedata
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -18,9 +17,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..codebook import Codebook, normalize_label
+from ..codebook import Codebook
 from ..columns import ColumnStore, is_blank
 from ..referentiels import RulesArg, classify_profile, load_profile_rules
+from ..vocabulary import loose_key as loose_key  # re-exported for the drafts
+from ..vocabulary import normalize_label
 from .common import parse_date_fr
 
 FORMATS = ("limesurvey", "google_forms", "framaforms", "kobo", "decidim", "generique")
@@ -69,16 +70,6 @@ META_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "generique": {"id": ("id", "identifiant", "respondent_id", "id_repondant"), "date": ("date",)},
 }  # fmt: skip
-
-
-def loose_key(value: object) -> str:
-    """Looser key (also accents and inclusive-writing marks removed) for profiles and drafts."""
-    s = normalize_label(value)
-    s = re.sub(r"\((\w{1,3})\)", r"\1", s)
-    s = re.sub(r"[·•.\-/]((?:e|ne|le|se|re|ve|te)s?)\b", r"\1", s)
-    s = unicodedata.normalize("NFKD", s.replace("œ", "oe"))
-    s = "".join(c for c in s if not unicodedata.combining(c)).replace("·", "")
-    return " ".join(s.split())
 
 
 def classify_profiles(
