@@ -1380,7 +1380,8 @@ class Report:
                 "(masquage secondaire). Les citations ne portent que le profil et le territoire ; noms, courriels, "
                 "téléphones et adresses sont masqués dans tous les textes publiés.",
                 "Réponses libres : regroupées par thèmes (dictionnaire de mots-clés du chantier, puis sujets détectés "
-                "automatiquement) ; les réponses vides de sens (« RAS », « rien ») sont écartées.",
+                "automatiquement, nommés par au moins deux mots porteurs de sens — noms, adjectifs, verbes —, sinon "
+                "rangés dans « Autres sujets ») ; les réponses vides de sens (« RAS », « rien ») sont écartées.",
                 f"Données au {fmt_date(self.data_date())} ; document produit le {fmt_date(dt.date.today())} avec Rencontres {__version__}.",
             ],
             css="methodo",

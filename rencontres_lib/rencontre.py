@@ -112,14 +112,20 @@ def load_rencontre(
 
 def warm_name_cache(parameter_files: list[Path], root: Path | None = None) -> None:
     """Scrub the texts of the given territories once in this process (see ``names``: the NER
-    results land in ``prive/ner.sqlite``), so that notebook kernels started next, in
-    parallel, find every text already known and never load spaCy themselves. Any failure
+    results land in ``prive/ner.sqlite``), and name their automatic topics (word classes in
+    the same cache), so that notebook kernels started next, in parallel, find every text
+    already known and never load spaCy themselves. Any failure
     is left to the territory's own run, which reports it."""
     from .config import load_parametres
 
+    from .rapport import Report, text_questions
+
     for pfile in parameter_files:
         try:
-            load_rencontre(load_parametres(Path(pfile), root=root))
+            r = load_rencontre(load_parametres(Path(pfile), root=root))
+            rep = Report(r)
+            for qid in text_questions(r):  # automatic topics are named by spaCy's word classes
+                rep.free_text(qid)  # (text.meaningful_words, same cache): tagged here once too
         except Exception:  # noqa: BLE001 - only a cache warm-up
             continue
 

@@ -301,32 +301,44 @@ _TAGS: dict[str, tuple[tuple[str, str], ...]] = {}  # in-process memo of meaning
 
 
 def topic_label(
-    terms: list[str], member_words: list[list[tuple[str, str]]], max_words: int = 3
+    terms: list[str],
+    member_words: list[list[tuple[str, str]]],
+    phrases: dict[str, str] | None = None,
+    max_items: int = 3,
 ) -> str | None:
     """« mot1, mot2 » from a topic's terms (stems or stem bigrams, most telling first), or None.
 
     Only meaningful words of the topic's answers (``member_words``, from
     :func:`meaningful_words`) can name it: each stem of ``terms`` is replaced by its most
     frequent meaningful word (ties: alphabetical); stems that are no meaningful word (« y
-    compris », « jamais », « celles qui ») are skipped. Fewer than two distinct lemmas: None
-    (the topic is not named and joins « Autres sujets »).
+    compris », « jamais », « celles qui ») are skipped. A bigram whose two words are meaningful
+    is shown as written when ``phrases`` gives it (« cadre de vie »). Fewer than two distinct
+    lemmas: None (the topic is not named and joins « Autres sujets »).
     """
-    by_stem: dict[str, Counter[tuple[str, str]]] = {}
+    by_stem: dict[str, tuple[str, str]] = {}
+    counts: dict[str, Counter[tuple[str, str]]] = {}
     for words in member_words:
         for word, lemma in words:
-            by_stem.setdefault(stem(word), Counter())[(word, lemma)] += 1
+            counts.setdefault(stem(word), Counter())[(word, lemma)] += 1
+    for st, c in counts.items():
+        by_stem[st] = min(c.items(), key=lambda kv: (-kv[1], kv[0]))[0]
     shown: list[str] = []
     lemmas: list[str] = []
     for term in terms:
-        for st in term.split():
-            if st not in by_stem or len(shown) == max_words:
-                continue
-            (word, lemma), _ = min(by_stem[st].items(), key=lambda kv: (-kv[1], kv[0]))
-            if lemma in lemmas:
-                continue
-            shown.append(word)
-            lemmas.append(lemma)
-    return ", ".join(shown) if len(lemmas) >= 2 else None
+        stems = term.split()
+        if len(shown) == max_items:
+            break
+        if len(stems) == 2 and term in (phrases or {}) and all(st in by_stem for st in stems):
+            pair = [by_stem[st][1] for st in stems]
+            if not set(pair) & set(lemmas):
+                shown.append(phrases[term])
+                lemmas += pair
+            continue
+        for st in stems:
+            if st in by_stem and by_stem[st][1] not in lemmas and len(shown) < max_items:
+                shown.append(by_stem[st][0])
+                lemmas.append(by_stem[st][1])
+    return ", ".join(shown) if len(set(lemmas)) >= 2 else None
 
 
 def auto_topics(
@@ -351,18 +363,25 @@ def auto_topics(
     """
     tagger = tagger or meaningful_words
     terms: dict[Any, set[str]] = {}
+    phrases: dict[str, Counter[str]] = {}  # bigram → its short forms as written (« cadre de vie »)
     for idx, text in texts.items():
         if not fold(text):
             continue
         words = _words(text)
         content = [(p, stem(w)) for p, (w, key) in enumerate(words) if _is_content(key)]
         grams = [st for _, st in content if len(st) >= 3]
-        pairs = zip(content, content[1:], strict=False)
+        pairs = list(zip(content, content[1:], strict=False))
         grams += [f"{a} {b}" for (_, a), (_, b) in pairs if a != b]
+        for (p, a), (q, b) in pairs:
+            if a != b and q - p <= 2:  # adjacent, or one stop word between
+                phrases.setdefault(f"{a} {b}", Counter())[
+                    " ".join(w for w, _ in words[p : q + 1])
+                ] += 1
         terms[idx] = set(grams)
     df_all = Counter(t for doc in terms.values() for t in doc)
     ceiling = max(min_df, int(MAX_DF * len(terms)))
     allowed = {t for t in df_all if all(df_all[w] <= ceiling for w in t.split())}
+    written = {t: min(c.items(), key=lambda kv: (-kv[1], kv[0]))[0] for t, c in phrases.items()}
     label_of = {idx: (OTHER_ID, other_label) for idx in terms}
     unassigned, used = list(terms), set[str]()
     tags: dict[Any, list[tuple[str, str]]] | None = None  # tagged once, when a topic forms
@@ -384,7 +403,7 @@ def auto_topics(
         if tags is None:
             ids = list(terms)
             tags = dict(zip(ids, tagger([_as_text(texts[i]) for i in ids]), strict=True))
-        label = topic_label([best, *extra], [tags[i] for i in members])
+        label = topic_label([best, *extra], [tags[i] for i in members], written)
         if label is not None:
             k += 1
             for i in members:

@@ -12,11 +12,13 @@ from rencontres_lib.text import (
     assign_themes,
     auto_topics,
     load_themes,
+    meaningful_words,
     representative_quotes,
     similarity,
     stem,
     theme_shares,
     tokens,
+    topic_label,
 )
 from rencontres_lib.vocabulary import fold
 
@@ -250,16 +252,17 @@ def test_auto_topics_exact_and_deterministic() -> None:
 def test_auto_topics_skip_general_words() -> None:
     texts = pd.Series(
         [
-            "Participation et logement",
-            "Participation, logement social",
-            "La participation pour le logement",
+            "Participation et logement abordable",
+            "Participation, logement abordable et social",
+            "La participation pour le logement abordable",
             "Participation des jeunes",
             "Participation en ligne",
         ]
     )
-    # « particip » is in 5 answers > max(3, 0.6 × 5): too general, and so are its bigrams.
+    # « particip » is in 5 answers > max(3, 0.6 × 5): too general, and so are its bigrams;
+    # « logement abordabl » (3 answers) wins the tie with its words, written as in the answers
     topics = auto_topics(texts)
-    assert topics["libelle"].tolist() == ["Sujet : « logement »"] * 3 + ["Divers"] * 2
+    assert topics["libelle"].tolist() == ["Sujet : « logement abordable »"] * 3 + ["Divers"] * 2
 
 
 def test_theme_shares_with_auto_topics() -> None:
@@ -341,3 +344,57 @@ def test_empty_and_unusual_texts(texts: pd.Series, quotes: list[int]) -> None:
     assert shares["n"].sum() == len(texts) - sum(not fold(t) for t in texts)
     assert set(auto_topics(texts)["index"]) <= set(texts.index)
     assert representative_quotes(texts, assigned, "moyens") == quotes
+
+
+# ---------------------------------------------------------------------------- topic labels
+
+
+def test_topic_label_keeps_only_meaningful_words() -> None:
+    # the answers' meaningful words (spaCy: nouns, adjectives, verbs, no stop word) by stem
+    members = [
+        [("contributions", "contribution"), ("prises", "prendre"), ("dérangent", "déranger")],
+        [("contributions", "contribution"), ("dérangent", "déranger")],
+        [("dérangent", "déranger"), ("publier", "publier")],
+    ]
+    # « compris » (y compris) and « celles » are no meaningful word: never in the label
+    assert topic_label(["compri derang", "contribu"], members) == "dérangent, contributions"
+    # one meaningful lemma only (« jamais » is an adverb): not named
+    assert topic_label(["jamai derang"], members) is None
+    assert topic_label(["jamai", "celle"], members) is None
+    # two words of one lemma count once
+    same = [[("réunion", "réunion"), ("réunions", "réunion")]]
+    assert topic_label(["reunion", "reunion"], same) is None
+    # a bigram of two meaningful words is shown as written
+    life = [[("cadre", "cadre"), ("vie", "vie")], [("cadre", "cadre"), ("vie", "vie")]]
+    assert topic_label(["cadr vie"], life, {"cadr vie": "cadre de vie"}) == "cadre de vie"
+
+
+def test_unnamed_topic_joins_other_subjects() -> None:
+    texts = pd.Series(
+        [
+            "Y compris celles qui dérangent, toujours.",
+            "Y compris celles qui dérangent !",
+            "Toutes, y compris celles qui dérangent",
+            "Le bus de nuit",
+        ]
+    )
+
+    def only_verbs(batch: list[str]) -> list[list[tuple[str, str]]]:
+        return [[("dérangent", "déranger")] if "dérangent" in t else [] for t in batch]
+
+    topics = auto_topics(texts, tagger=only_verbs)
+    # the three answers make a group (« compri derang »), but one meaningful lemma cannot
+    # name it: every answer is « Divers » (« Autres sujets » in theme_shares)
+    assert topics["topic"].tolist() == ["autres"] * 4
+    shares = theme_shares(texts, [])
+    assert shares[["theme", "libelle", "n"]].values.tolist() == [["autres", "Autres sujets", 4]]
+
+
+def test_meaningful_words_with_spacy(monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("RENCONTRES_NER_CACHE", str(tmp_path / "ner.sqlite"))
+    words = meaningful_words(
+        ["Que toutes les contributions soient prises en compte, y compris celles qui dérangent."]
+    )[0]
+    lemmas = {lemma for _, lemma in words}
+    assert {"contribution", "déranger"} <= lemmas
+    assert not {"compris", "celui", "qui", "y", "tout"} & lemmas
