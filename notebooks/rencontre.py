@@ -35,8 +35,9 @@ rapport.render(rep.header(), heading=False)
 
 # %% [markdown]
 # Tous les chiffres de ce document sont calculés à partir des inscriptions, du questionnaire du
-# chantier, des entretiens et des propositions des ateliers ; aucun n'est saisi à la main. Les
-# textes en encadré sont ceux de l'organisateur.
+# chantier, des entretiens, des propositions des ateliers et, quand il est fourni, du
+# questionnaire d'évaluation de la rencontre ; aucun n'est saisi à la main. Les textes en
+# encadré sont ceux de l'équipe organisatrice.
 
 # %%
 for section in rep.sections()[1:]:

@@ -55,7 +55,7 @@ synthese.dimensions(s)
 # ## Propositions pour 2026
 #
 # Les propositions des ateliers qui expriment la même idée, dans un ou plusieurs territoires, sont
-# regroupées ; l'organisateur vérifie ces regroupements. Les idées sont classées par dimension
+# regroupées ; l'équipe organisatrice vérifie ces regroupements. Les idées sont classées par dimension
 # d'impact : d'abord celles qui reviennent, puis les propositions uniques les plus soutenues.
 
 # %%
@@ -74,7 +74,7 @@ synthese.vigilance(s)
 synthese.territoires(s)
 
 # %% [markdown]
-# ## Profils des participants
+# ## Profils des personnes participantes
 
 # %%
 synthese.profils(s)

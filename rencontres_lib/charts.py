@@ -603,7 +603,7 @@ def funnel_bars(
     stages = {
         "inscrits": "Personnes inscrites",
         "presents": "Personnes présentes",
-        "repondants": "Répondants au questionnaire (tout le territoire)",
+        "repondants": "Personnes ayant répondu au questionnaire (tout le territoire)",
     }
     shown = [c for c in stages if c in funnel]
     funnel = _numeric(funnel, shown)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import RencontresError
+from .formats import fmt_count
 
 DESCRIPTION = """Rapports des rencontres territoriales de l'ICPC (participation citoyenne, 2026).
 
@@ -81,7 +82,10 @@ def _parser() -> argparse.ArgumentParser:
         description="Charge toutes les sources d'une rencontre et affiche les constats par source. Code de sortie 1 en cas d'erreur.",
     )
     c.add_argument(
-        "parametres", type=Path, nargs="+", help="fichier(s) parameters/<territoire>.yaml"
+        "parametres",
+        type=Path,
+        nargs="+",
+        help="un ou plusieurs fichiers parameters/<territoire>.yaml",
     )
 
     k = sub.add_parser(
@@ -227,15 +231,16 @@ def cmd_build(args) -> int:
     )
     secs = f"{report.seconds:.1f}".replace(".", ",")
     print(
-        f"{report.executed} carnet(s) exécuté(s), {len(report.outcomes) - report.executed - len(report.failures)} réutilisé(s), en {secs} s."
+        f"{fmt_count(report.executed, 'carnet exécuté', 'carnets exécutés')}, "
+        f"{fmt_count(len(report.outcomes) - report.executed - len(report.failures), 'réutilisé')}, en {secs} s."
     )
     if report.failures:
-        print(f"{len(report.failures)} rapport(s) en échec :", file=sys.stderr)
+        print(f"{fmt_count(len(report.failures), 'rapport')} en échec :", file=sys.stderr)
         for o in report.failures:
             print(f"  - {o.title} : {o.detail or o.error}", file=sys.stderr)
     if report.audit_hits:
         print(
-            f"L'audit de confidentialité a trouvé {report.audit_hits} problème(s) : ne publiez pas ces rapports.",
+            f"L'audit de confidentialité a trouvé {fmt_count(report.audit_hits, 'problème')} : ne publiez pas ces rapports.",
             file=sys.stderr,
         )
     if report.exit_code == 0:
@@ -276,8 +281,9 @@ def cmd_check(args) -> int:
             warns = sum(f.level == "avertissement" for f in findings)
             mark = "✗" if errors else "✓"
             print(
-                f"  {mark} {kind} — {Path(res.source).name} : {res.rows_read} lignes lues, {res.rows_used} utilisées, "
-                f"{res.rows_rejected} rejetées ; {errors} erreur(s), {warns} avertissement(s)"
+                f"  {mark} {kind} — {Path(res.source).name} : {fmt_count(res.rows_read, 'ligne lue', 'lignes lues')}, "
+                f"{fmt_count(res.rows_used, 'utilisée')}, {fmt_count(res.rows_rejected, 'rejetée')} ; "
+                f"{fmt_count(errors, 'erreur')}, {fmt_count(warns, 'avertissement')}"
             )
             for f in findings:
                 print(f"      {f.french()}")
@@ -295,7 +301,7 @@ def cmd_check(args) -> int:
     )
     if warned:
         print(
-            f"{warned} avertissement(s) : des lignes ou des valeurs ont été écartées ou ignorées ; "
+            f"{fmt_count(warned, 'avertissement')} : des lignes ou des valeurs ont été écartées ou ignorées ; "
             "lisez-les ci-dessus avant de publier."
         )
     return worst

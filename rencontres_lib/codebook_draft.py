@@ -22,6 +22,7 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString as DQ
 from . import DIMENSIONS
 from .codebook import normalize_label, parse_codebook
 from .errors import ConfigError
+from .formats import fmt_count, plural
 from .io import read_table
 from .loaders.questionnaire_formats import (
     FALSE_MARKS,
@@ -353,7 +354,7 @@ class _Drafter:
                     shown = ", ".join(f"« {v} »" for v in unexplained[:5])
                     more = " …" if len(unexplained) > 5 else ""
                     q.notes.append(
-                        f"{len(unexplained)} réponse(s) que ces options n'expliquent pas : {shown}{more} "
+                        f"{fmt_count(len(unexplained), 'réponse')} que ces options n'expliquent pas : {shown}{more} "
                         "— ajoutez les options manquantes (libellé exact), sinon ces cellules seront signalées"
                     )
                 return q
@@ -526,8 +527,9 @@ def draft(path: str | Path, sheet: str | int | None = None) -> str:
     if shifted:
         shown = ", ".join(str(x) for x in shifted[:10]) + (" …" if len(shifted) > 10 else "")
         head.append(
-            f"{TODO[2:]} {len(shifted)} ligne(s) au nombre de champs différent de l'en-tête "
-            f"ignorée(s) (lignes {shown}) : guillemet non fermé ou séparateur en trop ?"
+            f"{TODO[2:]} {fmt_count(len(shifted), 'ligne ignorée', 'lignes ignorées')} au nombre de champs "
+            f"différent de l'en-tête ({plural(len(shifted), 'ligne', 'lignes')} {shown}) : guillemet non fermé "
+            "ou séparateur en trop ?"
         )
     if d.scales:
         head.append(

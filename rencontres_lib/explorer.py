@@ -66,7 +66,7 @@ def explorer_rencontre(r: Rencontre) -> object | None:
 def source_tables(r: Rencontre) -> dict[str, object]:
     """The public (pseudonymous, scrubbed) tables of a meeting, by French name."""
     tables = {
-        "Répondants au questionnaire": r.respondents,
+        "Personnes ayant répondu au questionnaire": r.respondents,
         "Réponses au questionnaire": r.answers,
         "Inscriptions (pseudonymisées)": r.inscriptions,
         "Extraits d'entretiens": r.entretiens,

@@ -39,6 +39,7 @@ from typing import Any
 import pandas as pd
 
 from .errors import Finding, SourceError, add_finding
+from .formats import fmt_count
 
 CSV_SUFFIXES = {".csv", ".tsv", ".txt", ""}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
@@ -432,7 +433,7 @@ def misaligned_records(
     if widths and len(wide_filled) == len(widths) and rows is not None:
         first = rows[0][width:]
         raise SourceError(
-            f"{len(widths)} ligne(s) ont plus de champs que l'en-tête ({width} colonnes), "
+            f"{fmt_count(len(widths), 'ligne a', 'lignes ont')} plus de champs que l'en-tête ({width} colonnes), "
             f"la première au rang de données 1 : « {' '.join(first)[:60]} ».",
             file=path,
             hint="Vérifiez le séparateur et les guillemets, ou ajoutez l'en-tête manquant.",
@@ -459,7 +460,7 @@ def check_extra_fields(layout: CsvLayout) -> None:
     if filled.any():
         first = int(filled.to_numpy().nonzero()[0][0])
         raise SourceError(
-            f"{int(filled.sum())} ligne(s) ont plus de champs que l'en-tête ({len(names)} colonnes), "
+            f"{fmt_count(int(filled.sum()), 'ligne a', 'lignes ont')} plus de champs que l'en-tête ({len(names)} colonnes), "
             f"la première au rang de données {first + 1} : « {extra.iloc[first].str.cat(sep=' ')[:60]} ».",
             file=path,
             hint="Vérifiez le séparateur et les guillemets, ou ajoutez l'en-tête manquant.",

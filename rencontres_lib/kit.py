@@ -344,7 +344,7 @@ def _figures_notes(c: Content) -> str:
     if ch.get("inscrits") is not None:
         bits.append(f"inscriptions actives : {ch['inscrits']}")
     if ch.get("repondants") is not None:
-        bits.append(f"répondants au questionnaire : {ch['repondants']}")
+        bits.append(f"personnes ayant répondu au questionnaire : {ch['repondants']}")
     base = " ; ".join(bits)
     return "Source : inscriptions et questionnaire du chantier ICPC." + (
         f" Bases : {base}." if base else ""
@@ -358,11 +358,15 @@ def chantier_figures(results: list[dict]) -> list[str]:
     n = len(results)
     inscrits = sum((r.get("chiffres") or {}).get("inscrits") or 0 for r in results)
     repondants = sum((r.get("chiffres") or {}).get("repondants") or 0 for r in results)
-    out = [f"{fmt_int(n)} rencontre(s) territoriale(s)"]
+    from .formats import fmt_count
+
+    out = [fmt_count(n, "rencontre territoriale", "rencontres territoriales")]
     if inscrits:
         out.append(f"{fmt_int(inscrits)} personnes inscrites en tout")
     if repondants:
-        out.append(f"{fmt_int(repondants)} répondants au questionnaire dans ces territoires")
+        out.append(
+            f"{fmt_count(repondants, 'personne a', 'personnes ont')} répondu au questionnaire dans ces territoires"
+        )
     return out
 
 
@@ -643,7 +647,7 @@ def card_items(c: Content) -> list[tuple[str, str, str]]:
 
     items = []
     for value, label in c.cards:
-        source = "questionnaire du chantier ICPC" if "répondant" in label else "inscriptions"
+        source = "questionnaire du chantier ICPC" if "répond" in label else "inscriptions"
         items.append((value, label, source))
     for d in c.results.get("dimensions") or []:
         try:

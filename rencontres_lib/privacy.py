@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # imported where tables are handled, not for text scrubbing
     import pandas as pd
 
 from .errors import RencontresError
-from .formats import fmt_int
+from .formats import fmt_int, plural
 from .vocabulary import EMAIL_DISGUISED_RE, PHONE_RE, fold_offsets
 
 EMAIL_MARKER = "[courriel masqué]"
@@ -542,7 +542,10 @@ def suppress_groups(
     cols = [group_cols] if isinstance(group_cols, str) else list(group_cols)
     missing = [c for c in cols if c not in df.columns]
     if missing:
-        raise RencontresError(f"colonne(s) de regroupement absente(s) : {', '.join(missing)}.")
+        raise RencontresError(
+            f"{plural(len(missing), 'colonne de regroupement absente', 'colonnes de regroupement absentes')} : "
+            f"{', '.join(missing)}."
+        )
     if df.empty:
         return df.copy(), 0
     group = df.groupby(cols, dropna=False, observed=True, sort=False).ngroup()

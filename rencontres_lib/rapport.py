@@ -406,7 +406,7 @@ class Report:
             s.add(
                 "paragraph",
                 f"Sources non chargées : {names}. Les parties correspondantes manquent ; le détail "
-                "est donné à l'organisateur par « rencontres check ».",
+                "est donné à l'équipe organisatrice par « rencontres check ».",
                 css="avertissement",
             )
         return s
@@ -720,7 +720,7 @@ class Report:
         s.add(
             "organiser",
             self.texts.html("introduction"),
-            "introduction de l'organisateur (fichier de textes, section « ## Introduction »)",
+            "introduction de l'équipe organisatrice (fichier de textes, section « ## Introduction »)",
             draft=self.draft,
         )
         return s
@@ -803,7 +803,9 @@ class Report:
         if p.capacite:
             cards["places"] = fmt_int(p.capacite)
         if f["repondants"] is not None:
-            cards["répondants au questionnaire (territoire)"] = fmt_int(f["repondants"])
+            cards["personnes ayant répondu au questionnaire (territoire)"] = fmt_int(
+                f["repondants"]
+            )
         s.add("figures", cards)
         active = metrics.active_registrations(r.inscriptions)
         cancelled = f["annules"] or 0

@@ -36,6 +36,7 @@ import pandas as pd
 
 from .consolidation import Consolidation
 from .exports import atomic_write_text, fmt_float
+from .formats import fmt_count
 
 FILE_NAME = "regroupements.yaml"
 RELATIVE_PATH = Path("parameters") / "synthese" / FILE_NAME  # from the project root
@@ -99,7 +100,7 @@ def _yaml():
 
 def _label(row: pd.Series) -> str:
     support = row.get("soutiens")
-    n = "" if support is None or pd.isna(support) else f", {int(support)} soutien(s)"
+    n = "" if support is None or pd.isna(support) else f", {fmt_count(int(support), 'soutien')}"
     return f"{row['titre']} ({row['territoire']}{n})"
 
 

@@ -535,7 +535,7 @@ def dimensions(s: Synthese) -> None:
             aggregate(wide.reset_index(), why),
             title="Part de réponses favorables par dimension et par territoire",
             source="questionnaire du chantier, résultats enregistrés par chaque rapport territorial",
-            n=f"{fmt_int(n)} répondants",
+            n=f"{fmt_int(n)} personnes ayant répondu",
         )
     )
     display.bullet_list(dimension_sentences(s), css="constats")
@@ -843,7 +843,7 @@ def methodologie(s: Synthese) -> None:
         "quand elles emploient les mêmes mots ou des synonymes de la participation "
         "(lemmes du modèle français de spaCy, dictionnaire de synonymes, pondération TF-IDF de "
         f"scikit-learn) ; un groupe se forme quand la similarité moyenne atteint "
-        f"{str(THRESHOLD).replace('.', ',')}. L'organisateur vérifie et corrige les groupes "
+        f"{str(THRESHOLD).replace('.', ',')}. L'équipe organisatrice vérifie et corrige les groupes "
         "dans parameters/synthese/regroupements.yaml ; ses choix l'emportent. Les soutiens sont additionnés."
     )
     items.append(

@@ -130,7 +130,7 @@ def texts_path(parameters_file: Path | None, slug: str) -> Path | None:
 def scaffold(territoire: str, ateliers: list[str] | None = None) -> str:
     """A first version of the organiser's file for a territory (French, every section empty)."""
     parts = [
-        f"<!-- Textes de l'organisateur pour « {territoire} ». Chaque section « ## » est placée",
+        f"<!-- Textes de l'équipe organisatrice pour « {territoire} ». Chaque section « ## » est placée",
         "     dans le rapport ; une section vide reste « À rédiger » dans un brouillon et",
         "     n'apparaît pas dans la version publiée. Pas de HTML : il serait affiché tel quel. -->",
         "",

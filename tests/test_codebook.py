@@ -263,7 +263,7 @@ def test_google_forms_12_hour_timestamps_and_comma_options() -> None:
     q = next(x for x in data["questions"] if x["type"] == "choix_multiple")
     option = "Réunions publiques, ateliers ou tables rondes"
     assert q["options"] == {option: option} and q["separateur"] == ", "
-    assert "# À vérifier : 1 réponse(s) que ces options n'expliquent pas" in text
+    assert "# À vérifier : 1 réponse que ces options n'expliquent pas" in text
     assert "aucune n'a été inventée en coupant les réponses" in text
     res = load_questionnaire(path, text)
     resp = res.extra["respondents"]
@@ -346,4 +346,4 @@ def test_draft_comments_survive_a_ruamel_round_trip() -> None:
 def test_draft_ignores_and_names_shifted_rows() -> None:
     text = draft_codebook(FIX / "mini_guillemet_ouvert.csv")
     assert "(2 lignes, 9 colonnes" in text
-    assert "1 ligne(s) au nombre de champs différent de l'en-tête ignorée(s) (lignes 3)" in text
+    assert "1 ligne ignorée au nombre de champs différent de l'en-tête (ligne 3)" in text

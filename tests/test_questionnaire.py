@@ -97,7 +97,7 @@ def test_limesurvey_icpc_export() -> None:
     assert one(r, "info", "incomplète").row == 4
     dup = one(r, "avertissement", "identifiant déjà vu")
     assert (dup.row, dup.column) == (9, "id")
-    unknown = one(r, "avertissement", "profil(s) non reconnu(s)")
+    unknown = one(r, "avertissement", "non reconnu (attendu : un profil ICPC")
     assert (unknown.row, unknown.column) == (
         6,
         "PROFIL",
@@ -330,7 +330,7 @@ def test_missing_codebook_column() -> None:
         and "séparateur détecté : virgule" in e.message
     )
     assert "attendu : un en-tête identique" in e.message
-    assert "« INC[SQ02] »" in one(r, "info", "absente(s) du codebook").message
+    assert "« INC[SQ02] »" in one(r, "info", "absente du codebook").message
     assert fav(r, "org_1") == (2, 2) and fav(r, "inc_2") == (0, 0)
 
 
@@ -528,7 +528,7 @@ def test_unclosed_quote_row_is_rejected_not_shifted() -> None:
     resp = r.extra["respondents"]
     assert resp["respondent_id"].tolist() == [1, 3]
     assert resp["territoire"].tolist() == ["Lyon", "Lyon"]
-    bad = one(r, "avertissement", "champ(s) au lieu de 9")
+    bad = one(r, "avertissement", "champs 8 au lieu de 9")
     assert (bad.row, bad.file) == (3, "mini_guillemet_ouvert.csv")
     # the escaped quotes of line 4 are a well-formed cell, kept whole
     texts = r.table[r.table["question_id"] == "avancees"]
@@ -546,7 +546,7 @@ def test_short_row_without_quotes_is_rejected(tmp_path: Path) -> None:
     )
     r = load_questionnaire(path, FIX / "codebook_mini.yaml")
     assert (r.rows_read, r.rows_used, r.rows_rejected) == (2, 1, 1)
-    assert one(r, "avertissement", "8 champ(s) au lieu de 9").row == 3
+    assert one(r, "avertissement", "1 ligne rejetée : nombre de champs 8 au lieu de 9").row == 3
 
 
 def test_cr_only_line_endings_and_special_files(tmp_path: Path) -> None:
@@ -559,7 +559,7 @@ def test_cr_only_line_endings_and_special_files(tmp_path: Path) -> None:
     path.write_text(src.replace("\n", "\r"), encoding="utf-8", newline="")
     r = load_questionnaire(path, FIX / "codebook_mini.yaml")
     assert (r.rows_read, r.rows_used, r.rows_rejected) == (3, 2, 1)
-    assert one(r, "avertissement", "champ(s) au lieu de 9").row == 3
+    assert one(r, "avertissement", "au lieu de 9 (en-tête)").row == 3
     fifo = tmp_path / "tube.csv"
     os.mkfifo(fifo)
     with pytest.raises(SourceError, match="tube nommé"):

@@ -48,7 +48,7 @@ def test_first_write_then_organiser_edits_are_kept(tmp_path) -> None:
     assert data["groupes"][0]["libelle"] == "Titre b:2"  # the most supported member
     assert data["proches"]["a:1"][0].startswith("b:2 — Titre b:2 (0,80, idee-01)")
     text = path.read_text(encoding="utf-8")
-    assert "# Titre a:1 (Lyon, 0 soutien(s))" in text and "Fusionner deux groupes" in text
+    assert "# Titre a:1 (Lyon, 0 soutien)" in text and "Fusionner deux groupes" in text
 
     # the organiser splits b:2 out, renames, sets the wording and adds a comment of their own
     edited = text.replace("libelle: Titre b:2", "libelle: Mon idée  # renommée").replace(

@@ -21,6 +21,7 @@ import pandas as pd
 from ..codebook import Codebook, QuestionSpec, load_codebook, normalize_label, parse_codebook
 from ..columns import ColumnStore, is_blank, misaligned, read_columns, release_memory
 from ..errors import LoadResult, SourceError, add_finding
+from ..formats import fmt_count, plural
 from ..io import SEP_NAMES, RawTable
 from .common import EMAIL_RE, PHONE_RE
 from .questionnaire_formats import (
@@ -179,7 +180,7 @@ class _Load:
         if self.raw.sep is None:
             read = f"feuille « {self.raw.sheet} », {len(self.columns)} colonnes lues"
         else:
-            read = f"séparateur détecté : {SEP_NAMES.get(self.raw.sep, self.raw.sep)}, {len(self.columns)} colonne(s) lue(s)"
+            read = f"séparateur détecté : {SEP_NAMES.get(self.raw.sep, self.raw.sep)}, {fmt_count(len(self.columns), 'colonne lue', 'colonnes lues')}"
             if len(self.columns) == 1:
                 read += (
                     " ; une seule colonne : le séparateur du fichier n'a sans doute pas été reconnu"
@@ -213,7 +214,7 @@ class _Load:
             width = len(self.columns)
             counts = ", ".join(sorted({str(w) for _, w in shifted}))
             msg = (
-                f"{len(pos)} ligne(s) rejetée(s) : {counts} champ(s) au lieu de {width} (en-tête) — "
+                f"{fmt_count(len(pos), 'ligne rejetée', 'lignes rejetées')} : nombre de champs {counts} au lieu de {width} (en-tête) — "
                 "un guillemet ouvert et jamais fermé, ou un séparateur de trop ou de moins, "
                 "décalerait toutes les réponses de la ligne ; corrigez-la dans l'export"
             )
@@ -222,7 +223,15 @@ class _Load:
         blank = blank[keep[blank]]
         keep[blank] = False
         if len(blank):
-            self.note("info", f"{len(blank)} ligne(s) entièrement vide(s) ignorée(s)", blank)
+            self.note(
+                "info",
+                fmt_count(
+                    len(blank),
+                    "ligne entièrement vide ignorée",
+                    "lignes entièrement vides ignorées",
+                ),
+                blank,
+            )
         complete = np.ones(n, dtype=bool)
         if meta["complet"]:
             complete = ~map_uniques(data, meta["complet"], is_blank)
@@ -236,12 +245,16 @@ class _Load:
         incomplete = np.flatnonzero(keep & ~complete)
         if len(incomplete):
             flag = meta["complet"] or meta["brouillon"]
-            what = "sans date de soumission" if meta["complet"] else "marquée(s) comme brouillon"
+            what = (
+                "sans date de soumission"
+                if meta["complet"]
+                else plural(len(incomplete), "marquée comme brouillon", "marquées comme brouillon")
+            )
             if self.book.incompletes == "exclure":
                 keep[incomplete] = False
-                msg = f"{len(incomplete)} réponse(s) incomplète(s) ({what}) exclue(s) comme le demande « incompletes: exclure » du codebook"
+                msg = f"{fmt_count(len(incomplete), 'réponse incomplète', 'réponses incomplètes')} ({what}) {plural(len(incomplete), 'exclue', 'exclues')} comme le demande « incompletes: exclure » du codebook"
             else:
-                msg = f"{len(incomplete)} réponse(s) incomplète(s) ({what}) gardée(s) (« incompletes: garder »)"
+                msg = f"{fmt_count(len(incomplete), 'réponse incomplète', 'réponses incomplètes')} ({what}) {plural(len(incomplete), 'gardée', 'gardées')} (« incompletes: garder »)"
             self.note("info", msg, incomplete, flag)
         if meta["id"]:
             keys = data.keys(meta["id"])  # numbers or codes when possible: cheaper to compare
@@ -258,7 +271,7 @@ class _Load:
             dup = kept[~first_occurrences(keys if len(kept) == n else keys[kept])]
             if len(dup):
                 keep[dup] = False
-                msg = f"{len(dup)} réponse(s) rejetée(s) : identifiant déjà vu plus haut (un identifiant unique par répondant était attendu ; la première réponse est gardée)"
+                msg = f"{fmt_count(len(dup), 'réponse rejetée', 'réponses rejetées')} : identifiant déjà vu plus haut (un identifiant unique par répondant était attendu ; la première réponse est gardée)"
                 self.note("avertissement", msg, dup, meta["id"])
         else:
             width = len(str(max(n, 1)))
@@ -273,7 +286,7 @@ class _Load:
         english = normalize_label(meta["date"]) == "timestamp"
         dates, bad = parse_dates(self.data, meta["date"], rows, dayfirst=not english)
         if len(bad):
-            msg = f"{len(bad)} date(s) illisible(s) (attendu : AAAA-MM-JJ HH:MM:SS ou JJ/MM/AAAA HH:MM), laissée(s) vide(s)"
+            msg = f"{fmt_count(len(bad), 'date illisible', 'dates illisibles')} (attendu : AAAA-MM-JJ HH:MM:SS ou JJ/MM/AAAA HH:MM), {plural(len(bad), 'laissée vide', 'laissées vides')}"
             self.note("avertissement", msg, used[bad], meta["date"])
         return dates
 
@@ -295,8 +308,14 @@ class _Load:
             profil = _texts(pids, codes)
             pos = np.flatnonzero(unknown[codes])
             if len(pos):
-                msg = f"{len(pos)} profil(s) non reconnu(s) (attendu : un profil ICPC, ex. « Élu·e », un texte que les règles de profils reconnaissent, ou un synonyme déclaré dans le codebook)"
-                self.problem(column, used[pos], uniq[codes[pos]], msg, "classé(s) « autre »")
+                msg = f"{fmt_count(len(pos), 'profil non reconnu', 'profils non reconnus')} (attendu : un profil ICPC, ex. « Élu·e », un texte que les règles de profils reconnaissent, ou un synonyme déclaré dans le codebook)"
+                self.problem(
+                    column,
+                    used[pos],
+                    uniq[codes[pos]],
+                    msg,
+                    plural(len(pos), "classé « autre »", "classés « autre »"),
+                )
         if (tq := next(iter(self.book.of_type("territoire")), None)) and colmap[tq.colonne]:
             opts = {normalize_label(k): lab for k, lab in tq.options.items()}
             codes, uniq = self.data.factor(colmap[tq.colonne])
@@ -364,7 +383,7 @@ class _Load:
             if (state == -2).any() and len(bad := np.flatnonzero(state[codes] == -2)):
                 expected = ", ".join(f"« {x} »" for x in labels)
                 codes_txt = f" ; codes prévus : {', '.join(scale.codes)}" if scale.codes else ""
-                msg = f"{len(bad)} réponse(s) hors de l'échelle « {q.echelle} » (question « {q.id} » ; attendu : {expected}{codes_txt})"
+                msg = f"{fmt_count(len(bad), 'réponse')} hors de l'échelle « {q.echelle} » (question « {q.id} » ; attendu : {expected}{codes_txt})"
                 self.problem(column, used[bad], raw(bad), msg)
         elif q.type == "choix_multiple" and q.option is not None:
             label = q.options.get(q.option, q.option)
@@ -381,7 +400,7 @@ class _Load:
             rows = np.flatnonzero(st == 1)
             add(rows, [label], np.zeros(len(rows), np.int8))
             if len(bad := np.flatnonzero(st == -2)):
-                msg = f"{len(bad)} valeur(s) inattendue(s) pour l'option « {label} » de « {q.id} » (attendu : Oui, Y, 1 ou X si cochée ; vide, Non ou 0 sinon)"
+                msg = f"{fmt_count(len(bad), 'valeur inattendue', 'valeurs inattendues')} pour l'option « {label} » de « {q.id} » (attendu : Oui, Y, 1 ou X si cochée ; vide, Non ou 0 sinon)"
                 self.problem(column, used[bad], raw(bad), msg)
         elif q.type == "choix_multiple":
             self._multi_cell(q, uniq, codes, raw, column, used, add)
@@ -400,7 +419,7 @@ class _Load:
                             np.array([bool(rx.search(c)) for c in clean], dtype=bool)[codes]
                         )
                     ):
-                        msg = f"{len(pos)} réponse(s) libre(s) de « {q.id} » contiennent {kind}, à masquer avant publication"
+                        msg = f"{fmt_count(len(pos), 'réponse libre', 'réponses libres')} de « {q.id} » {plural(len(pos), 'contient', 'contiennent')} {kind}, à masquer avant publication"
                         self.note("info", msg, used[pos], column)
 
     def _multi_cell(
@@ -449,7 +468,7 @@ class _Load:
         add(rows, list(labels), items)
         if len(bad := np.flatnonzero(np.array(unknown, dtype=bool)[codes])):
             expected = ", ".join(f"« {c} »" for c in q.options)
-            msg = f"{len(bad)} réponse(s) de « {q.id} » avec une option inconnue (attendu : {expected} ou leurs libellés)"
+            msg = f"{fmt_count(len(bad), 'réponse')} de « {q.id} » avec une option inconnue (attendu : {expected} ou leurs libellés)"
             self.problem(column, used[bad], raw(bad), msg, "options inconnues ignorées")
 
 
@@ -507,7 +526,7 @@ def load_questionnaire(
         shown = ", ".join(f"« {c} »" for c in extra[:15]) + (" …" if len(extra) > 15 else "")
         job.note(
             "info",
-            f"{len(extra)} colonne(s) du fichier absente(s) du codebook, non utilisée(s) : {shown}",
+            f"{fmt_count(len(extra), 'colonne du fichier absente du codebook, non utilisée', 'colonnes du fichier absentes du codebook, non utilisées')} : {shown}",
             count=len(extra),
         )
     n = len(job.data)
