@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import numbers
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
@@ -111,3 +112,26 @@ def fmt_date_long(value: Any) -> str:
     """« vendredi 14 mars 2025 »."""
     day = _as_date(value)
     return MISSING if day is None else f"{JOURS[day.weekday()]} {fmt_date(day)}"
+
+
+@functools.lru_cache(maxsize=1)
+def _plural_form():
+    from babel import Locale
+
+    return Locale("fr").plural_form
+
+
+def plural(n: Any, one: str, other: str | None = None) -> str:
+    """The form of ``one`` (singular) or ``other`` (plural; default ``one`` + « s ») for ``n``.
+
+    French rule of the CLDR (through babel): 0 and 1 take the singular (« 0 erreur », « 1
+    ligne », « 2 lignes »). Give ``other`` for phrases and irregular plurals (« ligne rejetée »
+    → « lignes rejetées », « journal » → « journaux »). Never « ligne(s) ».
+    """
+    value = 0 if _is_missing(n) else abs(n)
+    return one if _plural_form()(value) == "one" else (other or f"{one}s")
+
+
+def fmt_count(n: Any, one: str, other: str | None = None) -> str:
+    """« 3 lignes rejetées »: the number (:func:`fmt_int`) then :func:`plural`."""
+    return f"{fmt_int(n)} {plural(n, one, other)}"

@@ -136,3 +136,46 @@ def test_pages_run_only_their_own_scripts(built_example):
                 attrs,
             )
         assert page.handlers == [], (name, page.handlers)
+
+
+class _Text(HTMLParser):
+    """The text a reader sees (scripts, styles and data blocks left out)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        self._skip += tag in ("script", "style")
+
+    def handle_endtag(self, tag):
+        self._skip -= tag in ("script", "style") and self._skip > 0
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.parts.append(data)
+
+
+def test_no_parenthesised_plural_and_one_inclusive_rule(built_example):
+    """No « ligne(s) », « inscrit(e) » nor « inscrit.e.s » anywhere a reader looks."""
+    from test_ecriture import BAD_FORMS
+
+    for name in [*_territories(built_example), "synthese", "index"]:
+        html, _ = _page(built_example, name)
+        reader = _Text()
+        reader.feed(html)
+        text = " ".join(reader.parts)
+        found = [m.group(0) for m in BAD_FORMS.finditer(text)]
+        assert not found, (name, found[:5])
+
+
+def test_evaluation_section_only_with_its_source(built_example):
+    _, lyon = _page(built_example, "lyon")
+    _, grenoble = _page(built_example, "grenoble")
+    assert "Évaluation de la rencontre" in lyon.h2
+    assert "Évaluation de la rencontre" not in grenoble.h2
+    results = json.loads(
+        (built_example["root"] / "build" / "lyon" / "resultats.json").read_text(encoding="utf-8")
+    )
+    assert results["evaluation"]["n"] == 74 and results["evaluation"]["presents"] == 103
