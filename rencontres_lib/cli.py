@@ -60,7 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument(
         "--publication",
         action="store_true",
-        help="version pour le site : les textes de l'organisateur manquants ne laissent pas de "
+        help="version pour le site : les textes manquants de l'équipe organisatrice ne laissent pas de "
         "marque « À rédiger » (par défaut : brouillon)",
     )
     b.add_argument(
@@ -106,7 +106,7 @@ def _parser() -> argparse.ArgumentParser:
     a = sub.add_parser(
         "audit",
         help="auditer les rapports publiés",
-        description="Lit tous les fichiers publiés (HTML, CSV, XLSX, PDF, DOCX…) et cherche courriels, téléphones, noms d'inscrits, scripts et gestionnaires d'événements non prévus, cadres, redirections, ressources externes et effectifs sous le seuil ; les noms d'autres personnes et les adresses sont des avertissements. Code de sortie 1 si une erreur est trouvée.",
+        description="Lit tous les fichiers publiés (HTML, CSV, XLSX, PDF, DOCX…) et cherche courriels, téléphones, noms de personnes inscrites, scripts et gestionnaires d'événements non prévus, cadres, redirections, ressources externes et effectifs sous le seuil ; les noms d'autres personnes et les adresses sont des avertissements. Code de sortie 1 si une erreur est trouvée.",
     )
     a.add_argument(
         "chemins", type=Path, nargs="*", help="fichiers ou dossiers (par défaut : reports/)"

@@ -41,7 +41,7 @@ from .formats import fmt_count
 FILE_NAME = "regroupements.yaml"
 RELATIVE_PATH = Path("parameters") / "synthese" / FILE_NAME  # from the project root
 HEADER = """\
-Regroupements des propositions d'ateliers — fichier de l'organisateur.
+Regroupements des propositions d'ateliers — fichier de l'équipe organisatrice.
 
 Rencontres l'écrit à la construction de la synthèse et le relit à chaque construction : vos
 choix l'emportent toujours sur le regroupement automatique et ne sont jamais écrasés.

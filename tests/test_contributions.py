@@ -67,7 +67,7 @@ def test_decidim_new_layout():
     assert t["etat"].tolist() == ["accepted", "evaluating", ""]
     assert t["date"].iloc[0] == pd.Timestamp("2025-03-14 10:32:00")
     # line 6 (state « withdrawn », no text): left out as withdrawn, before the empty-text check
-    f = only(r.findings, "retirée par son auteur")
+    f = only(r.findings, "retirée par la personne qui l'avait déposée")
     assert (f.level, f.row, f.column) == ("info", 6, "state")
     assert not [x for x in r.findings if "sans titre ni texte" in x.message]
     assert not {"Camille D.", "Sam L.", "Alex"} & cell_values(t)  # author/name never copied

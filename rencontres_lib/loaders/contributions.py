@@ -170,7 +170,7 @@ def _read_decidim(ctx: _Context) -> _Read:
         out.left_out.append(
             (
                 list(withdrawn.nonzero()[0]),
-                "proposition retirée par son auteur : laissée de côté (comptez-la avec keep_withdrawn=True)",
+                "proposition retirée par la personne qui l'avait déposée : laissée de côté (comptez-la avec keep_withdrawn=True)",
                 low.get("withdrawn") or low.get("withdrawn_at") or low.get("state"),
             )
         )

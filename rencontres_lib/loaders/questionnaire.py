@@ -271,7 +271,7 @@ class _Load:
             dup = kept[~first_occurrences(keys if len(kept) == n else keys[kept])]
             if len(dup):
                 keep[dup] = False
-                msg = f"{fmt_count(len(dup), 'réponse rejetée', 'réponses rejetées')} : identifiant déjà vu plus haut (un identifiant unique par répondant était attendu ; la première réponse est gardée)"
+                msg = f"{fmt_count(len(dup), 'réponse rejetée', 'réponses rejetées')} : identifiant déjà vu plus haut (un identifiant unique par personne était attendu ; la première réponse est gardée)"
                 self.note("avertissement", msg, dup, meta["id"])
         else:
             width = len(str(max(n, 1)))
@@ -519,7 +519,7 @@ def load_questionnaire(
     if book.identifiant:
         meta["id"] = book.identifiant if book.identifiant in job.columns else None
         if meta["id"] is None:
-            msg = f"colonne d'identifiant « {book.identifiant} » (clé « identifiant » du codebook) absente du fichier : répondants numérotés dans l'ordre du fichier"
+            msg = f"colonne d'identifiant « {book.identifiant} » (clé « identifiant » du codebook) absente du fichier : réponses numérotées dans l'ordre du fichier"
             job.note("erreur", msg, column=book.identifiant)
     tech = technical_columns(job.fmt, job.columns) | set(meta.values())
     if extra := [c for c in job.columns if c not in used_cols and c not in tech]:
