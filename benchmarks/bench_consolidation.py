@@ -138,7 +138,7 @@ def compare(sets) -> None:
     print("|---" * (len(HEADER) + 1) + "|")
     for cand in mats[ref]:
         linkage = "complete" if "complet" in cand else "average"
-        chosen = 0.95
+        chosen, found = 0.95, False
         for th in np.arange(0.2, 0.95, 0.025):
             p1, _ = c.pairwise_scores(
                 list(sets[ref]["idee"]), list(cluster(mats[ref][cand], th, linkage))
@@ -147,11 +147,12 @@ def compare(sets) -> None:
                 list(lab["idee"]), list(cluster(mats["jeu étiqueté"][cand], th, linkage)), tune
             )
             if p1 >= 0.9 and p2 >= 0.9:
-                chosen = th
+                chosen, found = th, True
                 break
         groups = {k: cluster(mats[k][cand], chosen, linkage) for k in sets}
         sugg = {k: c.suggestions(mats[k][cand], minimum=0.0) for k in sets}
-        print_row(f"{cand} ({chosen:.3f})".replace(".", ","), row(sets, groups, sugg))
+        label = f"{chosen:.3f}" if found else f"aucun seuil ne tient 0,9 ; {chosen:.3f}"
+        print_row(f"{cand} ({label})".replace(".", ","), row(sets, groups, sugg))
         if "retenu" in cand:
             sugg = {k: top(sugg_order[k]["rrf"]) for k in sets}
             label = "suggestions par fusion des rangs termes et USE (RRF, k = 60)"
