@@ -53,6 +53,8 @@ from pathlib import Path
 from typing import TextIO
 from urllib.parse import urlsplit
 
+from . import names
+from .config import load_parametres
 from .errors import SourceError
 from .privacy import ADDRESS_RE, NameIndex
 from .vocabulary import EMAIL_DISGUISED_RE, EMAIL_RE, fold_offsets
@@ -406,8 +408,6 @@ def _warning_hits(text: str, ctx: _Context) -> list[tuple[int, str, str, str]]:
             hits.append((m.start(), KIND_ADDRESS, _mask_name(m.group()), WARNING))
     if not ctx.ner:
         return hits
-    from . import names
-
     blocks, pos = [], 0
     for line in text.split("\n"):
         if line.strip():
@@ -932,8 +932,6 @@ def project_settings(root: str | Path) -> dict:
     """``audit_paths`` keywords from a project's parameters: ``thresholds`` (slug → k),
     ``allow_names`` (territories, places, partners, speakers, titles of the agenda) and
     ``ner=True``. Unreadable parameter files are skipped (the build reports them)."""
-    from .config import load_parametres
-
     thresholds: dict[str, int] = {}
     allow: set[str] = set()
     for pfile in sorted(Path(root, "parameters").glob("*.yaml")):

@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import re
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -35,10 +36,11 @@ from .execution import DaskRunner, prewarm, run_notebook, shutdown_all
 from .exports import atomic_write_text, fmt_date
 from .kit import index_entries, publish_kits
 from .loaders.inscriptions import load_inscriptions, names_to_mask
-from .logistique import pending_pdfs, print_pdf, write_private_outputs
+from .logistique import print_pdfs, sheets_without_pdf, write_private_outputs
 from .privacy import scrub_text
 from .publish import Publisher, copy_atomic, install_assets, render_index, stale_banner
-from .rencontre import load_rencontre, warm_name_cache
+from .rapport import Report, text_questions
+from .rencontre import load_rencontre
 from .textes import texts_path
 from .vocabulary import fold_offsets
 
@@ -289,6 +291,7 @@ def build(
     audit: bool = True,
     cluster=None,
     publication: bool = False,
+    documents: bool = True,
     log=print,
 ) -> BuildReport:
     """Build every report of the project; see the module docstring.
@@ -296,7 +299,10 @@ def build(
     ``publication``: the version for the website: the organiser's missing texts leave no
     « À rédiger » mark (notebook parameter ``brouillon = False``).
     ``cluster``: address of a Dask scheduler (``tcp://host:8786``) or a ``distributed.Client``;
-    the notebooks then run on its workers (same cache, rules and audit). Raises
+    the notebooks then run on its workers (same cache, rules and audit).
+    ``documents``: also the editable documents (DOCX, ODT), the kits (PPTX, cards) and the
+    private PDFs of the sign-in sheets, each cached on its notebook (``False``: HTML pages and
+    tables only; a later build with ``True`` adds the documents without re-running). Raises
     :class:`BuildError` (French) when ``reports/`` or ``build/`` cannot be written.
     """
     t0 = time.perf_counter()
@@ -319,6 +325,7 @@ def build(
             autonome=autonome,
             audit=audit,
             publication=publication,
+            documents=documents,
             log=log,
             t0=t0,
             runner=runner,
@@ -417,7 +424,18 @@ def read_territories(root: Path) -> list[tuple[Path, Parametres | None, Rencontr
 
 
 def _build(
-    root: Path, *, jobs, force, autonome, audit, log, t0, runner, pool, publication=False
+    root: Path,
+    *,
+    jobs,
+    force,
+    autonome,
+    audit,
+    log,
+    t0,
+    runner,
+    pool,
+    publication=False,
+    documents=True,
 ) -> BuildReport:
     reports = root / "reports"
     work = root / "build"
@@ -508,11 +526,9 @@ def _build(
             return runner.run(notebook, output, parameters, root / "notebooks")
         return _execute(notebook, output, parameters, root / "notebooks")
 
-    pdfs: list[tuple[Path, Path]] = []
-
     def territory(t: tuple) -> float:
         seconds = execute(nb_rencontre, work / t[0].slug / "rencontre.ipynb", t[2])
-        private_outputs(t[1], root, log, pdfs)  # only after a successful run
+        private_outputs(t[1], root, log)  # only after a successful run
         return seconds
 
     futures = {pool.submit(territory, t): t for t in todo}
@@ -524,7 +540,6 @@ def _build(
                 f"{'Note de cadrage' if out.phase == 'cadrage' else 'Compte rendu'} — {out.title}"
             )
             publisher().publish(work / out.slug / "rencontre.ipynb", reports / out.html, title)
-            publish_documents(work / out.slug / "rencontre.ipynb", reports, out.slug, work, log)
             tables = work / out.slug / "tableaux"
             if tables.is_dir():
                 for f in sorted(tables.iterdir()):
@@ -546,15 +561,12 @@ def _build(
             o.stale = True
             _mark_stale(reports / o.html, o.error)
 
-    import threading
-
-    def print_pdfs() -> None:
-        if pdfs:
-            for sheet, pdf in pdfs:
-                print_pdf(sheet, pdf)
-
-    printer = threading.Thread(target=print_pdfs, daemon=True)
-    printer.start()  # sign-in PDFs print while the synthesis runs
+    # sign-in sheets and badges (private) print in one browser while the synthesis runs
+    sheets = sheets_without_pdf(
+        [root / "prive" / o.slug for o in report.outcomes if o.state != "échec"]
+    )
+    printer = threading.Thread(target=print_pdfs, args=(sheets if documents else [],))
+    printer.start()
 
     # synthesis: reads the results saved by each territorial run
     syn = Outcome(slug="synthese", title="Synthèse du chantier", html="synthese.html")
@@ -591,7 +603,6 @@ def _build(
                 },
             ).result()
             publisher().publish(work / "synthese" / "synthese.ipynb", reports / syn.html, syn.title)
-            publish_documents(work / "synthese" / "synthese.ipynb", reports, "synthese", work, log)
             tables = work / "synthese" / "tableaux"
             if tables.is_dir():
                 for f in sorted(tables.iterdir()):
@@ -612,12 +623,39 @@ def _build(
     progress(syn)
 
     printer.join()
-    publish_kits([o.slug for o in report.outcomes if o.state != "échec"], work, reports, log)
+    built = [o for o in report.outcomes if o.state != "échec"]
+    if documents:  # editable documents and kits of every report, each cached on its notebook
+        for o in built:
+            nb = work / o.slug / ("synthese.ipynb" if o.slug == "synthese" else "rencontre.ipynb")
+            if nb.exists():
+                publish_documents(nb, reports, o.slug, work, log)
+        publish_kits([o.slug for o in built], work, reports, log)
+    elif built:
+        log(
+            "Documents non produits (--sans-documents) : DOCX, ODT, diaporamas et PDF des "
+            "feuilles d'émargement ; relancez « rencontres build » pour les obtenir."
+        )
     write_index(reports, report)
     if audit:
         report.audit_hits = _audit(reports, people, names_key, cache, cache_path, log)
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def warm_name_cache(parameter_files: list[Path], root: Path | None = None) -> None:
+    """Scrub the texts of the given territories once in this process (see ``names``: the NER
+    results land in ``prive/ner.sqlite``), and name their automatic topics (word classes in
+    the same cache), so that notebook kernels started next, in parallel, find every text
+    already known and never load spaCy themselves. Any failure
+    is left to the territory's own run, which reports it."""
+    for pfile in parameter_files:
+        try:
+            r = load_rencontre(load_parametres(Path(pfile), root=root))
+            rep = Report(r)
+            for qid in text_questions(r):  # automatic topics are named by spaCy's word classes
+                rep.free_text(qid)  # (text.meaningful_words, same cache): tagged here once too
+        except Exception:  # noqa: BLE001 - only a cache warm-up
+            continue
 
 
 class NameScanner:
@@ -764,17 +802,15 @@ def _audit(reports: Path, people, names_key: str, cache: dict, cache_path: Path,
     return len(hits)
 
 
-def private_outputs(pfile: Path, root: Path, log=print, pdfs: list | None = None) -> None:
+def private_outputs(pfile: Path, root: Path, log=print) -> None:
     """Logistics of a meeting (sign-in sheet, waitlist, contacts) under the git-ignored prive/.
 
-    The sign-in sheet's PDF (Chromium, ≈ 2 s) is queued in ``pdfs`` when given, to be printed
-    while the synthesis runs instead of competing with the territorial notebooks.
+    Only the HTML sheets here: their PDFs are printed later, all in one browser
+    (:func:`.logistique.print_pdfs`), while the synthesis runs.
     """
     try:
         r = load_rencontre(load_parametres(pfile, root=root), kinds=("inscriptions",))
-        write_private_outputs(r, pdf=pdfs is None)
-        if pdfs is not None:
-            pdfs.extend(pending_pdfs(r))  # sign-in sheet and badges
+        write_private_outputs(r, pdf=False)
     except Exception as exc:  # logistics never fail a report
         log(f"  (sorties privées non écrites pour {pfile.stem} : {exc})")
 

@@ -8,8 +8,15 @@ import sys
 from pathlib import Path
 
 from . import __version__
+from .audit import main_audit
+from .build import build, registrant_names
+from .codebook_draft import draft_codebook, write_draft
+from .config import load_parametres, project_root, use_project_root
 from .errors import RencontresError
 from .formats import fmt_count
+from .nouveau import create_parameters
+from .referentiels import territory_matches
+from .rencontre import load_rencontre
 
 DESCRIPTION = """Rapports des rencontres territoriales de l'ICPC (participation citoyenne, 2026).
 
@@ -62,6 +69,12 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="version pour le site : les textes manquants de l'équipe organisatrice ne laissent pas de "
         "marque « À rédiger » (par défaut : brouillon)",
+    )
+    b.add_argument(
+        "--sans-documents",
+        action="store_true",
+        help="pages HTML et tableaux seulement : ni DOCX/ODT, ni diaporamas, ni PDF des feuilles"
+        " d'émargement (un « rencontres build » ensuite les ajoute sans réexécuter les carnets)",
     )
     b.add_argument(
         "--sans-audit",
@@ -154,8 +167,6 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if args.racine:
-        from .config import use_project_root
-
         use_project_root(args.racine)
     if not args.commande:
         parser.print_help()
@@ -198,8 +209,6 @@ def _write_traceback(args) -> Path | None:
     import tempfile
     import traceback
 
-    from .config import project_root
-
     text = traceback.format_exc()
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     name = f"erreur-{stamp}-{os.getpid()}.log"
@@ -217,8 +226,6 @@ def _write_traceback(args) -> Path | None:
 
 
 def cmd_build(args) -> int:
-    from .build import build
-
     _progress_on_screen()
     report = build(
         jobs=args.jobs,
@@ -226,6 +233,7 @@ def cmd_build(args) -> int:
         autonome=args.autonome,
         audit=not args.sans_audit,
         publication=args.publication,
+        documents=not args.sans_documents,
         cluster=args.cluster,
         log=None,  # progress lines come through the rencontres_lib loggers
     )
@@ -262,9 +270,6 @@ def _progress_on_screen() -> None:
 
 
 def cmd_check(args) -> int:
-    from .config import load_parametres
-    from .rencontre import load_rencontre
-
     worst = warned = 0
     for path in args.parametres:
         try:
@@ -310,8 +315,6 @@ def cmd_check(args) -> int:
 def _territory_findings(kind: str, res, params) -> list:
     """Near matches of ``filtre.territoire`` in a shared source (questionnaire, entretiens);
     nothing when the loading step already reported them."""
-    from .referentiels import territory_matches
-
     filtre = params.filtre_territoire
     if not filtre or any("filtre.territoire" in f.message for f in res.findings):
         return []
@@ -326,8 +329,6 @@ def _territory_findings(kind: str, res, params) -> list:
 
 
 def cmd_codebook(args) -> int:
-    from .codebook_draft import draft_codebook, write_draft
-
     if args.sortie:
         out = write_draft(args.fichier, args.sortie, sheet=args.feuille)
         print(
@@ -339,18 +340,12 @@ def cmd_codebook(args) -> int:
 
 
 def cmd_audit(args) -> int:
-    from .audit import main_audit
-    from .build import registrant_names
-    from .config import project_root
-
     root = project_root()
     paths = args.chemins or [root / "reports"]
     return main_audit(paths, names=registrant_names(root), root=root)
 
 
 def cmd_new(args) -> int:
-    from .nouveau import create_parameters
-
     path = create_parameters(args, interactive=sys.stdin.isatty())
     print(f"Fichier créé : {path}")
     print(

@@ -16,6 +16,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from . import PROFILS
 from .errors import ConfigError
 from .vocabulary import pydantic_message
 
@@ -186,8 +187,6 @@ class Parametres(BaseModel):
     @field_validator("mix_cible")
     @classmethod
     def _mix(cls, v: dict[str, float] | None) -> dict[str, float] | None:
-        from . import PROFILS
-
         if v is None:
             return v
         unknown = [k for k in v if k not in PROFILS]

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .formats import fmt_count
+from .publish import clean_notebook
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 PLACEHOLDER = "graphique non rendu : Chromium absent"
@@ -109,8 +110,6 @@ def read_parts(notebook: Path) -> list[Part]:
     """
     import mistune
     import nbformat
-
-    from .publish import clean_notebook
 
     nb = clean_notebook(nbformat.read(notebook, as_version=4))
     parts: list[Part] = []

@@ -33,6 +33,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from .documents import Chart, Part, read_parts, render_charts
+from .formats import fmt_count, fmt_date, fmt_int, fmt_pct
 
 NNBSP = "\u202f"
 NBSP = "\u00a0"
@@ -294,8 +295,6 @@ def _title_slide(prs, c: Content, subtitle: str) -> None:
 
 
 def _dimension_rows(c: Content) -> list[list[str]]:
-    from .exports import fmt_int, fmt_pct
-
     dims = c.results.get("dimensions") or []
     people = any("reponses" in d for d in dims)  # n counts people, « reponses » the answers
     rows = [
@@ -353,13 +352,9 @@ def _figures_notes(c: Content) -> str:
 
 def chantier_figures(results: list[dict]) -> list[str]:
     """The chantier's key figures across the saved territorial results (sums, no new metric)."""
-    from .exports import fmt_int
-
     n = len(results)
     inscrits = sum((r.get("chiffres") or {}).get("inscrits") or 0 for r in results)
     repondants = sum((r.get("chiffres") or {}).get("repondants") or 0 for r in results)
-    from .formats import fmt_count
-
     out = [fmt_count(n, "rencontre territoriale", "rencontres territoriales")]
     if inscrits:
         out.append(f"{fmt_int(inscrits)} personnes inscrites en tout")
@@ -643,8 +638,6 @@ def card_png(value: str, label: str, head: str, foot: str, size: tuple[int, int]
 
 def card_items(c: Content) -> list[tuple[str, str, str]]:
     """(value, label, source) of every card: key figures, then each dimension's favourable share."""
-    from .exports import fmt_int, fmt_pct
-
     items = []
     for value, label in c.cards:
         source = "questionnaire du chantier ICPC" if "répond" in label else "inscriptions"
@@ -670,8 +663,6 @@ def write_cards(c: Content, folder: Path) -> list[Path]:
     when = f"rencontre du {c.date}" if c.date else ""
     data_date = c.results.get("date_donnees")  # the date of the data, when the results give it
     if data_date:
-        from .exports import fmt_date
-
         try:
             when = ", ".join(x for x in (when, f"données au {fmt_date(data_date)}") if x)
         except (TypeError, ValueError):

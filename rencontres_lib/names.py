@@ -32,6 +32,9 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
+from .config import project_root
+from .errors import RencontresError
+
 MODEL = "fr_core_news_md"
 RULES_VERSION = "6"
 CACHE_FILE = "ner.sqlite"
@@ -132,8 +135,6 @@ def cache_path() -> Path | None:
     env = os.environ.get("RENCONTRES_NER_CACHE")
     if env is not None:
         return Path(env) if env.strip() else None
-    from .config import project_root
-
     return project_root() / "prive" / CACHE_FILE
 
 
@@ -163,8 +164,6 @@ def nlp():
             MODEL, exclude=["tok2vec", "morphologizer", "parser", "lemmatizer", "attribute_ruler"]
         )
     except OSError as exc:  # pragma: no cover - model is a declared dependency
-        from .errors import RencontresError
-
         raise RencontresError(
             f"modèle de langue « {MODEL} » introuvable : les noms ne peuvent pas être repérés.",
             hint="Réinstallez le projet (make reports) : le modèle est une dépendance déclarée.",

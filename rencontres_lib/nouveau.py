@@ -13,7 +13,10 @@ import json
 from pathlib import Path
 
 from .config import SLUG_RE, Parametres, project_root
-from .errors import ConfigError
+from .errors import ConfigError, RencontresError
+from .loaders.questionnaire import load_questionnaire
+from .referentiels import near_territories, territory_values
+from .textes import scaffold, texts_path
 
 TEMPLATE = """\
 # Paramètres de la rencontre territoriale « {territoire} »
@@ -75,10 +78,6 @@ def questionnaire_territories(
 ) -> list[tuple[str, int]]:
     """Values of the questionnaire's territory column with their counts (empty when the files
     are missing or unreadable: ``rencontres new`` must never fail on them)."""
-    from .errors import RencontresError
-    from .loaders.questionnaire import load_questionnaire
-    from .referentiels import territory_values
-
     paths = [Path(p) if Path(p).is_absolute() else root / p for p in (questionnaire, codebook)]
     if not all(p.is_file() for p in paths):
         return []
@@ -95,8 +94,6 @@ def suggest_filter(territoire: str, values: list[tuple[str, int]]) -> str | None
     if not values or any(v == territoire for v, _ in values):
         return territoire if values else None
     from collections import Counter
-
-    from .referentiels import near_territories
 
     near = [v for v, _ in near_territories(Counter(dict(values)), territoire)]
     return near[0] if len(near) == 1 else None
@@ -220,8 +217,6 @@ def create_parameters(args, *, interactive: bool, root: Path | None = None) -> P
     target.parent.mkdir(parents=True, exist_ok=True)
     with open(target, "x", encoding="utf-8") as fh:  # "x": never overwrite, even in a race
         fh.write(text)
-    from .textes import scaffold, texts_path
-
     words = texts_path(target, slug)  # the organiser's own words, kept across rebuilds
     if words is not None and not words.exists():
         words.parent.mkdir(parents=True, exist_ok=True)

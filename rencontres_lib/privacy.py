@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # imported where tables are handled, not for text scrubbing
     import numpy as np
     import pandas as pd
 
+from . import names
 from .errors import RencontresError
 from .formats import fmt_int, plural
 from .vocabulary import EMAIL_DISGUISED_RE, PHONE_RE, fold_offsets
@@ -247,8 +248,6 @@ def identifier_spans(
     Overlapping spans are merged under the marker of the highest priority (link, e-mail,
     phone, address, then name).
     """
-    from . import names
-
     found: list[tuple[int, int, str]] = []
     if "://" in text or "www." in text.lower():
         found += [(*m.span(), LINK_MARKER) for m in URL_RE.finditer(text)]
@@ -358,8 +357,6 @@ def scrub_series(
 
 def prefetch_names(texts: Iterable[str], *, max_chars: int | None = DEFAULT_MAX_CHARS) -> None:
     """Run the NER in batches on the texts ``scrub_text`` will look at (fills the caches)."""
-    from . import names
-
     window = None if max_chars is None else max_chars + _MARGIN
     todo = []
     for text in texts:

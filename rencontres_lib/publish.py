@@ -16,7 +16,8 @@ if TYPE_CHECKING:
     import nbformat
 
 from . import __version__
-from .exports import atomic_write_text
+from .exports import atomic_write_bytes, atomic_write_text
+from .typographie import french_spacing
 
 TEMPLATES = Path(str(resources.files("rencontres_lib").joinpath("templates")))
 H2_RE = re.compile(r'<h2 id="([^"]+)"[^>]*>(.*?)</h2>', re.S)
@@ -93,8 +94,6 @@ class Publisher:
         return f"{CSP_BASE}; script-src 'self'"
 
     def to_html(self, nb: nbformat.NotebookNode, title: str) -> str:
-        from .typographie import french_spacing
-
         nb = clean_notebook(nb)
         nb.metadata["title"] = title
         res = {
@@ -127,8 +126,6 @@ def render_index(entries: list[dict], summary: str) -> str:
     failed, error (file, row, column only — never a value), stale, links [(label, href)].
     """
     from jinja2 import Environment, FileSystemLoader
-
-    from .typographie import french_spacing
 
     env = Environment(loader=FileSystemLoader(str(TEMPLATES / "rencontres")), autoescape=True)
     css = (TEMPLATES / "rencontres" / "rencontres.css").read_text(encoding="utf-8")
@@ -236,7 +233,5 @@ def install_assets(reports: Path) -> None:
 
 def copy_atomic(src: Path, dst: Path) -> None:
     """Publish a copy of ``src`` at ``dst``: old or new version, never half a file."""
-    from .exports import atomic_write_bytes
-
     dst.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_bytes(dst, src.read_bytes())

@@ -28,11 +28,14 @@ from typing import Any
 import pandas as pd
 
 from . import DIMENSIONS, PROFILS, __version__, charts, display, metrics
-from .config import PHASE_LABELS
+from .config import PHASE_LABELS, load_parametres, parameter_files
+from .exports import atomic_write_text, write_csv, write_xlsx_sheets
 from .formats import fmt_date, fmt_date_long, fmt_float, fmt_int, fmt_pct
+from .geo import departements
 from .privacy import small_group_label
 from .public import PublicTable, aggregate, people_groups, people_stages
-from .rencontre import Rencontre
+from .rencontre import Rencontre, load_rencontre
+from .text import assign_themes, load_themes, representative_quotes, theme_shares
 from .textes import OrganiserTexts, load_texts, texts_path
 
 SOURCE_Q = "questionnaire du chantier ICPC"
@@ -330,8 +333,6 @@ class Report:
         return self._once(f"texte:{qid}", lambda: self._free_text(qid))
 
     def _free_text(self, qid: str) -> dict | None:
-        from .text import assign_themes, load_themes, representative_quotes, theme_shares
-
         r = self.r
         if r.answers is None:
             return None
@@ -641,8 +642,6 @@ class Report:
         exclusions applied and pins first, the most representative first
         (:func:`text.representative_quotes`), no near-copies. The attribution is the profile
         only when at least k people of that profile answered the evaluation."""
-        from .text import representative_quotes
-
         r, ev = self.r, self.r.evaluation
         texts = ev["retenir"].fillna("").astype(str)
         ok = [
@@ -909,8 +908,6 @@ class Report:
                 "personnes masqués).",
             )
         if len(counts) and p.phase == "cadrage":  # where to reach people: before the meeting
-            from .geo import departements
-
             fig = charts.departement_map(
                 deps,
                 departements(),
@@ -1294,9 +1291,6 @@ class Report:
         loading and scrubbing as their reports), so the text does not depend on the order in
         which the build runs the territories.
         """
-        from .config import load_parametres, parameter_files
-        from .rencontre import load_rencontre
-
         r = self.r
         s = Section("precedentes", "Ce que les rencontres précédentes ont produit")
         root = r.params.racine
@@ -1540,8 +1534,6 @@ def results(rep: Report) -> dict:
 
 def save_outputs(rep: Report, sortie: str | Path | None) -> None:
     """Write the results JSON and every public table of the sections (CSV + one XLSX)."""
-    from .exports import atomic_write_text, write_csv, write_xlsx_sheets
-
     if not sortie:
         return
     r = rep.r

@@ -18,7 +18,7 @@ from pathlib import Path
 import yaml
 
 from . import PROFILS
-from .errors import ConfigError
+from .errors import ConfigError, Finding
 from .vocabulary import fold_inclusive, profile_key
 
 BUILTIN_RULES = Path(__file__).resolve().parent / "data" / "profils.yaml"
@@ -247,8 +247,6 @@ def territory_matches(
 
     Returns a list of :class:`rencontres_lib.errors.Finding` (empty when all is well).
     """
-    from .errors import Finding
-
     counts = Counter(str(v).strip() for v in values if v is not None and str(v).strip())
     target = str(filtre or "").strip()
     near = near_territories(counts, target)

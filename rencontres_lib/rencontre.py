@@ -13,8 +13,17 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import metrics
+from .codebook import load_codebook
 from .config import Parametres, load_parametres, project_root, salt
 from .errors import Finding, LoadResult, RencontresError, SourceError
+from .loaders.contributions import load_contributions
+from .loaders.entretiens import load_entretiens
+from .loaders.evaluation import load_evaluation
+from .loaders.inscriptions import load_inscriptions
+from .loaders.questionnaire import load_questionnaire
+from .privacy import NameIndex, scrub_series
+from .referentiels import territory_matches
 
 
 @dataclass
@@ -110,26 +119,6 @@ def load_rencontre(
     return r
 
 
-def warm_name_cache(parameter_files: list[Path], root: Path | None = None) -> None:
-    """Scrub the texts of the given territories once in this process (see ``names``: the NER
-    results land in ``prive/ner.sqlite``), and name their automatic topics (word classes in
-    the same cache), so that notebook kernels started next, in parallel, find every text
-    already known and never load spaCy themselves. Any failure
-    is left to the territory's own run, which reports it."""
-    from .config import load_parametres
-
-    from .rapport import Report, text_questions
-
-    for pfile in parameter_files:
-        try:
-            r = load_rencontre(load_parametres(Path(pfile), root=root))
-            rep = Report(r)
-            for qid in text_questions(r):  # automatic topics are named by spaCy's word classes
-                rep.free_text(qid)  # (text.meaningful_words, same cache): tagged here once too
-        except Exception:  # noqa: BLE001 - only a cache warm-up
-            continue
-
-
 def project_people(root: Path) -> list[tuple[str, str]]:
     """Every registrant's (prénom, nom) saved by the last build in ``prive/noms.json``."""
     path = root / "prive" / "noms.json"
@@ -141,8 +130,6 @@ def project_people(root: Path) -> list[tuple[str, str]]:
 
 def name_index(r: Rencontre):
     """Names to mask in free text: this meeting's registrants and every other territory's."""
-    from .privacy import NameIndex
-
     people = set(project_people(r.params.racine or project_root()))
     if r.prive is not None and len(r.prive):
         people |= {
@@ -166,8 +153,6 @@ CONTROLLED_COLUMNS = frozenset(
 def scrub_public(table: pd.DataFrame, names, columns=None) -> pd.DataFrame:
     """Copy of ``table`` whose text columns (object or string dtype, ``columns`` if given,
     else all but ``CONTROLLED_COLUMNS``) went through ``privacy.scrub_series``."""
-    from .privacy import scrub_series
-
     out = table.copy()
     for col in out.columns if columns is None else columns:
         if col not in out.columns or (columns is None and col in CONTROLLED_COLUMNS):
@@ -185,8 +170,6 @@ def scrub_public(table: pd.DataFrame, names, columns=None) -> pd.DataFrame:
 def _check_territory(r: Rencontre, res, values, column) -> None:
     """Near matches of the territory filter (« lyon », « Métropole de Lyon »), and a filter that
     matches no row, added to the source's findings (see ``referentiels.territory_matches``)."""
-    from .referentiels import territory_matches
-
     found = territory_matches(
         values, r.territoire_filtre, file=Path(res.source).name, column=column
     )
@@ -195,8 +178,6 @@ def _check_territory(r: Rencontre, res, values, column) -> None:
 
 
 def _load_inscriptions(r: Rencontre) -> None:
-    from .loaders.inscriptions import load_inscriptions
-
     p = r.params
     res = load_inscriptions(
         p.source("inscriptions"), salt=salt(p.racine), rules=p.source("profils")
@@ -210,11 +191,6 @@ def _load_inscriptions(r: Rencontre) -> None:
 
 
 def _load_questionnaire(r: Rencontre) -> None:
-    from . import metrics
-    from .codebook import load_codebook
-    from .loaders.questionnaire import load_questionnaire
-    from .privacy import scrub_series
-
     p = r.params
     cb_path = p.source("codebook")
     if cb_path is None:
@@ -241,8 +217,6 @@ def _load_questionnaire(r: Rencontre) -> None:
 
 
 def _load_entretiens(r: Rencontre) -> None:
-    from .loaders.entretiens import load_entretiens
-
     p = r.params
     res = load_entretiens(
         p.source("entretiens"), p.source("entretiens_attributs"), rules=p.source("profils")
@@ -257,8 +231,6 @@ def _load_entretiens(r: Rencontre) -> None:
 
 
 def _load_contributions(r: Rencontre) -> None:
-    from .loaders.contributions import load_contributions
-
     p = r.params
     res = load_contributions(p.source("contributions"), territoire=p.territoire)
     r.results["contributions"] = res.check()
@@ -271,8 +243,6 @@ def _load_contributions(r: Rencontre) -> None:
 
 
 def _load_evaluation(r: Rencontre) -> None:
-    from .loaders.evaluation import load_evaluation
-
     p = r.params
     res = load_evaluation(p.source("evaluation"), rules=p.source("profils"))
     r.results["evaluation"] = res.check()

@@ -29,9 +29,13 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup
 
-from . import DIMENSIONS, PROFILS, __version__, charts, display, vocabulary
+from . import DIMENSIONS, PROFILS, __version__, charts, consolidation, display, vocabulary
+from .config import project_root
+from .exports import write_csv, write_xlsx_sheets
 from .formats import fmt_date, fmt_int, fmt_pct
 from .public import aggregate, people_groups, published_counts
+from .regroupements import RELATIVE_PATH, merge_review_file, proposal_key
+from .textes import load_texts
 
 TEXTS_FILE = "synthese.md"
 CONVERGENCE = 0.10  # largest spread of % favourable (0–1) for territories that « convergent »
@@ -75,8 +79,6 @@ class Synthese:
 
     @cached_property
     def texts(self):
-        from .textes import load_texts
-
         return load_texts(self.root / "parameters" / "textes" / TEXTS_FILE if self.root else None)
 
     @cached_property
@@ -110,8 +112,6 @@ def load(
     Territories are sorted by date. ``root`` defaults to the project root
     (:func:`rencontres_lib.config.project_root`).
     """
-    from .config import project_root
-
     if isinstance(paths, str | Path):
         files = sorted(Path(paths).glob("*/resultats.json"))
     else:
@@ -130,8 +130,6 @@ def load(
 def proposals_frame(s: Synthese) -> pd.DataFrame:
     """Proposals of the included territories: ``cle, slug, territoire, proposition_id, atelier,
     titre, corps, theme, dimension, soutiens, commentaires`` (+ ``profil`` when the source has it)."""
-    from .regroupements import proposal_key
-
     rows = []
     for r in s.included:
         for i, p in enumerate(r.get("propositions") or []):
@@ -157,11 +155,8 @@ def proposals_frame(s: Synthese) -> pd.DataFrame:
 
 def consolidate(s: Synthese):
     """(proposals with ``groupe``, ideas, review) — writes ``parameters/synthese/regroupements.yaml``."""
-    from .consolidation import consolidate as automatic
-    from .regroupements import RELATIVE_PATH, merge_review_file
-
     props = proposals_frame(s)
-    cons = automatic(props)
+    cons = consolidation.consolidate(props)  # looked up at call time (tests replace it)
     path = (s.root or Path(".")) / RELATIVE_PATH
     review = merge_review_file(path, props, cons, write=s.root is not None)
     props["groupe"] = review.groupe
@@ -228,8 +223,6 @@ def export_tables(s: Synthese) -> list[Path]:
     idee, dimension, a_verifier``); the workbook adds a sheet « Idées ». Nothing without
     ``sortie``.
     """
-    from .exports import write_csv, write_xlsx_sheets
-
     if s.sortie is None:
         return []
     folder = s.sortie / "tableaux"
@@ -830,8 +823,6 @@ def themes(s: Synthese) -> None:
 
 
 def methodologie(s: Synthese) -> None:
-    from .consolidation import THRESHOLD
-
     items = [
         f"{r['territoire']} : résultats du {fmt_date(dt.date.fromisoformat(r['date']))} "
         f"({'compte rendu' if r.get('phase') == 'compte_rendu' else 'note de cadrage'}, "
@@ -843,7 +834,7 @@ def methodologie(s: Synthese) -> None:
         "quand elles emploient les mêmes mots ou des synonymes de la participation "
         "(lemmes du modèle français de spaCy, dictionnaire de synonymes, pondération TF-IDF de "
         f"scikit-learn) ; un groupe se forme quand la similarité moyenne atteint "
-        f"{str(THRESHOLD).replace('.', ',')}. L'équipe organisatrice vérifie et corrige les groupes "
+        f"{str(consolidation.THRESHOLD).replace('.', ',')}. L'équipe organisatrice vérifie et corrige les groupes "
         "dans parameters/synthese/regroupements.yaml ; ses choix l'emportent. Les soutiens sont additionnés."
     )
     items.append(

@@ -36,7 +36,9 @@ import pandas as pd
 import yaml
 
 from . import DIMENSIONS
+from .consolidation import nlp
 from .errors import ConfigError
+from .names import _Store, cache_path, text_key
 from .vocabulary import APOSTROPHES, fold
 
 BUILTIN_THEMES = Path(__file__).parent / "data" / "themes.yaml"
@@ -270,8 +272,6 @@ def meaningful_words(texts: list[str]) -> list[list[tuple[str, str]]]:
     more. Results are cached by text with the names' cache (``prive/ner.sqlite``, see
     :mod:`rencontres_lib.names`), so spaCy is loaded only for texts never seen.
     """
-    from .names import _Store, cache_path, text_key
-
     keys = {t: text_key(TAGS_PREFIX + t) for t in dict.fromkeys(texts)}
     todo = [t for t, k in keys.items() if k not in _TAGS]
     if todo:
@@ -280,8 +280,6 @@ def meaningful_words(texts: list[str]) -> list[list[tuple[str, str]]]:
         _TAGS.update({k: tuple((str(w), str(lemma)) for w, lemma in v) for k, v in known.items()})
         missing = [t for t in todo if keys[t] not in known]
         if missing:
-            from .consolidation import nlp
-
             fresh = {}
             for text, doc in zip(missing, nlp().pipe(missing, batch_size=64), strict=True):
                 fresh[keys[text]] = tuple(

@@ -586,7 +586,7 @@ def test_scrub_public_scrubs_every_text_column_but_keys_and_labels():
 
 def test_warm_name_cache_runs_the_ner_once_for_the_kernels(tmp_path, monkeypatch):
     from rencontres_lib import names
-    from rencontres_lib.rencontre import warm_name_cache
+    from rencontres_lib.build import warm_name_cache
 
     root = Path(__file__).parents[1]
     pfile = root / "parameters" / "lyon.yaml"
