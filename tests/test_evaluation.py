@@ -241,3 +241,17 @@ def test_evaluation_file_is_an_input_of_the_build_key():
     nb = root / "notebooks" / "rencontre.py"
     other = root / "data" / "exemple" / "evaluation_nantes.csv"
     assert run_key(nb, [path], "lib") != run_key(nb, [other], "lib")
+
+
+def test_new_takes_the_evaluation_export(project, capsys):
+    from rencontres_lib.cli import main
+    from rencontres_lib.config import load_parametres
+
+    args = ["new", "reze", "--territoire", "Rezé", "--date", "2025-05-16", "--filtre", "Nantes"]
+    assert main([*args, "--evaluation", "data/exemple/evaluation_nantes.csv"]) == 0
+    params = load_parametres(project / "parameters" / "reze.yaml", root=project)
+    assert params.source("evaluation") == project / "data" / "exemple" / "evaluation_nantes.csv"
+    capsys.readouterr()
+    assert main(["check", str(project / "parameters" / "reze.yaml")]) == 0
+    out = capsys.readouterr().out
+    assert "evaluation — evaluation_nantes.csv : 38 lignes lues, 37 utilisées, 1 rejetée" in out
