@@ -43,12 +43,19 @@ def stream(script: str, *args: str) -> str:
 
 
 def whole_path(loader_output: str) -> tuple[float, float]:
-    """(time ratio, memory ratio) of loader + scores + metrics on the largest export."""
+    """(time ratio, memory ratio) of loader + scores + metrics on the largest export: the
+    block's « chemin complet » ratio line, else computed from its times and sizes."""
     blocks = re.split(r"\n(?=[\d ]+ réponses × )", loader_output)
     block = max(
         (b for b in blocks if "chargeur + scores" in b),
         key=lambda b: float(re.search(r"fichier de ([\d.]+) Mo", b).group(1)),
     )
+    stated = re.search(
+        r"chemin complet : ratio temps / read_csv nu ([\d.]+) .*pic de mémoire / fichier ([\d.]+)",
+        block,
+    )
+    if stated:
+        return float(stated.group(1)), float(stated.group(2))
     size = float(re.search(r"fichier de ([\d.]+) Mo", block).group(1))
     base = float(re.search(r"read_csv nu\s*:\s*([\d.]+) s", block).group(1))
     full = re.search(r"scores \+ métriques\s*:\s*([\d.]+) s, mémoire en plus\s*([\d.]+) Mo", block)

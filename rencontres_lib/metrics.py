@@ -13,10 +13,12 @@ import math
 import numpy as np
 import pandas as pd
 
-from . import DIMENSIONS, PROFILS
+from . import DIMENSIONS, PROFILS, speed
 
 Z95 = 1.959963984540054
 ACTIVE = ("inscrit", "present", "absent", "liste_attente")
+BLOCK = 1 << 18  # rows per step of the code tricks: their temporaries stay a few megabytes
+MAX_BINS = 1 << 20  # counting on codes only when the groups' combinations are fewer
 
 
 def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float, float]:
@@ -57,17 +59,23 @@ def scored(answers: pd.DataFrame, questions: pd.DataFrame) -> pd.DataFrame:
     qid = answers["question_id"]
     if not isinstance(qid.dtype, pd.CategoricalDtype):
         qid = qid.astype("category")
-    codes = qid.cat.codes.to_numpy()
+    codes = qid.array.codes  # a view (``.cat.codes`` copies)
     info = (
         questions.drop_duplicates("question_id")
         .set_index("question_id")
         .reindex(qid.cat.categories)
     )
 
+    lookup = speed.active("tables_de_codes")
+
     def per_question(values: pd.Series) -> pd.Categorical:
         c, uniques = pd.factorize(values.fillna("").astype(object).to_numpy())
         c = np.append(c, -1)  # an answer without a question (code -1) gets NA, not the last one
-        return pd.Categorical.from_codes(c[codes], categories=pd.Index(uniques, dtype=object))
+        if lookup:  # one byte per answer, no 8-byte temporary
+            c = _small_codes(c, len(uniques))
+        return pd.Categorical.from_codes(
+            _lookup(c, codes) if lookup else c[codes], categories=pd.Index(uniques, dtype=object)
+        )
 
     favs = [tuple(f) if isinstance(f, (tuple, list)) else () for f in info["favorables"]]
     top = max([0, *(max(f) for f in favs if f)])
@@ -75,14 +83,26 @@ def scored(answers: pd.DataFrame, questions: pd.DataFrame) -> pd.DataFrame:
     for i, f in enumerate(favs):
         table[i, list(f)] = True
     rang = ranks(answers["rang"])
-    at = np.clip(rang.to_numpy(dtype="int64", na_value=0), 0, top + 1)
-    unscored = rang.isna().to_numpy() | ~np.array([bool(f) for f in favs] + [False])[codes]
-    out = answers.assign(
-        type=per_question(info["type"]),
-        dimension=per_question(info["dimension"]),
-        rang=rang,
-        favorable=pd.arrays.BooleanArray(table[codes, at], unscored),
-    )
+    scorable = np.array([bool(f) for f in favs] + [False])
+    if lookup:  # block by block: the rank and index temporaries stay small
+        flags, unscored = np.empty(len(codes), bool), np.empty(len(codes), bool)
+        values = rang.array
+        for b in range(0, len(codes), BLOCK):
+            part, q = values[b : b + BLOCK], codes[b : b + BLOCK]
+            at = np.clip(part.to_numpy(dtype="int64", na_value=0), 0, top + 1)
+            flags[b : b + BLOCK] = table[q, at]
+            unscored[b : b + BLOCK] = part.isna() | ~scorable[q]
+    else:
+        at = np.clip(rang.to_numpy(dtype="int64", na_value=0), 0, top + 1)
+        flags, unscored = table[codes, at], rang.isna().to_numpy() | ~scorable[codes]
+    columns = {
+        "type": per_question(info["type"]),
+        "dimension": per_question(info["dimension"]),
+        "rang": rang,
+        "favorable": pd.arrays.BooleanArray(flags, unscored),
+    }
+    # as Series on the table's index: pandas takes them as they are (an array would be copied)
+    out = answers.assign(**{k: _column(v, answers.index) for k, v in columns.items()})
     return out[
         [c for c in ANSWER_COLUMNS if c in out] + [c for c in out if c not in ANSWER_COLUMNS]
     ]
@@ -91,8 +111,16 @@ def scored(answers: pd.DataFrame, questions: pd.DataFrame) -> pd.DataFrame:
 def ranks(rang: pd.Series) -> pd.Series:
     """Ranks as ``Int8`` (NA outside a scale), from the loader's ordered categorical or numbers."""
     if isinstance(rang.dtype, pd.CategoricalDtype):
-        codes = rang.cat.codes.to_numpy()
+        codes = rang.array.codes
         values = np.asarray(rang.cat.categories, dtype=np.int64)
+        if speed.active("tables_de_codes"):  # code -1 (NA) reads the last entry: values[0]
+            missing = codes < 0
+            if len(values) and (values == np.arange(1, len(values) + 1)).all():
+                data = codes + np.int8(1)  # the loader's ranks 1…k: code + 1, no lookup
+                np.copyto(data, np.int8(values[0]), where=missing)
+            else:
+                data = np.append(values, values[:1] if len(values) else 0).astype(np.int8)[codes]
+            return pd.Series(pd.arrays.IntegerArray(data, missing), index=rang.index, copy=False)
         out = values[np.clip(codes, 0, None)] if len(values) else np.zeros(len(codes), np.int64)
         return pd.Series(pd.arrays.IntegerArray(out.astype(np.int8), codes < 0), index=rang.index)
     return rang.astype("Int8")
@@ -109,14 +137,19 @@ def with_respondents(answers: pd.DataFrame, respondents: pd.DataFrame) -> pd.Dat
     if isinstance(rid.dtype, pd.CategoricalDtype) and rid.cat.categories.equals(
         pd.Index(respondents["respondent_id"], dtype=rid.cat.categories.dtype)
     ):
-        codes = rid.cat.codes.to_numpy()
+        codes = rid.array.codes
         extra = {}
         for c in cols[1:]:
             c_codes, uniques = pd.factorize(respondents[c].astype(object).to_numpy())
+            if speed.active("tables_de_codes"):
+                c_codes = _small_codes(c_codes, len(uniques))
             extra[c] = pd.Categorical.from_codes(
                 c_codes[codes], categories=pd.Index(uniques, dtype=object)
             )
-        return answers.assign(**extra)[codes >= 0].reset_index(drop=True)  # inner join: no NaN id
+        joined = answers.assign(**{k: _column(v, answers.index) for k, v in extra.items()})
+        if speed.active("jointure_sans_copie") and (not len(codes) or codes.min() >= 0):
+            return joined.reset_index(drop=True)  # every answer has its respondent: no copy
+        return joined[codes >= 0].reset_index(drop=True)  # inner join: no NaN id
     return answers.merge(respondents[cols], on="respondent_id", how="inner")
 
 
@@ -127,14 +160,19 @@ def favorable(answers: pd.DataFrame, by: list[str] | None = None) -> pd.DataFram
     Columns: [by…], question_id, dimension, n, k, part, bas, haut.
     """
     keys = [*(by or []), "question_id", "dimension"]
-    lik = likert_answers(answers)
-    lik = lik[lik["favorable"].notna()]
-    if lik.empty:
-        return pd.DataFrame(columns=[*keys, "n", "k", "part", "bas", "haut"])
-    g = lik.assign(f=lik["favorable"].astype(bool).astype(int)).groupby(
-        keys, observed=True, sort=True
-    )["f"]
-    out = g.agg(n="count", k="sum").reset_index()
+    counts = _favorable_counts(answers, keys)
+    if counts is not None:  # trick « comptes_sur_codes »: the same groups, counted on codes
+        g = counts.groupby(keys, observed=True, sort=True)
+        out = g.agg(n=("_n", "sum"), k=("_k", "sum")).reset_index()
+    else:
+        lik = likert_answers(answers)
+        lik = lik[lik["favorable"].notna()]
+        if lik.empty:
+            return pd.DataFrame(columns=[*keys, "n", "k", "part", "bas", "haut"])
+        g = lik.assign(f=lik["favorable"].astype(bool).astype(int)).groupby(
+            keys, observed=True, sort=True
+        )["f"]
+        out = g.agg(n="count", k="sum").reset_index()
     stats = [wilson(int(k), int(n)) for k, n in zip(out["k"], out["n"], strict=True)]
     out["part"] = [s[0] for s in stats]
     out["bas"] = [s[1] for s in stats]
@@ -183,23 +221,25 @@ def favorable_by_dimension(answers: pd.DataFrame, by: list[str] | None = None) -
     interval allowing for several statements per person, see :func:`cluster_wilson`).
     Rows are in the order of the five impact dimensions.
     """
-    lik = likert_answers(answers)
-    lik = lik[lik["favorable"].notna() & (lik["dimension"] != "")]
     keys = [*(by or []), "dimension"]
     cols = [*keys, "n", "reponses", "k", "part", "bas", "haut"]
-    if lik.empty:
-        return pd.DataFrame(columns=cols)
-    per_person = (
-        lik.assign(f=lik["favorable"].astype(bool).astype(int))
-        .groupby([*keys, "respondent_id"], observed=True)["f"]
-        .agg(m="count", k="sum")
-        .reset_index()
-    )
-    rows = []
-    for key, g in per_person.groupby(keys, observed=True, sort=False):
-        key = key if isinstance(key, tuple) else (key,)
-        p, lo, hi = cluster_wilson(g["k"].to_numpy(), g["m"].to_numpy())
-        rows.append([*key, len(g), int(g["m"].sum()), int(g["k"].sum()), p, lo, hi])
+    rows = _by_dimension_rows(answers, by or [])
+    if rows is None:  # the plain path
+        lik = likert_answers(answers)
+        lik = lik[lik["favorable"].notna() & (lik["dimension"] != "")]
+        if lik.empty:
+            return pd.DataFrame(columns=cols)
+        per_person = (
+            lik.assign(f=lik["favorable"].astype(bool).astype(int))
+            .groupby([*keys, "respondent_id"], observed=True)["f"]
+            .agg(m="count", k="sum")
+            .reset_index()
+        )
+        rows = []
+        for key, g in per_person.groupby(keys, observed=True, sort=False):
+            key = key if isinstance(key, tuple) else (key,)
+            p, lo, hi = cluster_wilson(g["k"].to_numpy(), g["m"].to_numpy())
+            rows.append([*key, len(g), int(g["m"].sum()), int(g["k"].sum()), p, lo, hi])
     out = pd.DataFrame(rows, columns=cols)
     order = {d: i for i, d in enumerate(DIMENSIONS)}
     return out.sort_values(
@@ -212,16 +252,16 @@ def likert_distribution(answers: pd.DataFrame, n_levels: int) -> pd.DataFrame:
 
     Columns: question_id, dimension, rang, n (answers at that level), total (in-scale answers), part.
     """
-    lik = likert_answers(answers)
-    lik = lik[lik["rang"].notna()]
-    if lik.empty:
-        return pd.DataFrame(columns=["question_id", "dimension", "rang", "n", "total", "part"])
-    counts = (
-        lik.groupby(["question_id", "dimension", "rang"], observed=True)
-        .size()
-        .rename("n")
-        .reset_index()
-    )
+    keys = ["question_id", "dimension", "rang"]
+    mini = _level_counts(answers)
+    if mini is not None:  # trick « comptes_sur_codes »: the same groups, counted on codes
+        counts = mini.groupby(keys, observed=True)["_w"].sum().rename("n").reset_index()
+    else:
+        lik = likert_answers(answers)
+        lik = lik[lik["rang"].notna()]
+        if lik.empty:
+            return pd.DataFrame(columns=["question_id", "dimension", "rang", "n", "total", "part"])
+        counts = lik.groupby(keys, observed=True).size().rename("n").reset_index()
     full = (
         counts.set_index(["question_id", "dimension", "rang"])["n"]
         .unstack("rang", fill_value=0)
@@ -233,6 +273,276 @@ def likert_distribution(answers: pd.DataFrame, n_levels: int) -> pd.DataFrame:
     full["total"] = full.groupby("question_id")["n"].transform("sum")
     full["part"] = full["n"] / full["total"]
     return full
+
+
+# -- speed tricks (see rencontres_lib.speed): the same results counted on integer codes -------
+
+
+def _column(values: pd.Series | pd.api.extensions.ExtensionArray, index: pd.Index) -> pd.Series:
+    """A new column as a Series sharing ``values`` (``assign`` copies a bare array)."""
+    if isinstance(values, pd.Series):
+        return values
+    return pd.Series(values, index=index, copy=False)
+
+
+def _lookup(table: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """``table[codes]``, block by block: a block of one code (the loader's table goes question
+    by question) is filled with one value instead of looked up row by row."""
+    out = np.empty(len(codes), table.dtype)
+    for b in range(0, len(codes), BLOCK):
+        part = codes[b : b + BLOCK]
+        if part[0] == part[-1] and (part == part[0]).all():
+            out[b : b + len(part)] = table[part[0]]
+        else:
+            out[b : b + len(part)] = table[part]
+    return out
+
+
+def _bool_parts(values: pd.api.extensions.ExtensionArray) -> tuple[np.ndarray, np.ndarray]:
+    """(values, NA mask) of a pandas boolean array: its own arrays (views) where pandas keeps
+    them, copies otherwise; a value under the mask is meaningless."""
+    data, mask = getattr(values, "_data", None), getattr(values, "_mask", None)
+    if isinstance(data, np.ndarray) and isinstance(mask, np.ndarray):
+        return data, mask
+    return values.to_numpy(dtype=bool, na_value=False), np.asarray(values.isna())
+
+
+def _small_codes(codes: np.ndarray, n_values: int) -> np.ndarray:
+    """Codes (−1 included) in the smallest signed integer type holding ``n_values`` values."""
+    for kind in (np.int8, np.int16, np.int32):
+        if n_values < np.iinfo(kind).max:
+            return codes.astype(kind)
+    return codes.astype(np.int64)
+
+
+def _category_codes(answers: pd.DataFrame, names: list[str]) -> list[np.ndarray] | None:
+    """The codes (read-only views) of categorical columns; None if one is missing or not one."""
+    out = []
+    for name in names:
+        if name not in answers or not isinstance(answers[name].dtype, pd.CategoricalDtype):
+            return None
+        out.append(answers[name].array.codes)
+    return out
+
+
+def _likert_code(answers: pd.DataFrame) -> int | None:
+    """The code of « likert » in a categorical ``type`` column (None: no trick possible)."""
+    if "type" not in answers or not isinstance(answers["type"].dtype, pd.CategoricalDtype):
+        return None
+    types = answers["type"].cat.categories
+    return int(types.get_loc("likert")) if "likert" in types else None
+
+
+def _in_scale_blocks(answers: pd.DataFrame, names: list[str]):
+    """Yield, block by block, (in-scale Likert rows with no NA key, favourable flags — any
+    value where NA —, key codes): the rows the plain path keeps with ``favorable.notna()`` and
+    groupby's ``dropna``."""
+    codes = _category_codes(answers, ["type", *names])
+    with_na = [len(c) and c.min() < 0 for c in codes[1:]]  # checked row by row only if any
+    flags = answers["favorable"].array
+    lik = _likert_code(answers)
+    for b in range(0, len(answers), BLOCK):
+        data, missing = _bool_parts(flags[b : b + BLOCK])
+        ok = (codes[0][b : b + BLOCK] == lik) & ~missing
+        keys = [c[b : b + BLOCK] for c in codes[1:]]
+        for c, na in zip(keys, with_na, strict=True):
+            if na:
+                ok &= c >= 0
+        yield ok, data, keys
+
+
+def _countable(answers: pd.DataFrame, names: list[str]) -> bool:
+    """Whether « comptes_sur_codes » applies: categorical keys and type, a boolean favourable."""
+    return (
+        speed.active("comptes_sur_codes")
+        and "favorable" in answers
+        and isinstance(answers["favorable"].dtype, pd.BooleanDtype)
+        and _likert_code(answers) is not None
+        and _category_codes(answers, names) is not None
+    )
+
+
+def _combined(codes: list[np.ndarray], sizes: list[int], rows: int) -> np.ndarray:
+    """One integer per row from several codes (mixed radix: the first key varies slowest)."""
+    out = np.zeros(rows, np.intp)
+    for c, size in zip(codes, sizes, strict=True):
+        out = out * size + c
+    return out
+
+
+def _split(combined: np.ndarray, sizes: list[int]) -> list[np.ndarray]:
+    """The codes of each key back from :func:`_combined` values."""
+    out, rest = [], combined
+    for size in reversed(sizes):
+        out.append(rest % size)
+        rest = rest // size
+    return out[::-1]
+
+
+def _favorable_counts(answers: pd.DataFrame, keys: list[str]) -> pd.DataFrame | None:
+    """In-scale answers (_n) and favourable ones (_k) per observed combination of ``keys``,
+    one row per combination, keys with their categorical dtypes; None: use the plain path."""
+    if not _countable(answers, keys):
+        return None
+    sizes = [len(answers[k].cat.categories) for k in keys]
+    bins = math.prod(sizes)
+    if not bins or bins > MAX_BINS:
+        return None
+    n, k = np.zeros(bins + 1, np.int64), np.zeros(bins + 1, np.int64)  # last bin: rows left out
+    for ok, flags, codes in _in_scale_blocks(answers, keys):
+        combo = _combined(codes, sizes, len(ok))
+        n += np.bincount(np.where(ok, combo, bins), minlength=bins + 1)
+        k += np.bincount(np.where(ok & flags, combo, bins), minlength=bins + 1)
+    n, k = n[:bins], k[:bins]
+    seen = np.flatnonzero(n)
+    if not len(seen):
+        return None  # no in-scale answer: the plain path's empty frame
+    frame = {
+        key: pd.Categorical.from_codes(c, dtype=answers[key].dtype)
+        for key, c in zip(keys, _split(seen, sizes), strict=True)
+    }
+    return pd.DataFrame(frame | {"_n": n[seen], "_k": k[seen]})
+
+
+def _owners(answers: pd.DataFrame, by: list[str], people: int) -> np.ndarray | None:
+    """The ``by`` group (mixed-radix code, −1 for an NA key) of each person, as int32; None
+    when a person's rows do not all carry the same group (the plain path then decides)."""
+    owner = np.full(people, -1, np.int32)
+    if not by:
+        owner[:] = 0
+        return owner
+    sizes = [len(answers[c].cat.categories) for c in by]
+    codes = _category_codes(answers, [*by, "respondent_id"])
+    for check in (False, True):  # write every row's group, then read them all back
+        for b in range(0, len(answers), BLOCK):
+            keys, who = [c[b : b + BLOCK] for c in codes[:-1]], codes[-1][b : b + BLOCK]
+            group = _combined(keys, sizes, len(who))
+            group[np.logical_or.reduce([c < 0 for c in keys])] = -1
+            if (who < 0).any():
+                group, who = group[who >= 0], who[who >= 0]
+            if not check:
+                owner[who] = group
+            elif (owner[who] != group).any():
+                return None
+    return owner
+
+
+def _by_dimension_rows(answers: pd.DataFrame, by: list[str]) -> list[list] | None:
+    """The rows of :func:`favorable_by_dimension`, counted per person on codes, in the plain
+    path's order; None (plain path) when the columns do not allow it or a person belongs to
+    several ``by`` groups."""
+    names = [*by, "dimension", "respondent_id"]
+    if not _countable(answers, names):
+        return None
+    sizes = [len(answers[c].cat.categories) for c in by]
+    groups = math.prod(sizes)
+    if groups >= np.iinfo(np.int32).max:
+        return None
+    dims = answers["dimension"].cat.categories
+    people = len(answers["respondent_id"].cat.categories)
+    owner = _owners(answers, by, people)
+    if owner is None:
+        return None
+    types, dim_codes, who_codes = _category_codes(answers, ["type", "dimension", "respondent_id"])
+    flags, lik = answers["favorable"].array, _likert_code(answers)
+    na_people = len(who_codes) and who_codes.min() < 0
+    wanted = [d for d in range(len(dims)) if dims[d] != ""]
+    blocks = []  # the dimensions in each block (a few: the table goes question by question)
+    for b in range(0, len(answers), BLOCK):
+        part = dim_codes[b : b + BLOCK]
+        present = np.bincount(part.astype(np.intp) + 1, minlength=len(dims) + 1)
+        # one dimension and Likert answers only: the block needs no row test but ``favorable``
+        plain = (present > 0).sum() == 1 and (types[b : b + BLOCK] == lik).all()
+        blocks.append((b, {d for d in wanted if present[d + 1]}, plain))
+    found = []
+    for d in wanted:
+        m, k = np.zeros(people + 1, np.int32), np.zeros(people + 1, np.int32)  # last: left out
+        for b, present, plain in blocks:
+            if d not in present:
+                continue
+            data, missing = _bool_parts(flags[b : b + BLOCK])
+            ok = ~missing
+            if not plain:
+                ok &= (types[b : b + BLOCK] == lik) & (dim_codes[b : b + BLOCK] == d)
+            who = who_codes[b : b + BLOCK]
+            if na_people:
+                ok &= who >= 0
+            if not ok.any():
+                continue
+            # one count over the block's own range of people (2 bins each: unfavourable,
+            # favourable; a last one for the rows left out), not one per person
+            low, high = (
+                (int(who[ok].min()), int(who[ok].max()) + 1)
+                if na_people
+                else (int(who.min()), int(who.max()) + 1)
+            )
+            span = high - low
+            cells = np.where(ok, (who.astype(np.intp) - low) * 2 + data, 2 * span)
+            counts = np.bincount(cells, minlength=2 * span + 1)[: 2 * span]
+            m[low:high] += counts[0::2] + counts[1::2]
+            k[low:high] += counts[1::2]
+        m, k = m[:people], k[:people]
+        persons = np.flatnonzero(m)  # in respondent order, as the plain path's groups
+        persons = persons[owner[persons] >= 0]  # an NA ``by`` key: out, as in groupby
+        if by and groups <= 64:  # a few groups: one pass each, in group order
+            of = owner[persons]
+            persons = np.concatenate([persons[of == g] for g in range(groups)])
+        elif by:
+            persons = persons[np.argsort(owner[persons], kind="stable")]
+        of = owner[persons]
+        starts = np.flatnonzero(np.r_[True, of[1:] != of[:-1]]) if len(of) else []
+        for start, end in zip(starts, [*starts[1:], len(of)], strict=True):
+            who = persons[start:end]
+            key = [
+                answers[c].cat.categories[i]
+                for c, i in zip(by, _split(of[start], sizes), strict=True)
+            ]
+            p, lo, hi = cluster_wilson(k[who], m[who])
+            row = [*key, dims[d], len(who), int(m[who].sum()), int(k[who].sum()), p, lo, hi]
+            found.append(((int(of[start]), d), row))
+    if not found:
+        return None
+    return [row for _, row in sorted(found, key=lambda x: x[0])]
+
+
+def _level_counts(answers: pd.DataFrame) -> pd.DataFrame | None:
+    """Likert answers per (question_id, dimension, rang) on codes (column _w), one row per
+    observed combination with the columns' own dtypes; None: use the plain path."""
+    names = ["question_id", "dimension"]
+    if not (
+        speed.active("comptes_sur_codes")
+        and _likert_code(answers) is not None
+        and _category_codes(answers, names) is not None
+        and "rang" in answers
+        and isinstance(answers["rang"].dtype, pd.Int8Dtype)
+    ):
+        return None
+    sizes = [len(answers[c].cat.categories) for c in names] + [256]  # Int8 ranks, shifted by 128
+    bins = math.prod(sizes)
+    if not bins or bins > MAX_BINS:
+        return None
+    lik = _likert_code(answers)
+    types, (questions, dims) = answers["type"].array.codes, _category_codes(answers, names)
+    ranks_ = answers["rang"].array
+    n = np.zeros(bins, np.int64)
+    for b in range(0, len(answers), BLOCK):
+        part = ranks_[b : b + BLOCK]
+        q, d = questions[b : b + BLOCK], dims[b : b + BLOCK]
+        ok = (types[b : b + BLOCK] == lik) & ~part.isna() & (q >= 0) & (d >= 0)
+        level = part.to_numpy(dtype="int64", na_value=0)[ok] + 128
+        n += np.bincount(_combined([q[ok], d[ok], level], sizes, len(level)), minlength=bins)
+    seen = np.flatnonzero(n)
+    if not len(seen):
+        return None
+    q, d, level = _split(seen, sizes)
+    return pd.DataFrame(
+        {
+            "question_id": pd.Categorical.from_codes(q, dtype=answers["question_id"].dtype),
+            "dimension": pd.Categorical.from_codes(d, dtype=answers["dimension"].dtype),
+            "rang": pd.array(level - 128, dtype=answers["rang"].dtype),
+            "_w": n[seen],
+        }
+    )
 
 
 def profile_mix(profiles: pd.Series) -> pd.DataFrame:

@@ -417,3 +417,139 @@ def test_favorable_by_dimension_counts_people_not_answers():
     )
     d = metrics.favorable_by_dimension(answers).iloc[0]
     assert (d["n"], d["reponses"], d["k"]) == (2, 6, 3)
+
+
+def report_metrics(result) -> dict[str, pd.DataFrame]:
+    """The frames a report computes from a loaded questionnaire (see rencontres_lib.rapport)."""
+    answers = metrics.scored(result.table, result.extra["questions"])
+    joined = metrics.with_respondents(answers, result.extra["respondents"])
+    return {
+        "scored": answers,
+        "joined": joined,
+        "par_territoire": metrics.favorable(joined, by=["territoire"]),
+        "par_profil": metrics.favorable(joined, by=["profil"]),
+        "affirmations": metrics.favorable(answers),
+        "dimensions": metrics.favorable_by_dimension(answers),
+        "dimensions_par_profil": metrics.favorable_by_dimension(joined, by=["profil"]),
+        "repartition": metrics.likert_distribution(answers, 5),
+    }
+
+
+def test_speed_tricks_give_the_plain_path_results_on_a_hand_checked_export(tmp_path):
+    from rencontres_lib import speed
+
+    r = loaded_survey(tmp_path)
+    answers = metrics.scored(r.table, r.extra["questions"])
+    joined = metrics.with_respondents(answers, r.extra["respondents"])
+    # the tricks' preconditions hold on the loader's table: the code paths are really taken
+    assert metrics._favorable_counts(joined, ["territoire", "question_id", "dimension"]) is not None
+    assert metrics._by_dimension_rows(joined, ["profil"]) is not None
+    assert metrics._level_counts(answers) is not None
+    fast = report_metrics(r)
+    with speed.without():
+        assert metrics._favorable_counts(joined, ["question_id", "dimension"]) is None
+        plain = report_metrics(r)
+    for name in fast:
+        pd.testing.assert_frame_equal(fast[name], plain[name], check_exact=True, obj=name)
+    for trick in speed.TRICKS:  # and each trick alone off
+        with speed.without(trick):
+            alone = report_metrics(r)
+        for name in fast:
+            pd.testing.assert_frame_equal(fast[name], alone[name], check_exact=True, obj=name)
+    # by hand (SURVEY_CSV, see the table above): Lyon q1 = respondents 1 (rank 5) and 3
+    # (rank 2): 2 in-scale answers, 1 favourable; Nantes q1 is « Sans avis » only: no row
+    t = fast["par_territoire"]
+    got = {(row.territoire, row.question_id): (row.n, row.k) for row in t.itertuples(index=False)}
+    assert got == {("Lyon", "q1"): (2, 1), ("Lyon", "q2"): (1, 0), ("Nantes", "q2"): (1, 1)}
+    d = fast["dimensions_par_profil"]
+    got = {(row.profil, row.dimension): (row.n, row.k) for row in d.itertuples(index=False)}
+    assert got == {
+        ("elu", "organisation"): (1, 1),
+        ("citoyen", "organisation"): (1, 0),
+        ("elu", "inclusion"): (1, 0),
+        ("association", "inclusion"): (1, 1),
+    }
+    dims = fast["dimensions"].set_index("dimension")
+    assert dims.loc["organisation", ["n", "reponses", "k"]].tolist() == [2, 2, 1]
+    assert dims.loc["organisation", "part"] == 0.5
+    dist = fast["repartition"].set_index(["question_id", "rang"])["n"]
+    assert dist.loc[("q1", 5)] == 1 and dist.loc[("q1", 2)] == 1 and dist.loc[("q1", 4)] == 0
+    assert dist.loc[("q2", 2)] == 1 and dist.loc[("q2", 5)] == 1
+
+
+def test_speed_tricks_fall_back_when_a_group_varies_within_a_person(tmp_path):
+    from rencontres_lib import speed
+
+    r = loaded_survey(tmp_path)
+    joined = metrics.with_respondents(
+        metrics.scored(r.table, r.extra["questions"]), r.extra["respondents"]
+    )
+    # respondent 1's answer to q2 (row 3) in another group than their answer to q1 (row 0)
+    groupe = pd.Categorical(["a", "a", "b", "b", "a", "a", "b"], categories=["a", "b"])
+    mixed = joined.assign(groupe=groupe)
+    assert metrics._by_dimension_rows(mixed, ["groupe"]) is None  # the plain path decides
+    fast = metrics.favorable_by_dimension(mixed, by=["groupe"])
+    with speed.without():
+        plain = metrics.favorable_by_dimension(mixed, by=["groupe"])
+    pd.testing.assert_frame_equal(fast, plain, check_exact=True)
+    # an NA group is left out, as by pandas' groupby
+    holes = joined.assign(groupe=pd.Categorical(["a", None, "b", "a", None, "a", "b"]))
+    fast = metrics.favorable(holes, by=["groupe"])
+    with speed.without():
+        plain = metrics.favorable(holes, by=["groupe"])
+    pd.testing.assert_frame_equal(fast, plain, check_exact=True)
+    assert fast["n"].sum() == 3  # rows 0, 2 and 3 (row 1 « Sans avis », row 4 NA group)
+
+
+def test_speed_registry_rejects_unknown_tricks_and_restores_the_state():
+    from rencontres_lib import speed
+
+    with pytest.raises(KeyError):
+        with speed.without("inconnue"):
+            pass
+    with speed.without("comptes_sur_codes"):
+        assert not speed.active("comptes_sur_codes") and speed.active("tables_de_codes")
+    assert all(speed.active(name) for name in speed.TRICKS)
+    with pytest.raises(KeyError):
+        speed.active("inconnue")
+
+
+def test_speed_tricks_match_the_plain_path_on_many_respondents():
+    # 20,000 people (respondent codes on two bytes, as the loader makes them): the code paths
+    # count over ranges of people; every frame must equal the plain pandas path's
+    import numpy as np
+
+    from rencontres_lib import speed
+
+    rng = np.random.default_rng(7)
+    people = 20_000
+    qids, dims = ["q1", "q2", "q3"], ["organisation", "organisation", "decision"]
+    codes = np.tile(np.arange(people, dtype=np.int16), len(qids))
+    question = np.repeat(np.arange(len(qids), dtype=np.int8), people)
+    rang = rng.integers(0, 6, len(codes)).astype(np.int8)  # 0: « sans avis »
+    answers = pd.DataFrame(
+        {
+            "respondent_id": pd.Categorical.from_codes(codes, categories=range(people)),
+            "question_id": pd.Categorical.from_codes(question, categories=qids),
+            "type": pd.Categorical(["likert"] * len(codes)),
+            "dimension": pd.Categorical.from_codes(
+                np.array([0, 0, 1], np.int8)[question], categories=["organisation", "decision"]
+            ),
+            "rang": pd.array(np.where(rang > 0, rang, None), dtype="Int8"),
+            "favorable": pd.array(np.where(rang > 0, rang >= 4, None), dtype="boolean"),
+        }
+    )
+    profil = rng.integers(0, 3, people)
+    answers["profil"] = pd.Categorical.from_codes(profil[codes], categories=["a", "b", "c"])
+    assert metrics._by_dimension_rows(answers, ["profil"]) is not None
+    calls = {
+        "favorable": lambda: metrics.favorable(answers, by=["profil"]),
+        "dimensions": lambda: metrics.favorable_by_dimension(answers, by=["profil"]),
+        "repartition": lambda: metrics.likert_distribution(answers, 5),
+    }
+    fast = {name: call() for name, call in calls.items()}
+    with speed.without():
+        plain = {name: call() for name, call in calls.items()}
+    for name in calls:
+        pd.testing.assert_frame_equal(fast[name], plain[name], check_exact=True, obj=name)
+    assert set(fast["dimensions"]["dimension"]) == set(dims)

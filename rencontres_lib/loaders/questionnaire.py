@@ -3,8 +3,9 @@
 Formats: LimeSurvey (codes or full headings), Google Forms, Framaforms, KoboToolbox, Decidim
 and any generic CSV/XLSX/ODS. The file is read into a :class:`ColumnStore` (each
 column as integer codes into its distinct texts); only distinct values are interpreted and the
-long table is built from integer codes (1,000,000 × 20 answers: about 2.4 times a bare
-``pandas.read_csv`` and 1.7 times the file size in memory, see ``benchmarks/bench_loader.py``).
+long table is built from integer codes (1,000,000 × 20 answers: about as long as a bare
+``pandas.read_csv`` and 2.6 times the file size in peak memory, see
+``benchmarks/bench_loader.py``, which also measures the whole path with the scores and metrics).
 """
 
 from __future__ import annotations
@@ -570,6 +571,7 @@ def load_questionnaire(
     job.data = job.raw.store = ids = None  # the file's cells are no longer needed: freed
     release_memory()
     table = table.frame(respondents["respondent_id"])
+    release_memory()  # the filling threads' temporaries: not resident while the scores are made
     extra_out = {
         "respondents": respondents,
         "questions": book.questions_frame(),

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .. import speed
 from ..codebook import Codebook
 from ..columns import ColumnStore, is_blank
 from ..referentiels import RulesArg, classify_profile, load_profile_rules
@@ -305,7 +306,8 @@ class AnswerTable:
         self.rang = np.empty(total, np.int8)
         self.label_code = np.empty(total, np.int8 if len(self.label_pos) < 127 else np.int32)
         self._touching: threading.Thread | None = None
-        if total >= THREADED_ROWS:  # numpy's fill releases the GIL
+        # numpy's fill releases the GIL (trick « remplissage_parallele », rencontres_lib.speed)
+        if total >= THREADED_ROWS and speed.active("remplissage_parallele"):
             self._touching = threading.Thread(target=self._touch, daemon=True)
             self._touching.start()
 
@@ -353,7 +355,7 @@ class AnswerTable:
         jobs = [(parts[i], int(starts[i]), int(offsets[i]), sizes[i]) for i in range(len(parts))]
         parts.clear()  # each part is freed once copied
         # numpy copies release the GIL: two threads fill disjoint slices
-        if len(self.resp) >= THREADED_ROWS:
+        if len(self.resp) >= THREADED_ROWS and speed.active("remplissage_parallele"):
             with ThreadPoolExecutor(max_workers=2) as pool:
                 tops = list(pool.map(lambda job: self._fill(*job), jobs))
         else:

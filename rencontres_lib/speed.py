@@ -1,0 +1,69 @@
+"""Named speed tricks of the questionnaire analysis path, each one switchable.
+
+The path a report takes — :func:`rencontres_lib.loaders.questionnaire.load_questionnaire`,
+:func:`rencontres_lib.metrics.scored`, :func:`rencontres_lib.metrics.with_respondents`, then
+favourable shares (by question, by dimension) and Likert distributions — has a plain pandas
+version, and tricks that give exactly the same frames with less time and memory on a large
+table. Each trick is named here and on by default; a function uses it only where its
+preconditions hold (categorical columns, as the loader makes them) and takes the plain path
+otherwise. ``benchmarks/bench_loader.py`` measures the whole path with every trick, then
+without each one (one line per trick); ``tests/test_metrics.py`` checks that both ways give
+identical results.
+
+Usage::
+
+    from rencontres_lib import speed
+    with speed.without("comptes_sur_codes"):  # the plain pandas groupby for this block
+        ...
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+TRICKS: dict[str, str] = {
+    "comptes_sur_codes": (
+        "parts favorables, bases en personnes et répartitions comptées par np.bincount sur les "
+        "codes entiers des colonnes catégorielles, par blocs, au lieu de filtrer la table "
+        "(copies) et de grouper avec pandas"
+    ),
+    "tables_de_codes": (
+        "scores, rangs et attributs des répondants obtenus par une petite table indexée par "
+        "les codes (un octet par réponse), sans tableau intermédiaire de 8 octets par réponse"
+    ),
+    "jointure_sans_copie": (
+        "jointure réponses × répondants sans filtre quand chaque réponse a son répondant : "
+        "les colonnes de la table sont partagées, pas recopiées"
+    ),
+    "remplissage_parallele": (
+        "table longue du chargeur allouée tôt, sa mémoire touchée puis remplie par deux fils "
+        "(à partir de 2 millions de réponses)"
+    ),
+}
+
+_disabled: set[str] = set()
+
+
+def active(name: str) -> bool:
+    """Whether trick ``name`` (a key of :data:`TRICKS`) is in use; KeyError for an unknown name."""
+    if name not in TRICKS:
+        raise KeyError(f"astuce inconnue : « {name} » (attendu : {', '.join(TRICKS)})")
+    return name not in _disabled
+
+
+@contextmanager
+def without(*names: str) -> Iterator[None]:
+    """Turn the named tricks off inside a ``with`` block (all of them when no name is given).
+
+    Raises KeyError for a name that is not in :data:`TRICKS`."""
+    unknown = [n for n in names if n not in TRICKS]
+    if unknown:
+        raise KeyError(f"astuce inconnue : « {unknown[0]} » (attendu : {', '.join(TRICKS)})")
+    before = set(_disabled)
+    _disabled.update(names or TRICKS)
+    try:
+        yield
+    finally:
+        _disabled.clear()
+        _disabled.update(before)
