@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import Finding, Level, SourceError, add_finding
+from ..errors import Finding, Level, LoadResult, SourceError, add_finding
 from ..io import SEP_NAMES, RawTable, read_table
 from ..vocabulary import EMAIL_RE as EMAIL_RE  # re-exported for the loaders
 from ..vocabulary import PHONE_RE as PHONE_RE
@@ -21,6 +21,38 @@ from ..vocabulary import fold
 from ..vocabulary import fold_header as fold_header
 
 MAX_LINES_SHOWN = 12
+
+
+def finish(
+    kind: str,
+    path: str | Path,
+    raw: RawTable,
+    table: pd.DataFrame,
+    findings: list[Finding],
+    *,
+    rows_read: int,
+    rows_rejected: int,
+    private: pd.DataFrame | None = None,
+    extra: dict | None = None,
+) -> LoadResult:
+    """The :class:`~rencontres_lib.errors.LoadResult` every loader returns.
+
+    ``rows_used`` is ``len(table)`` and ``sha256`` the export's (``raw.sha256``); the row
+    accounting ``rows_read == rows_used + rows_rejected`` is checked (``AssertionError`` naming
+    the file otherwise: a loader bug, never bad input).
+    """
+    return LoadResult(
+        source=str(path),
+        kind=kind,
+        table=table,
+        findings=findings,
+        rows_read=rows_read,
+        rows_used=len(table),
+        rows_rejected=rows_rejected,
+        sha256=raw.sha256,
+        private=private,
+        extra=extra if extra is not None else {},
+    ).check()
 
 
 # --------------------------------------------------------------------------- columns

@@ -23,6 +23,7 @@ from .common import (
     DATE_FORMS,
     cells,
     clean_text,
+    finish,
     fold_header,
     match_columns,
     missing_columns_error,
@@ -409,17 +410,16 @@ def load_contributions(
             extra["votes"], extra["votes_sha256"] = _polis_votes(
                 votes_file, set(table["proposition_id"]), findings
             )
-    return LoadResult(
-        source=str(path),
-        kind="contributions",
-        table=table,
-        findings=findings,
+    return finish(
+        "contributions",
+        path,
+        raw,
+        table,
+        findings,
         rows_read=n,
-        rows_used=len(table),
         rows_rejected=n - len(keep),
-        sha256=raw.sha256,
         extra=extra,
-    ).check()
+    )
 
 
 def _int_or_none(value: str) -> int | None:

@@ -19,6 +19,7 @@ from ..vocabulary import dimension_of as dimension_of  # re-exported
 from .common import (
     DATE_FORMS,
     cells,
+    finish,
     fold,
     match_columns,
     missing_columns_error,
@@ -218,17 +219,16 @@ def load_entretiens(
     if attr_result is not None:
         extra["attributs"] = attr_result["table"]
         extra["attributs_sha256"] = attr_result["sha256"]
-    return LoadResult(
-        source=str(path),
-        kind="entretiens",
-        table=table,
-        findings=findings,
+    return finish(
+        "entretiens",
+        path,
+        raw,
+        table,
+        findings,
         rows_read=n,
-        rows_used=len(table),
         rows_rejected=len(dropped),
-        sha256=raw.sha256,
         extra=extra,
-    ).check()
+    )
 
 
 def _load_attributs(path: str | Path, rules: str | Path | None) -> tuple[dict[str, dict], dict]:

@@ -42,6 +42,7 @@ from ..referentiels import normalise_profiles
 from .common import (
     blank_records,
     cells,
+    finish,
     fold,
     match_columns,
     one_line,
@@ -286,18 +287,17 @@ def load_evaluation(
         },
         columns=COLUMNS,
     )
-    return LoadResult(
-        source=str(path),
-        kind="evaluation",
-        table=table,
-        findings=findings,
+    return finish(
+        "evaluation",
+        path,
+        raw,
+        table,
+        findings,
         rows_read=n,
-        rows_used=len(table),
         rows_rejected=len(dropped),
-        sha256=raw.sha256,
         extra={
             "format": adapter.name,
             "format_libelle": adapter.label,
             "colonnes": {k: v for k, v in col.items() if v},
         },
-    ).check()
+    )

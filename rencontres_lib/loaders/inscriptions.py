@@ -26,6 +26,7 @@ from .common import (
     EMAIL_RE,
     blank_records,
     cells,
+    finish,
     fold,
     match_columns,
     missing_columns_error,
@@ -374,22 +375,21 @@ def load_inscriptions(
         if text_col not in ("date_inscription", "consentement"):
             table[text_col] = table[text_col].astype(object)
     private = pd.DataFrame([r["_private"] for r in merged], columns=PRIVATE_COLUMNS)
-    return LoadResult(
-        source=str(path),
-        kind="inscriptions",
-        table=table,
-        findings=findings,
+    return finish(
+        "inscriptions",
+        path,
+        raw,
+        table,
+        findings,
         rows_read=n,
-        rows_used=len(table),
         rows_rejected=len(skip) + dropped,
-        sha256=raw.sha256,
         private=private,
         extra={
             "format": fmt,
             "colonnes": {k: v for k, v in col.items() if v},
             "autres_noms": [p for p in dict.fromkeys(others) if p[1].strip()],
         },
-    ).check()
+    )
 
 
 def _postcodes(
@@ -403,30 +403,12 @@ def _postcodes(
 ) -> list[tuple[str, str]]:
     """Postcode step: (five-digit code, issue) of every row, issues reported for kept rows."""
     postcodes = [clean_postcode(v) for v in c["code_postal"]]
-    report(
-        findings,
-        "avertissement",
-        name,
-        "code postal à 4 chiffres complété par un zéro initial (5 chiffres attendus, ex. « 1000 » → « 01000 »)",
-        [
-            lines[i]
-            for i, (_, issue) in enumerate(postcodes)
-            if issue == "complete" and i not in skip
-        ],
-        col["code_postal"],
-    )
-    report(
-        findings,
-        "avertissement",
-        name,
-        "code postal invalide (5 chiffres attendus, ex. « 69003 ») : département laissé vide",
-        [
-            lines[i]
-            for i, (_, issue) in enumerate(postcodes)
-            if issue == "invalide" and i not in skip
-        ],
-        col["code_postal"],
-    )
+    for issue, message in (
+        ("complete", "code postal à 4 chiffres complété par un zéro initial (5 chiffres attendus, ex. « 1000 » → « 01000 »)"),
+        ("invalide", "code postal invalide (5 chiffres attendus, ex. « 69003 ») : département laissé vide"),
+    ):  # fmt: skip
+        rows = [lines[i] for i, (_, got) in enumerate(postcodes) if got == issue and i not in skip]
+        report(findings, "avertissement", name, message, rows, col["code_postal"])
     if col["code_postal"]:
         report(
             findings,
