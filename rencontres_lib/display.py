@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from markupsafe import Markup
@@ -176,25 +177,10 @@ def table_html(
     )
 
 
-def table(
-    df: PublicTable,
-    *,
-    caption: str | None = None,
-    sortable: bool | None = None,
-    index: bool = False,
-    max_rows: int | None = None,
-    exported_as: str | None = None,
-) -> None:
-    """Display :func:`table_html` (the plain-text form for JupyterLab's console)."""
-    html = table_html(
-        df,
-        caption=caption,
-        sortable=sortable,
-        index=index,
-        max_rows=max_rows,
-        exported_as=exported_as,
-    )
-    _emit(html, frame_of(df).to_string(max_rows=20))
+def table(df: PublicTable, **options: Any) -> None:
+    """Display :func:`table_html` (same keyword options; the plain-text form for JupyterLab's
+    console). Raises ``TypeError`` when ``df`` is not a :class:`PublicTable`."""
+    _emit(table_html(df, **options), frame_of(df).to_string(max_rows=20))
 
 
 def quotes(items: Iterable[tuple[str, str]]) -> None:

@@ -433,6 +433,20 @@ def _proposal_slides(prs, c: Content, img: dict) -> None:
         _chart(prs, ch, img.get(ch.key))
 
 
+def _figure_slides(
+    prs, c: Content, findings: list[str], dims, notes: str, titles: tuple[str, str, str]
+) -> None:
+    """Key figures, findings (a few a slide) and the dimensions table, under ``titles``
+    (figures, findings, dimensions): the same three slides in both kinds of deck."""
+    figures_title, findings_title, dims_title = titles
+    if c.cards:
+        _bullets(prs, figures_title, [f"{v} {k}" for v, k in c.cards], notes=notes)
+    for chunk in _chunks(findings):
+        _bullets(prs, findings_title, chunk, notes=notes, size=18)
+    if dims:
+        _table(prs, dims_title, dims, notes=DIMENSION_NOTES)
+
+
 def territory_deck(c: Content, images: dict[str, Path], chantier: list[str], target: Path) -> Path:
     """The meeting's PPTX (cadrage or compte rendu, from ``results['phase']`` or the title).
 
@@ -463,17 +477,8 @@ def territory_deck(c: Content, images: dict[str, Path], chantier: list[str], tar
                 chantier,
                 notes="Somme des résultats enregistrés par chaque rapport territorial.",
             )
-        if c.cards:
-            _bullets(
-                prs,
-                "Le territoire en chiffres",
-                [f"{v} {k}" for v, k in c.cards],
-                notes=figures_notes,
-            )
-        for chunk in _chunks(findings):
-            _bullets(prs, "L'essentiel", chunk, notes=figures_notes, size=18)
-        if dims:
-            _table(prs, "Ce que dit déjà le questionnaire", dims, notes=DIMENSION_NOTES)
+        titles = ("Le territoire en chiffres", "L'essentiel", "Ce que dit déjà le questionnaire")
+        _figure_slides(prs, c, findings, dims, figures_notes, titles)
         questions = [i for items in _blocks(sections_under(c, "Questions"), "liste") for i in items]
         for chunk in _chunks(questions, 4):
             _bullets(
@@ -488,17 +493,12 @@ def territory_deck(c: Content, images: dict[str, Path], chantier: list[str], tar
             _bullets(prs, f"Atelier : {name}", list(ATELIER_QUESTIONS), size=24)
     else:
         _title_slide(prs, c, "Compte rendu de la rencontre")
-        if c.cards:
-            _bullets(
-                prs,
-                "L'essentiel : les chiffres",
-                [f"{v} {k}" for v, k in c.cards],
-                notes=figures_notes,
-            )
-        for chunk in _chunks(findings):
-            _bullets(prs, "L'essentiel : les constats", chunk, notes=figures_notes, size=18)
-        if dims:
-            _table(prs, "Les cinq dimensions d'impact", dims, notes=DIMENSION_NOTES)
+        titles = (
+            "L'essentiel : les chiffres",
+            "L'essentiel : les constats",
+            "Les cinq dimensions d'impact",
+        )
+        _figure_slides(prs, c, findings, dims, figures_notes, titles)
         for ch in _dimension_charts(c):
             _chart(prs, ch, img.get(ch.key))
         _proposal_slides(prs, c, img)

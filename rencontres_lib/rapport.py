@@ -125,6 +125,32 @@ def _people(n: int) -> str:
     return f"{fmt_int(n)} personne" + ("s" if n > 1 else "")
 
 
+def perceived_dimensions(
+    dims: pd.DataFrame, detail: Callable[[pd.Series, str], str]
+) -> list[dict[str, str]]:
+    """« Dimension la mieux perçue » and « la moins bien perçue » items of L'essentiel.
+
+    ``dims`` has one row per dimension with columns ``dimension`` (key of ``DIMENSIONS``),
+    ``part`` (share of favourable answers, proportion 0–1) and whatever ``detail`` reads;
+    ``detail(row, "best" | "worst")`` writes what follows « … de réponses favorables » (the
+    territorial report gives the interval, the synthesis the territories). One item only
+    when the best and the worst are the same dimension; none for an empty table.
+    """
+    if not len(dims):
+        return []
+    best = dims.loc[dims["part"].idxmax()]
+    worst = dims.loc[dims["part"].idxmin()]
+    items = []
+    for title, row, which in (("la mieux", best, "best"), ("la moins bien", worst, "worst")):
+        if which == "worst" and worst["dimension"] == best["dimension"]:
+            break
+        text = f"« {DIMENSIONS[row['dimension']]} » : {fmt_pct(row['part'])} de réponses favorables"
+        items.append(
+            {"title": f"Dimension {title} perçue.", "text": text + detail(row, which) + "."}
+        )
+    return items
+
+
 def _range(lo: float, hi: float) -> str:
     """« entre 41 et 52 % » — an interval in words, without jargon."""
     return f"entre {round(100 * lo)} et {fmt_pct(hi)}"
@@ -441,25 +467,13 @@ class Report:
                 if f["inscrits"] > p.capacite:
                     text += f", dont {fmt_int(f['inscrits'] - p.capacite)} au-delà de la capacité (liste d'attente)"
                 items.append({"title": "Inscriptions.", "text": text + "."})
-        dims = self.dimensions
-        if len(dims):
-            best = dims.loc[dims["part"].idxmax()]
-            worst = dims.loc[dims["part"].idxmin()]
-            items.append(
-                {
-                    "title": "Dimension la mieux perçue.",
-                    "text": f"« {DIMENSIONS[best['dimension']]} » : {fmt_pct(best['part'])} de réponses favorables "
-                    f"({_range(best['bas'], best['haut'])}), {_people(int(best['n']))} ayant répondu.",
-                }
-            )
-            if worst["dimension"] != best["dimension"]:
-                items.append(
-                    {
-                        "title": "Dimension la moins bien perçue.",
-                        "text": f"« {DIMENSIONS[worst['dimension']]} » : {fmt_pct(worst['part'])} de réponses favorables "
-                        f"({_range(worst['bas'], worst['haut'])}), {_people(int(worst['n']))}.",
-                    }
-                )
+        items += perceived_dimensions(
+            self.dimensions,
+            lambda row, which: (
+                f" ({_range(row['bas'], row['haut'])}), {_people(int(row['n']))}"
+                + (" ayant répondu" if which == "best" else "")
+            ),
+        )
         gap = self.largest_gap()
         if gap:
             items.append(

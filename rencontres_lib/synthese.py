@@ -34,6 +34,7 @@ from .config import project_root
 from .exports import write_csv, write_xlsx_sheets
 from .formats import fmt_date, fmt_int, fmt_pct
 from .public import aggregate, people_groups, published_counts
+from .rapport import perceived_dimensions
 from .regroupements import RELATIVE_PATH, merge_review_file, proposal_key
 from .textes import load_texts
 
@@ -427,28 +428,21 @@ def essentiel_items(s: Synthese) -> list[dict[str, str]]:
     pooled = pooled_dimensions(s)
     long = dimension_long(s)
     if len(pooled):
-        best = pooled.loc[pooled["part"].idxmax()]
-        worst = pooled.loc[pooled["part"].idxmin()]
-        items.append(
-            {
-                "title": "Dimension la mieux perçue.",
-                "text": f"« {DIMENSIONS[best['dimension']]} » : {fmt_pct(best['part'])} de réponses "
-                f"favorables dans l'ensemble des territoires (réponses de {_people(best['n'])}).",
-            }
-        )
-        lowest_in = 0
-        for _, g in long.dropna(subset=["part"]).groupby("territoire"):
-            if g.loc[g["part"].astype(float).idxmin(), "dimension"] == worst["dimension"]:
-                lowest_in += 1
-        n_terr = long["territoire"].nunique()
-        items.append(
-            {
-                "title": "Dimension la moins bien perçue.",
-                "text": f"« {DIMENSIONS[worst['dimension']]} » : {fmt_pct(worst['part'])} de réponses "
-                f"favorables (réponses de {_people(worst['n'])}) ; c'est la plus basse dans "
-                f"{lowest_in} territoire{'s' if lowest_in > 1 else ''} sur {n_terr}.",
-            }
-        )
+
+        def detail(row: pd.Series, which: str) -> str:
+            if which == "best":
+                return f" dans l'ensemble des territoires (réponses de {_people(row['n'])})"
+            lowest_in = sum(
+                g.loc[g["part"].astype(float).idxmin(), "dimension"] == row["dimension"]
+                for _, g in long.dropna(subset=["part"]).groupby("territoire")
+            )
+            n_terr = long["territoire"].nunique()
+            return (
+                f" (réponses de {_people(row['n'])}) ; c'est la plus basse dans "
+                f"{lowest_in} territoire{'s' if lowest_in > 1 else ''} sur {n_terr}"
+            )
+
+        items += perceived_dimensions(pooled, detail)
         gap = _largest_gap(long)
         if gap is not None:
             d, lo, hi = gap
