@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -205,6 +206,34 @@ def report(
         row=lines[0],
         column=column,
         count=len(lines),
+    )
+
+
+def report_unknown_profiles(
+    findings: list[Finding],
+    path: str | Path,
+    unmatched: Counter,
+    texts: Sequence[object],
+    lines: Sequence[int],
+    column: str | None,
+) -> None:
+    """One warning naming the profile texts no rule recognises (classed « autre »).
+
+    ``unmatched`` is the counter of :func:`~rencontres_lib.referentiels.normalise_profiles`
+    (stripped text → rows); ``texts[k]`` is the profile written on line ``lines[k]``. The 20
+    most frequent texts are listed with their counts, every line concerned is named.
+    """
+    if not unmatched:
+        return
+    listed = ", ".join(f"« {t} » ({k})" for t, k in unmatched.most_common(20))
+    report(
+        findings,
+        "avertissement",
+        path,
+        f"profil non reconnu, classé « autre » : {listed} ; ajoutez une règle dans un fichier de "
+        "règles de profils pour le classer",
+        [line for line, t in zip(lines, texts, strict=True) if str(t or "").strip() in unmatched],
+        column,
     )
 
 

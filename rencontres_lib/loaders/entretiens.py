@@ -28,6 +28,7 @@ from .common import (
     read_source,
     reject_misaligned,
     report,
+    report_unknown_profiles,
 )
 from .registry import Adapter, Registry
 
@@ -197,20 +198,14 @@ def load_entretiens(
             }
         )
     profil_ids, unmatched = normalise_profiles([r["profil_saisi"] for r in records], rules)
-    if unmatched:
-        listed = ", ".join(f"« {t} » ({k})" for t, k in unmatched.most_common(20))
-        report(
-            findings,
-            "avertissement",
-            name,
-            f"profil non reconnu, classé « autre » : {listed} ; ajoutez une règle de profil pour le classer",
-            [
-                lines[i]
-                for i, r in zip(kept, records, strict=True)
-                if r["profil_saisi"] in unmatched
-            ],
-            col["profil"] or "profil",
-        )
+    report_unknown_profiles(
+        findings,
+        name,
+        unmatched,
+        [r["profil_saisi"] for r in records],
+        [lines[i] for i in kept],
+        col["profil"] or "profil",
+    )
     table = pd.DataFrame(records, columns=[*COLUMNS[:5], "profil_saisi"])
     table["profil"] = pd.Series(profil_ids, index=table.index, dtype=object)
     table["dimension"] = table["theme"].map(dimension_of).astype(object)

@@ -49,6 +49,7 @@ from .common import (
     parse_date_fr,
     reject_misaligned,
     report,
+    report_unknown_profiles,
 )
 from .registry import Adapter, Registry
 
@@ -266,15 +267,9 @@ def load_evaluation(
     )
     typed = [one_line(c["profil"].iat[i]) for i in kept]
     profils, unmatched = normalise_profiles(typed, rules)
-    if unmatched and col["profil"]:
-        listed = ", ".join(f"« {t} » ({k})" for t, k in unmatched.most_common(20))
-        report(
-            findings,
-            "avertissement",
-            name,
-            f"profil non reconnu, classé « autre » : {listed} ; ajoutez une règle de profil pour le classer",
-            [lines[i] for i, t in zip(kept, typed, strict=True) if t in unmatched],
-            col["profil"],
+    if col["profil"]:
+        report_unknown_profiles(
+            findings, name, unmatched, typed, [lines[i] for i in kept], col["profil"]
         )
     width = max(2, len(str(len(kept))))
     table = pd.DataFrame(

@@ -34,6 +34,7 @@ from .common import (
     parse_dates,
     reject_misaligned,
     report,
+    report_unknown_profiles,
 )
 from .registry import Adapter, Registry
 
@@ -329,17 +330,14 @@ def load_inscriptions(
     kept = [i for i in range(n) if i not in skip]
     postcodes = _postcodes(c, col, lines, findings, name, skip, kept)
     profil_ids, unmatched = normalise_profiles([c["profil"].iat[i] for i in kept], rules)
-    if unmatched:
-        listed = ", ".join(f"« {t} » ({k})" for t, k in unmatched.most_common(20))
-        report(
-            findings,
-            "avertissement",
-            name,
-            f"profil non reconnu, classé « autre » : {listed} ; ajoutez une règle dans un fichier de "
-            "règles de profils pour le classer",
-            [lines[i] for i in kept if c["profil"].iat[i].strip() in unmatched],
-            col["profil"],
-        )
+    report_unknown_profiles(
+        findings,
+        name,
+        unmatched,
+        [c["profil"].iat[i] for i in kept],
+        [lines[i] for i in kept],
+        col["profil"],
+    )
     profil = dict(zip(kept, profil_ids, strict=True))
 
     rows = {
