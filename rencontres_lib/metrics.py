@@ -86,12 +86,17 @@ def scored(answers: pd.DataFrame, questions: pd.DataFrame) -> pd.DataFrame:
     scorable = np.array([bool(f) for f in favs] + [False])
     if lookup:  # block by block: the rank and index temporaries stay small
         flags, unscored = np.empty(len(codes), bool), np.empty(len(codes), bool)
-        values = rang.array
+        values, missing = _bool_parts(rang.array)  # Int8 ranks and their NA mask (views)
         for b in range(0, len(codes), BLOCK):
-            part, q = values[b : b + BLOCK], codes[b : b + BLOCK]
-            at = np.clip(part.to_numpy(dtype="int64", na_value=0), 0, top + 1)
-            flags[b : b + BLOCK] = table[q, at]
-            unscored[b : b + BLOCK] = part.isna() | ~scorable[q]
+            q, gone = codes[b : b + BLOCK], missing[b : b + BLOCK]
+            at = np.clip(values[b : b + BLOCK], 0, top + 1)  # one byte per answer
+            np.copyto(at, 0, where=gone)  # as ``na_value=0``
+            if q[0] == q[-1] and (q == q[0]).all():  # one question: its own row of the table
+                flags[b : b + BLOCK] = table[q[0]][at]
+                unscored[b : b + BLOCK] = gone | ~scorable[q[0]]
+            else:
+                flags[b : b + BLOCK] = table[q, at]
+                unscored[b : b + BLOCK] = gone | ~scorable[q]
     else:
         at = np.clip(rang.to_numpy(dtype="int64", na_value=0), 0, top + 1)
         flags, unscored = table[codes, at], rang.isna().to_numpy() | ~scorable[codes]
@@ -299,12 +304,13 @@ def _lookup(table: np.ndarray, codes: np.ndarray) -> np.ndarray:
 
 
 def _bool_parts(values: pd.api.extensions.ExtensionArray) -> tuple[np.ndarray, np.ndarray]:
-    """(values, NA mask) of a pandas boolean array: its own arrays (views) where pandas keeps
-    them, copies otherwise; a value under the mask is meaningless."""
+    """(values, NA mask) of a pandas boolean or integer (masked) array: its own arrays (views)
+    where pandas keeps them, copies otherwise; a value under the mask is meaningless."""
     data, mask = getattr(values, "_data", None), getattr(values, "_mask", None)
     if isinstance(data, np.ndarray) and isinstance(mask, np.ndarray):
         return data, mask
-    return values.to_numpy(dtype=bool, na_value=False), np.asarray(values.isna())
+    kind = values.dtype.numpy_dtype
+    return values.to_numpy(dtype=kind, na_value=kind.type(0)), np.asarray(values.isna())
 
 
 def _small_codes(codes: np.ndarray, n_values: int) -> np.ndarray:
@@ -469,40 +475,57 @@ def _by_dimension_rows(answers: pd.DataFrame, by: list[str]) -> list[list] | Non
                 ok &= who >= 0
             if not ok.any():
                 continue
-            # one count over the block's own range of people (2 bins each: unfavourable,
-            # favourable; a last one for the rows left out), not one per person
-            low, high = (
-                (int(who[ok].min()), int(who[ok].max()) + 1)
-                if na_people
-                else (int(who.min()), int(who.max()) + 1)
-            )
-            span = high - low
-            cells = np.where(ok, (who.astype(np.intp) - low) * 2 + data, 2 * span)
-            counts = np.bincount(cells, minlength=2 * span + 1)[: 2 * span]
-            m[low:high] += counts[0::2] + counts[1::2]
-            k[low:high] += counts[1::2]
+            pieces = [(0, len(who))]
+            if int(who.max()) - int(who.min()) > 2 * len(who):  # people far apart: cut the
+                cuts = np.flatnonzero(who[1:] < who[:-1]) + 1  # block where the order restarts
+                if len(cuts) <= 8:
+                    pieces = list(zip([0, *cuts], [*cuts, len(who)], strict=True))
+            for a, b in pieces:
+                _count_people(m, k, who[a:b], ok[a:b], data[a:b], na_people)
         m, k = m[:people], k[:people]
-        persons = np.flatnonzero(m)  # in respondent order, as the plain path's groups
-        persons = persons[owner[persons] >= 0]  # an NA ``by`` key: out, as in groupby
-        if by and groups <= 64:  # a few groups: one pass each, in group order
-            of = owner[persons]
-            persons = np.concatenate([persons[of == g] for g in range(groups)])
-        elif by:
-            persons = persons[np.argsort(owner[persons], kind="stable")]
+        persons = np.flatnonzero(m).astype(np.int32)  # in respondent order, as in the plain path
         of = owner[persons]
-        starts = np.flatnonzero(np.r_[True, of[1:] != of[:-1]]) if len(of) else []
-        for start, end in zip(starts, [*starts[1:], len(of)], strict=True):
-            who = persons[start:end]
-            key = [
-                answers[c].cat.categories[i]
-                for c, i in zip(by, _split(of[start], sizes), strict=True)
-            ]
+        if not by:
+            parts = [(0, persons)]
+        elif groups <= 64:  # a few groups: one pass each, one group's people at a time
+            parts = ((g, persons[of == g]) for g in range(groups))
+        else:  # an NA ``by`` key (−1) is left out, as by pandas' groupby
+            order = np.argsort(of, kind="stable")
+            persons, of = persons[order], of[order]
+            starts = np.flatnonzero(np.r_[True, of[1:] != of[:-1]])
+            parts = (
+                (int(of[a]), persons[a:b])
+                for a, b in zip(starts, [*starts[1:], len(of)], strict=True)
+                if of[a] >= 0
+            )
+        for g, who in parts:
+            if not len(who):
+                continue
+            key = [answers[c].cat.categories[i] for c, i in zip(by, _split(g, sizes), strict=True)]
             p, lo, hi = cluster_wilson(k[who], m[who])
             row = [*key, dims[d], len(who), int(m[who].sum()), int(k[who].sum()), p, lo, hi]
-            found.append(((int(of[start]), d), row))
+            found.append(((g, d), row))
+        del persons, of, parts
     if not found:
         return None
     return [row for _, row in sorted(found, key=lambda x: x[0])]
+
+
+def _count_people(
+    m: np.ndarray, k: np.ndarray, who: np.ndarray, ok: np.ndarray, data: np.ndarray, na: bool
+) -> None:
+    """Add the rows ``ok`` to ``m`` (answers per person) and those also ``data`` to ``k``
+    (favourable ones): one count over these rows' own range of people, 2 bins each
+    (unfavourable, favourable) and a last one for the rows left out — not one per person."""
+    if not ok.any():
+        return
+    inside = who[ok] if na else who
+    low, high = int(inside.min()), int(inside.max()) + 1
+    span = high - low
+    cells = np.where(ok, (who.astype(np.intp) - low) * 2 + data, 2 * span)
+    counts = np.bincount(cells, minlength=2 * span + 1)[: 2 * span]
+    m[low:high] += counts[0::2] + counts[1::2]
+    k[low:high] += counts[1::2]
 
 
 def _level_counts(answers: pd.DataFrame) -> pd.DataFrame | None:
