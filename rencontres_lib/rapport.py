@@ -579,7 +579,7 @@ class Report:
         "satisfaction": ("Satisfaction globale", 4, "se disent satisfaites", "note de 4 ou 5 sur 5"),
         "expression": ("Prise de parole", 3, "ont pu s'exprimer", "« Oui » ou « Plutôt oui »"),
         "recommandation": ("Recommandation", 3, "recommanderaient ce format de rencontre",
-                           "« Oui » ; « Je ne sais pas » compte dans la base"),
+                           "« Oui » ; « Je ne sais pas » compris dans la base"),
     }  # fmt: skip
 
     def evaluation(self) -> dict | None:
@@ -690,12 +690,14 @@ class Report:
         r = self.r
         s = Section("evaluation", "Évaluation de la rencontre")
         n = ev["n"]
-        lead = f"{_people(n)} {'ont' if n > 1 else 'a'} répondu au questionnaire d'évaluation"
         if ev["taux"] is not None:
-            lead += (
-                f", soit {fmt_pct(ev['taux'])} des {fmt_int(ev['presents'])} personnes présentes"
+            lead = (
+                f"{fmt_int(n)} des {fmt_int(ev['presents'])} personnes présentes ont répondu au "
+                f"questionnaire d'évaluation ({fmt_pct(ev['taux'])})."
             )
-        s.add("paragraph", lead + ".")
+        else:
+            lead = f"{_people(n)} {'ont' if n > 1 else 'a'} répondu au questionnaire d'évaluation."
+        s.add("paragraph", lead)
         if not ev["questions"]:
             s.add("note", f"Trop peu de réponses pour les publier ({small_group_label(r.seuil)}).")
             s.data = ev
@@ -704,8 +706,8 @@ class Report:
         for col, q in ev["questions"].items():
             _, _, verb, criterion = self.EVALUATION_QUESTIONS[col]
             text = (
-                f"{q['libelle']} : {fmt_pct(q['part'])} des personnes qui ont répondu {verb} "
-                f"({criterion}), {_range(q['bas'], q['haut'])} ; {_people(q['base'])}"
+                f"{q['libelle']} : {fmt_pct(q['part'])} {verb} ({criterion}), "
+                f"{_range(q['bas'], q['haut'])} ; {_people(q['base'])}"
             )
             if "moyenne" in q:
                 text += f" ; note moyenne {fmt_float(q['moyenne'])} sur 5"
@@ -722,7 +724,7 @@ class Report:
         s.export("evaluation_par_profil", self.evaluation_by_profile())
         s.add(
             "note",
-            f"Le détail par profil est dans le tableau exporté « {r.params.slug}_evaluation_par_profil.csv » "
+            f"Détail par profil : tableau exporté « {r.params.slug}_evaluation_par_profil.csv » "
             f"(profils de moins de {r.seuil} personnes masqués).",
         )
         s.data = ev

@@ -143,11 +143,11 @@ def test_evaluation_section_sentences_and_quotes():
     assert s.title == "Évaluation de la rencontre"
     shown = [b.args[0] for b in s.blocks if b.kind in ("paragraph", "bullets")]
     assert shown[0] == (
-        "6 personnes ont répondu au questionnaire d'évaluation, soit 75\u202f% des 8 personnes présentes."
+        "6 des 8 personnes présentes ont répondu au questionnaire d'évaluation (75\u202f%)."
     )
     assert shown[1][0] == (
-        "Satisfaction globale : 60\u202f% des personnes qui ont répondu se disent satisfaites "
-        "(note de 4 ou 5 sur 5), entre 23 et 88\u202f% ; 5 personnes ; note moyenne 3,6 sur 5."
+        "Satisfaction globale : 60\u202f% se disent satisfaites (note de 4 ou 5 sur 5), "
+        "entre 23 et 88\u202f% ; 5 personnes ; note moyenne 3,6 sur 5."
     )
     quotes = next(b.args[0] for b in s.blocks if b.kind == "quotes")
     texts = [q for q, _ in quotes]
