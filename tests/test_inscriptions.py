@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 from pathlib import Path
 
 import pandas as pd
@@ -24,8 +25,9 @@ EXEMPLE = Path(__file__).resolve().parents[1] / "data" / "exemple"
 SALT = "sel-de-test"
 
 
-def sha12(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+def sha12(salt: str, key: str) -> str:
+    """HMAC-SHA256 (RFC 2104) of the key with the salt as secret, first 12 hex digits."""
+    return hmac.new(salt.encode("utf-8"), key.encode("utf-8"), hashlib.sha256).hexdigest()[:12]
 
 
 def only(findings, fragment: str):
@@ -70,19 +72,19 @@ def test_helloasso_values(helloasso):
     assert t["profil_saisi"].iloc[0] == "Chargée de mission participation"
 
 
-def test_pseudonym_is_salted_sha256_of_normalised_email(helloasso):
+def test_pseudonym_is_hmac_of_normalised_email(helloasso):
     # the cell is "Claire.Martin@ville-lyon.fr " (capitals, trailing space)
-    assert helloasso.table["participant_id"].iloc[0] == sha12(SALT + "claire.martin@ville-lyon.fr")
+    assert helloasso.table["participant_id"].iloc[0] == sha12(SALT, "claire.martin@ville-lyon.fr")
     other = load_inscriptions(FIX / "helloasso_lyon.csv", salt="un-autre-sel")
     assert other.table["participant_id"].iloc[0] == sha12(
-        "un-autre-sel" + "claire.martin@ville-lyon.fr"
+        "un-autre-sel", "claire.martin@ville-lyon.fr"
     )
     assert set(other.table["participant_id"]).isdisjoint(helloasso.table["participant_id"])
 
 
 def test_payer_is_not_participant_gives_name_pseudonym(helloasso):
     # line 10: participant Inès Roux, no e-mail, paid by Jean Roux → name + organisation
-    expected = sha12(SALT + "nom:ines roux|conseil citoyen mermoz")
+    expected = sha12(SALT, "nom:ines roux|conseil citoyen mermoz")
     assert helloasso.table["participant_id"].iloc[7] == expected
     f = only(helloasso.findings, "courriel absent")
     assert (f.level, f.row, f.column, f.file) == (
@@ -156,7 +158,7 @@ def test_decidim_registrations():
     assert t["organisation"].tolist() == ["", "Collectif Fives", "", ""]
     assert t["code_postal"].tolist() == ["59000", "59800", "59100", "59650"]
     assert (r.private["prenom"].iloc[0], r.private["nom"].iloc[0]) == ("Lucie", "Marchand")
-    assert t["participant_id"].iloc[1] == sha12(SALT + "t.leroy@exemple.fr")
+    assert t["participant_id"].iloc[1] == sha12(SALT, "t.leroy@exemple.fr")
 
 
 def test_generic_csv_and_user_rules():
@@ -246,7 +248,7 @@ def test_duplicate_emails_with_different_case_are_merged():
     r = load_inscriptions(FIX / "doublons_casse.csv", salt=SALT)
     assert (r.rows_read, r.rows_used, r.rows_rejected) == (4, 2, 2)
     t = r.table
-    jean = t[t["participant_id"] == sha12(SALT + "jean.dupont@exemple.fr")].iloc[0]
+    jean = t[t["participant_id"] == sha12(SALT, "jean.dupont@exemple.fr")].iloc[0]
     assert jean["date_inscription"] == pd.Timestamp("2025-01-12")  # earliest kept (line 4)
     assert jean["statut"] == "present"  # line 5 present wins over absent and cancelled
     assert jean["profil"] == "elu"  # blank on the kept line, filled from the others
@@ -383,8 +385,8 @@ def test_helloasso_membership_export_keeps_two_people_and_their_surnames():
     assert r.private["prenom"].tolist() == ["Camille", "Camille"]
     assert r.private["email"].tolist() == ["camille.dupre@example.fr", "c.martin@example.fr"]
     assert r.table["participant_id"].tolist() == [
-        sha12(SALT + "camille.dupre@example.fr"),
-        sha12(SALT + "c.martin@example.fr"),
+        sha12(SALT, "camille.dupre@example.fr"),
+        sha12(SALT, "c.martin@example.fr"),
     ]
     assert r.table["date_inscription"].tolist() == [
         pd.Timestamp("2025-02-08 12:30"),
@@ -422,8 +424,8 @@ def test_one_address_shared_by_two_people_is_never_one_person():
     # Anne and Paul Roux share an address: 2 people; « A. Roux » is Anne again (initial)
     assert (r.rows_read, r.rows_used, r.rows_rejected) == (3, 2, 1)
     assert r.private["prenom"].tolist() == ["Anne", "Paul"]
-    assert r.table["participant_id"].iloc[0] == sha12(SALT + "famille.roux@example.fr")
-    assert r.table["participant_id"].iloc[1] == sha12(SALT + "famille.roux@example.fr|paul roux")
+    assert r.table["participant_id"].iloc[0] == sha12(SALT, "famille.roux@example.fr")
+    assert r.table["participant_id"].iloc[1] == sha12(SALT, "famille.roux@example.fr|paul roux")
 
 
 def test_short_row_is_rejected_with_its_line_never_shifted():

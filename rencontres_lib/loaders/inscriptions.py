@@ -15,6 +15,7 @@ participant are names to mask too: ``extra["autres_noms"]`` lists them as (prén
 from __future__ import annotations
 
 import hashlib
+import hmac
 from pathlib import Path
 
 import pandas as pd
@@ -217,8 +218,13 @@ def names_to_mask(result: LoadResult) -> list[tuple[str, str]]:
 
 
 def pseudonym(salt: str, key: str) -> str:
-    """First 12 hex digits of sha256(salt + key)."""
-    return hashlib.sha256((salt + key).encode("utf-8")).hexdigest()[:12]
+    """Pseudonymous id of a person: first 12 hex digits of HMAC-SHA256(salt, key).
+
+    ``key`` is the normalised e-mail (or ``nom:<prénom nom>|<organisation>`` without one);
+    ``salt`` is the project's secret (``prive/``). A keyed hash (RFC 2104) rather than
+    ``sha256(salt + key)``: the standard way to derive an id from a secret.
+    """
+    return hmac.new(salt.encode("utf-8"), key.encode("utf-8"), hashlib.sha256).hexdigest()[:12]
 
 
 def normalise_email(text: str) -> str:
