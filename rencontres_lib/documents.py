@@ -26,16 +26,20 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import logging
 import os
 import re
 import shutil
 import tempfile
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from .formats import fmt_count
 from .publish import clean_notebook
+
+logger = logging.getLogger(__name__)
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 PLACEHOLDER = "graphique non rendu : Chromium absent"
@@ -154,8 +158,6 @@ _SERVER: list[bool] = []
 def _quiet_browser_logs() -> None:
     """kaleido's browser driver (choreographer) logs tracebacks of its own pipe errors on the
     terminal; the build reports failures itself, in French: keep those loggers silent."""
-    import logging
-
     for name in ("choreographer", "kaleido", "logistro", "browser_proc"):
         logging.getLogger(name).setLevel(logging.CRITICAL + 1)
 
@@ -178,7 +180,9 @@ def _keep_browser() -> None:
         pass
 
 
-def render_charts(charts: list[Chart], cache: Path, log=print) -> dict[str, Path]:
+def render_charts(
+    charts: list[Chart], cache: Path, log: Callable[[str], None] | None = None
+) -> dict[str, Path]:
     """PNG of every chart, key → path; the missing ones drawn in one kaleido batch.
 
     Returns only the charts that have an image (none without Chromium; a rendering failure is
@@ -215,7 +219,9 @@ def render_charts(charts: list[Chart], cache: Path, log=print) -> dict[str, Path
                         img.save(tmp, dpi=(DPI, DPI))
                     os.replace(tmp, paths[key])
         except Exception as exc:  # the documents are still written, without these images
-            log(f"  (graphiques non rendus : {type(exc).__name__} : {str(exc)[:200]})")
+            (log or logger.warning)(
+                f"  (graphiques non rendus : {type(exc).__name__} : {str(exc)[:200]})"
+            )
     return {k: p for k, p in paths.items() if p.exists()}
 
 
@@ -320,7 +326,9 @@ def document_paths(reports: Path, name: str) -> list[Path]:
     return [reports / f"{name}.{fmt}" for fmt in FORMATS]
 
 
-def write_documents(notebook: Path, reports: Path, name: str, work: Path, log=print) -> list[Path]:
+def write_documents(
+    notebook: Path, reports: Path, name: str, work: Path, log: Callable[[str], None] | None = None
+) -> list[Path]:
     """DOCX and ODT of an executed notebook, published as ``reports/<name>.docx`` / ``.odt``.
 
     ``work`` is the build folder (``build/``): chart images are cached in ``work/images/`` and
@@ -348,7 +356,7 @@ def write_documents(notebook: Path, reports: Path, name: str, work: Path, log=pr
         _convert(page, images, target, fmt, alts, work / "documents")
     if missing:
         reason = "Chromium absent" if chromium() is None else "rendu en échec"
-        log(
+        (log or logger.warning)(
             f"  (documents de {name} : {fmt_count(missing, 'graphique')} sur {len(charts)} sans image — {reason})"
         )
     stamp.parent.mkdir(parents=True, exist_ok=True)
@@ -358,9 +366,13 @@ def write_documents(notebook: Path, reports: Path, name: str, work: Path, log=pr
     return targets
 
 
-def publish_documents(notebook: Path, reports: Path, name: str, work: Path, log=print) -> None:
+def publish_documents(
+    notebook: Path, reports: Path, name: str, work: Path, log: Callable[[str], None] | None = None
+) -> None:
     """:func:`write_documents` for the build: any failure is logged in French, never raised."""
     try:
         write_documents(notebook, reports, name, work, log)
     except Exception as exc:  # documents never fail a report
-        log(f"  (documents DOCX/ODT non écrits pour {name} : {type(exc).__name__} : {exc})")
+        (log or logger.warning)(
+            f"  (documents DOCX/ODT non écrits pour {name} : {type(exc).__name__} : {exc})"
+        )

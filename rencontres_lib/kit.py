@@ -24,9 +24,11 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import logging
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from html.parser import HTMLParser
@@ -34,6 +36,8 @@ from pathlib import Path
 
 from .documents import Chart, Part, read_parts, render_charts
 from .formats import fmt_count, fmt_date, fmt_int, fmt_pct
+
+logger = logging.getLogger(__name__)
 
 NNBSP = "\u202f"
 NBSP = "\u00a0"
@@ -705,7 +709,9 @@ def _digest(paths: list[Path]) -> str:
     return h.hexdigest()
 
 
-def write_kit(slug: str, work: Path, reports: Path, log=print) -> Path | None:
+def write_kit(
+    slug: str, work: Path, reports: Path, log: Callable[[str], None] | None = None
+) -> Path | None:
     """``reports/kit/<slug>/`` from ``build/<slug>/`` (or the synthesis); None when not built.
 
     Rebuilt only when the executed notebook or the results it reads change (stamp in
@@ -750,13 +756,17 @@ def write_kit(slug: str, work: Path, reports: Path, log=print) -> Path | None:
     return folder
 
 
-def publish_kits(slugs: list[str], work: Path, reports: Path, log=print) -> None:
+def publish_kits(
+    slugs: list[str], work: Path, reports: Path, log: Callable[[str], None] | None = None
+) -> None:
     """:func:`write_kit` for every built report; a failure is logged in French, never raised."""
     for slug in slugs:
         try:
             write_kit(slug, work, reports, log)
         except Exception as exc:  # the kit never fails a report
-            log(f"  (kit de communication non écrit pour {slug} : {type(exc).__name__} : {exc})")
+            (log or logger.warning)(
+                f"  (kit de communication non écrit pour {slug} : {type(exc).__name__} : {exc})"
+            )
 
 
 def index_entries(reports: Path, slug: str) -> list[tuple[str, str]]:
