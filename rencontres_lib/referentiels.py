@@ -151,12 +151,12 @@ def classify_profile(text: object, rules: RulesArg = None) -> str | None:
     return _classify(text, _resolve(rules))
 
 
-def normalise_profile(text: object, rules: RulesArg = None) -> str:
+def normalize_profile(text: object, rules: RulesArg = None) -> str:
     """Map a free profile text to a PROFILS id (``autre`` when no rule matches)."""
     return _classify(text, _resolve(rules)) or "autre"
 
 
-def normalise_profiles(
+def normalize_profiles(
     values: Iterable[object], rules: RulesArg = None
 ) -> tuple[list[str], Counter]:
     """Map many texts; also return how often each unmatched text (stripped) was seen."""

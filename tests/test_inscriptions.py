@@ -15,8 +15,8 @@ from rencontres_lib.loaders.inscriptions import COLUMNS, load_inscriptions
 from rencontres_lib.referentiels import (
     departement_from_postcode,
     load_profile_rules,
-    normalise_profile,
-    normalise_profiles,
+    normalize_profile,
+    normalize_profiles,
 )
 
 FIX = Path(__file__).resolve().parent / "fixtures" / "inscriptions"
@@ -308,23 +308,23 @@ def test_bad_arguments():
         ("autre", ["Autre", "Pompier volontaire"]),
     ],
 )  # fmt: skip
-def test_normalise_profile(profil, texts):
+def test_normalize_profile(profil, texts):
     for text in texts:
-        assert normalise_profile(text) == profil, text
+        assert normalize_profile(text) == profil, text
 
 
 def test_user_rules_come_first_and_unmatched_are_counted(tmp_path):
     rules = FIX / "profils_regles.yaml"
-    assert normalise_profile("Conseil citoyen", rules) == "association"  # user rule before built-in
-    assert normalise_profile("Pompier volontaire", rules) == "chercheur"
+    assert normalize_profile("Conseil citoyen", rules) == "association"  # user rule before built-in
+    assert normalize_profile("Pompier volontaire", rules) == "chercheur"
     assert len(load_profile_rules(rules)) == len(load_profile_rules()) + 2
-    ids, unmatched = normalise_profiles(["Pompier", "Pompier", "Élu", "Astronaute"])
+    ids, unmatched = normalize_profiles(["Pompier", "Pompier", "Élu", "Astronaute"])
     assert ids == ["autre", "autre", "elu", "autre"]
     assert unmatched == {"Pompier": 2, "Astronaute": 1}
     bad = tmp_path / "regles.yaml"
     bad.write_text("regles:\n  - profil: pompier\n    mots: [pompier]\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="profil « pompier » inconnu"):
-        normalise_profile("x", bad)
+        normalize_profile("x", bad)
 
 
 # --------------------------------------------------------------------------- postcodes

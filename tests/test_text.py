@@ -57,7 +57,7 @@ def test_stem_keeps_apart_what_differs() -> None:
     assert stem("") == ""
 
 
-def test_normalise() -> None:
+def test_fold() -> None:
     assert fold("  L’Été\tÀ  Lyon\n") == "l'ete a lyon"
     assert fold("Œuvre commune") == "oeuvre commune"
     assert fold(None) == fold(float("nan")) == fold(pd.NA) == ""

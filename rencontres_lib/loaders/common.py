@@ -219,7 +219,7 @@ def report_unknown_profiles(
 ) -> None:
     """One warning naming the profile texts no rule recognises (classed « autre »).
 
-    ``unmatched`` is the counter of :func:`~rencontres_lib.referentiels.normalise_profiles`
+    ``unmatched`` is the counter of :func:`~rencontres_lib.referentiels.normalize_profiles`
     (stripped text → rows); ``texts[k]`` is the profile written on line ``lines[k]``. The 20
     most frequent texts are listed with their counts, every line concerned is named.
     """

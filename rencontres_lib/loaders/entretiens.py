@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import LoadResult, SourceError
-from ..referentiels import normalise_profiles
+from ..referentiels import normalize_profiles
 from ..vocabulary import dimension_of as dimension_of  # re-exported
 from .common import (
     DATE_FORMS,
@@ -197,7 +197,7 @@ def load_entretiens(
                 "profil_saisi": c["profil"].iat[i] or attr.get("profil", ""),
             }
         )
-    profil_ids, unmatched = normalise_profiles([r["profil_saisi"] for r in records], rules)
+    profil_ids, unmatched = normalize_profiles([r["profil_saisi"] for r in records], rules)
     report_unknown_profiles(
         findings,
         name,
@@ -246,7 +246,7 @@ def _load_attributs(path: str | Path, rules: str | Path | None) -> tuple[dict[st
         [lines[i] for i in bad],
         col["date"],
     )
-    profil_ids, _ = normalise_profiles(c["profil"], rules)
+    profil_ids, _ = normalize_profiles(c["profil"], rules)
     attrs: dict[str, dict] = {}
     rows: list[dict] = []
     dupes, blank = [], []

@@ -38,7 +38,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import LoadResult, SourceError
-from ..referentiels import normalise_profiles
+from ..referentiels import normalize_profiles
 from .common import (
     blank_records,
     cells,
@@ -266,7 +266,7 @@ def load_evaluation(
         col["date"],
     )
     typed = [one_line(c["profil"].iat[i]) for i in kept]
-    profils, unmatched = normalise_profiles(typed, rules)
+    profils, unmatched = normalize_profiles(typed, rules)
     if col["profil"]:
         report_unknown_profiles(
             findings, name, unmatched, typed, [lines[i] for i in kept], col["profil"]

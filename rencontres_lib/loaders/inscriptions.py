@@ -3,7 +3,7 @@ meeting registrations, generic sheets — one :class:`~rencontres_lib.loaders.re
 per format in :data:`REGISTRY`.
 
 The public ``table`` holds no identifying field: each person gets a pseudonym
-(first 12 hex digits of sha256(salt + normalised e-mail)); names, e-mails and phones go to
+(first 12 hex digits of HMAC-SHA256(salt, normalised e-mail)); names, e-mails and phones go to
 ``private`` only. Duplicates (same e-mail and same name) are merged into one row; two people
 who differ by surname or by e-mail are never merged. A single full-name column (« Nom
 complet ») is split into ``prenom`` / ``nom`` (« NOM Prénom » when the first words are
@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import ConfigError, Finding, LoadResult
-from ..referentiels import clean_postcode, departement_from_code5, normalise_profiles
+from ..referentiels import clean_postcode, departement_from_code5, normalize_profiles
 from .common import (
     DATE_FORMS,
     EMAIL_RE,
@@ -227,7 +227,7 @@ def pseudonym(salt: str, key: str) -> str:
     return hmac.new(salt.encode("utf-8"), key.encode("utf-8"), hashlib.sha256).hexdigest()[:12]
 
 
-def normalise_email(text: str) -> str:
+def normalize_email(text: str) -> str:
     """Strip and lower-case an e-mail; the first address found when the cell holds more."""
     s = str(text or "").strip()
     m = EMAIL_RE.search(s)
@@ -335,7 +335,7 @@ def load_inscriptions(
     consent = [v if isinstance(v, bool) else None for v in consent]
     kept = [i for i in range(n) if i not in skip]
     postcodes = _postcodes(c, col, lines, findings, name, skip, kept)
-    profil_ids, unmatched = normalise_profiles([c["profil"].iat[i] for i in kept], rules)
+    profil_ids, unmatched = normalize_profiles([c["profil"].iat[i] for i in kept], rules)
     report_unknown_profiles(
         findings,
         name,
@@ -441,10 +441,10 @@ def _people(
             prenom[i], nom[i] = split_full_name(c["nom_complet"].iat[i])
         if not payer_first[i] and not payer_last[i] and c["nom_complet_payeur"].iat[i]:
             payer_first[i], payer_last[i] = split_full_name(c["nom_complet_payeur"].iat[i])
-    emails = [normalise_email(e) for e in c["email"]]
+    emails = [normalize_email(e) for e in c["email"]]
     others: list[tuple[str, str]] = []
     for i in range(n):
-        payer = normalise_email(c["email_payeur"].iat[i])
+        payer = normalize_email(c["email_payeur"].iat[i])
         has_name = bool(prenom[i] or nom[i])
         payer_named = bool(payer_first[i] or payer_last[i])
         same = (
