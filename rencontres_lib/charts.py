@@ -16,7 +16,6 @@ so a chart and its table never disagree by one point.
 
 from __future__ import annotations
 
-import decimal
 import html
 import math
 import re
@@ -26,9 +25,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 from babel.dates import format_date
-from babel.numbers import format_decimal, format_percent
 
 from . import DIMENSIONS, PROFILS
+from .formats import fmt_int, fmt_pct
 from .public import public_only
 
 LOCALE = "fr_FR"
@@ -135,29 +134,6 @@ def _missing(x) -> bool:
         return False
 
 
-def fmt_pct(x, decimals: int = 0) -> str:
-    """A share 0–1 as a French percentage, half up: ``fmt_pct(0.355) == "36\\u202f%"`` (n.d. if NA)."""
-    if _missing(x):
-        return "n.d."
-    pattern = "#,##0" + ("." + "0" * decimals if decimals else "") + NNBSP + "%"
-    with decimal.localcontext() as ctx:
-        ctx.rounding = decimal.ROUND_HALF_UP
-        return format_percent(float(x), format=pattern, locale=LOCALE)
-
-
-def fmt_num(x, decimals: int = 0) -> str:
-    """A number in French, half up: ``fmt_num(12345.67, 1) == "12\\u202f345,7"`` (n.d. if NA)."""
-    if _missing(x):
-        return "n.d."
-    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-    with decimal.localcontext() as ctx:
-        ctx.rounding = decimal.ROUND_HALF_UP
-        return format_decimal(float(x), format=pattern, locale=LOCALE)
-
-
-# kept for callers of the former name
-pct = fmt_pct
-
 _BEFORE_HIGH = re.compile(r"[ \u00a0]([:;?!»])")  # space before : ; ? ! »
 _AFTER_OPEN = re.compile(r"«[ \u00a0]?")
 
@@ -193,12 +169,12 @@ def _label(text: str, width: int = 45, *, italic: bool = False) -> str:
 
 def _answers(n) -> str:
     """« 1 réponse », « 12 réponses » (French: singular up to 1)."""
-    return f"{fmt_num(n)} réponse{'s' if not _missing(n) and float(n) >= 2 else ''}"
+    return f"{fmt_int(n)} réponse{'s' if not _missing(n) and float(n) >= 2 else ''}"
 
 
 def _people(n) -> str:
     """« 1 personne », « 12 personnes »."""
-    return f"{fmt_num(n)} personne{'s' if not _missing(n) and float(n) >= 2 else ''}"
+    return f"{fmt_int(n)} personne{'s' if not _missing(n) and float(n) >= 2 else ''}"
 
 
 def _rows_height(labels: Sequence[str], minimum: int) -> int:
@@ -383,7 +359,7 @@ def diverging_likert(
             textfont={"color": _text_colour(colours[pos - 1]), "size": VALUE_FONT},
             customdata=[
                 f"{html.escape(name, quote=False)}{NBSP}: {fmt_pct(s)} "
-                f"({_answers(at(q, pos, counts))} sur {fmt_num(totals[q])})"
+                f"({_answers(at(q, pos, counts))} sur {fmt_int(totals[q])})"
                 for q, s in zip(qids, shares, strict=True)
             ],
             hovertemplate="%{customdata}<extra></extra>",
@@ -418,7 +394,7 @@ def diverging_likert(
         note = f" {INVERSE_NOTE}" if q in inverse else ""
         parts.append(
             f"« {texts.get(q, q)} »{note} : {dist_txt} ; part favorable : {fmt_pct(fav[q])} "
-            f"(n = {fmt_num(totals[q])})."
+            f"(n = {fmt_int(totals[q])})."
         )
     alt = (
         f"Répartition des réponses par affirmation, de « {labels[0]} » à « {labels[-1]} ». "
@@ -476,7 +452,7 @@ def favorable_compare(
             textfont={"color": _text_colour(colour), "size": VALUE_FONT},
             customdata=[
                 f"{name}{NBSP}: {fmt_pct(p)} (entre {fmt_pct(lo).replace(NNBSP + '%', '')} "
-                f"et {fmt_pct(hi)}, n = {fmt_num(n)})"
+                f"et {fmt_pct(hi)}, n = {fmt_int(n)})"
                 if not _missing(p)
                 else f"{name}{NBSP}: –"
                 for p, lo, hi, n in zip(g["part"], g["bas"], g["haut"], g["n"], strict=True)
@@ -494,7 +470,7 @@ def favorable_compare(
         f"{texts.get(r.question_id, r.question_id)}"
         f"{' ' + INVERSE_NOTE if r.question_id in inverse else ''} — {r.groupe} : "
         f"{fmt_pct(r.part)} (entre {fmt_pct(r.bas).replace(NNBSP + '%', '')} et "
-        f"{fmt_pct(r.haut)}, n = {fmt_num(r.n)})."
+        f"{fmt_pct(r.haut)}, n = {fmt_int(r.n)})."
         for r in cmp.itertuples()
     )
     return _finish(
@@ -567,7 +543,7 @@ def profile_mix_bars(mixes: Mapping[str, pd.DataFrame], *, title: str, source: s
     fig.update_xaxes(**_pct_ticks(0, hi), title="part des personnes")
     fig.update_yaxes(ticklabelstandoff=6)
     totals = [
-        f"{fmt_num(_numeric(m, ['n'])['n'].sum())} ({name})"
+        f"{fmt_int(_numeric(m, ['n'])['n'].sum())} ({name})"
         for name, m in mixes.items()
         if _numeric(m, ["n"])["n"].fillna(0).sum() > 0
     ]
@@ -624,7 +600,7 @@ def funnel_bars(
             orientation="h",
             name=name,
             legendrank=i + 1,
-            text=[SUPPRESSED_MARK if _missing(v) else fmt_num(v) for v in vals],
+            text=[SUPPRESSED_MARK if _missing(v) else fmt_int(v) for v in vals],
             textposition="outside",
             constraintext="inside",  # an end label is not shrunk to the bar's thickness
             textangle=0,
@@ -633,7 +609,7 @@ def funnel_bars(
             marker_color=OKABE_ITO[i],
             customdata=[
                 f"{_fr(PROFILS.get(p, p))} — {name}{NBSP}: "
-                + (_fr(suppressed) if _missing(v) else fmt_num(v))
+                + (_fr(suppressed) if _missing(v) else fmt_int(v))
                 for p, v in zip(vals.index, vals, strict=True)
             ],
             hovertemplate="%{customdata}<extra></extra>",
@@ -664,7 +640,7 @@ def funnel_bars(
         f"{PROFILS.get(p, p)} : "
         + ", ".join(
             f"{stages[c].lower()} "
-            f"{_fr(suppressed) if _missing(funnel.loc[p, c]) else fmt_num(funnel.loc[p, c])}"
+            f"{_fr(suppressed) if _missing(funnel.loc[p, c]) else fmt_int(funnel.loc[p, c])}"
             for c in shown
         )
         for p in profiles
@@ -703,7 +679,7 @@ def registrations_timeline(
         name="Inscriptions cumulées",
         line={"color": OKABE_ITO[0], "shape": "hv"},
         customdata=[
-            f"{_fmt_day(d)}{NBSP}: {fmt_num(c)} inscription{'s' if c > 1 else ''}"
+            f"{_fmt_day(d)}{NBSP}: {fmt_int(c)} inscription{'s' if c > 1 else ''}"
             for d, c in zip(daily["jour"], daily["cumul"], strict=True)
         ],
         hovertemplate="%{customdata}<extra></extra>",
@@ -713,7 +689,7 @@ def registrations_timeline(
             y=capacite,
             line_dash="dash",
             line_color=OKABE_ITO[5],
-            annotation_text=f"capacité{NBSP}: {fmt_num(capacite)} places",
+            annotation_text=f"capacité{NBSP}: {fmt_int(capacite)} places",
             annotation_position="top left",
         )
     if date_rencontre is not None:
@@ -734,8 +710,8 @@ def registrations_timeline(
         else ""
     )
     alt = (
-        f"Courbe des inscriptions cumulées{period} : {fmt_num(last)} inscriptions actives au total"
-        + (f" pour une capacité de {fmt_num(capacite)} places." if capacite else ".")
+        f"Courbe des inscriptions cumulées{period} : {fmt_int(last)} inscriptions actives au total"
+        + (f" pour une capacité de {fmt_int(capacite)} places." if capacite else ".")
     )
     return _finish(fig, title, source, last, alt)
 
@@ -882,7 +858,7 @@ def departement_map(
     alt = (
         "Carte des personnes inscrites par département : "
         + (
-            ", ".join(f"{nom} {fmt_num(n)}" for nom, n in sorted(shown, key=lambda t: -t[1]))
+            ", ".join(f"{nom} {fmt_int(n)}" for nom, n in sorted(shown, key=lambda t: -t[1]))
             or "aucun département au-dessus du seuil"
         )
         + (
@@ -995,7 +971,7 @@ def share_bars(
     is_pct = value_format == ".0%"
     d = df.iloc[::-1]
     values = pd.to_numeric(d[value_col], errors="coerce").astype(float)
-    fmt = fmt_pct if is_pct else fmt_num
+    fmt = fmt_pct if is_pct else fmt_int
     labels = [fmt(v) for v in values]
     fig = go.Figure(
         go.Bar(

@@ -196,7 +196,7 @@ def test_every_chart_uses_french_separators_and_keeps_its_meta():
 def test_percentages_round_half_up_like_the_tables():
     assert charts.fmt_pct(0.125) == f"13{NNBSP}%"  # babel alone rounds half to even: 12 %
     assert charts.fmt_pct(0.0355, 1) == f"3,6{NNBSP}%"
-    assert charts.fmt_num(12345.67, 1) == f"12{NNBSP}345,7"
+    assert charts.fmt_int(12345.67) == f"12{NNBSP}346"  # the same formatters as the tables
     for v in (0.005, 0.125, 0.355, 0.7249, 1.0):
         assert charts.fmt_pct(v) == table_pct(v)
 
