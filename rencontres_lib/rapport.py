@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
@@ -37,6 +36,7 @@ from .public import PublicTable, aggregate, people_groups, people_stages
 from .rencontre import Rencontre, load_rencontre
 from .text import assign_themes, load_themes, representative_quotes, theme_shares
 from .textes import OrganiserTexts, load_texts, texts_path
+from .vocabulary import fold
 
 SOURCE_Q = "questionnaire du chantier ICPC"
 SOURCE_TOOLS = {
@@ -157,8 +157,8 @@ def _range(lo: float, hi: float) -> str:
 
 
 def _fold(text: str) -> str:
-    t = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().lower()
-    return re.sub(r"\s+", " ", re.sub(r"[^a-z0-9/?.!…' -]+", " ", t)).strip()
+    """:func:`vocabulary.fold`, other characters than letters, digits and ``/?.!…' -`` as spaces."""
+    return " ".join(re.sub(r"[^a-z0-9/?.!…' -]+", " ", fold(text)).split())
 
 
 def answered_as(
