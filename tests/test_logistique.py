@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
 
 import pandas as pd
+import pytest
 
 from rencontres_lib import metrics
-from rencontres_lib.logistique import contacts, sign_in_html, sign_in_table, write_private_outputs
+from rencontres_lib.logistique import (
+    contacts,
+    print_pdfs,
+    sheets_without_pdf,
+    sign_in_html,
+    sign_in_table,
+    write_private_outputs,
+)
 from rencontres_lib.rencontre import load_rencontre
 
 
@@ -108,3 +117,30 @@ def test_filled_sign_in_sheet_is_read_back_as_the_attendance_source(project):
     active = metrics.active_registrations(r.inscriptions)
     assert set(back.table["participant_id"]) == set(active["participant_id"])
     assert set(back.table["profil"]) <= set(active["profil"])
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="Chromium absent")
+def test_print_pdfs_prints_every_sheet_in_one_browser(project, tmp_path):
+    """Two sheets (one of them two pages long) printed by one browser: both PDFs are A4 and
+    the long sheet keeps its two pages (a PDF per sheet, none left missing)."""
+    from pypdf import PdfReader
+
+    r = load_rencontre(project / "parameters/nantes.yaml")
+    write_private_outputs(r, pdf=False)
+    sheets = sheets_without_pdf([project / "prive" / "nantes"])
+    assert [s.name for s, _ in sheets] == ["emargement.html", "badges.html"]
+    short = tmp_path / "court.html"
+    short.write_text(
+        "<!doctype html><style>@page { size: A4 }</style><p>une page</p>"
+        '<p style="break-before: page">deux pages</p>',
+        encoding="utf-8",
+    )
+    pages = [*sheets, (short, tmp_path / "court.pdf")]
+    written = print_pdfs(pages)
+    assert written == [pdf for _, pdf in pages]
+    for pdf in written:
+        box = PdfReader(pdf).pages[0].mediabox
+        assert (round(float(box.width)), round(float(box.height))) == (595, 842)  # A4 in points
+    assert len(PdfReader(tmp_path / "court.pdf").pages) == 2
+    assert sheets_without_pdf([project / "prive" / "nantes"]) == []  # nothing left to print
