@@ -341,8 +341,9 @@ def build(
 def _sayer(log):
     """Progress lines go to this module's logger, and to ``log`` when given (tests, CLI)."""
 
-    def say(message: str) -> None:
-        logger.info(message)
+    def say(message: str, *, done: int | None = None, total: int | None = None) -> None:
+        # done/total ride on the record: the CLI draws its tqdm bar from them
+        logger.info(message, extra={"done": done, "total": total} if done else None)
         if log is not None:
             log(message)
 
@@ -515,7 +516,7 @@ def _build(
         done += 1
         extra = f" ({o.seconds:.1f} s)".replace(".", ",") if o.seconds else ""
         msg = f" — {o.detail or o.error}" if o.error else ""
-        log(f"[{done}/{total}] {o.title} : {o.state}{extra}{msg}")
+        log(f"[{done}/{total}] {o.title} : {o.state}{extra}{msg}", done=done, total=total)
 
     for o in report.outcomes:
         if o.state in ("réutilisé", "échec") and all(o is not t[0] for t in todo):

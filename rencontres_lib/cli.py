@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from pathlib import Path
+
+from tqdm import tqdm
 
 from . import __version__
 from .audit import main_audit
@@ -256,16 +259,35 @@ def cmd_build(args) -> int:
     return report.exit_code
 
 
+class _ProgressHandler(logging.Handler):
+    """The library's progress lines on standard output through ``tqdm.write``, under one tqdm
+    bar over the notebooks when the output is a terminal (records carrying ``done``/``total``,
+    see ``build._sayer``); plain lines otherwise (pipes, logs, tests)."""
+
+    _rencontres = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFormatter(logging.Formatter("%(message)s"))
+        self.bar: tqdm | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        done, total = getattr(record, "done", None), getattr(record, "total", None)
+        if total and self.bar is None and sys.stdout.isatty():
+            self.bar = tqdm(total=total, unit="carnet", leave=False, file=sys.stdout)
+        tqdm.write(self.format(record), file=sys.stdout)
+        if self.bar is not None and done:
+            self.bar.update(done - self.bar.n)
+            if done >= self.bar.total:
+                self.bar.close()
+                self.bar = None
+
+
 def _progress_on_screen() -> None:
     """Show the library's progress lines (French, one per notebook) on standard output."""
-    import logging
-
     lib = logging.getLogger("rencontres_lib")
     if not any(getattr(h, "_rencontres", False) for h in lib.handlers):
-        handler = logging.StreamHandler(sys.stdout)
-        handler.setFormatter(logging.Formatter("%(message)s"))
-        handler._rencontres = True
-        lib.addHandler(handler)
+        lib.addHandler(_ProgressHandler())
     lib.setLevel(logging.INFO)
 
 

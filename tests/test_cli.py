@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
 
 import pytest
 
+from rencontres_lib import cli
 from rencontres_lib.cli import main
 
 
@@ -146,3 +148,13 @@ def test_build_with_unwritable_reports_is_a_french_error(project, capsys):
     err = capsys.readouterr().err
     assert err.startswith("Erreur : impossible d'écrire dans le dossier « reports/ »")
     assert "Traceback" not in err
+
+
+def test_progress_lines_go_through_tqdm_without_a_bar_off_terminal(capsys):
+    handler = cli._ProgressHandler()
+    for done, text in ((1, "[1/2] Lyon : construit"), (2, "[2/2] Synthèse : construit")):
+        record = logging.LogRecord("rencontres_lib.build", logging.INFO, "", 0, text, None, None)
+        record.done, record.total = done, 2
+        handler.emit(record)
+    assert capsys.readouterr().out == "[1/2] Lyon : construit\n[2/2] Synthèse : construit\n"
+    assert handler.bar is None  # captured output is no terminal: plain lines only
