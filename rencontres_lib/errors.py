@@ -37,7 +37,8 @@ class RencontresError(Exception):
         super().__init__(self.french())
 
     def french(self) -> str:
-        """Full French message with location and hint."""
+        """Full French message: « fichier « x.csv », ligne 3, colonne « Profil » : message hint »
+        (each part of the location only when known)."""
         where = _where(self.file, self.row, self.column)
         text = f"{where} : {self.message}" if where else self.message
         if self.hint:
@@ -46,15 +47,18 @@ class RencontresError(Exception):
 
 
 class ConfigError(RencontresError):
-    """A parameters file or codebook is invalid."""
+    """A file the user writes is invalid: ``parameters/<slug>.yaml``, the codebook, profile
+    rules, theme dictionaries, organiser texts (wrong key, value or YAML syntax)."""
 
 
 class SourceError(RencontresError):
-    """An input file cannot be read or lacks what is required."""
+    """A partner's export cannot be read or lacks what is required (missing file or column,
+    unknown format, unreadable encoding); rows that are merely bad are findings instead."""
 
 
 class BuildError(RencontresError):
-    """A notebook or a conversion failed during the build."""
+    """The build cannot go on: an output folder is not writable, or a notebook or a
+    conversion failed (one territory's failure is recorded, not raised, by the build)."""
 
 
 def _where(file: str | None, row: int | None, column: str | None) -> str:
@@ -70,7 +74,12 @@ def _where(file: str | None, row: int | None, column: str | None) -> str:
 
 @dataclass
 class Finding:
-    """One thing a loader noticed, located in the source (row numbers are 1-based file lines)."""
+    """One thing a loader noticed, located in the source.
+
+    ``level``: « erreur », « avertissement » or « info »; ``row``: 1-based line of the file
+    (the header is line 1), the first one when ``count`` lines share the finding;
+    ``column``: the column heading as written in the file; ``message``: French.
+    """
 
     level: Level
     file: str
@@ -80,6 +89,7 @@ class Finding:
     count: int = 1
 
     def french(self) -> str:
+        """« Avertissement — fichier « x.csv », ligne 3 : message (4 occurrences) »."""
         where = _where(self.file, self.row, self.column)
         suffix = f" ({self.count} occurrences)" if self.count > 1 else ""
         return f"{LEVEL_LABELS[self.level]} — {where} : {self.message}{suffix}"
@@ -106,6 +116,8 @@ class LoadResult:
     extra: dict = field(default_factory=dict)
 
     def check(self) -> LoadResult:
+        """``self`` when rows read = used + rejected; ``AssertionError`` (a loader bug, never
+        bad input) otherwise."""
         if self.rows_read != self.rows_used + self.rows_rejected:
             raise AssertionError(
                 f"{self.source}: lignes lues {self.rows_read} ≠ utilisées {self.rows_used}"
@@ -115,10 +127,13 @@ class LoadResult:
 
     @property
     def errors(self) -> list[Finding]:
+        """The findings of level « erreur »."""
         return [f for f in self.findings if f.level == "erreur"]
 
     def summary(self) -> dict:
-        """A JSON-able summary for the report's méthodologie section."""
+        """A JSON-able summary for the report's méthodologie section: keys ``source``,
+        ``type``, ``sha256``, ``lues``, ``utilisees``, ``rejetees`` (ints) and ``constats``
+        (list of :class:`Finding` as dicts)."""
         return {
             "source": self.source,
             "type": self.kind,
@@ -139,4 +154,5 @@ def add_finding(
     column: str | None = None,
     count: int = 1,
 ) -> None:
+    """Append a :class:`Finding` to ``findings`` (``file`` kept as text, as shown to users)."""
     findings.append(Finding(level, str(file), message, row, column, count))

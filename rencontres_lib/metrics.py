@@ -22,7 +22,13 @@ MAX_BINS = 1 << 20  # counting on codes only when the groups' combinations are f
 
 
 def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float, float]:
-    """Proportion k/n with its Wilson score interval (95 % by default); NaNs when n == 0."""
+    """Proportion k/n with its Wilson score interval (95 % by default).
+
+    Returns ``(p, low, high)``, all proportions 0–1 (never %); NaNs when ``n == 0``. Source:
+    E. B. Wilson (1927), « Probable inference, the law of succession, and statistical
+    inference », JASA 22(158), 209–212; preferred to the Wald interval for small ``n`` and
+    shares near 0 or 1 (Brown, Cai & DasGupta, 2001, Statistical Science 16(2)).
+    """
     if n <= 0:
         return (math.nan, math.nan, math.nan)
     p = k / n
@@ -33,7 +39,7 @@ def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float, float]:
 
 
 def likert_answers(answers: pd.DataFrame) -> pd.DataFrame:
-    """Likert rows only."""
+    """Rows of the scored long table (:func:`scored`) whose ``type`` is « likert »."""
     return answers[answers["type"] == "likert"]
 
 
@@ -569,7 +575,12 @@ def _level_counts(answers: pd.DataFrame) -> pd.DataFrame | None:
 
 
 def profile_mix(profiles: pd.Series) -> pd.DataFrame:
-    """Count and share of each ICPC profile (fixed order), including zero rows."""
+    """Count and share of each ICPC profile, in the order of ``PROFILS``, zero rows included
+    (« autre » and « non_renseigne » only when present).
+
+    ``profiles``: profile ids (one per person). Columns: ``profil`` (id), ``n`` (int),
+    ``part`` (n / total, proportion 0–1; 0.0 for an empty series), ``libelle`` (French label).
+    """
     counts = profiles.value_counts()
     order = [p for p in PROFILS if p in counts.index or p not in ("autre", "non_renseigne")]
     out = pd.DataFrame({"profil": order})
@@ -590,7 +601,13 @@ def key_figures(
     respondents: pd.DataFrame | None,
     capacite: int | None = None,
 ) -> dict[str, float | int | None]:
-    """Registered, present, attendance rate, respondents, profiles represented, waitlist size."""
+    """The key figures of a meeting, as a dict (None when the source is absent).
+
+    Keys: ``inscrits`` (active registrations), ``presents``, ``taux_presence`` (present /
+    registrations marked present or absent, proportion 0–1), ``annules``, ``repondants``,
+    ``profils_representes`` (distinct ICPC profiles, « autre » and « non renseigné » aside),
+    ``capacite`` and ``liste_attente`` (registrations beyond capacity).
+    """
     out: dict[str, float | int | None] = {
         "inscrits": None,
         "presents": None,

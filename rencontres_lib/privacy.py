@@ -123,6 +123,7 @@ class NameIndex:
 
     @cached_property
     def full_pattern(self) -> re.Pattern[str] | None:
+        """One regex of every « prénom nom » / « nom, prénom » pair (None without names)."""
         if not self.pairs:
             return None
         return re.compile(rf"(?<!\w)(?:{_trie_regex(self.pairs)})(?!\w)")
@@ -430,9 +431,11 @@ class Suppressed:
 
     @property
     def n_suppressed(self) -> int:
+        """Number of masked cells (primary and secondary), margins included."""
         return int(self.mask.to_numpy().sum())
 
     def legend(self) -> str:
+        """French sentence explaining the « masqué » cells (same wording as PublicTable's)."""
         return (
             f"« {SUPPRESSED_MARKER} » : {small_group_label(self.threshold)}, ou valeur masquée "
             "pour qu'elle ne puisse pas être retrouvée par soustraction."

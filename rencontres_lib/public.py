@@ -69,6 +69,7 @@ class PublicTable:
 
     @property
     def n_masked(self) -> int:
+        """Number of masked cells (primary and secondary suppression together)."""
         return int(self.masked.to_numpy().sum())
 
     def legend(self) -> str:
@@ -98,6 +99,7 @@ class PublicTable:
         return _issue(frame, masked, self.threshold, self.kind, self.why)
 
     def head(self, n: int) -> PublicTable:
+        """The first ``n`` rows (masking kept as it was)."""
         return _issue(self.frame.head(n), self.masked.head(n), self.threshold, self.kind, self.why)
 
     def select(self, rows: pd.Series | list) -> PublicTable:
@@ -255,7 +257,9 @@ def frame_of(table: Any) -> pd.DataFrame:
 
 
 def public_only(func: Callable) -> Callable:
-    """Decorator for chart functions: DataFrame arguments are refused, PublicTable unwrapped."""
+    """Decorator for chart functions: PublicTable arguments (also as dict values) are passed
+    as their frames; a plain DataFrame argument raises ``TypeError`` (French message), so no
+    chart can draw a table that did not go through the privacy step."""
 
     @wraps(func)
     def wrapper(*args, **kwargs):
