@@ -31,15 +31,16 @@ def finish(
     table: pd.DataFrame,
     findings: list[Finding],
     *,
-    rows_read: int,
-    rows_rejected: int,
+    read: int,
+    rejected: int,
     private: pd.DataFrame | None = None,
     extra: dict | None = None,
 ) -> LoadResult:
     """The :class:`~rencontres_lib.errors.LoadResult` every loader returns.
 
-    ``rows_used`` is ``len(table)`` and ``sha256`` the export's (``raw.sha256``); the row
-    accounting ``rows_read == rows_used + rows_rejected`` is checked (``AssertionError`` naming
+    ``read`` and ``rejected`` are the rows read and rejected; ``rows_used`` is ``len(table)``
+    and ``sha256`` the export's (``raw.sha256``); the row accounting
+    ``rows_read == rows_used + rows_rejected`` is checked (``AssertionError`` naming
     the file otherwise: a loader bug, never bad input).
     """
     return LoadResult(
@@ -47,9 +48,9 @@ def finish(
         kind=kind,
         table=table,
         findings=findings,
-        rows_read=rows_read,
+        rows_read=read,
         rows_used=len(table),
-        rows_rejected=rows_rejected,
+        rows_rejected=rejected,
         sha256=raw.sha256,
         private=private,
         extra=extra if extra is not None else {},

@@ -416,8 +416,8 @@ def load_contributions(
         raw,
         table,
         findings,
-        rows_read=n,
-        rows_rejected=n - len(keep),
+        read=n,
+        rejected=n - len(keep),
         extra=extra,
     )
 

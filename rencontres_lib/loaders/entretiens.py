@@ -215,14 +215,7 @@ def load_entretiens(
         extra["attributs"] = attr_result["table"]
         extra["attributs_sha256"] = attr_result["sha256"]
     return finish(
-        "entretiens",
-        path,
-        raw,
-        table,
-        findings,
-        rows_read=n,
-        rows_rejected=len(dropped),
-        extra=extra,
+        "entretiens", path, raw, table, findings, read=n, rejected=len(dropped), extra=extra
     )
 
 

@@ -288,8 +288,8 @@ def load_evaluation(
         raw,
         table,
         findings,
-        rows_read=n,
-        rows_rejected=len(dropped),
+        read=n,
+        rejected=len(dropped),
         extra={
             "format": adapter.name,
             "format_libelle": adapter.label,

@@ -385,8 +385,8 @@ def load_inscriptions(
         raw,
         table,
         findings,
-        rows_read=n,
-        rows_rejected=len(skip) + dropped,
+        read=n,
+        rejected=len(skip) + dropped,
         private=private,
         extra={
             "format": fmt,
