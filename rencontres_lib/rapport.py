@@ -31,6 +31,7 @@ from .config import PHASE_LABELS, load_parametres, parameter_files
 from .exports import atomic_write_text, write_csv, write_xlsx_sheets
 from .formats import fmt_date, fmt_date_long, fmt_float, fmt_int, fmt_pct
 from .geo import departements
+from .loaders.contributions import COLUMNS as CONTRIBUTION_COLUMNS
 from .privacy import small_group_label
 from .public import PublicTable, aggregate, people_groups, people_stages
 from .rencontre import Rencontre, load_rencontre
@@ -1516,16 +1517,7 @@ def results(rep: Report) -> dict:
             mix.frame.astype(object).where(mix.frame.notna(), None).to_dict(orient="records")
         )
     if r.contributions is not None and r.params.phase == "compte_rendu":
-        cols = [
-            "proposition_id",
-            "territoire",
-            "atelier",
-            "titre",
-            "corps",
-            "theme",
-            "soutiens",
-            "commentaires",
-        ]
+        cols = [c for c in CONTRIBUTION_COLUMNS if c not in ("etat", "date", "source_format")]
         c = r.contributions[cols]
         out["propositions"] = c.astype(object).where(c.notna(), None).to_dict(orient="records")
     if r.votes is not None and len(r.votes) and r.params.phase == "compte_rendu":
