@@ -405,6 +405,21 @@ def diverging_likert(
     return _finish(fig, title, source, n, alt, height=150 + _rows_height(y, 64) + LEGEND_ROW * k)
 
 
+def _group_bar(fig: go.Figure, i: int, y, x, name: str, **options) -> None:
+    """One horizontal bar trace of group ``i`` in a grouped bar chart: the group's Okabe–Ito
+    colour and legend rank (callers add groups in reverse order, so that the first group is
+    drawn on top and listed first)."""
+    fig.add_bar(
+        y=y,
+        x=x,
+        orientation="h",
+        name=name,
+        legendrank=i + 1,
+        marker_color=OKABE_ITO[i % len(OKABE_ITO)],
+        **options,
+    )
+
+
 @public_only
 def favorable_compare(
     cmp: pd.DataFrame,
@@ -431,13 +446,12 @@ def favorable_compare(
         g = g.set_index("question_id").reindex(qids)
         name = html.escape(_fr(group), quote=False)
         colour = OKABE_ITO[i % len(OKABE_ITO)]
-        fig.add_bar(
-            y=y,
-            x=g["part"],
-            orientation="h",
-            name=name,
-            legendrank=i + 1,
-            marker_color=colour,
+        _group_bar(
+            fig,
+            i,
+            y,
+            g["part"],
+            name,
             error_x={
                 "type": "data",
                 "symmetric": False,
@@ -512,13 +526,12 @@ def profile_mix_bars(mixes: Mapping[str, pd.DataFrame], *, title: str, source: s
     for i, (name, mix) in reversed(list(enumerate(items))):
         m = _numeric(mix, ["part", "n"]).set_index("profil").reindex(order[::-1])
         esc = html.escape(_fr(name), quote=False)
-        fig.add_bar(
-            y=rows,
-            x=m["part"],
-            orientation="h",
-            name=esc,
-            legendrank=i + 1,
-            marker_color=OKABE_ITO[i % len(OKABE_ITO)],
+        _group_bar(
+            fig,
+            i,
+            rows,
+            m["part"],
+            esc,
             customdata=[
                 f"{_fr(PROFILS.get(p, p))} — {esc}{NBSP}: "
                 + ("masqué" if _missing(v) else fmt_pct(v))
@@ -594,19 +607,18 @@ def funnel_bars(
         any_suppressed |= bool(vals.isna().any())
         if vals.notna().any():
             top = max(top, float(vals.max()))
-        fig.add_bar(
-            y=rows,
-            x=vals.fillna(0),
-            orientation="h",
-            name=name,
-            legendrank=i + 1,
+        _group_bar(
+            fig,
+            i,
+            rows,
+            vals.fillna(0),
+            name,
             text=[SUPPRESSED_MARK if _missing(v) else fmt_int(v) for v in vals],
             textposition="outside",
             constraintext="inside",  # an end label is not shrunk to the bar's thickness
             textangle=0,
             textfont={"size": VALUE_FONT},
             cliponaxis=False,
-            marker_color=OKABE_ITO[i],
             customdata=[
                 f"{_fr(PROFILS.get(p, p))} — {name}{NBSP}: "
                 + (_fr(suppressed) if _missing(v) else fmt_int(v))
