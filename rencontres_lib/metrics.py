@@ -158,9 +158,8 @@ def with_respondents(answers: pd.DataFrame, respondents: pd.DataFrame) -> pd.Dat
                 c_codes[codes], categories=pd.Index(uniques, dtype=object)
             )
         joined = answers.assign(**{k: _column(v, answers.index) for k, v in extra.items()})
-        if speed.active("jointure_sans_copie") and (not len(codes) or codes.min() >= 0):
-            return joined.reset_index(drop=True)  # every answer has its respondent: no copy
-        return joined[codes >= 0].reset_index(drop=True)  # inner join: no NaN id
+        # inner join (no NaN id); pandas copies nothing when every answer has its respondent
+        return joined[codes >= 0].reset_index(drop=True)
     return answers.merge(respondents[cols], on="respondent_id", how="inner")
 
 
@@ -552,14 +551,17 @@ def _level_counts(answers: pd.DataFrame) -> pd.DataFrame | None:
         return None
     lik = _likert_code(answers)
     types, (questions, dims) = answers["type"].array.codes, _category_codes(answers, names)
-    ranks_ = answers["rang"].array
-    n = np.zeros(bins, np.int64)
+    values, missing = _bool_parts(answers["rang"].array)  # Int8 ranks and NA mask (views)
+    na = len(questions) and min(questions.min(), dims.min()) < 0
+    n = np.zeros(bins + 1, np.int64)  # last bin: rows left out
     for b in range(0, len(answers), BLOCK):
-        part = ranks_[b : b + BLOCK]
         q, d = questions[b : b + BLOCK], dims[b : b + BLOCK]
-        ok = (types[b : b + BLOCK] == lik) & ~part.isna() & (q >= 0) & (d >= 0)
-        level = part.to_numpy(dtype="int64", na_value=0)[ok] + 128
-        n += np.bincount(_combined([q[ok], d[ok], level], sizes, len(level)), minlength=bins)
+        ok = (types[b : b + BLOCK] == lik) & ~missing[b : b + BLOCK]
+        if na:
+            ok &= (q >= 0) & (d >= 0)
+        combo = _combined([q, d, values[b : b + BLOCK].astype(np.intp) + 128], sizes, len(q))
+        n += np.bincount(np.where(ok, combo, bins), minlength=bins + 1)
+    n = n[:bins]
     seen = np.flatnonzero(n)
     if not len(seen):
         return None
