@@ -38,13 +38,17 @@ from __future__ import annotations
 import bisect
 import codecs
 import csv
+import gzip
 import hashlib
 import html
+import importlib.util
 import io
 import re
+import struct
 import sys
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -266,9 +270,6 @@ def _binary_strings(data: bytes) -> str:
 
 def _png_texts(data: bytes) -> str:
     """Text chunks (tEXt, zTXt, iTXt) of a PNG: where metadata such as an author lives."""
-    import struct
-    import zlib
-
     out, pos = [], 8
     while pos + 8 <= len(data):
         length, kind = struct.unpack(">I4s", data[pos : pos + 8])
@@ -304,8 +305,6 @@ def _scan_binary(data: bytes, path: Path, label: str, ctx: _Context) -> list[Aud
     if data[:4] == b"\xd0\xcf\x11\xe0" or path.suffix.lower() in (".xls", ".doc", ".ppt"):
         return _scan_plain(_binary_strings(data), label, ctx)
     if data[:2] == b"\x1f\x8b":
-        import gzip
-
         try:
             with gzip.GzipFile(fileobj=io.BytesIO(data)) as gz:
                 inner = gz.read(MAX_MEMBER_BYTES)
@@ -328,8 +327,6 @@ def known_scripts() -> frozenset[str]:
     if own.exists():
         bodies.append(own.read_text(encoding="utf-8"))
     try:
-        import importlib.util
-
         spec = importlib.util.find_spec("plotly")
         if spec and spec.origin:
             lib = Path(spec.origin).parent / "package_data" / "plotly.min.js"

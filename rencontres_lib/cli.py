@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import logging
 import os
 import sys
+import tempfile
+import traceback
 from pathlib import Path
 
 from tqdm import tqdm
@@ -208,10 +211,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def _write_traceback(args) -> Path | None:
     """Save the current exception's traceback under the git-ignored prive/journaux/."""
-    import datetime as dt
-    import tempfile
-    import traceback
-
     text = traceback.format_exc()
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     name = f"erreur-{stamp}-{os.getpid()}.log"

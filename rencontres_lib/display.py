@@ -12,6 +12,7 @@ page can carry a strict Content-Security-Policy.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
@@ -122,8 +123,6 @@ def figure_html(fig, div_id: str | None = None) -> str:
 
 def show(fig) -> None:
     """Display a figure: interactive in JupyterLab, drawn by the page's script in the report."""
-    import json
-
     _display(
         {
             "text/html": figure_html(fig),

@@ -23,6 +23,7 @@ writers (an image's ``alt`` becomes the ``descr`` of the DOCX drawing).
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import html
 import json
@@ -32,6 +33,7 @@ import re
 import shutil
 import tempfile
 import warnings
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -170,8 +172,6 @@ def _keep_browser() -> None:
     _SERVER.append(True)
     _quiet_browser_logs()
     try:
-        import atexit
-
         import kaleido
 
         kaleido.start_sync_server(silence_warnings=True)
@@ -272,8 +272,6 @@ def _odt_descriptions(odt: Path, alts: list[str]) -> None:
 
     pandoc names the frames img1, img2… in document order, the order of ``alts``.
     """
-    import zipfile
-
     with zipfile.ZipFile(odt) as z:
         items = [(info, z.read(info.filename)) for info in z.infolist()]
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections import Counter
 from pathlib import Path
 
 from .config import SLUG_RE, Parametres, project_root
@@ -93,8 +94,6 @@ def suggest_filter(territoire: str, values: list[tuple[str, int]]) -> str | None
     the only near value (« Rennes » for « Rennes Métropole »); ``None`` when unsure."""
     if not values or any(v == territoire for v, _ in values):
         return territoire if values else None
-    from collections import Counter
-
     near = [v for v, _ in near_territories(Counter(dict(values)), territoire)]
     return near[0] if len(near) == 1 else None
 

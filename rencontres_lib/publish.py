@@ -6,7 +6,10 @@ expensive part). Files are written atomically (temporary file, then rename).
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
+import importlib.util
 import re
 from importlib import resources
 from pathlib import Path
@@ -43,9 +46,6 @@ CSP_BASE = (
 
 
 def _sha256_source(script: str) -> str:
-    import base64
-    import hashlib
-
     return "'sha256-" + base64.b64encode(hashlib.sha256(script.encode()).digest()).decode() + "'"
 
 
@@ -208,8 +208,6 @@ def add_toc(page: str) -> str:
 
 def _bundled_plotly_js() -> Path | None:
     """plotly.min.js as shipped in the plotly package (found without importing plotly)."""
-    import importlib.util
-
     spec = importlib.util.find_spec("plotly")
     if spec is None or spec.origin is None:
         return None

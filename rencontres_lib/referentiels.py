@@ -8,6 +8,7 @@ ignores accents and case and brings feminine and inclusive forms back to the mas
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -290,8 +291,6 @@ def territory_matches(
 def near_territories(counts: Counter, filtre: str) -> list[tuple[str, int]]:
     """Values (with counts, most frequent first) that almost match ``filtre`` without being it:
     same folded text, one name's distinctive words inside the other's, or difflib ratio ≥ 0.85."""
-    import difflib
-
     target = str(filtre or "").strip()
     key = _territory_key(target)
     words = set(key.split()) - _GENERIC_WORDS
