@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
@@ -564,3 +565,16 @@ def test_cr_only_line_endings_and_special_files(tmp_path: Path) -> None:
     os.mkfifo(fifo)
     with pytest.raises(SourceError, match="tube nommé"):
         load_questionnaire(fifo, FIX / "codebook_mini.yaml")
+
+
+def test_column_date_reader_agrees_with_the_cell_rule() -> None:
+    """The fast column reader of submission dates and the loaders' cell rule (parse_date_fr)
+    accept and refuse the same texts: « 2025 » or « 2025-03 » is no date for either."""
+    from rencontres_lib.loaders.common import parse_date_fr
+    from rencontres_lib.loaders.questionnaire_formats import _parse_date_texts
+
+    texts = ["2025", "2025-03", "20250314", "2025-03-14", "2025-3-4", "14/03/2025 10:32", ""]
+    dates, bad = _parse_date_texts(np.array(texts, dtype=object), True)
+    cell = [parse_date_fr(t) for t in texts]
+    assert [None if pd.isna(d) else d for d in dates] == cell
+    assert bad.tolist() == [0, 1, 2]

@@ -238,17 +238,22 @@ def _parse_date_texts(values: np.ndarray, dayfirst: bool) -> tuple[pd.Series, np
     s, filled = pd.Series(values, dtype=object), ~is_blank(values)
     if any(_TZ.search(x.strip()) for x in s[filled].head(50)):
         s = s.str.strip().str.replace(_TZ.pattern, "", regex=True)
+    # « 2025 », « 2025-03 », « 20250314 »: pandas' ISO reader takes them as dates, the cell
+    # rule (parse_date_fr, used by every loader) does not: such short cells go to that rule
+    short = filled & (np.fromiter(map(len, values), np.int64, len(values)) < 10)
     out = pd.to_datetime(s, format="ISO8601", errors="coerce")
-    todo = out.isna().to_numpy() & filled
-    if todo.any():
+    out[short] = pd.NaT
+    todo = out.isna().to_numpy() & filled & ~short
+    if todo.any() or short.any():
         s = s.str.strip()
         day = ["%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y"]
         month = ["%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y"]
         for fmt in ["ISO8601", "%Y/%m/%d %H:%M:%S", *(day + month if dayfirst else month + day)]:
-            out[todo] = pd.to_datetime(s[todo], format=fmt, errors="coerce")
-            todo = out.isna().to_numpy() & filled
             if not todo.any():
                 break
+            out[todo] = pd.to_datetime(s[todo], format=fmt, errors="coerce")
+            todo = out.isna().to_numpy() & filled & ~short
+        todo |= short
         if todo.any():
             out[todo] = pd.to_datetime(
                 s[todo].map(lambda x: parse_date_fr(x, dayfirst=dayfirst)), errors="coerce"
