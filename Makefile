@@ -36,7 +36,7 @@ format: $(STAMP)
 
 ## make notebooks: regenerate the .ipynb from their py:percent pair (no outputs)
 notebooks: $(STAMP)
-	$(BIN)/jupytext --sync notebooks/rencontre.py notebooks/synthese.py
+	$(BIN)/jupytext --sync notebooks/rencontre.py notebooks/synthese.py notebooks/explorer.py
 
 ## make lab: open the workbook in JupyterLab (as root too: containers), each notebook listed once
 ## (.jupyter/jupyter_server_config.json hides the jupytext .py pairs from the file browser)
