@@ -25,6 +25,7 @@ from pathlib import Path
 import yaml
 
 from rencontres_lib.build import copy_inputs
+from rencontres_lib.formats import fmt_count
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -34,6 +35,7 @@ PEAK = (
     "print('pic_kio', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); "
     "sys.exit(r.returncode)"
 )
+DOCUMENTS = False  # HTML pages and tables (documents: bench_documents.py, or --documents)
 
 
 def generate(root: Path, n: int) -> None:
@@ -57,6 +59,8 @@ def generate(root: Path, n: int) -> None:
 
 def run(root: Path, *extra: str) -> dict:
     cmd = [sys.executable, "-c", PEAK, str(BIN / "rencontres"), "--racine", str(root), "build"]
+    if not DOCUMENTS:
+        cmd.append("--sans-documents")
     start = time.perf_counter()
     proc = subprocess.run(  # noqa: S603
         [*cmd, *extra], cwd=root, capture_output=True, text=True, timeout=7200
@@ -81,7 +85,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("tailles", nargs="*", type=int, default=[4, 25, 100])
     parser.add_argument("--sans-grappe", action="store_true", help="sans le passage Dask")
+    parser.add_argument(
+        "--documents",
+        action="store_true",
+        help="avec les documents (DOCX, ODT, diaporamas, PDF) ; par défaut HTML et tableaux",
+    )
     args = parser.parse_args()
+    global DOCUMENTS
+    DOCUMENTS = args.documents
     per: list[float] = []
     for n in args.tailles:
         with tempfile.TemporaryDirectory() as tmp:
@@ -92,7 +103,7 @@ def main() -> None:
         print(
             f"{n:4d} territoires : {r['s']:7.1f} s, {r['s'] / n:5.2f} s par territoire, synthèse"
             f" {r['synthese']:.1f} s, pic de mémoire du plus gros processus {r['pic_mo']:.0f} Mo,"
-            f" {r['echecs']} échec(s)",
+            f" {fmt_count(r['echecs'], 'échec', 'échecs')}",
             flush=True,
         )
     if not args.sans_grappe:
@@ -106,7 +117,8 @@ def main() -> None:
                 r = run(root, "--cluster", cluster.scheduler_address)
         print(
             f"grappe Dask (LocalCluster, 2 travailleurs) : {n} territoires en {r['s']:.1f} s"
-            f" ({r['s'] / n:.2f} s par territoire), {r['echecs']} échec(s), code {r['code']}",
+            f" ({r['s'] / n:.2f} s par territoire), {fmt_count(r['echecs'], 'échec', 'échecs')},"
+            f" code {r['code']}",
             flush=True,
         )
     print(

@@ -41,6 +41,7 @@ from .privacy import scrub_text
 from .publish import Publisher, copy_atomic, install_assets, render_index, stale_banner
 from .rapport import Report, text_questions
 from .rencontre import load_rencontre
+from .synthese import warm_proposals
 from .textes import texts_path
 from .vocabulary import fold_offsets
 
@@ -532,6 +533,10 @@ def _build(
         private_outputs(t[1], root, log)  # only after a successful run
         return seconds
 
+    # the synthesis's heavy per-proposal work (spaCy terms, sentence vectors) is done here, in
+    # one thread, for each territory as soon as its notebook is done, while the others run:
+    # the synthesis then finds it in the project's cache (consolidation.warm)
+    warmer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="propositions")
     futures = {pool.submit(territory, t): t for t in todo}
     for fut in as_completed(futures):
         out, pfile, _, key = futures[fut]
@@ -547,6 +552,7 @@ def _build(
                     copy_atomic(f, reports / "tableaux" / f.name)
             out.state = "exécuté"
             report.executed += 1
+            warmer.submit(_warm_proposals, work / out.slug / "resultats.json", root)
             cache[out.slug] = {
                 "key": key,
                 "built": dt.datetime.now().isoformat(timespec="seconds"),
@@ -569,6 +575,7 @@ def _build(
     printer = threading.Thread(target=print_pdfs, args=(sheets if documents else [],))
     printer.start()
 
+    warmer.shutdown(wait=True)
     # synthesis: reads the results saved by each territorial run
     syn = Outcome(slug="synthese", title="Synthèse du chantier", html="synthese.html")
     ok_results = sorted(
@@ -657,6 +664,14 @@ def warm_name_cache(parameter_files: list[Path], root: Path | None = None) -> No
                 rep.free_text(qid)  # (text.meaningful_words, same cache): tagged here once too
         except Exception:  # noqa: BLE001 - only a cache warm-up
             continue
+
+
+def _warm_proposals(results: Path, root: Path) -> None:
+    """:func:`.synthese.warm_proposals`; a failure is left to the synthesis, which reports it."""
+    try:
+        warm_proposals(results, root)
+    except Exception as exc:  # noqa: BLE001 - only a cache warm-up
+        logger.debug("préparation des propositions de %s : %s", results.parent.name, exc)
 
 
 class NameScanner:

@@ -34,6 +34,8 @@ about 2–6 s) are loaded once per process, the synonym dictionary once per file
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -45,6 +47,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import ConfigError, RencontresError
+from .names import TextCache, text_key
 
 BUILTIN_SYNONYMS = Path(__file__).parent / "data" / "synonymes.yaml"
 SPACY_MODEL = "fr_core_news_md"
@@ -71,6 +74,16 @@ GENERIC = frozenset(
 _CONTENT_POS = frozenset({"NOUN", "VERB", "ADJ", "PROPN", "ADV", "NUM"})
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
 _APOSTROPHES = str.maketrans({c: "'" for c in "’‘ʼ`´′"})
+# what the cached terms and vectors depend on besides the text (change a rule: new keys)
+_TERMS_RULES = (
+    "termes-"
+    + hashlib.sha256(
+        repr(
+            (2, TITLE_WEIGHT, CONCEPT, sorted(FILLER), sorted(GENERIC), sorted(_CONTENT_POS))
+        ).encode()
+    ).hexdigest()[:16]
+)
+_VECTOR_RULES = f"use-m3-{ENCODER_MAX_CHARS}"
 
 _NLP: list[Any] = []  # the spaCy pipeline, loaded once per process
 _ENCODER: list[Any] = []  # the sentence encoder, loaded once per process
@@ -113,16 +126,35 @@ def encoder() -> Any:
     return _ENCODER[0]
 
 
-def sentence_similarity(texts: list[str]) -> np.ndarray:
-    """Cosine (n × n, in [0, 1], 1 on the diagonal) of the sentence-encoder vectors of ``texts``.
+def sentence_vectors(texts: list[str], *, cache: Path | None = None) -> np.ndarray:
+    """Sentence-encoder vectors of ``texts`` (n × 512, float32), each text cut to its first
+    :data:`ENCODER_MAX_CHARS` characters (the encoder averages over words: a long body
+    dilutes the idea, and costs time). ``cache``: a SQLite file (table ``vecteurs``) keyed by
+    the cut text, so that the encoder is loaded only for texts never seen."""
+    cut = [t[:ENCODER_MAX_CHARS] for t in texts]
+    if not cut:
+        return np.zeros((0, 512), dtype=np.float32)
+    keys = [text_key(f"{_VECTOR_RULES}\0{t}") for t in cut]
+    store = TextCache(cache, "vecteurs")
+    known = {
+        k: np.frombuffer(base64.b64decode(v), dtype=np.float32)
+        for k, v in (store.get(list(dict.fromkeys(keys))) if cache else {}).items()
+    }
+    todo = {k: t for k, t in zip(keys, cut, strict=True) if k not in known}
+    if todo:
+        vectors = np.asarray(encoder().encode(list(todo.values())), dtype=np.float32)
+        fresh = dict(zip(todo, vectors, strict=True))
+        store.put({k: base64.b64encode(v.tobytes()).decode("ascii") for k, v in fresh.items()})
+        known.update(fresh)
+    return np.stack([known[k] for k in keys])
 
-    Each text is cut to its first :data:`ENCODER_MAX_CHARS` characters (the encoder averages
-    over words: a long body dilutes the idea, and costs time).
-    """
+
+def sentence_similarity(texts: list[str], *, cache: Path | None = None) -> np.ndarray:
+    """Cosine (n × n, in [0, 1], 1 on the diagonal) of the :func:`sentence_vectors` of ``texts``."""
     n = len(texts)
     if n == 0:
         return np.zeros((0, 0))
-    vectors = np.asarray(encoder().encode([t[:ENCODER_MAX_CHARS] for t in texts]), dtype=float)
+    vectors = sentence_vectors(texts, cache=cache).astype(float)
     vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
     sim = np.clip(vectors @ vectors.T, 0.0, 1.0)
     np.fill_diagonal(sim, 1.0)
@@ -139,6 +171,7 @@ class Synonyms:
 
     table: dict[tuple[str, ...], str]
     longest: int
+    digest: str = ""  # :func:`synonyms_digest` of the file(s) it was read from
 
 
 def load_synonyms(path: str | Path | None = None) -> Synonyms:
@@ -148,6 +181,20 @@ def load_synonyms(path: str | Path | None = None) -> Synonyms:
     file adds to the built-in one. Raises :class:`~rencontres_lib.errors.ConfigError`.
     """
     return _load_synonyms(str(Path(path) if path is not None else BUILTIN_SYNONYMS))
+
+
+def synonyms_digest(path: str | Path | None = None) -> str:
+    """SHA-256 of a synonym file and of the built-in one (it may extend it), without reading
+    them with spaCy: part of the key of the cached terms (:func:`proposal_terms`)."""
+    h = hashlib.sha256()
+    for f in dict.fromkeys(
+        [BUILTIN_SYNONYMS, Path(path) if path is not None else BUILTIN_SYNONYMS]
+    ):
+        try:
+            h.update(f.read_bytes())
+        except OSError:
+            h.update(str(f).encode())
+    return h.hexdigest()
 
 
 @lru_cache(maxsize=8)
@@ -176,7 +223,7 @@ def _load_synonyms(path: str) -> Synonyms:
         for key in (tuple(_norm(t.lemma_) for t in toks), tuple(_norm(t.text) for t in toks)):
             if key:
                 table[key] = concept
-    return Synonyms(table, max(len(k) for k in table))
+    return Synonyms(table, max(len(k) for k in table), synonyms_digest(p))
 
 
 def _terms(doc: Any, synonyms: Synonyms) -> list[str]:
@@ -226,22 +273,43 @@ def vague_title(title: str) -> bool:
 
 
 def proposal_terms(
-    titles: list[str], bodies: list[str], synonyms: Synonyms | None = None
+    titles: list[str],
+    bodies: list[str],
+    synonyms: Synonyms | str | Path | None = None,
+    *,
+    cache: Path | None = None,
 ) -> list[list[str]]:
     """Terms of each proposal: title terms × :data:`TITLE_WEIGHT` (once if the title is vague,
     see :func:`vague_title`), then the body's.
 
     Title and body are read as one text (one spaCy pass per proposal), split back at the
-    title's end: an expression never spans the two.
+    title's end: an expression never spans the two. ``synonyms``: a loaded dictionary, or the
+    path of one (default: the built-in one). ``cache``: a SQLite file (table ``termes``, see
+    :class:`~rencontres_lib.names.TextCache`) keyed by model, synonyms, rules and text, so
+    that spaCy is loaded only for proposals never seen (``None``: no cache).
     """
-    syn = synonyms or load_synonyms()
-    texts = [f"{t}\n\n{b}" for t, b in zip(titles, bodies, strict=True)]
-    out = []
-    for title, doc in zip(titles, nlp().pipe(texts, batch_size=256), strict=True):
-        cut = next((t.i for t in doc if t.idx >= len(title)), len(doc))
-        weight = 1 if vague_title(title) else TITLE_WEIGHT
-        out.append(_terms(doc[:cut], syn) * weight + _terms(doc[cut:], syn))
-    return out
+    if isinstance(synonyms, Synonyms):
+        syn, digest = synonyms, synonyms.digest
+    else:
+        syn, digest = None, synonyms_digest(synonyms)
+    keys = [
+        text_key(f"{_TERMS_RULES}\0{digest}\0{t}\0{b}") for t, b in zip(titles, bodies, strict=True)
+    ]
+    store = TextCache(cache, "termes")
+    known: dict[str, list[str]] = store.get(list(dict.fromkeys(keys))) if cache else {}
+    todo = {k: (t, b) for k, t, b in zip(keys, titles, bodies, strict=True) if k not in known}
+    if todo:
+        syn = syn or load_synonyms(synonyms)
+        texts = [f"{t}\n\n{b}" for t, b in todo.values()]
+        fresh = {}
+        for key, doc in zip(todo, nlp().pipe(texts, batch_size=256), strict=True):
+            title = todo[key][0]
+            cut = next((t.i for t in doc if t.idx >= len(title)), len(doc))
+            weight = 1 if vague_title(title) else TITLE_WEIGHT
+            fresh[key] = _terms(doc[:cut], syn) * weight + _terms(doc[cut:], syn)
+        store.put(fresh)
+        known.update(fresh)
+    return [list(known[k]) for k in keys]
 
 
 def similarity_matrix(terms: list[list[str]]) -> np.ndarray:
@@ -298,6 +366,55 @@ class Consolidation:
     suggestions: list[list[tuple[int, float]]]  # (position, mean of the two cosines) per row
 
 
+def texts_of(
+    df: pd.DataFrame, *, title: str = "titre", body: str = "corps", by: str | None = None
+) -> tuple[list[str], list[str]]:
+    """(titles, bodies) of the proposals of ``df`` as consolidated: NA is empty, and the
+    template sentences are dropped from the bodies (:func:`strip_boilerplate`) within each
+    value of the ``by`` column when given (one territory's export), else over all rows.
+
+    Raises ``ValueError`` (French) when the title column is missing."""
+    if len(df) and title not in df.columns:
+        raise ValueError(f"colonne « {title} » absente des propositions.")
+    titles = [_text(v) for v in df[title]] if len(df) else []
+    bodies = [_text(v) for v in df[body]] if body in df.columns else [""] * len(titles)
+    if by is None or by not in df.columns:
+        return titles, strip_boilerplate(bodies)
+    stripped = list(bodies)
+    groups = pd.Series(range(len(df))).groupby(df[by].astype(str).to_numpy(), sort=False)
+    for rows in groups.groups.values():
+        rows = list(rows)
+        for i, text in zip(rows, strip_boilerplate([bodies[i] for i in rows]), strict=True):
+            stripped[i] = text
+    return titles, stripped
+
+
+def _sentences(titles: list[str], bodies: list[str]) -> list[str]:
+    return [f"{t}. {b}" if b else t for t, b in zip(titles, bodies, strict=True)]
+
+
+def warm(
+    df: pd.DataFrame,
+    *,
+    cache: Path,
+    title: str = "titre",
+    body: str = "corps",
+    by: str | None = None,
+    synonyms: str | Path | None = None,
+) -> int:
+    """Compute and store in ``cache`` the terms and sentence vectors of the proposals of
+    ``df`` (as :func:`consolidate` with the same arguments would), so that a later
+    :func:`consolidate` in another process loads neither spaCy nor the encoder. Run by the
+    build for each territory as soon as its notebook is done, while the others run.
+    Returns the number of proposals; raises what :func:`consolidate` raises."""
+    if not len(df):
+        return 0
+    titles, bodies = texts_of(df, title=title, body=body, by=by)
+    proposal_terms(titles, bodies, synonyms, cache=cache)
+    sentence_vectors(_sentences(titles, bodies), cache=cache)
+    return len(titles)
+
+
 def consolidate(
     df: pd.DataFrame,
     *,
@@ -306,28 +423,26 @@ def consolidate(
     threshold: float = THRESHOLD,
     synonyms: str | Path | None = None,
     sentences: bool = True,
+    by: str | None = None,
+    cache: Path | None = None,
 ) -> Consolidation:
     """Automatic groups and review suggestions of the proposals of ``df``.
 
-    ``df`` has a ``title`` column and optionally a ``body`` column (text; NA is empty).
-    With ``sentences=False`` the suggestions use the TF-IDF cosine only (no sentence encoder).
-    Raises ``ValueError`` (French) when the title column is missing or the threshold is not
-    in ]0, 1].
+    ``df`` has a ``title`` column and optionally a ``body`` column (text; NA is empty) and a
+    ``by`` column (the territory: template sentences are found within each territory's
+    export, see :func:`texts_of`). With ``sentences=False`` the suggestions use the TF-IDF
+    cosine only (no sentence encoder). ``cache``: SQLite file of the terms and vectors already
+    computed (:func:`warm`); ``None``: computed here. Raises ``ValueError`` (French) when the
+    title column is missing or the threshold is not in ]0, 1].
     """
-    if len(df) and title not in df.columns:
-        raise ValueError(f"colonne « {title} » absente des propositions.")
+    titles, bodies = texts_of(df, title=title, body=body, by=by)
     if not len(df):  # nothing to read: the spaCy model is not even loaded
         return Consolidation(np.zeros(0, dtype=np.int64), np.zeros((0, 0)), [])
-    titles = [_text(v) for v in df[title]] if len(df) else []
-    bodies = [_text(v) for v in df[body]] if body in df.columns else [""] * len(titles)
-    bodies = strip_boilerplate(bodies)
-    terms = proposal_terms(titles, bodies, load_synonyms(synonyms))
+    terms = proposal_terms(titles, bodies, synonyms, cache=cache)
     sim = similarity_matrix(terms)
     if not sentences:
         return Consolidation(cluster(sim, threshold), sim, suggestions(sim))
-    encoded = sentence_similarity(
-        [f"{t}. {b}" if b else t for t, b in zip(titles, bodies, strict=True)]
-    )
+    encoded = sentence_similarity(_sentences(titles, bodies), cache=cache)
     return Consolidation(cluster(sim, threshold), sim, suggestions((sim + encoded) / 2))
 
 

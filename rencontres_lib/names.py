@@ -31,6 +31,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from .config import project_root
 from .errors import RencontresError
@@ -170,11 +171,20 @@ def nlp():
         ) from exc
 
 
-class _Store:
-    """Persistent ``key -> spans`` table in SQLite (atomic, concurrent-safe); silent on error."""
+class TextCache:
+    """Persistent ``key -> JSON value`` table of one SQLite file (atomic, concurrent-safe).
 
-    def __init__(self, path: Path | None) -> None:
+    ``path`` None, or any SQLite error, makes it a silent no-op (every look-up misses): a
+    cache never fails a report. One file holds several tables (``ner``: name spans and word
+    classes; ``termes`` and ``vecteurs``: :mod:`rencontres_lib.consolidation`). Values are
+    JSON (lists come back as lists).
+    """
+
+    def __init__(self, path: Path | None, table: str = "ner") -> None:
+        if not table.isidentifier():
+            raise ValueError(f"nom de table invalide : {table!r}")
         self.path = path
+        self.table = table
         self.broken = path is None
 
     def _connect(self) -> sqlite3.Connection | None:
@@ -185,14 +195,15 @@ class _Store:
             con = sqlite3.connect(self.path, timeout=60, isolation_level=None)
             con.execute("PRAGMA busy_timeout = 60000")
             con.execute(
-                "CREATE TABLE IF NOT EXISTS ner (cle TEXT PRIMARY KEY, spans TEXT NOT NULL)"
+                f"CREATE TABLE IF NOT EXISTS {self.table} (cle TEXT PRIMARY KEY, spans TEXT NOT NULL)"
             )
             return con
         except (OSError, sqlite3.Error):
             self.broken = True
             return None
 
-    def get(self, keys: Sequence[str]) -> dict[str, tuple[tuple[int, int], ...]]:
+    def get(self, keys: Sequence[str]) -> dict[str, Any]:
+        """Values of the ``keys`` found (JSON-decoded); the others are absent."""
         con = self._connect()
         if con is None or not keys:
             return {}
@@ -201,17 +212,18 @@ class _Store:
             for i in range(0, len(keys), 500):
                 chunk = list(keys[i : i + 500])
                 marks = ",".join("?" * len(chunk))
-                for key, spans in con.execute(
-                    f"SELECT cle, spans FROM ner WHERE cle IN ({marks})", chunk
+                for key, value in con.execute(
+                    f"SELECT cle, spans FROM {self.table} WHERE cle IN ({marks})", chunk
                 ):
-                    found[key] = tuple(tuple(s) for s in json.loads(spans))
+                    found[key] = json.loads(value)
         except (sqlite3.Error, ValueError):
             self.broken = True
         finally:
             con.close()
         return found
 
-    def put(self, items: dict[str, tuple[tuple[int, int], ...]]) -> None:
+    def put(self, items: dict[str, Any]) -> None:
+        """Store ``key -> value`` (JSON-encodable); an existing key is kept as it is."""
         con = self._connect()
         if con is None or not items:
             return
@@ -219,7 +231,7 @@ class _Store:
             with con:  # one transaction: all or nothing
                 con.execute("BEGIN IMMEDIATE")
                 con.executemany(
-                    "INSERT OR IGNORE INTO ner (cle, spans) VALUES (?, ?)",
+                    f"INSERT OR IGNORE INTO {self.table} (cle, spans) VALUES (?, ?)",
                     [(k, json.dumps(v)) for k, v in items.items()],
                 )
         except sqlite3.Error:
@@ -262,8 +274,11 @@ def person_spans(texts: Sequence[str], *, store: bool = True) -> list[tuple[tupl
     with _lock:
         todo = [t for t, k in keys.items() if k not in _memo]
     if todo:
-        cache = _Store(cache_path() if store else None)
-        known = cache.get([keys[t] for t in todo])
+        cache = TextCache(cache_path() if store else None)
+        known = {
+            k: tuple(tuple(span) for span in v)
+            for k, v in cache.get([keys[t] for t in todo]).items()
+        }
         with _lock:
             _memo.update(known)
         missing = [t for t in todo if keys[t] not in known]

@@ -33,6 +33,7 @@ from . import DIMENSIONS, PROFILS, __version__, charts, consolidation, display, 
 from .config import project_root
 from .exports import write_csv, write_xlsx_sheets
 from .formats import fmt_date, fmt_int, fmt_pct
+from .names import CACHE_FILE
 from .public import aggregate, people_groups, published_counts
 from .rapport import perceived_dimensions
 from .regroupements import RELATIVE_PATH, merge_review_file, proposal_key
@@ -154,10 +155,26 @@ def proposals_frame(s: Synthese) -> pd.DataFrame:
     return df.drop_duplicates("cle").reset_index(drop=True)
 
 
+def consolidation_cache(root: Path | None) -> Path | None:
+    """The project's text cache (``prive/ner.sqlite``): terms and sentence vectors of the
+    proposals, written by the build as each territory finishes (:func:`warm_proposals`)."""
+    return root / "prive" / CACHE_FILE if root is not None else None
+
+
+def warm_proposals(results: Path, root: Path) -> int:
+    """Terms and vectors of the proposals of one territory's ``resultats.json`` into the
+    project's cache, exactly as :func:`consolidate` will read them; 0 when the territory is
+    not consolidated (note de cadrage). Raises what the loaders and models raise."""
+    s = load([results], root=root)
+    return consolidation.warm(proposals_frame(s), by="slug", cache=consolidation_cache(root))
+
+
 def consolidate(s: Synthese):
     """(proposals with ``groupe``, ideas, review) — writes ``parameters/synthese/regroupements.yaml``."""
     props = proposals_frame(s)
-    cons = consolidation.consolidate(props)  # looked up at call time (tests replace it)
+    cons = consolidation.consolidate(  # looked up at call time (tests replace it)
+        props, by="slug", cache=consolidation_cache(s.root)
+    )
     path = (s.root or Path(".")) / RELATIVE_PATH
     review = merge_review_file(path, props, cons, write=s.root is not None)
     props["groupe"] = review.groupe

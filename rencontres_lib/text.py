@@ -261,6 +261,8 @@ def theme_shares(
 
 
 MEANINGFUL_POS = frozenset({"NOUN", "ADJ", "VERB"})
+# the one word a written form of a topic may hold between two words (« cadre de vie »)
+LINK_WORDS = frozenset("a au aux d de des du en entre et l la le les pour sur".split())
 TAGS_PREFIX = "\0mots-porteurs\0"  # cache keys of meaningful_words, apart from the NER's
 
 
@@ -310,9 +312,26 @@ def topic_label(
     :func:`meaningful_words`) can name it: each stem of ``terms`` is replaced by its most
     frequent meaningful word (ties: alphabetical); stems that are no meaningful word (« y
     compris », « jamais », « celles qui ») are skipped. A bigram whose two words are meaningful
-    is shown as written when ``phrases`` gives it (« cadre de vie »). Fewer than two distinct
-    lemmas: None (the topic is not named and joins « Autres sujets »).
+    is shown as written when ``phrases`` gives it (« cadre de vie »), and so are two single
+    terms that the answers write side by side (« sort » and « tirage »: « tirage au sort »).
+    Fewer than two distinct lemmas: None (the topic is not named and joins « Autres sujets »).
     """
+    phrases = phrases or {}
+    singles = [t for t in terms if " " not in t]
+    ordered = []
+    for term in terms:
+        if " " not in term:
+            pair = next(
+                (
+                    p
+                    for o in singles
+                    for p in (f"{term} {o}", f"{o} {term}")
+                    if o != term and p in phrases
+                ),
+                None,
+            )
+            term = pair or term
+        ordered.append(term)
     by_stem: dict[str, tuple[str, str]] = {}
     counts: dict[str, Counter[tuple[str, str]]] = {}
     for words in member_words:
@@ -322,11 +341,11 @@ def topic_label(
         by_stem[st] = min(c.items(), key=lambda kv: (-kv[1], kv[0]))[0]
     shown: list[str] = []
     lemmas: list[str] = []
-    for term in terms:
+    for term in ordered:
         stems = term.split()
         if len(shown) == max_items:
             break
-        if len(stems) == 2 and term in (phrases or {}) and all(st in by_stem for st in stems):
+        if len(stems) == 2 and term in phrases and all(st in by_stem for st in stems):
             pair = [by_stem[st][1] for st in stems]
             if not set(pair) & set(lemmas):
                 shown.append(phrases[term])
@@ -371,7 +390,7 @@ def auto_topics(
         pairs = list(zip(content, content[1:], strict=False))
         grams += [f"{a} {b}" for (_, a), (_, b) in pairs if a != b]
         for (p, a), (q, b) in pairs:
-            if a != b and q - p <= 2:  # adjacent, or one stop word between
+            if a != b and (q - p == 1 or (q - p == 2 and words[p + 1][1] in LINK_WORDS)):
                 phrases.setdefault(f"{a} {b}", Counter())[
                     " ".join(w for w, _ in words[p : q + 1])
                 ] += 1
@@ -401,7 +420,10 @@ def auto_topics(
         if tags is None:
             ids = list(terms)
             tags = dict(zip(ids, tagger([_as_text(texts[i]) for i in ids]), strict=True))
-        label = topic_label([best, *extra], [tags[i] for i in members], written)
+        # written forms: the topic's own term, and pairs that half its answers write side by side
+        here = {t: w for t, w in written.items() if sum(t in terms[i] for i in members) >= need}
+        here.update({best: written[best]} if best in written else {})
+        label = topic_label([best, *extra], [tags[i] for i in members], here)
         if label is not None:
             k += 1
             for i in members:

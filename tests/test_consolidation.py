@@ -248,3 +248,57 @@ def test_labelled_set_precision_and_suggestions(scores) -> None:
     # shares almost none; its suggestions come mostly from the sentence encoder
     assert recall >= 0.2
     assert scores["inedit"][2] >= 0.5
+
+
+def test_template_sentences_are_found_within_each_territory():
+    """A closing sentence in 3 bodies over all rows is a template; split by territory it is in
+    2 and 1 bodies, below BOILERPLATE_MIN (3): kept, as the synthesis reads it."""
+    closer = "Merci de votre lecture."
+    df = pd.DataFrame(
+        {
+            "titre": ["A", "B", "C", "D"],
+            "corps": [f"Un. {closer}", f"Deux. {closer}", f"Trois. {closer}", "Quatre."],
+            "slug": ["x", "x", "y", "y"],
+        }
+    )
+    assert c.texts_of(df)[1] == ["Un.", "Deux.", "Trois.", "Quatre."]
+    assert c.texts_of(df, by="slug")[1] == list(df["corps"])
+
+
+def test_warmed_cache_spares_both_models_and_changes_nothing(tmp_path, monkeypatch):
+    """After warm(), consolidate() with the same cache loads neither spaCy (nor the synonyms,
+    which need it) nor the sentence encoder, and gives the same groups, similarities and
+    suggestions as without any cache."""
+    df = pd.DataFrame(
+        {
+            "titre": [
+                "Annoncer ce qui est négociable",
+                "Afficher les marges de manœuvre",
+                "Indemniser les habitants",
+                "Et les jeunes dans tout ça ?",
+            ],
+            "corps": ["", "Avant chaque concertation.", "Défrayer les contributeurs.", ""],
+            "slug": ["lyon", "nantes", "lyon", "nantes"],
+        }
+    )
+    cache = tmp_path / "cache.sqlite"
+    plain = c.consolidate(df, by="slug")
+    assert c.warm(df, by="slug", cache=cache) == 4
+
+    def no_model():
+        raise AssertionError("un modèle a été chargé malgré le cache")
+
+    monkeypatch.setattr(c, "nlp", no_model)
+    monkeypatch.setattr(c, "encoder", no_model)
+    c._load_synonyms.cache_clear()
+    try:
+        cached = c.consolidate(df, by="slug", cache=cache)
+    finally:
+        c._load_synonyms.cache_clear()  # never keep a dictionary read under the fake model
+    assert cached.groupe.tolist() == plain.groupe.tolist()
+    assert np.array_equal(cached.similarity, plain.similarity)
+    assert cached.suggestions == plain.suggestions
+    # a new proposal misses the cache: the model is needed again
+    more = pd.concat([df, pd.DataFrame({"titre": ["Nouvelle idée"], "corps": [""]})])
+    with pytest.raises(AssertionError, match="malgré le cache"):
+        c.consolidate(more.reset_index(drop=True), by="slug", cache=cache)

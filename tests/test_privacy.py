@@ -524,24 +524,24 @@ def test_ner_results_are_cached_on_disk_and_reused(tmp_path, monkeypatch):
 
 
 def _put(args):
-    from rencontres_lib.names import _Store
+    from rencontres_lib.names import TextCache
 
     path, i = args
-    _Store(Path(path)).put({f"k{i}-{j}": ((i, j),) for j in range(50)})
+    TextCache(Path(path)).put({f"k{i}-{j}": ((i, j),) for j in range(50)})
     return i
 
 
 def test_ner_cache_is_safe_with_concurrent_writers(tmp_path):
     from concurrent.futures import ProcessPoolExecutor
 
-    from rencontres_lib.names import _Store
+    from rencontres_lib.names import TextCache
 
     path = tmp_path / "ner.sqlite"
     with ProcessPoolExecutor(4) as pool:
         assert sorted(pool.map(_put, [(str(path), i) for i in range(8)])) == list(range(8))
     keys = [f"k{i}-{j}" for i in range(8) for j in range(50)]
-    found = _Store(path).get(keys)
-    assert len(found) == 400 and found["k3-7"] == ((3, 7),)
+    found = TextCache(path).get(keys)
+    assert len(found) == 400 and found["k3-7"] == [[3, 7]]
 
 
 HOSTILE_TEXTS = Path(__file__).parent / "fixtures" / "hostile" / "textes_a_masquer.tsv"
@@ -599,5 +599,5 @@ def test_warm_name_cache_runs_the_ner_once_for_the_kernels(tmp_path, monkeypatch
     warm_name_cache([pfile, tmp_path / "absent.yaml"], root)  # a broken file is skipped
     warmed = _FakeNlp.calls - before
     assert warmed > 100  # the example's texts that may hold a name
-    stored = names._Store(tmp_path / "ner.sqlite")
+    stored = names.TextCache(tmp_path / "ner.sqlite")
     assert len(stored.get(list(names._memo))) == len(names._memo) >= warmed

@@ -231,8 +231,9 @@ def test_auto_topics_exact_and_deterministic() -> None:
     topics = auto_topics(CORPUS)
     # « cadr », « vie » and the bigram « cadr vie » are in 3 answers: the bigram wins the tie;
     # « amelior » (améliore, amélioration) is in 2 of its 3 answers, so it joins the label.
-    # Then « lien » (3 answers) with « voisin » (2 answers); the rest reaches no 3 answers.
-    cadre, liens = "Sujet : « cadre de vie, amélioration »", "Sujet : « liens, voisins »"
+    # Then « lien » (3 answers) with « voisin » (2 answers), written side by side « liens entre
+    # voisins » in two answers; the rest reaches no 3 answers.
+    cadre, liens = "Sujet : « cadre de vie, amélioration »", "Sujet : « liens entre voisins »"
     assert topics.values.tolist() == [
         [0, "sujet_2", liens],
         [1, "sujet_2", liens],
@@ -367,6 +368,11 @@ def test_topic_label_keeps_only_meaningful_words() -> None:
     # a bigram of two meaningful words is shown as written
     life = [[("cadre", "cadre"), ("vie", "vie")], [("cadre", "cadre"), ("vie", "vie")]]
     assert topic_label(["cadr vie"], life, {"cadr vie": "cadre de vie"}) == "cadre de vie"
+    # two single terms written side by side in the answers: shown as written, in their order
+    lot = [[("tirage", "tirage"), ("sort", "sort"), ("citoyens", "citoyen")]] * 3
+    written = {"tirag sort": "tirage au sort"}
+    assert topic_label(["sort", "tirag", "citoyen"], lot, written) == "tirage au sort, citoyens"
+    assert topic_label(["sort", "tirag", "citoyen"], lot) == "sort, tirage, citoyens"
 
 
 def test_unnamed_topic_joins_other_subjects() -> None:
