@@ -38,7 +38,7 @@ import yaml
 from . import DIMENSIONS
 from .consolidation import nlp
 from .errors import ConfigError
-from .names import _Store, cache_path, text_key
+from .names import TextCache, cache_path, text_key
 from .vocabulary import APOSTROPHES, fold
 
 BUILTIN_THEMES = Path(__file__).parent / "data" / "themes.yaml"
@@ -277,7 +277,7 @@ def meaningful_words(texts: list[str]) -> list[list[tuple[str, str]]]:
     keys = {t: text_key(TAGS_PREFIX + t) for t in dict.fromkeys(texts)}
     todo = [t for t, k in keys.items() if k not in _TAGS]
     if todo:
-        store = _Store(cache_path())
+        store = TextCache(cache_path())
         known = store.get([keys[t] for t in todo])
         _TAGS.update({k: tuple((str(w), str(lemma)) for w, lemma in v) for k, v in known.items()})
         missing = [t for t in todo if keys[t] not in known]
