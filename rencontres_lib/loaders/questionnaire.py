@@ -3,8 +3,8 @@
 Formats: LimeSurvey (codes or full headings), Google Forms, Framaforms, KoboToolbox, Decidim
 and any generic CSV/XLSX/ODS. The file is read into a :class:`ColumnStore` (each
 column as integer codes into its distinct texts); only distinct values are interpreted and the
-long table is built from integer codes (1,000,000 × 20 answers: about as long as a bare
-``pandas.read_csv`` and 2.6 times the file size in peak memory, see
+long table is built from integer codes (1,000,000 × 20 answers: 1.3 to 1.8 times a bare
+``pandas.read_csv`` on a busy 2-core machine and 2.6 times the file size in peak memory, see
 ``benchmarks/bench_loader.py``, which also measures the whole path with the scores and metrics).
 """
 
