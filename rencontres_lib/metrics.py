@@ -14,10 +14,12 @@ import numpy as np
 import pandas as pd
 
 from . import DIMENSIONS, PROFILS, speed
+from .columns import release_memory
 
 Z95 = 1.959963984540054
 ACTIVE = ("inscrit", "present", "absent", "liste_attente")
 BLOCK = 1 << 18  # rows per step of the code tricks: their temporaries stay a few megabytes
+PEOPLE_BLOCK = 1 << 16  # per-person counts: their temporaries (8 bytes a row) stay small
 MAX_BINS = 1 << 20  # counting on codes only when the groups' combinations are fewer
 
 
@@ -114,6 +116,8 @@ def scored(answers: pd.DataFrame, questions: pd.DataFrame) -> pd.DataFrame:
     }
     # as Series on the table's index: pandas takes them as they are (an array would be copied)
     out = answers.assign(**{k: _column(v, answers.index) for k, v in columns.items()})
+    if speed.active("memoire_rendue"):
+        release_memory()
     return out[
         [c for c in ANSWER_COLUMNS if c in out] + [c for c in out if c not in ANSWER_COLUMNS]
     ]
@@ -158,8 +162,13 @@ def with_respondents(answers: pd.DataFrame, respondents: pd.DataFrame) -> pd.Dat
                 c_codes[codes], categories=pd.Index(uniques, dtype=object)
             )
         joined = answers.assign(**{k: _column(v, answers.index) for k, v in extra.items()})
-        # inner join (no NaN id); pandas copies nothing when every answer has its respondent
-        return joined[codes >= 0].reset_index(drop=True)
+        if speed.active("jointure_sans_copie") and (not len(codes) or codes.min() >= 0):
+            joined = joined.reset_index(drop=True)  # every answer has its respondent: no mask
+        else:
+            joined = joined[codes >= 0].reset_index(drop=True)  # inner join: no NaN id
+        if speed.active("memoire_rendue"):
+            release_memory()
+        return joined
     return answers.merge(respondents[cols], on="respondent_id", how="inner")
 
 
@@ -425,8 +434,11 @@ def _owners(answers: pd.DataFrame, by: list[str], people: int) -> np.ndarray | N
     sizes = [len(answers[c].cat.categories) for c in by]
     codes = _category_codes(answers, [*by, "respondent_id"])
     for check in (False, True):  # write every row's group, then read them all back
-        for b in range(0, len(answers), BLOCK):
-            keys, who = [c[b : b + BLOCK] for c in codes[:-1]], codes[-1][b : b + BLOCK]
+        for b in range(0, len(answers), PEOPLE_BLOCK):
+            keys, who = (
+                [c[b : b + PEOPLE_BLOCK] for c in codes[:-1]],
+                codes[-1][b : b + PEOPLE_BLOCK],
+            )
             group = _combined(keys, sizes, len(who))
             group[np.logical_or.reduce([c < 0 for c in keys])] = -1
             if (who < 0).any():
@@ -459,11 +471,11 @@ def _by_dimension_rows(answers: pd.DataFrame, by: list[str]) -> list[list] | Non
     na_people = len(who_codes) and who_codes.min() < 0
     wanted = [d for d in range(len(dims)) if dims[d] != ""]
     blocks = []  # the dimensions in each block (a few: the table goes question by question)
-    for b in range(0, len(answers), BLOCK):
-        part = dim_codes[b : b + BLOCK]
+    for b in range(0, len(answers), PEOPLE_BLOCK):
+        part = dim_codes[b : b + PEOPLE_BLOCK]
         present = np.bincount(part.astype(np.intp) + 1, minlength=len(dims) + 1)
         # one dimension and Likert answers only: the block needs no row test but ``favorable``
-        plain = (present > 0).sum() == 1 and (types[b : b + BLOCK] == lik).all()
+        plain = (present > 0).sum() == 1 and (types[b : b + PEOPLE_BLOCK] == lik).all()
         blocks.append((b, {d for d in wanted if present[d + 1]}, plain))
     found = []
     for d in wanted:
@@ -471,11 +483,11 @@ def _by_dimension_rows(answers: pd.DataFrame, by: list[str]) -> list[list] | Non
         for b, present, plain in blocks:
             if d not in present:
                 continue
-            data, missing = _bool_parts(flags[b : b + BLOCK])
+            data, missing = _bool_parts(flags[b : b + PEOPLE_BLOCK])
             ok = ~missing
             if not plain:
-                ok &= (types[b : b + BLOCK] == lik) & (dim_codes[b : b + BLOCK] == d)
-            who = who_codes[b : b + BLOCK]
+                ok &= (types[b : b + PEOPLE_BLOCK] == lik) & (dim_codes[b : b + PEOPLE_BLOCK] == d)
+            who = who_codes[b : b + PEOPLE_BLOCK]
             if na_people:
                 ok &= who >= 0
             if not ok.any():
@@ -488,13 +500,14 @@ def _by_dimension_rows(answers: pd.DataFrame, by: list[str]) -> list[list] | Non
             for a, b in pieces:
                 _count_people(m, k, who[a:b], ok[a:b], data[a:b], na_people)
         m, k = m[:people], k[:people]
-        persons = np.flatnonzero(m).astype(np.int32)  # in respondent order, as in the plain path
-        of = owner[persons]
+        # people in respondent order, as in the plain path; one group's people at a time
         if not by:
-            parts = [(0, persons)]
-        elif groups <= 64:  # a few groups: one pass each, one group's people at a time
-            parts = ((g, persons[of == g]) for g in range(groups))
+            parts = [(0, np.flatnonzero(m))]
+        elif groups <= 64:  # a few groups: one pass each (an NA ``by`` key, −1, is left out)
+            parts = ((g, np.flatnonzero((owner == g) & (m > 0))) for g in range(groups))
         else:  # an NA ``by`` key (−1) is left out, as by pandas' groupby
+            persons = np.flatnonzero(m).astype(np.int32)
+            of = owner[persons]
             order = np.argsort(of, kind="stable")
             persons, of = persons[order], of[order]
             starts = np.flatnonzero(np.r_[True, of[1:] != of[:-1]])
@@ -510,7 +523,7 @@ def _by_dimension_rows(answers: pd.DataFrame, by: list[str]) -> list[list] | Non
             p, lo, hi = cluster_wilson(k[who], m[who])
             row = [*key, dims[d], len(who), int(m[who].sum()), int(k[who].sum()), p, lo, hi]
             found.append(((g, d), row))
-        del persons, of, parts
+        del parts
     if not found:
         return None
     return [row for _, row in sorted(found, key=lambda x: x[0])]

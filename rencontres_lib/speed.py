@@ -10,10 +10,6 @@ otherwise. ``benchmarks/bench_loader.py`` measures the whole path with every tri
 without each one (one line per trick); ``tests/test_metrics.py`` checks that both ways give
 identical results.
 
-A trick that did not pay was dropped: « jointure_sans_copie » (no row filter in
-:func:`rencontres_lib.metrics.with_respondents` when every answer has its respondent) saved
-4 MB and no measurable time — pandas already returns the table uncopied for an all-true mask.
-
 Usage::
 
     from rencontres_lib import speed
@@ -35,6 +31,15 @@ TRICKS: dict[str, str] = {
     "tables_de_codes": (
         "scores, rangs et attributs des répondants obtenus par une petite table indexée par "
         "les codes (un octet par réponse), sans tableau intermédiaire de 8 octets par réponse"
+    ),
+    "jointure_sans_copie": (
+        "jointure réponses × répondants sans masque de lignes quand chaque réponse a son "
+        "répondant (pandas ne recopie déjà rien pour un masque tout vrai, mais le masque et sa "
+        "vérification coûtent deux octets par réponse au moment du pic)"
+    ),
+    "memoire_rendue": (
+        "mémoire libérée par les grands temporaires des scores et de la jointure rendue au "
+        "système (malloc_trim de glibc), pour que le pic suivant ne s'y ajoute pas"
     ),
     "remplissage_parallele": (
         "table longue du chargeur allouée tôt, sa mémoire touchée puis remplie par deux fils "
