@@ -14,14 +14,19 @@
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import hashlib
 import json
 import logging
 import os
 import re
+import shutil
+import stat
 import threading
 import time
+import traceback
+import zipfile
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -97,8 +102,6 @@ def copy_inputs(src: Path, dst: Path) -> Path:
 
     A throw-away project for tests and benchmarks: the user's reports/ and prive/ are not copied.
     """
-    import shutil
-
     for name in ("parameters", "data", "notebooks"):
         shutil.copytree(src / name, dst / name)
     shutil.copy(src / "pyproject.toml", dst / "pyproject.toml")
@@ -226,8 +229,6 @@ def _fail(out: Outcome, exc: BaseException, root: Path) -> None:
 
 def _write_journal(root: Path, slug: str, exc: BaseException) -> Path | None:
     """The traceback of an unexpected failure in ``prive/journaux/`` (git-ignored, mode 600)."""
-    import traceback
-
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     path = root / "prive" / "journaux" / f"echec-{slug}-{stamp}-{os.getpid()}.log"
     try:
@@ -720,9 +721,6 @@ class NameScanner:
 
 def _file_words(path: Path) -> set[str] | None:
     """Distinct accent-folded words of a file; None when it is not a regular file."""
-    import stat
-    import zipfile
-
     if not stat.S_ISREG(path.stat().st_mode):
         return None
     words: set[str] = set()
@@ -750,8 +748,6 @@ def _file_words(path: Path) -> set[str] | None:
 
 
 def _scan(fh, words: set, fold, encoding: str, strict: bool = False) -> None:
-    import codecs
-
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict" if strict else "replace")
     tail = ""
     for block in iter(lambda: fh.read(4 << 20), b""):

@@ -30,6 +30,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -141,8 +142,6 @@ def cache_path() -> Path | None:
 
 @lru_cache(maxsize=1)
 def _model_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
     try:
         return version(MODEL.replace("_", "-"))
     except PackageNotFoundError:
