@@ -14,15 +14,8 @@ from pathlib import Path
 from tqdm import tqdm
 
 from . import __version__
-from .audit import main_audit
-from .build import build, registrant_names
-from .codebook_draft import draft_codebook, write_draft
-from .config import load_parametres, project_root, use_project_root
 from .errors import RencontresError
 from .formats import fmt_count
-from .nouveau import create_parameters
-from .referentiels import territory_matches
-from .rencontre import load_rencontre
 
 DESCRIPTION = """Rapports des rencontres territoriales de l'ICPC (participation citoyenne, 2026).
 
@@ -170,6 +163,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .config import use_project_root
+
     parser = _parser()
     args = parser.parse_args(argv)
     if args.racine:
@@ -211,6 +206,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _write_traceback(args) -> Path | None:
     """Save the current exception's traceback under the git-ignored prive/journaux/."""
+    from .config import project_root
+
     text = traceback.format_exc()
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     name = f"erreur-{stamp}-{os.getpid()}.log"
@@ -228,6 +225,8 @@ def _write_traceback(args) -> Path | None:
 
 
 def cmd_build(args) -> int:
+    from .build import build
+
     _progress_on_screen()
     report = build(
         jobs=args.jobs,
@@ -291,6 +290,9 @@ def _progress_on_screen() -> None:
 
 
 def cmd_check(args) -> int:
+    from .config import load_parametres
+    from .rencontre import load_rencontre
+
     worst = warned = 0
     for path in args.parametres:
         try:
@@ -336,6 +338,8 @@ def cmd_check(args) -> int:
 def _territory_findings(kind: str, res, params) -> list:
     """Near matches of ``filtre.territoire`` in a shared source (questionnaire, entretiens);
     nothing when the loading step already reported them."""
+    from .referentiels import territory_matches
+
     filtre = params.filtre_territoire
     if not filtre or any("filtre.territoire" in f.message for f in res.findings):
         return []
@@ -350,6 +354,8 @@ def _territory_findings(kind: str, res, params) -> list:
 
 
 def cmd_codebook(args) -> int:
+    from .codebook_draft import draft_codebook, write_draft
+
     if args.sortie:
         out = write_draft(args.fichier, args.sortie, sheet=args.feuille)
         print(
@@ -361,12 +367,18 @@ def cmd_codebook(args) -> int:
 
 
 def cmd_audit(args) -> int:
+    from .audit import main_audit
+    from .build import registrant_names
+    from .config import project_root
+
     root = project_root()
     paths = args.chemins or [root / "reports"]
     return main_audit(paths, names=registrant_names(root), root=root)
 
 
 def cmd_new(args) -> int:
+    from .nouveau import create_parameters
+
     path = create_parameters(args, interactive=sys.stdin.isatty())
     print(f"Fichier créé : {path}")
     print(
