@@ -47,10 +47,10 @@ import numpy as np
 import pandas as pd
 
 from .errors import ConfigError, RencontresError
-from .names import TextCache, text_key
+from .names import MODEL, Components, TextCache, french_pipeline, text_key
 
 BUILTIN_SYNONYMS = Path(__file__).parent / "data" / "synonymes.yaml"
-SPACY_MODEL = "fr_core_news_md"
+SPACY_MODEL = MODEL  # the model of every spaCy use (names.french_pipeline)
 THRESHOLD = 0.475  # mean similarity for two groups to merge (precision first)
 N_SUGGESTIONS = 3
 SUGGESTION_MIN = 0.1  # floor of the mean of the two cosines for a suggestion
@@ -85,26 +85,18 @@ _TERMS_RULES = (
 )
 _VECTOR_RULES = f"use-m3-{ENCODER_MAX_CHARS}"
 
-_NLP: list[Any] = []  # the spaCy pipeline, loaded once per process
 _ENCODER: list[Any] = []  # the sentence encoder, loaded once per process
 
 
-def nlp() -> Any:
-    """The French spaCy pipeline (lemmas only), loaded on first use and kept for the process.
+def nlp() -> Components:
+    """The French spaCy pipeline running its lemmatizer and the components it needs (no
+    parser, no entities), loaded on first call and shared with the names
+    (:func:`rencontres_lib.names.french_pipeline`).
 
     Raises :class:`~rencontres_lib.errors.RencontresError` (French) when the model is missing.
     """
-    if not _NLP:
-        try:
-            import spacy
-
-            _NLP.append(spacy.load(SPACY_MODEL, exclude=["parser", "ner"]))
-        except OSError as exc:
-            raise RencontresError(
-                f"le modèle français de spaCy « {SPACY_MODEL} » est introuvable.",
-                hint="Réinstallez le projet : pip install -e . (il fait partie des dépendances).",
-            ) from exc
-    return _NLP[0]
+    french_pipeline()
+    return Components(("tok2vec", "morphologizer", "attribute_ruler", "lemmatizer"))
 
 
 def encoder() -> Any:

@@ -155,19 +155,43 @@ def text_key(text: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def nlp():
-    """spaCy's French pipeline with only its ``ner`` component (loaded once per process)."""
+def french_pipeline() -> Any:
+    """spaCy's French pipeline (:data:`MODEL`) without its parser, loaded once per process and
+    shared by every use through :class:`Components`: names (:func:`nlp`), the terms of the
+    proposals (:func:`rencontres_lib.consolidation.nlp`) and the word classes of free text.
+
+    Raises :class:`~rencontres_lib.errors.RencontresError` (French) when the model is missing.
+    """
     import spacy
 
     try:
-        return spacy.load(
-            MODEL, exclude=["tok2vec", "morphologizer", "parser", "lemmatizer", "attribute_ruler"]
-        )
+        return spacy.load(MODEL, exclude=["parser"])
     except OSError as exc:  # pragma: no cover - model is a declared dependency
         raise RencontresError(
-            f"modèle de langue « {MODEL} » introuvable : les noms ne peuvent pas être repérés.",
+            f"modèle de langue « {MODEL} » introuvable : les textes ne peuvent pas être analysés.",
             hint="Réinstallez le projet (make reports) : le modèle est une dépendance déclarée.",
         ) from exc
+
+
+class Components:
+    """:func:`french_pipeline` running only the components ``keep`` (its ``pipe`` passes the
+    others as ``disable``): the same results as a pipeline loaded with those components
+    only, for one load of the model per process instead of one per use."""
+
+    def __init__(self, keep: tuple[str, ...]) -> None:
+        self.keep = keep
+
+    def pipe(self, texts: Iterable[str], batch_size: int | None = None) -> Iterable[Any]:
+        model = french_pipeline()
+        off = [name for name in model.pipe_names if name not in self.keep]
+        return model.pipe(texts, batch_size=batch_size, disable=off)
+
+
+def nlp() -> Components:
+    """The French pipeline running only ``ner`` (which has its own embedding layer in this
+    model), loaded on first call."""
+    french_pipeline()
+    return Components(("ner",))
 
 
 class TextCache:
