@@ -37,16 +37,14 @@ from .codebook import load_codebook
 from .config import Parametres, load_parametres, parameter_files, project_root, salt
 from .documents import publish_documents
 from .errors import BuildError, ConfigError, RencontresError
-from .execution import DaskRunner, prewarm, run_notebook, shutdown_all
+from .execution import DaskRunner, prewarm, run_code, run_notebook, shutdown_all
 from .exports import atomic_write_text, fmt_date
 from .kit import index_entries, publish_kits
 from .loaders.inscriptions import load_inscriptions, names_to_mask
 from .logistique import print_pdfs, sheets_without_pdf, write_private_outputs
-from .privacy import scrub_text
+from .privacy import NameIndex, scrub_text
 from .publish import Publisher, copy_atomic, install_assets, render_index, stale_banner
-from .rapport import Report, text_questions
 from .rencontre import load_rencontre
-from .synthese import warm_proposals
 from .textes import texts_path
 from .vocabulary import fold_offsets
 
@@ -509,7 +507,8 @@ def _build(
         )
 
     atomic_write_text(cache_path, json.dumps(cache, indent=1))  # names found, per territory
-    warm_name_cache([t[1] for t in todo], root)  # names recognised once, not in every kernel
+    # names and word classes: each kernel recognises its own territory's texts (spaCy loaded
+    # once per kernel, at warm-up, in parallel), results shared through prive/ner.sqlite
     total = len(report.outcomes) + 1
     done = 0
 
@@ -532,12 +531,15 @@ def _build(
     def territory(t: tuple) -> float:
         seconds = execute(nb_rencontre, work / t[0].slug / "rencontre.ipynb", t[2])
         private_outputs(t[1], root, log)  # only after a successful run
+        if runner is None:  # the synthesis's per-proposal work, in the kernel whose spaCy is
+            # loaded, while the other territories run (consolidation.warm; failures ignored:
+            # the synthesis then computes what is missing)
+            run_code(warm_code(work / t[0].slug / "resultats.json", root), root / "notebooks")
         return seconds
 
-    # the synthesis's heavy per-proposal work (spaCy terms, sentence vectors) is done here, in
-    # one thread, for each territory as soon as its notebook is done, while the others run:
-    # the synthesis then finds it in the project's cache (consolidation.warm)
-    warmer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="propositions")
+    # each territory's published files are audited as soon as they are written, while the
+    # other notebooks run (per-file checks); the final audit reads only what came later
+    early = EarlyAudit(reports, people) if audit else None
     futures = {pool.submit(territory, t): t for t in todo}
     for fut in as_completed(futures):
         out, pfile, _, key = futures[fut]
@@ -547,13 +549,16 @@ def _build(
                 f"{'Note de cadrage' if out.phase == 'cadrage' else 'Compte rendu'} — {out.title}"
             )
             publisher().publish(work / out.slug / "rencontre.ipynb", reports / out.html, title)
+            published = [reports / out.html]
             tables = work / out.slug / "tableaux"
             if tables.is_dir():
                 for f in sorted(tables.iterdir()):
                     copy_atomic(f, reports / "tableaux" / f.name)
+                    published.append(reports / "tableaux" / f.name)
+            if early is not None:
+                early.submit(published)
             out.state = "exécuté"
             report.executed += 1
-            warmer.submit(_warm_proposals, work / out.slug / "resultats.json", root)
             cache[out.slug] = {
                 "key": key,
                 "built": dt.datetime.now().isoformat(timespec="seconds"),
@@ -576,7 +581,6 @@ def _build(
     printer = threading.Thread(target=print_pdfs, args=(sheets if documents else [],))
     printer.start()
 
-    warmer.shutdown(wait=True)
     # synthesis: reads the results saved by each territorial run
     syn = Outcome(slug="synthese", title="Synthèse du chantier", html="synthese.html")
     ok_results = sorted(
@@ -646,33 +650,21 @@ def _build(
         )
     write_index(reports, report)
     if audit:
-        report.audit_hits = _audit(reports, people, names_key, cache, cache_path, log)
+        report.audit_hits = _audit(
+            reports, people, names_key, cache, cache_path, log, early.results() if early else {}
+        )
     report.seconds = time.perf_counter() - t0
     return report
 
 
-def warm_name_cache(parameter_files: list[Path], root: Path | None = None) -> None:
-    """Scrub the texts of the given territories once in this process (see ``names``: the NER
-    results land in ``prive/ner.sqlite``), and name their automatic topics (word classes in
-    the same cache), so that notebook kernels started next, in parallel, find every text
-    already known and never load spaCy themselves. Any failure
-    is left to the territory's own run, which reports it."""
-    for pfile in parameter_files:
-        try:
-            r = load_rencontre(load_parametres(Path(pfile), root=root))
-            rep = Report(r)
-            for qid in text_questions(r):  # automatic topics are named by spaCy's word classes
-                rep.free_text(qid)  # (text.meaningful_words, same cache): tagged here once too
-        except Exception:  # noqa: BLE001 - only a cache warm-up
-            continue
-
-
-def _warm_proposals(results: Path, root: Path) -> None:
-    """:func:`.synthese.warm_proposals`; a failure is left to the synthesis, which reports it."""
-    try:
-        warm_proposals(results, root)
-    except Exception as exc:  # noqa: BLE001 - only a cache warm-up
-        logger.debug("préparation des propositions de %s : %s", results.parent.name, exc)
+def warm_code(results: Path, root: Path) -> str:
+    """Code run in a territory's kernel after its notebook: :func:`.synthese.warm_proposals`
+    of its ``resultats.json`` (terms and sentence vectors of its proposals into the cache)."""
+    return (
+        "import pathlib as _p, rencontres_lib.synthese as _s\n"
+        f"_s.warm_proposals(_p.Path({str(results)!r}), _p.Path({str(root)!r}))\n"
+        "del _p, _s"
+    )
 
 
 class NameScanner:
@@ -782,8 +774,51 @@ def territory_names_key(
     return value
 
 
-def _audit(reports: Path, people, names_key: str, cache: dict, cache_path: Path, log) -> int:
-    """Audit the published files; files already found clean with the same names are skipped."""
+class EarlyAudit:
+    """Audit published files in one background thread as soon as they are written.
+
+    :func:`.audit.audit_paths` checks each file on its own, so a file audited early needs no
+    second look at the end while its bytes are unchanged: :meth:`results` gives
+    ``{relative path: (sha256, hits)}`` to :func:`_audit`. Never raises: a file whose early
+    audit failed is simply audited again at the end.
+    """
+
+    def __init__(self, reports: Path, people) -> None:
+        self.reports = reports
+        self.index = NameIndex.from_names([f"{p} {n}" for p, n in people if len(f"{p} {n}") > 4])
+        self.settings = project_settings(reports.parent)
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="audit")
+        self.done: dict[str, tuple[str, list]] = {}
+
+    def submit(self, paths: list[Path]) -> None:
+        self.pool.submit(self._run, list(paths))
+
+    def _run(self, paths: list[Path]) -> None:
+        for path in paths:
+            try:
+                digest = hashlib.sha256(path.read_bytes()).hexdigest()
+                hits = audit_paths([path], names=self.index or (), **self.settings)
+                self.done[str(path.relative_to(self.reports))] = (digest, hits)
+            except Exception as exc:  # noqa: BLE001 - audited again at the end
+                logger.debug("audit anticipé de %s : %s", path.name, exc)
+
+    def results(self) -> dict[str, tuple[str, list]]:
+        """Wait for the audits submitted, then return them."""
+        self.pool.shutdown(wait=True)
+        return dict(self.done)
+
+
+def _audit(
+    reports: Path,
+    people,
+    names_key: str,
+    cache: dict,
+    cache_path: Path,
+    log,
+    early: dict[str, tuple[str, list]] | None = None,
+) -> int:
+    """Audit the published files; files already found clean with the same names, or audited
+    early with the same bytes (``early``, see :class:`EarlyAudit`), are not read again."""
     seen = cache.get("_audit", {})
     if seen.get("noms") != names_key:
         seen = {"noms": names_key, "propres": {}}
@@ -791,17 +826,19 @@ def _audit(reports: Path, people, names_key: str, cache: dict, cache_path: Path,
     digests = {
         str(p.relative_to(reports)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files
     }
-    todo = [
-        p
-        for p in files
-        if seen["propres"].get(str(p.relative_to(reports))) != digests[str(p.relative_to(reports))]
-    ]
-    hits = []
+    early = early or {}
+    todo, hits = [], []
+    for p in files:
+        rel = str(p.relative_to(reports))
+        if rel in early and early[rel][0] == digests[rel]:
+            hits += early[rel][1]
+        elif seen["propres"].get(rel) != digests[rel]:
+            todo.append(p)
     if todo:
         full = [f"{p} {n}" for p, n in people if len(f"{p} {n}") > 4]
-        hits = audit_paths(todo, names=full, **project_settings(reports.parent))
-        if hits:
-            log(format_hits(hits))
+        hits += audit_paths(todo, names=full, **project_settings(reports.parent))
+    if hits:
+        log(format_hits(hits))
     hits = [h for h in hits if h.level == ERROR]  # warnings are shown once, never fail
     hit_files = {h.file.split(" › ")[0] for h in hits}  # « classeur.xlsx › xl/sheet1.xml »
     seen["propres"] = {

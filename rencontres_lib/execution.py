@@ -38,9 +38,11 @@ STARTUP_TIMEOUT = 180  # seconds for a kernel to answer, generous for a saturate
 IOPUB_TIMEOUT = 300  # seconds for a cell's outputs to arrive after its reply
 KERNEL_ARGS = ["--IPKernelApp.log_level=CRITICAL"]
 # imported when a kernel is warmed up ahead of its first notebook (see prewarm)
+# and the French spaCy model (names, word classes), while the build prepares
 PRELOAD_CODE = (
     "import rencontres_lib.rencontre, rencontres_lib.rapport, rencontres_lib.explorer,"
-    " rencontres_lib.synthese"
+    " rencontres_lib.synthese, rencontres_lib.names\n"
+    "rencontres_lib.names.french_pipeline()"
 )
 RESET_CODE = (
     "get_ipython().run_line_magic('reset', '-f')\n"
@@ -250,6 +252,29 @@ class WarmKernel:
             hint="La machine est peut-être saturée : relancez « rencontres build ».",
         )
 
+    def execute(self, code: str) -> bool:
+        """Run ``code`` silently in this kernel when it is alive (no output kept, nothing in
+        its history); False when the kernel is down, the code failed or timed out."""
+        from jupyter_core.utils import run_sync
+
+        if not self.alive():
+            return False
+        kc = self.km.client()
+        kc.start_channels()
+        try:
+            reply = run_sync(kc.execute_interactive)(
+                code,
+                silent=True,
+                store_history=False,
+                timeout=STARTUP_TIMEOUT,
+                output_hook=lambda msg: None,
+            )
+            return reply.get("content", {}).get("status") == "ok"
+        except Exception:  # noqa: BLE001 - a side task: the caller goes on without it
+            return False
+        finally:
+            kc.stop_channels()
+
     def shutdown(self) -> None:
         from jupyter_core.utils import run_sync
 
@@ -291,6 +316,12 @@ def prewarm(cwd: Path) -> None:
             kernel.start(preload=PRELOAD_CODE)
         except KernelLost:
             pass  # the first notebook tries again and reports it
+
+
+def run_code(code: str, cwd: Path) -> bool:
+    """:meth:`WarmKernel.execute` in this thread's kernel: the one that ran the thread's last
+    notebook, with its models still loaded."""
+    return thread_kernel(cwd).execute(code)
 
 
 def shutdown_all() -> None:

@@ -364,3 +364,38 @@ def test_build_on_a_dask_local_cluster(project):
     assert states["grenoble"] in ("réutilisé", "exécuté"), lines
     assert broken.failures[0].error.startswith("échec dans la cellule")
     assert "Rapport périmé" in (project / "reports/lyon.html").read_text(encoding="utf-8")
+
+
+def test_early_audit_spares_the_final_one_and_keeps_its_findings(tmp_path, monkeypatch):
+    """Files audited as soon as they are published are not read again by the final audit
+    (same bytes), their findings still count, and a file changed since is read again."""
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    bad = reports / "a.html"
+    bad.write_text("<p>Merci à Jean Dupont, jean.dupont@example.org</p>", encoding="utf-8")
+    ok = reports / "b.html"
+    ok.write_text("<p>Rien à signaler.</p>", encoding="utf-8")
+    people = [("Jean", "Dupont")]
+    early = build_mod.EarlyAudit(reports, people)
+    early.submit([bad, ok])
+    done = early.results()
+    assert sorted(done) == ["a.html", "b.html"]
+    assert done["a.html"][1] and not done["b.html"][1]
+
+    read: list[list[str]] = []
+    real = build_mod.audit_paths
+
+    def counting(paths, **kw):
+        read.append(sorted(Path(p).name for p in paths))
+        return real(paths, **kw)
+
+    monkeypatch.setattr(build_mod, "audit_paths", counting)
+    quiet = lambda message: None  # noqa: E731
+    with_early = build_mod._audit(reports, people, "k", {}, tmp_path / "c1.json", quiet, done)
+    assert read == []  # nothing read a second time
+    plain = build_mod._audit(reports, people, "k", {}, tmp_path / "c2.json", quiet)
+    assert read == [["a.html", "b.html"]]
+    assert with_early == plain >= 1
+    ok.write_text("<p>Rien à signaler, version 2.</p>", encoding="utf-8")
+    build_mod._audit(reports, people, "k", {}, tmp_path / "c3.json", quiet, done)
+    assert read[-1] == ["b.html"]  # changed since its early audit

@@ -582,22 +582,3 @@ def test_scrub_public_scrubs_every_text_column_but_keys_and_labels():
     assert table.loc[0, "atelier"] == "Atelier animé par Mme Lo"  # the input is left as it was
     only = scrub_public(table, None, ["theme"])
     assert only.loc[0, "atelier"] == "Atelier animé par Mme Lo"
-
-
-def test_warm_name_cache_runs_the_ner_once_for_the_kernels(tmp_path, monkeypatch):
-    from rencontres_lib import names
-    from rencontres_lib.build import warm_name_cache
-
-    root = Path(__file__).parents[1]
-    pfile = root / "parameters" / "lyon.yaml"
-    if not pfile.exists():
-        pytest.skip("paramètres d'exemple absents")
-    monkeypatch.setenv("RENCONTRES_NER_CACHE", str(tmp_path / "ner.sqlite"))
-    monkeypatch.setattr(names, "nlp", lambda: _FakeNlp())
-    monkeypatch.setattr(names, "_memo", {})
-    before = _FakeNlp.calls
-    warm_name_cache([pfile, tmp_path / "absent.yaml"], root)  # a broken file is skipped
-    warmed = _FakeNlp.calls - before
-    assert warmed > 100  # the example's texts that may hold a name
-    stored = names.TextCache(tmp_path / "ner.sqlite")
-    assert len(stored.get(list(names._memo))) == len(names._memo) >= warmed
