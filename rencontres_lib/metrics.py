@@ -14,7 +14,6 @@ import numpy as np
 import pandas as pd
 
 from . import DIMENSIONS, PROFILS, speed
-from .columns import release_memory
 
 Z95 = 1.959963984540054
 ACTIVE = ("inscrit", "present", "absent", "liste_attente")
@@ -116,8 +115,6 @@ def scored(answers: pd.DataFrame, questions: pd.DataFrame) -> pd.DataFrame:
     }
     # as Series on the table's index: pandas takes them as they are (an array would be copied)
     out = answers.assign(**{k: _column(v, answers.index) for k, v in columns.items()})
-    if speed.active("memoire_rendue"):
-        release_memory()
     return out[
         [c for c in ANSWER_COLUMNS if c in out] + [c for c in out if c not in ANSWER_COLUMNS]
     ]
@@ -166,8 +163,6 @@ def with_respondents(answers: pd.DataFrame, respondents: pd.DataFrame) -> pd.Dat
             joined = joined.reset_index(drop=True)  # every answer has its respondent: no mask
         else:
             joined = joined[codes >= 0].reset_index(drop=True)  # inner join: no NaN id
-        if speed.active("memoire_rendue"):
-            release_memory()
         return joined
     return answers.merge(respondents[cols], on="respondent_id", how="inner")
 

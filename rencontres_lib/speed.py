@@ -10,6 +10,12 @@ otherwise. ``benchmarks/bench_loader.py`` measures the whole path with every tri
 without each one (one line per trick); ``tests/test_metrics.py`` checks that both ways give
 identical results.
 
+A trick that did not pay was dropped: « memoire_rendue » (glibc's ``malloc_trim`` after the
+scores and the join, so that the next peak would not stack on freed memory) saved 2 MB of a
+389 MB peak on 1,000,000 answers. « remplissage_parallele » shows no gain on a saturated
+2-core machine (+0.5 s and −0.8 s of wall time in two runs, no memory): it only helps with
+an idle core, and is to be dropped if a quiet machine does not show a gain either.
+
 Usage::
 
     from rencontres_lib import speed
@@ -36,10 +42,6 @@ TRICKS: dict[str, str] = {
         "jointure réponses × répondants sans masque de lignes quand chaque réponse a son "
         "répondant (pandas ne recopie déjà rien pour un masque tout vrai, mais le masque et sa "
         "vérification coûtent deux octets par réponse au moment du pic)"
-    ),
-    "memoire_rendue": (
-        "mémoire libérée par les grands temporaires des scores et de la jointure rendue au "
-        "système (malloc_trim de glibc), pour que le pic suivant ne s'y ajoute pas"
     ),
     "remplissage_parallele": (
         "table longue du chargeur allouée tôt, sa mémoire touchée puis remplie par deux fils "
