@@ -27,19 +27,19 @@ sortie = ""  # dossier des tableaux de la synthèse (rempli par « rencontres bu
 from rencontres_lib import synthese
 
 s = synthese.load(resultats, sortie=sortie or None, draft=brouillon)
-synthese.entete(s)
+synthese.header(s)
 
 # %% [markdown]
 # ## L'essentiel du chantier
 
 # %%
-synthese.essentiel(s)
+synthese.key_findings(s)
 
 # %% [markdown]
 # ## Introduction
 
 # %%
-synthese.texte(s, "Introduction")
+synthese.organiser_text(s, "Introduction")
 
 # %% [markdown]
 # ## Les cinq dimensions : convergences et divergences
@@ -59,25 +59,25 @@ synthese.dimensions(s)
 # d'impact : d'abord celles qui reviennent, puis les propositions uniques les plus soutenues.
 
 # %%
-synthese.propositions(s)
+synthese.proposals(s)
 
 # %% [markdown]
 # ## Points de vigilance
 
 # %%
-synthese.vigilance(s)
+synthese.watch_points(s)
 
 # %% [markdown]
 # ## Les territoires
 
 # %%
-synthese.territoires(s)
+synthese.territories(s)
 
 # %% [markdown]
 # ## Profils des personnes participantes
 
 # %%
-synthese.profils(s)
+synthese.profiles(s)
 
 # %% [markdown]
 # ## Thèmes des réponses libres
@@ -89,11 +89,11 @@ synthese.themes(s)
 # ## Conclusions
 
 # %%
-synthese.texte(s, "Conclusions")
+synthese.organiser_text(s, "Conclusions")
 
 # %% [markdown]
 # ## Méthodologie
 
 # %%
-synthese.methodologie(s)
+synthese.methodology(s)
 synthese.export_tables(s)

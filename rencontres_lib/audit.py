@@ -58,7 +58,7 @@ from typing import TextIO
 from urllib.parse import urlsplit
 
 from . import names
-from .config import load_parametres
+from .config import load_parameters
 from .errors import SourceError
 from .privacy import ADDRESS_RE, NameIndex
 from .vocabulary import EMAIL_DISGUISED_RE, EMAIL_RE, fold_offsets
@@ -935,7 +935,7 @@ def project_settings(root: str | Path) -> dict:
         if pfile.name == "codebook.yaml":
             continue
         try:
-            p = load_parametres(pfile, root=Path(root), check_paths=False)
+            p = load_parameters(pfile, root=Path(root), check_paths=False)
         except Exception:  # noqa: BLE001 - a broken file is the build's business
             continue
         thresholds[p.slug] = p.seuil_confidentialite

@@ -34,7 +34,7 @@ from pathlib import Path
 from . import __version__
 from .audit import ERROR, audit_paths, format_hits, project_settings
 from .codebook import load_codebook
-from .config import Parametres, load_parametres, parameter_files, project_root, salt
+from .config import Parameters, load_parameters, parameter_files, project_root, salt
 from .documents import publish_documents
 from .errors import BuildError, ConfigError, RencontresError
 from .execution import DaskRunner, prewarm, run_code, run_notebook, shutdown_all
@@ -249,13 +249,13 @@ def _prewarm(cwd: Path) -> None:
     prewarm(cwd)
 
 
-def organiser_files(params: Parametres, root: Path) -> list[Path]:
+def organiser_files(params: Parameters, root: Path) -> list[Path]:
     """The organiser's text file of a territory (``parameters/textes/<slug>.md``), if any."""
     path = texts_path(params.fichier or root / "parameters" / f"{params.slug}.yaml", params.slug)
     return [path] if path is not None and path.exists() else []
 
 
-def earlier_inputs(params: Parametres, territories: list) -> list[Path]:
+def earlier_inputs(params: Parameters, territories: list) -> list[Path]:
     """Parameters and proposals of the meetings held before this one (read by its cadrage)."""
     out: list[Path] = []
     for pfile, other, _ in territories:
@@ -384,7 +384,7 @@ def _check_codebook(path: Path, seen: dict) -> None:
         raise error
 
 
-def read_territories(root: Path) -> list[tuple[Path, Parametres | None, RencontresError | None]]:
+def read_territories(root: Path) -> list[tuple[Path, Parameters | None, RencontresError | None]]:
     """Every territory's parameters file, validated: ``(file, parameters, None)`` when good,
     ``(file, None, error)`` when not. Codebooks are loaded here too, and a slug already used
     by another file is refused (the file named after the slug keeps it, else the first)."""
@@ -392,7 +392,7 @@ def read_territories(root: Path) -> list[tuple[Path, Parametres | None, Rencontr
     codebooks: dict = {}
     for pfile in parameter_files(root):
         try:
-            params = load_parametres(pfile, root=root)
+            params = load_parameters(pfile, root=root)
             if (cb := params.source("codebook")) is not None:
                 _check_codebook(cb, codebooks)
         except RencontresError as exc:
@@ -858,7 +858,7 @@ def private_outputs(pfile: Path, root: Path, log=print) -> None:
     (:func:`.logistique.print_pdfs`), while the synthesis runs.
     """
     try:
-        r = load_rencontre(load_parametres(pfile, root=root), kinds=("inscriptions",))
+        r = load_rencontre(load_parameters(pfile, root=root), kinds=("inscriptions",))
         write_private_outputs(r, pdf=False)
     except Exception as exc:  # logistics never fail a report
         log(f"  (sorties privées non écrites pour {pfile.stem} : {exc})")
@@ -869,7 +869,7 @@ def registrant_people(root: Path) -> list[tuple[str, str]]:
     people: set[tuple[str, str]] = set()
     for pfile in parameter_files(root):
         try:
-            params = load_parametres(
+            params = load_parameters(
                 pfile, root=root, check_paths=False
             )  # another source may be missing
             src = params.source("inscriptions")
@@ -892,7 +892,7 @@ def cached_registrant_people(root: Path) -> list[tuple[str, str]]:
     h = hashlib.sha256()
     for pfile in parameter_files(root):
         try:
-            params = load_parametres(pfile, root=root, check_paths=False)
+            params = load_parameters(pfile, root=root, check_paths=False)
         except RencontresError:
             continue
         _hash_files(

@@ -290,13 +290,13 @@ def _progress_on_screen() -> None:
 
 
 def cmd_check(args) -> int:
-    from .config import load_parametres
+    from .config import load_parameters
     from .rencontre import load_rencontre
 
     worst = warned = 0
     for path in args.parametres:
         try:
-            params = load_parametres(path)
+            params = load_parameters(path)
         except RencontresError as exc:
             print(f"✗ {path} : {exc.french()}")
             worst = 1

@@ -152,7 +152,7 @@ class Sources(BaseModel):
         return [(k, getattr(self, k)) for k in SOURCE_KINDS if getattr(self, k) is not None]
 
 
-class Parametres(BaseModel):
+class Parameters(BaseModel):
     """The validated parameters of one territorial meeting."""
 
     model_config = ConfigDict(extra="forbid")
@@ -171,7 +171,7 @@ class Parametres(BaseModel):
     mix_cible: dict[str, float] | None = None
     publier: bool = True
 
-    # set by load_parametres, not read from YAML
+    # set by load_parameters, not read from YAML
     fichier: Path | None = Field(default=None, exclude=True)
     racine: Path | None = Field(default=None, exclude=True)
 
@@ -241,9 +241,9 @@ def _french_error(err: dict) -> str:
     return f"clé « {key} » : {pydantic_message(err)}"
 
 
-def load_parametres(
+def load_parameters(
     path: str | Path, *, check_paths: bool = True, root: Path | None = None
-) -> Parametres:
+) -> Parameters:
     """Read and validate ``parameters/<slug>.yaml``; raise :class:`ConfigError` in French."""
     path = Path(path)
     text = read_yaml_text(path)
@@ -260,7 +260,7 @@ def load_parametres(
     if not isinstance(data, dict):
         raise ConfigError("le fichier doit contenir des clés (territoire, slug, date…).", file=path)
     try:
-        params = Parametres.model_validate(data)
+        params = Parameters.model_validate(data)
     except ValidationError as exc:
         msgs = "; ".join(_french_error(e) for e in exc.errors())
         raise ConfigError(

@@ -13,7 +13,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from .config import SLUG_RE, Parametres, project_root
+from .config import SLUG_RE, Parameters, project_root
 from .errors import ConfigError, RencontresError
 from .loaders.questionnaire import load_questionnaire
 from .referentiels import near_territories, territory_values
@@ -178,7 +178,7 @@ def create_parameters(args, *, interactive: bool, root: Path | None = None) -> P
                     f"Filtre : « {suggested} », la valeur du questionnaire proche de « {values['territoire']} »."
                 )
     phase = getattr(args, "phase", None) or "cadrage"
-    Parametres.model_validate(
+    Parameters.model_validate(
         {
             "territoire": values["territoire"],
             "slug": slug,

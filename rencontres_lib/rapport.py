@@ -27,7 +27,7 @@ from typing import Any
 import pandas as pd
 
 from . import DIMENSIONS, PROFILS, __version__, charts, display, metrics
-from .config import PHASE_LABELS, load_parametres, parameter_files
+from .config import PHASE_LABELS, load_parameters, parameter_files
 from .exports import atomic_write_text, write_csv, write_xlsx_sheets
 from .formats import fmt_date, fmt_date_long, fmt_float, fmt_int, fmt_pct
 from .geo import departements
@@ -1314,7 +1314,7 @@ class Report:
         found = []
         for pfile in parameter_files(root) if root is not None else []:
             try:
-                other = load_parametres(pfile, root=root, check_paths=False)
+                other = load_parameters(pfile, root=root, check_paths=False)
             except Exception:  # a broken territory is reported by its own build
                 continue
             if other.slug == r.params.slug or other.phase != "compte_rendu":

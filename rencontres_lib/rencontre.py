@@ -15,7 +15,7 @@ import pandas as pd
 
 from . import metrics
 from .codebook import load_codebook
-from .config import Parametres, load_parametres, project_root, salt
+from .config import Parameters, load_parameters, project_root, salt
 from .errors import Finding, LoadResult, RencontresError, SourceError
 from .loaders.contributions import load_contributions
 from .loaders.entretiens import load_entretiens
@@ -30,7 +30,7 @@ from .referentiels import territory_matches
 class Rencontre:
     """A meeting's public tables (pseudonymous, scrubbed) plus the load accounting."""
 
-    params: Parametres
+    params: Parameters
     results: dict[str, LoadResult] = field(default_factory=dict)
     failures: dict[str, str] = field(default_factory=dict)
     codebook: object | None = None
@@ -76,7 +76,7 @@ class Rencontre:
 
 
 def load_rencontre(
-    parametres: str | Path | Parametres,
+    parametres: str | Path | Parameters,
     *,
     strict: bool = False,
     kinds: tuple[str, ...] | None = None,
@@ -86,11 +86,11 @@ def load_rencontre(
     A source that cannot be read is recorded in ``failures`` (French message); with
     ``strict=True`` the first failure or error-level finding raises :class:`RencontresError`.
     """
-    if not isinstance(parametres, Parametres):
+    if not isinstance(parametres, Parameters):
         p = Path(parametres)
         if not p.is_absolute():
             p = project_root() / p
-        params = load_parametres(p)
+        params = load_parameters(p)
     else:
         params = parametres
     r = Rencontre(params)

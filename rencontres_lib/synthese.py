@@ -367,7 +367,7 @@ def pooled_dimensions(s: Synthese) -> pd.DataFrame:
 # ------------------------------------------------------------------------------ sections
 
 
-def entete(s: Synthese) -> None:
+def header(s: Synthese) -> None:
     title = "Synthèse des rencontres territoriales"
     display._emit(display.heading_html(title, 1, anchor="titre"), title)
     display.paragraph(
@@ -382,10 +382,10 @@ def entete(s: Synthese) -> None:
             css="avertissement",
         )
         return
-    display.paragraph(perimetre_text(s))
+    display.paragraph(scope_text(s))
 
 
-def perimetre_text(s: Synthese) -> str:
+def scope_text(s: Synthese) -> str:
     """Which territories are included (compte rendu) and which are still in cadrage."""
     inc = [_short(r) for r in s.included]
     cad = [_short(r) for r in s.cadrage]
@@ -407,7 +407,7 @@ def perimetre_text(s: Synthese) -> str:
     return " ".join(parts)
 
 
-def essentiel_items(s: Synthese) -> list[dict[str, str]]:
+def key_finding_items(s: Synthese) -> list[dict[str, str]]:
     """The five findings of « L'essentiel du chantier » (title, text), bases in people."""
     items: list[dict[str, str]] = []
     inc = s.included
@@ -504,15 +504,15 @@ def _largest_gap(long: pd.DataFrame):
     return best
 
 
-def essentiel(s: Synthese) -> None:
-    items = essentiel_items(s)
+def key_findings(s: Synthese) -> None:
+    items = key_finding_items(s)
     if items:
         display.findings(items)
     else:
         display.note("Pas encore de résultats à résumer.")
 
 
-def texte(s: Synthese, section: str) -> None:
+def organiser_text(s: Synthese, section: str) -> None:
     """The organiser's section ``section`` of ``parameters/textes/synthese.md`` (escaped Markdown)."""
     display.organiser_text(
         s.texts.html(section),
@@ -635,7 +635,7 @@ def _idea_html(s: Synthese, idea: pd.Series) -> tuple[str, str]:
     return str(html), f"{title} — {text}"
 
 
-def propositions(s: Synthese, *, local: int = 3) -> None:
+def proposals(s: Synthese, *, local: int = 3) -> None:
     """« Propositions pour 2026 », by dimension: shared ideas first, then the ``local`` most
     supported proposals made once."""
     ideas = s.ideas
@@ -675,7 +675,7 @@ def propositions(s: Synthese, *, local: int = 3) -> None:
     display.note(f"Toutes les propositions et leur idée : tableaux/{TABLE_NAME}.csv (et .xlsx).")
 
 
-def vigilance_items(s: Synthese) -> list[str]:
+def watch_point_items(s: Synthese) -> list[str]:
     """Points de vigilance: weak dimensions, failed sources, small bases, groupings to review."""
     out = []
     for _, d in pooled_dimensions(s).iterrows():
@@ -710,8 +710,8 @@ def vigilance_items(s: Synthese) -> list[str]:
     return out
 
 
-def vigilance(s: Synthese) -> None:
-    items = vigilance_items(s)
+def watch_points(s: Synthese) -> None:
+    items = watch_point_items(s)
     if items:
         display.bullet_list(items, css="constats")
     else:
@@ -759,7 +759,7 @@ def territory_paragraph(s: Synthese, r: dict) -> str:
     return " ".join(parts)
 
 
-def territoires(s: Synthese) -> None:
+def territories(s: Synthese) -> None:
     """One paragraph per territory, linking to its report (``<slug>.html``)."""
     for r in s.results:
         text = territory_paragraph(s, r)
@@ -774,7 +774,7 @@ def territoires(s: Synthese) -> None:
         display._emit(str(html), f"{r['territoire']} : {text}")
 
 
-def profils(s: Synthese) -> None:
+def profiles(s: Synthese) -> None:
     """Registered people by profile and territory, small cells suppressed (threshold ``seuil``)."""
     data = {}
     for r in s.results:
@@ -833,7 +833,7 @@ def themes(s: Synthese) -> None:
     )
 
 
-def methodologie(s: Synthese) -> None:
+def methodology(s: Synthese) -> None:
     items = [
         f"{r['territoire']} : résultats du {fmt_date(dt.date.fromisoformat(r['date']))} "
         f"({'compte rendu' if r.get('phase') == 'compte_rendu' else 'note de cadrage'}, "

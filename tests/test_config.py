@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from rencontres_lib.config import load_parametres, parameter_files
+from rencontres_lib.config import load_parameters, parameter_files
 from rencontres_lib.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,7 +31,7 @@ def write(tmp_path: Path, text: str) -> Path:
 
 
 def test_valid_file_resolves_paths_against_root(tmp_path):
-    params = load_parametres(write(tmp_path, BASE), root=tmp_path)
+    params = load_parameters(write(tmp_path, BASE), root=tmp_path)
     assert params.slug == "test" and params.capacite == 50
     assert params.date.isoformat() == "2025-03-14"
     assert params.source("questionnaire") == tmp_path / "q.csv"
@@ -59,7 +59,7 @@ def test_valid_file_resolves_paths_against_root(tmp_path):
 def test_french_errors_name_file_key_and_expectation(tmp_path, change, expected):
     path = write(tmp_path, BASE.replace(*change))
     with pytest.raises(ConfigError) as err:
-        load_parametres(path, root=tmp_path)
+        load_parameters(path, root=tmp_path)
     msg = err.value.french()
     assert "test.yaml" in msg
     for part in expected:
@@ -69,7 +69,7 @@ def test_french_errors_name_file_key_and_expectation(tmp_path, change, expected)
 def test_broken_yaml_names_the_line(tmp_path):
     path = write(tmp_path, BASE + "partenaires: [a, b\n")
     with pytest.raises(ConfigError) as err:
-        load_parametres(path, root=tmp_path)
+        load_parameters(path, root=tmp_path)
     assert "YAML invalide" in err.value.french() and "ligne" in err.value.french()
 
 
@@ -77,7 +77,7 @@ def test_example_parameters_are_valid():
     files = parameter_files(ROOT)
     assert [f.stem for f in files] == ["grenoble", "lille", "lyon", "nantes"]
     for f in files:
-        p = load_parametres(f, root=ROOT)
+        p = load_parameters(f, root=ROOT)
         assert p.slug == f.stem
         assert all(path.exists() for path in p.input_paths())
 
@@ -99,7 +99,7 @@ def test_example_parameters_are_valid():
 def test_impossible_dates_duplicate_keys_and_folders_are_french_errors(tmp_path, change, expected):
     path = write(tmp_path, BASE.replace(*change))
     with pytest.raises(ConfigError) as err:
-        load_parametres(path, root=tmp_path)
+        load_parameters(path, root=tmp_path)
     for part in expected:
         assert part in err.value.french()
 
@@ -112,13 +112,13 @@ def test_files_that_are_not_utf8_or_not_regular_are_refused_without_reading(tmp_
         BASE.replace("Métropole", "Metropole").replace("fêtes", "fetes\n# déjà").encode("latin-1")
     )
     with pytest.raises(ConfigError, match="UTF-8") as err:
-        load_parametres(latin, root=tmp_path)
+        load_parameters(latin, root=tmp_path)
     assert err.value.row == 5 and "latin.yaml" in err.value.french()  # first non-UTF-8 byte
     (tmp_path / "dossier.yaml").mkdir()
     os.mkfifo(tmp_path / "tube.yaml")  # opening it for reading would wait for ever
     for name, word in (("dossier.yaml", "un dossier"), ("tube.yaml", "fichier spécial")):
         with pytest.raises(ConfigError, match="pas un fichier ordinaire") as err:
-            load_parametres(tmp_path / name, root=tmp_path)
+            load_parameters(tmp_path / name, root=tmp_path)
         assert word in err.value.french()
     # the build still lists them, to report them
     (tmp_path / "parameters").mkdir()

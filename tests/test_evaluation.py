@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from rencontres_lib import rapport
-from rencontres_lib.config import Parametres
+from rencontres_lib.config import Parameters
 from rencontres_lib.errors import SourceError
 from rencontres_lib.loaders.evaluation import load_evaluation, parse_level
 from rencontres_lib.rencontre import Rencontre
@@ -76,7 +76,7 @@ def test_loader_without_question_columns_says_what_it_expects(tmp_path):
 
 
 def meeting(evaluation: pd.DataFrame | None, seuil: int = 3) -> Rencontre:
-    params = Parametres(
+    params = Parameters(
         territoire="Territoire test",
         slug="test",
         date=dt.date(2025, 3, 14),
@@ -215,11 +215,11 @@ def test_cadrage_has_no_evaluation():
 def test_example_evaluation_is_loaded_scrubbed_and_counted():
     from pathlib import Path
 
-    from rencontres_lib.config import load_parametres
+    from rencontres_lib.config import load_parameters
     from rencontres_lib.rencontre import load_rencontre
 
     root = Path(__file__).resolve().parents[1]
-    params = load_parametres(root / "parameters" / "lyon.yaml", root=root)
+    params = load_parameters(root / "parameters" / "lyon.yaml", root=root)
     r = load_rencontre(params, kinds=("evaluation",))
     res = r.results["evaluation"]
     assert (res.rows_read, res.rows_used, res.rows_rejected) == (75, 74, 1)
@@ -232,10 +232,10 @@ def test_evaluation_file_is_an_input_of_the_build_key():
     from pathlib import Path
 
     from rencontres_lib.build import run_key
-    from rencontres_lib.config import load_parametres
+    from rencontres_lib.config import load_parameters
 
     root = Path(__file__).resolve().parents[1]
-    params = load_parametres(root / "parameters" / "lyon.yaml", root=root)
+    params = load_parameters(root / "parameters" / "lyon.yaml", root=root)
     path = root / "data" / "exemple" / "evaluation_lyon.csv"
     assert path in params.input_paths()
     nb = root / "notebooks" / "rencontre.py"
@@ -245,11 +245,11 @@ def test_evaluation_file_is_an_input_of_the_build_key():
 
 def test_new_takes_the_evaluation_export(project, capsys):
     from rencontres_lib.cli import main
-    from rencontres_lib.config import load_parametres
+    from rencontres_lib.config import load_parameters
 
     args = ["new", "reze", "--territoire", "Rezé", "--date", "2025-05-16", "--filtre", "Nantes"]
     assert main([*args, "--evaluation", "data/exemple/evaluation_nantes.csv"]) == 0
-    params = load_parametres(project / "parameters" / "reze.yaml", root=project)
+    params = load_parameters(project / "parameters" / "reze.yaml", root=project)
     assert params.source("evaluation") == project / "data" / "exemple" / "evaluation_nantes.csv"
     capsys.readouterr()
     assert main(["check", str(project / "parameters" / "reze.yaml")]) == 0

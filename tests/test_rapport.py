@@ -8,13 +8,13 @@ import pandas as pd
 import pytest
 
 from rencontres_lib import rapport
-from rencontres_lib.config import Parametres
+from rencontres_lib.config import Parameters
 from rencontres_lib.public import PublicTable
 from rencontres_lib.rencontre import Rencontre
 
 
 def small_meeting() -> Rencontre:
-    params = Parametres(
+    params = Parameters(
         territoire="Territoire test",
         slug="test",
         date=dt.date(2025, 3, 14),

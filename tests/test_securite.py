@@ -767,7 +767,7 @@ def test_real_build_after_an_input_disappears(hostile, tmp_path):
     scanner = build_mod.NameScanner(gone)
     expected = {}
     for slug in ("grenoble", "lille"):
-        params = config.load_parametres(root / "parameters" / f"{slug}.yaml", root=root)
+        params = config.load_parameters(root / "parameters" / f"{slug}.yaml", root=root)
         inputs = [root / "parameters" / f"{slug}.yaml", *params.input_paths()]
         expected[slug] = "exécuté" if scanner.relevant(inputs) else "réutilisé"
     same_lib = build_mod.library_fingerprint() == hostile.lib

@@ -85,7 +85,7 @@ def shown(monkeypatch) -> list[dict]:
 
 def test_perimeter_says_who_is_left_out(s) -> None:
     assert [r["slug"] for r in s.results] == ["aa", "bb", "cc"]  # sorted by date
-    text = synthese.perimetre_text(s)
+    text = synthese.scope_text(s)
     assert "Comptes rendus publiés : Alpha et Beta" in text
     assert (
         "encore en phase de cadrage (à venir) : Gamma." in text
@@ -95,7 +95,7 @@ def test_perimeter_says_who_is_left_out(s) -> None:
 
 
 def test_essentiel_five_findings_with_people_bases(s) -> None:
-    items = synthese.essentiel_items(s)
+    items = synthese.key_finding_items(s)
     assert [i["title"] for i in items] == [
         "Participation.",
         "Dimension la mieux perçue.",
@@ -140,21 +140,21 @@ def test_dimension_sentences(s) -> None:
 
 
 def test_profiles_table_suppresses_small_cells(s, shown) -> None:
-    synthese.profils(s)
+    synthese.profiles(s)
     html = shown[-1]["text/html"]
     assert "masqué" in html and ">2<" not in html  # Alpha's 2 citizens, and what reveals them
 
 
 def test_organiser_text_is_escaped_and_missing_text_marked(s, shown) -> None:
-    synthese.texte(s, "Introduction")
+    synthese.organiser_text(s, "Introduction")
     html = shown[-1]["text/html"]
     assert "<strong>chantier</strong>" in html and "<script>" not in html
-    synthese.texte(s, "Conclusions")
+    synthese.organiser_text(s, "Conclusions")
     assert "rédiger" in shown[-1]["text/html"].lower()
 
 
 def test_territory_paragraphs_link_their_report(s, shown) -> None:
-    synthese.territoires(s)
+    synthese.territories(s)
     html = " ".join(b["text/html"] for b in shown)
     assert 'href="aa.html"' in html and 'href="cc.html"' in html
     assert "note de cadrage de la rencontre" in html
@@ -221,10 +221,10 @@ def test_build_copies_synthesis_tables_and_keys_on_organiser_files(project, monk
 
 def test_a_small_figure_hides_the_total_that_would_reveal_it(s, shown) -> None:
     s.results[1]["chiffres"]["presents"] = 3  # Beta: under the threshold of 5
-    items = synthese.essentiel_items(s)
+    items = synthese.key_finding_items(s)
     assert "présentes" not in items[0]["text"]  # 83 would give Beta's 3 back from Alpha's 80
     assert items[0]["text"].startswith("120 personnes ont répondu")
-    synthese.territoires(s)
+    synthese.territories(s)
     beta = next(b["text/html"] for b in shown if "Beta" in b["text/html"])
     assert "présentes" not in beta
 
@@ -260,9 +260,9 @@ def test_no_compte_rendu_yet(tmp_path, shown, keep) -> None:
             files.append(f)
     (tmp_path / "parameters").mkdir()
     s = synthese.load(files, sortie=tmp_path / "sortie", root=tmp_path)
-    for section in ("entete", "essentiel", "dimensions", "propositions", "vigilance"):
+    for section in ("header", "key_findings", "dimensions", "proposals", "watch_points"):
         getattr(synthese, section)(s)
-    for section in ("territoires", "profils", "themes", "methodologie"):
+    for section in ("territories", "profiles", "themes", "methodology"):
         getattr(synthese, section)(s)
     text = " ".join(str(b["text/plain"]) for b in shown)
     assert "Aucune proposition n'a encore été recueillie" in text
