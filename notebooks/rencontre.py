@@ -22,13 +22,14 @@ parametres = "parameters/lyon.yaml"
 sortie = ""
 lot = False  # True sous « rencontres build » : page statique, sans menus interactifs
 brouillon = True  # False pour la version publiée : sans les marques « À rédiger »
+noms = ""  # noms de tous les inscrits du projet, à masquer (par défaut : prive/noms.json)
 
 # %%
 from rencontres_lib import rapport
 from rencontres_lib.explorer import explorer_rencontre
 from rencontres_lib.rencontre import load_rencontre
 
-r = load_rencontre(parametres, strict=True)
+r = load_rencontre(parametres, strict=True, names_file=noms or None)
 rep = rapport.report(r, draft=brouillon)
 rapport.title(r)
 rapport.render(rep.header(), heading=False)

@@ -44,7 +44,7 @@ from .loaders.inscriptions import load_inscriptions, names_to_mask
 from .logistique import print_pdfs, sheets_without_pdf, write_private_outputs
 from .privacy import NameIndex, scrub_text
 from .publish import Publisher, copy_atomic, install_assets, render_index, stale_banner
-from .rencontre import load_rencontre
+from .rencontre import load_rencontre, names_file
 from .textes import texts_path
 from .vocabulary import fold_offsets
 
@@ -449,7 +449,7 @@ def _build(
             pool.submit(_prewarm, root / "notebooks")
     salt(root)  # created once here, before notebooks run in parallel
     people = cached_registrant_people(root)
-    # every registrant's name (prive/noms.json, read by each notebook to mask free text); a
+    # every registrant's name (prive/noms.json, given to each notebook as ``noms``); a
     # territory's key holds only the names found in its own sources, the synthesis all of them
     names_key = write_project_names(root, people)
     lib = (
@@ -499,6 +499,7 @@ def _build(
                 {
                     "parametres": str(pfile),
                     "sortie": str(work / params.slug),
+                    "noms": str(names_file(root)),
                     "lot": True,
                     "brouillon": not publication,
                 },
@@ -901,7 +902,7 @@ def cached_registrant_people(root: Path) -> list[tuple[str, str]]:
     _hash_files([root / "prive" / "sel.txt"], h)
     key = h.hexdigest()
     cache = root / "prive" / "noms_cle.txt"
-    saved = root / "prive" / "noms.json"
+    saved = names_file(root)
     if cache.exists() and saved.exists() and cache.read_text(encoding="utf-8").strip() == key:
         try:
             return [tuple(p) for p in json.loads(saved.read_text(encoding="utf-8"))]
@@ -922,7 +923,7 @@ def write_project_names(root: Path, people: list[tuple[str, str]]) -> str:
     """Save every registrant's name in the git-ignored ``prive/noms.json`` (read by each notebook
     to mask names in free text, whatever territory they registered for); returns its hash."""
     blob = json.dumps([list(p) for p in people], ensure_ascii=False)
-    target = root / "prive" / "noms.json"
+    target = names_file(root)
     if not target.exists() or target.read_text(encoding="utf-8") != blob:
         target.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_text(target, blob)

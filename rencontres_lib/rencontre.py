@@ -44,6 +44,7 @@ class Rencontre:
     evaluation: pd.DataFrame | None = None  # the meeting's evaluation questionnaire (optional)
     prive: pd.DataFrame | None = None
     autres_noms: list = field(default_factory=list)  # payers, members: masked, not counted
+    names_file: Path | None = None  # every registrant of the project (see load_rencontre)
     names: object | None = None
 
     @property
@@ -80,11 +81,15 @@ def load_rencontre(
     *,
     strict: bool = False,
     kinds: tuple[str, ...] | None = None,
+    names_file: str | Path | None = None,
 ) -> Rencontre:
     """Load and validate every source of a meeting.
 
     A source that cannot be read is recorded in ``failures`` (French message); with
     ``strict=True`` the first failure or error-level finding raises :class:`RencontresError`.
+    ``names_file``: JSON list of ``[prénom, nom]`` of every registrant of the project, masked
+    in this meeting's free text too (``rencontres build`` passes it as the notebook parameter
+    ``noms``); ``None``: the project's :func:`names_file` when it exists.
     """
     if not isinstance(parametres, Parameters):
         p = Path(parametres)
@@ -94,6 +99,7 @@ def load_rencontre(
     else:
         params = parametres
     r = Rencontre(params)
+    r.names_file = Path(names_file) if names_file else None
     steps = [
         ("inscriptions", _load_inscriptions),
         ("questionnaire", _load_questionnaire),
@@ -119,9 +125,14 @@ def load_rencontre(
     return r
 
 
-def project_people(root: Path) -> list[tuple[str, str]]:
-    """Every registrant's (prénom, nom) saved by the last build in ``prive/noms.json``."""
-    path = root / "prive" / "noms.json"
+def names_file(root: Path) -> Path:
+    """Where the build saves every registrant's name: ``prive/noms.json`` (private)."""
+    return root / "prive" / "noms.json"
+
+
+def project_people(path: Path) -> list[tuple[str, str]]:
+    """Every registrant's (prénom, nom) in the JSON file ``path`` (:func:`names_file`);
+    an absent or unreadable file gives none."""
     try:
         return [tuple(p) for p in json.loads(path.read_text(encoding="utf-8"))]
     except (OSError, ValueError):
@@ -130,7 +141,7 @@ def project_people(root: Path) -> list[tuple[str, str]]:
 
 def name_index(r: Rencontre):
     """Names to mask in free text: this meeting's registrants and every other territory's."""
-    people = set(project_people(r.params.racine or project_root()))
+    people = set(project_people(r.names_file or names_file(r.params.racine or project_root())))
     if r.prive is not None and len(r.prive):
         people |= {
             (str(p), str(n))

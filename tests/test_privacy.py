@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -582,3 +583,17 @@ def test_scrub_public_scrubs_every_text_column_but_keys_and_labels():
     assert table.loc[0, "atelier"] == "Atelier animé par Mme Lo"  # the input is left as it was
     only = scrub_public(table, None, ["theme"])
     assert only.loc[0, "atelier"] == "Atelier animé par Mme Lo"
+
+
+def test_the_project_names_arrive_as_a_parameter(project, tmp_path):
+    """The names of the other territories' registrants come from the file given to
+    load_rencontre (the notebook parameter ``noms``), not from a hidden path."""
+    from rencontres_lib.rencontre import load_rencontre
+
+    given = tmp_path / "noms.json"
+    given.write_text(json.dumps([["Zorglub", "Martinez"]]), encoding="utf-8")
+    text = "Merci à Zorglub Martinez pour son accueil."
+    r = load_rencontre(project / "parameters/lyon.yaml", kinds=("inscriptions",), names_file=given)
+    assert list(r.names.spans(text)) == [(8, 24)]
+    alone = load_rencontre(project / "parameters/lyon.yaml", kinds=("inscriptions",))
+    assert list(alone.names.spans(text)) == []  # no such file in the project: not masked
