@@ -35,10 +35,11 @@ from . import __version__
 from .audit import ERROR, audit_paths, format_hits, project_settings
 from .codebook import load_codebook
 from .config import Parameters, load_parameters, parameter_files, project_root, salt
-from .documents import publish_documents
+from .documents import chromium, publish_documents
 from .errors import BuildError, ConfigError, RencontresError
 from .execution import DaskRunner, prewarm, run_code, run_notebook, shutdown_all
 from .exports import atomic_write_text, fmt_date
+from .formats import fmt_count
 from .kit import index_entries, publish_kits
 from .loaders.inscriptions import load_inscriptions, names_to_mask
 from .logistique import print_pdfs, sheets_without_pdf, write_private_outputs
@@ -579,6 +580,12 @@ def _build(
     sheets = sheets_without_pdf(
         [root / "prive" / o.slug for o in report.outcomes if o.state != "échec"]
     )
+    if documents and sheets and chromium() is None:
+        log(
+            f"PDF non produits pour {fmt_count(len(sheets), 'feuille', 'feuilles')} d'émargement"
+            " ou de badges : Chromium absent ; les pages HTML à imprimer sont dans"
+            " prive/<territoire>/."
+        )
     printer = threading.Thread(target=print_pdfs, args=(sheets if documents else [],))
     printer.start()
 

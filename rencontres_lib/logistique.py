@@ -14,7 +14,6 @@ the generic registrations loader as the attendance source.
 from __future__ import annotations
 
 import html
-import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -22,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import PROFILS, metrics
+from .documents import chromium
 from .exports import atomic_write_text, fmt_date_long, write_csv
 from .rencontre import Rencontre
 
@@ -178,7 +178,7 @@ def badges_html(r: Rencontre, blank: int = BADGES_PER_SHEET) -> str:
 
 def print_pdf(html_path: Path, pdf_path: Path) -> Path | None:
     """A4 PDF through headless Chromium when it is installed; None otherwise."""
-    exe = _chromium()
+    exe = chromium()
     if not exe:
         return None
     with tempfile.TemporaryDirectory() as profile:
@@ -207,7 +207,7 @@ def print_pdfs(pages: list[tuple[Path, Path]]) -> list[Path]:
     :func:`print_pdf` per page when Playwright cannot start. Returns the PDFs written;
     raises nothing (a page that fails to print is simply not in the list).
     """
-    exe = _chromium()
+    exe = chromium()
     if not pages or not exe:
         return []
     written: list[Path] = []
@@ -235,15 +235,6 @@ def print_pdfs(pages: list[tuple[Path, Path]]) -> list[Path]:
         return written + [
             p for sheet, pdf in pages if pdf not in done and (p := print_pdf(sheet, pdf))
         ]
-
-
-def _chromium() -> str | None:
-    """Path of the system Chromium (or Chrome), None when absent."""
-    return (
-        shutil.which("chromium")
-        or shutil.which("chromium-browser")
-        or shutil.which("google-chrome")
-    )
 
 
 def sheets_without_pdf(folders: list[Path]) -> list[tuple[Path, Path]]:

@@ -14,6 +14,7 @@ import nbformat
 import pytest
 
 from rencontres_lib import build as build_mod
+from rencontres_lib import logistique
 
 
 @pytest.fixture
@@ -399,3 +400,24 @@ def test_early_audit_spares_the_final_one_and_keeps_its_findings(tmp_path, monke
     ok.write_text("<p>Rien à signaler, version 2.</p>", encoding="utf-8")
     build_mod._audit(reports, people, "k", {}, tmp_path / "c3.json", quiet, done)
     assert read[-1] == ["b.html"]  # changed since its early audit
+
+
+def test_without_chromium_the_pdfs_are_named_as_skipped(project, fake_execute, monkeypatch):
+    """No Chromium: the build still succeeds, prints no PDF, and says so in French; with
+    --sans-documents it says that the documents were not asked for instead."""
+    sheet = project / "prive" / "lyon" / "emargement.html"
+    sheet.parent.mkdir(parents=True)
+    sheet.write_text("<!doctype html><p>Émargement</p>", encoding="utf-8")
+    monkeypatch.setattr(build_mod, "chromium", lambda: None)
+    monkeypatch.setattr(logistique, "chromium", lambda: None)
+    monkeypatch.setattr(build_mod, "publish_documents", lambda *a, **k: None)
+    monkeypatch.setattr(build_mod, "publish_kits", lambda *a, **k: None)
+    said: list[str] = []
+    report = build_mod.build(project, audit=False, log=said.append)
+    assert report.exit_code == 0
+    assert any("PDF non produits pour 1 feuille d'émargement" in m for m in said), said
+    assert not sheet.with_suffix(".pdf").exists()
+    said.clear()
+    build_mod.build(project, audit=False, documents=False, log=said.append)
+    assert any(m.startswith("Documents non produits (--sans-documents)") for m in said), said
+    assert not any("Chromium absent" in m for m in said)
