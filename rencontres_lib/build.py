@@ -35,7 +35,7 @@ from . import __version__
 from .audit import ERROR, audit_paths, format_hits, project_settings
 from .codebook import load_codebook
 from .config import Parameters, load_parameters, parameter_files, project_root, salt
-from .documents import chromium, publish_documents
+from .documents import chromium, document_paths, publish_documents
 from .errors import BuildError, ConfigError, RencontresError
 from .execution import DaskRunner, prewarm, run_code, run_notebook, shutdown_all
 from .exports import atomic_write_text, fmt_date
@@ -536,7 +536,10 @@ def _build(
         if runner is None:  # the synthesis's per-proposal work, in the kernel whose spaCy is
             # loaded, while the other territories run (consolidation.warm; failures ignored:
             # the synthesis then computes what is missing)
-            run_code(warm_code(work / t[0].slug / "resultats.json", root), root / "notebooks")
+            try:
+                run_code(warm_code(work / t[0].slug / "resultats.json", root), root / "notebooks")
+            except Exception as exc:  # noqa: BLE001 - a cache warm-up never fails a report
+                logger.debug("préparation des propositions de %s : %s", t[0].slug, exc)
         return seconds
 
     # each territory's published files are audited as soon as they are written, while the
@@ -586,7 +589,7 @@ def _build(
             " ou de badges : Chromium absent ; les pages HTML à imprimer sont dans"
             " prive/<territoire>/."
         )
-    printer = threading.Thread(target=print_pdfs, args=(sheets if documents else [],))
+    printer = threading.Thread(target=print_pdfs, args=(sheets if documents else [],), daemon=True)
     printer.start()
 
     # synthesis: reads the results saved by each territorial run
@@ -652,9 +655,15 @@ def _build(
                 publish_documents(nb, reports, o.slug, work, log)
         publish_kits([o.slug for o in built], work, reports, log)
     elif built:
+        stale = [o.slug for o in built if o.state == "exécuté"]
+        for slug in stale:  # their old documents would tell older figures: withdrawn
+            for path in document_paths(reports, slug):
+                path.unlink(missing_ok=True)
+            shutil.rmtree(reports / "kit" / slug, ignore_errors=True)
         log(
             "Documents non produits (--sans-documents) : DOCX, ODT, diaporamas et PDF des "
-            "feuilles d'émargement ; relancez « rencontres build » pour les obtenir."
+            "feuilles d'émargement ; relancez « rencontres build » pour les obtenir"
+            + (" (anciens documents des rapports refaits retirés)." if stale else ".")
         )
     write_index(reports, report)
     if audit:

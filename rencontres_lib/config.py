@@ -152,6 +152,12 @@ class Sources(BaseModel):
         return [(k, getattr(self, k)) for k in SOURCE_KINDS if getattr(self, k) is not None]
 
 
+# names the build gives to its own files and folders (reports/, build/): never a territory's slug
+RESERVED_SLUGS = frozenset(
+    {"synthese", "index", "assets", "tableaux", "kit", "images", "documents"}
+)
+
+
 class Parameters(BaseModel):
     """The validated parameters of one territorial meeting."""
 
@@ -181,6 +187,11 @@ class Parameters(BaseModel):
         if not SLUG_RE.match(v):
             raise ValueError(
                 f"identifiant en minuscules, chiffres et tirets attendu (reçu « {v} »), ex. « lyon »"
+            )
+        if v in RESERVED_SLUGS:
+            raise ValueError(
+                f"« {v} » est réservé aux fichiers du projet (synthèse, index, dossiers publiés) :"
+                " choisissez un autre identifiant, ex. « lyon »"
             )
         return v
 

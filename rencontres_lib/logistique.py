@@ -194,7 +194,10 @@ def print_pdf(html_path: Path, pdf_path: Path) -> Path | None:
             f"--print-to-pdf={pdf_path}",
             html_path.resolve().as_uri(),
         ]
-        subprocess.run(cmd, capture_output=True, timeout=120, check=False)
+        try:
+            subprocess.run(cmd, capture_output=True, timeout=120, check=False)
+        except (OSError, subprocess.TimeoutExpired):
+            return None  # this sheet stays without PDF; the others still print
     return pdf_path if pdf_path.exists() else None
 
 

@@ -154,7 +154,9 @@ def text_key(text: str) -> str:
     return hashlib.sha256((head + text).encode("utf-8", "surrogatepass")).hexdigest()
 
 
-@lru_cache(maxsize=1)
+_MODEL_LOCK = threading.Lock()
+
+
 def french_pipeline() -> Any:
     """spaCy's French pipeline (:data:`MODEL`) without its parser, loaded once per process and
     shared by every use through :class:`Components`: names (:func:`nlp`), the terms of the
@@ -162,6 +164,12 @@ def french_pipeline() -> Any:
 
     Raises :class:`~rencontres_lib.errors.RencontresError` (French) when the model is missing.
     """
+    with _MODEL_LOCK:  # two threads never load it twice
+        return _load_french()
+
+
+@lru_cache(maxsize=1)
+def _load_french() -> Any:
     import spacy
 
     try:

@@ -16,7 +16,7 @@ import pandas as pd
 from . import metrics
 from .codebook import load_codebook
 from .config import Parameters, load_parameters, project_root, salt
-from .errors import Finding, LoadResult, RencontresError, SourceError
+from .errors import ConfigError, Finding, LoadResult, RencontresError, SourceError
 from .loaders.contributions import load_contributions
 from .loaders.entretiens import load_entretiens
 from .loaders.evaluation import load_evaluation
@@ -100,6 +100,14 @@ def load_rencontre(
         params = parametres
     r = Rencontre(params)
     r.names_file = Path(names_file) if names_file else None
+    if r.names_file is not None and not r.names_file.is_file():
+        raise ConfigError(
+            "fichier des noms des inscrits introuvable : les noms des autres territoires ne"
+            " pourraient pas être masqués.",
+            file=r.names_file,
+            hint="Lancez « rencontres build », qui l'écrit dans prive/noms.json et le donne au"
+            " carnet (paramètre « noms ») ; à la main, laissez « noms » vide.",
+        )
     steps = [
         ("inscriptions", _load_inscriptions),
         ("questionnaire", _load_questionnaire),

@@ -421,3 +421,26 @@ def test_without_chromium_the_pdfs_are_named_as_skipped(project, fake_execute, m
     build_mod.build(project, audit=False, documents=False, log=said.append)
     assert any(m.startswith("Documents non produits (--sans-documents)") for m in said), said
     assert not any("Chromium absent" in m for m in said)
+
+
+def test_without_documents_the_old_documents_of_a_rebuilt_report_are_withdrawn(
+    project, fake_execute, monkeypatch
+):
+    """--sans-documents never leaves, published and linked, the DOCX of an older version of a
+    report it has just rebuilt; the documents of a reused report stay."""
+    monkeypatch.setattr(build_mod, "publish_kits", lambda *a, **k: None)
+    reports = project / "reports"
+
+    def fake_documents(notebook, reports, slug, work, log):
+        (reports / f"{slug}.docx").write_bytes(b"ancien")
+
+    monkeypatch.setattr(build_mod, "publish_documents", fake_documents)
+    run(project)
+    assert (reports / "lyon.docx").exists() and (reports / "nantes.docx").exists()
+    with open(project / "data/exemple/inscriptions_lyon.csv", "ab") as fh:
+        fh.write(b"\r\n")  # Lyon (and the synthesis) rebuilt, Nantes reused
+    said: list[str] = []
+    build_mod.build(project, audit=False, documents=False, log=said.append)
+    assert not (reports / "lyon.docx").exists() and not (reports / "synthese.docx").exists()
+    assert (reports / "nantes.docx").exists()
+    assert any("anciens documents des rapports refaits retirés" in m for m in said), said

@@ -50,6 +50,7 @@ def test_valid_file_resolves_paths_against_root(tmp_path):
         (("capacite: 50", "capacite: beaucoup"), ["clé « capacite »", "nombre entier"]),
         (("capacite: 50", "capacite: -3"), ["clé « capacite »", "strictement positif"]),
         (("slug: test", "slug: Test Ville"), ["clé « slug »", "minuscules"]),
+        (("slug: test", "slug: synthese"), ["clé « slug »", "« synthese » est réservé"]),
         (("territoire: Métropole de Test\n", ""), ["clé « territoire »", "obligatoire"]),
         (("lieu: Salle des fêtes", "lieux: Salle"), ["clé « lieux »", "inconnue"]),
         (("q.csv", "absent.csv"), ["sources.questionnaire", "introuvable", "absent.csv"]),

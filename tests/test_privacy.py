@@ -597,3 +597,17 @@ def test_the_project_names_arrive_as_a_parameter(project, tmp_path):
     assert list(r.names.spans(text)) == [(8, 24)]
     alone = load_rencontre(project / "parameters/lyon.yaml", kinds=("inscriptions",))
     assert list(alone.names.spans(text)) == []  # no such file in the project: not masked
+
+
+def test_a_names_file_given_but_missing_is_a_french_error(project, tmp_path):
+    """Given explicitly (the notebook parameter « noms ») and absent: an error naming the
+    file, never a silent empty list that would leave other territories' names unmasked."""
+    from rencontres_lib.errors import ConfigError
+    from rencontres_lib.rencontre import load_rencontre
+
+    missing = tmp_path / "absent.json"
+    with pytest.raises(ConfigError, match="fichier des noms des inscrits introuvable") as err:
+        load_rencontre(
+            project / "parameters/lyon.yaml", kinds=("inscriptions",), names_file=missing
+        )
+    assert "absent.json" in err.value.french()
