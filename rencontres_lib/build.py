@@ -554,12 +554,7 @@ def _build(
                 f"{'Note de cadrage' if out.phase == 'cadrage' else 'Compte rendu'} — {out.title}"
             )
             publisher().publish(work / out.slug / "rencontre.ipynb", reports / out.html, title)
-            published = [reports / out.html]
-            tables = work / out.slug / "tableaux"
-            if tables.is_dir():
-                for f in sorted(tables.iterdir()):
-                    copy_atomic(f, reports / "tableaux" / f.name)
-                    published.append(reports / "tableaux" / f.name)
+            published = [reports / out.html, *publish_tables(work / out.slug, reports)]
             if early is not None:
                 early.submit(published)
             out.state = "exécuté"
@@ -627,10 +622,7 @@ def _build(
                 },
             ).result()
             publisher().publish(work / "synthese" / "synthese.ipynb", reports / syn.html, syn.title)
-            tables = work / "synthese" / "tableaux"
-            if tables.is_dir():
-                for f in sorted(tables.iterdir()):
-                    copy_atomic(f, reports / "tableaux" / f.name)
+            publish_tables(work / "synthese", reports)
             syn.state = "exécuté"
             report.executed += 1
             cache["synthese"] = {  # after the run: it may have merged regroupements.yaml
@@ -672,6 +664,19 @@ def _build(
         )
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def publish_tables(run: Path, reports: Path) -> list[Path]:
+    """Copy the exported tables of a notebook run (``<run>/tableaux/``) into
+    ``reports/tableaux/``; returns the published paths."""
+    tables = run / "tableaux"
+    if not tables.is_dir():
+        return []
+    out = []
+    for f in sorted(tables.iterdir()):
+        copy_atomic(f, reports / "tableaux" / f.name)
+        out.append(reports / "tableaux" / f.name)
+    return out
 
 
 def warm_code(results: Path, root: Path) -> str:
@@ -802,7 +807,7 @@ class EarlyAudit:
 
     def __init__(self, reports: Path, people) -> None:
         self.reports = reports
-        self.index = NameIndex.from_names([f"{p} {n}" for p, n in people if len(f"{p} {n}") > 4])
+        self.index = NameIndex.from_names(full_names(people))
         self.settings = project_settings(reports.parent)
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="audit")
         self.done: dict[str, tuple[str, list]] = {}
@@ -852,8 +857,7 @@ def _audit(
         elif seen["propres"].get(rel) != digests[rel]:
             todo.append(p)
     if todo:
-        full = [f"{p} {n}" for p, n in people if len(f"{p} {n}") > 4]
-        hits += audit_paths(todo, names=full, **project_settings(reports.parent))
+        hits += audit_paths(todo, names=full_names(people), **project_settings(reports.parent))
     if hits:
         log(format_hits(hits))
     hits = [h for h in hits if h.level == ERROR]  # warnings are shown once, never fail
@@ -930,9 +934,15 @@ def cached_registrant_people(root: Path) -> list[tuple[str, str]]:
     return people
 
 
+def full_names(people: list[tuple[str, str]]) -> list[str]:
+    """« Prénom Nom » of each person, the audit's names (under 5 characters: too short to
+    look for without false alarms)."""
+    return [f"{p} {n}" for p, n in people if len(f"{p} {n}") > 4]
+
+
 def registrant_names(root: Path) -> list[str]:
     """Full names « Prénom Nom » of every registrant (for the audit only, never published)."""
-    return [f"{p} {n}" for p, n in registrant_people(root) if len(f"{p} {n}") > 4]
+    return full_names(registrant_people(root))
 
 
 def write_project_names(root: Path, people: list[tuple[str, str]]) -> str:
