@@ -42,6 +42,17 @@ SUPPRESSED_MARKER = "masqué"  # one marker for primary and secondary cells (see
 _MARGIN = 1024  # extra characters scrubbed beyond max_chars so no identifier is cut in half
 _MAX_WINDOW = 2**20
 
+# what may still identify someone after scrubbing: an at sign (also full-width), « arobase »,
+# or 8 digits or more in a row (IBAN, social-security or SIRET numbers, odd phone formats)
+_RESIDUAL_ID_RE = re.compile(r"[@\uff20]|\barobase\b|(?:\d[ \t.]?){8,}", re.IGNORECASE)
+
+
+def may_identify(text: str) -> bool:
+    """True when a scrubbed text still looks like it holds a contact or an identifier the
+    rules missed (see ``_RESIDUAL_ID_RE``): such a text is never quoted in a report."""
+    return bool(_RESIDUAL_ID_RE.search(str(text)))
+
+
 URL_RE = re.compile(
     r"(?:\b(?:https?|ftp)://|\bwww\.|\b[a-z][a-z0-9+.\-]*://[^\s/@]+@)"
     r"[^\s<>\"'`]*[^\s<>\"'`.,;:!?)\]}»]",

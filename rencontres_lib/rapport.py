@@ -32,7 +32,7 @@ from .exports import atomic_write_text, write_csv, write_xlsx_sheets
 from .formats import fmt_date, fmt_date_long, fmt_float, fmt_int, fmt_pct
 from .geo import departements
 from .loaders.contributions import COLUMNS as CONTRIBUTION_COLUMNS
-from .privacy import small_group_label
+from .privacy import may_identify, small_group_label
 from .public import PublicTable, aggregate, people_groups, people_stages
 from .rencontre import Rencontre, load_rencontre
 from .text import assign_themes, load_themes, representative_quotes, theme_shares
@@ -217,9 +217,12 @@ def is_non_answer(text: object) -> bool:
 
 
 def distinct_quotes(candidates: list[tuple[str, str]], k: int) -> list[tuple[str, str]]:
-    """Up to ``k`` quotes with no repeat and no near-copy (similarity ≥ 0.8 on folded text)."""
+    """Up to ``k`` quotes with no repeat and no near-copy (similarity ≥ 0.8 on folded text),
+    never a text that may still identify someone (:func:`privacy.may_identify`)."""
     out: list[tuple[str, str]] = []
     for text, who in candidates:
+        if may_identify(text):
+            continue
         f = _fold(text)
         if any(f == _fold(t) or SequenceMatcher(None, f, _fold(t)).ratio() >= 0.8 for t, _ in out):
             continue

@@ -179,3 +179,19 @@ def test_a_filter_matching_no_row_is_an_error_naming_the_near_value(project):
     errors = [f.french() for f in r.findings() if f.level == "erreur"]
     # 196 Lyon rows in the export, 8 without submitdate (excluded by the codebook): 188
     assert any("questionnaire.csv" in e and "« Lyon » (188)" in e for e in errors), errors
+
+
+def test_a_quote_that_may_still_identify_someone_is_never_chosen():
+    """What the scrubbing missed (a handle, a full-width at sign, « arobase », an IBAN) keeps a
+    text out of the quotes; dates and year ranges do not."""
+    from rencontres_lib.rapport import distinct_quotes
+
+    cands = [
+        ("Contactez-moi sur twitter @jeanne_martin, super journée", "a"),
+        ("jeanne.martin＠example.org : très bien", "b"),
+        ("jeanne point martin arobase example point org", "c"),
+        ("Mon IBAN FR76 3000 6000 0112 3456 7890 189 pour le défraiement", "d"),
+        ("Une vraie écoute, le 14/03/2025, et un calendrier 2025-2026 clair.", "e"),
+        ("Des ateliers bien animés.", "f"),
+    ]
+    assert distinct_quotes(cands, 3) == [cands[4], cands[5]]
