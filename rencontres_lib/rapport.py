@@ -517,8 +517,9 @@ class Report:
                 }
             )
         ev = self.evaluation()
-        if ev and ev["questions"]:
-            col, q = next(iter(ev["questions"].items()))
+        shown = [(c, q) for c, q in (ev or {}).get("questions", {}).items() if not q.get("masque")]
+        if shown:
+            col, q = shown[0]
             _, _, verb, criterion = self.EVALUATION_QUESTIONS[col]
             who = (
                 f"{fmt_int(ev['n'])} des {fmt_int(ev['presents'])} personnes présentes ont répondu"
@@ -585,6 +586,11 @@ class Report:
         "recommandation": ("Recommandation", 3, "recommanderaient ce format de rencontre",
                            "« Oui » ; « Je ne sais pas » compris dans la base"),
     }  # fmt: skip
+    EVALUATION_SIDES = {  # the two sides of each share, in words (small-group rule)
+        "satisfaction": "satisfaites ou non satisfaites",
+        "expression": "qui ont pu s'exprimer ou non",
+        "recommandation": "qui recommanderaient ce format ou non",
+    }
 
     def evaluation(self) -> dict | None:
         """Figures of the evaluation questionnaire, or None without that source.
@@ -598,6 +604,12 @@ class Report:
         in the base), ``part`` (0–1) with its 95 % Wilson interval ``bas``/``haut``
         (:func:`metrics.wilson`; Wilson 1927), and ``moyenne`` (mean mark 1–5, satisfaction
         only). With fewer than k people in all, only ``n`` is given (``questions`` empty).
+
+        Small-group rule (primary suppression, as :func:`public.people_groups` does for
+        profiles): when the favourable or the other side counts 1 to k − 1 people, the share
+        would tell what a handful of people answered, so the question keeps only ``libelle``,
+        ``base`` and ``masque`` (True); ``k``, ``part``, ``bas``, ``haut`` and ``moyenne`` are
+        not given. A side of 0 people is not small (nobody to single out), as everywhere else.
         """
         return self._once("evaluation", self._evaluation)
 
@@ -620,6 +632,9 @@ class Report:
             if len(values) < r.seuil:
                 continue
             k = int((values >= fav).sum())
+            if 0 < min(k, len(values) - k) < r.seuil:
+                out["questions"][col] = {"libelle": label, "base": len(values), "masque": True}
+                continue
             part, lo, hi = metrics.wilson(k, len(values))
             q = {"libelle": label, "base": len(values), "k": k, "part": part, "bas": lo, "haut": hi}
             if col == "satisfaction":
@@ -709,6 +724,13 @@ class Report:
         items = []
         for col, q in ev["questions"].items():
             _, _, verb, criterion = self.EVALUATION_QUESTIONS[col]
+            if q.get("masque"):
+                items.append(
+                    f"{q['libelle']} : {_people(q['base'])} ont répondu ; moins de "
+                    f"{fmt_int(r.seuil)} personnes d'un des deux côtés ({self.EVALUATION_SIDES[col]}) : "
+                    "part non publiée (règle des petits effectifs)."
+                )
+                continue
             text = (
                 f"{q['libelle']} : {fmt_pct(q['part'])} {verb} ({criterion}), "
                 f"{_range(q['bas'], q['haut'])} ; {_people(q['base'])}"

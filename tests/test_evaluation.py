@@ -117,7 +117,8 @@ def six_answers() -> pd.DataFrame:
 
 
 def test_evaluation_figures_by_hand():
-    rep = rapport.Report(meeting(six_answers()))
+    # seuil 2: every side of every share counts 2 people or more (small-group rule below)
+    rep = rapport.Report(meeting(six_answers(), seuil=2))
     ev = rep.evaluation()
     # 6 answers of 8 people present
     assert ev["n"] == 6 and ev["presents"] == 8 and ev["taux"] == pytest.approx(0.75)
@@ -138,7 +139,7 @@ def test_evaluation_figures_by_hand():
 
 
 def test_evaluation_section_sentences_and_quotes():
-    rep = rapport.Report(meeting(six_answers()))
+    rep = rapport.Report(meeting(six_answers(), seuil=2))  # no side under 2 people
     s = rep.evaluation_section()
     assert s.title == "Évaluation de la rencontre"
     shown = [b.args[0] for b in s.blocks if b.kind in ("paragraph", "bullets")]
@@ -149,6 +150,13 @@ def test_evaluation_section_sentences_and_quotes():
         "Satisfaction globale : 60\u202f% se disent satisfaites (note de 4 ou 5 sur 5), "
         "entre 23 et 88\u202f% ; 5 personnes ; note moyenne 3,6 sur 5."
     )
+    essentiel = rapport.constats(rep.r)
+    assert (
+        "Évaluation de la rencontre. 60\u202f% des personnes qui ont répondu se disent satisfaites "
+        "(note de 4 ou 5 sur 5), entre 23 et 88\u202f% ; 6 des 8 personnes présentes ont répondu."
+    ) in essentiel
+    rep = rapport.Report(meeting(six_answers(), seuil=3))  # attributions at k = 3
+    s = rep.evaluation_section()
     quotes = next(b.args[0] for b in s.blocks if b.kind == "quotes")
     texts = [q for q, _ in quotes]
     assert len(quotes) == 2
@@ -163,11 +171,8 @@ def test_evaluation_section_sentences_and_quotes():
     }
     for q, who in quotes:
         assert who == f"{expected_who[q]}, questionnaire d'évaluation"
-    essentiel = rapport.constats(rep.r)
-    assert (
-        "Évaluation de la rencontre. 60\u202f% des personnes qui ont répondu se disent satisfaites "
-        "(note de 4 ou 5 sur 5), entre 23 et 88\u202f% ; 6 des 8 personnes présentes ont répondu."
-    ) in essentiel
+    # at k = 3 every share has a side of 2 people: none is published, nor in L'essentiel
+    assert not any(c.startswith("Évaluation") for c in rapport.constats(rep.r))
 
 
 def test_evaluation_by_profile_never_shows_a_small_group():
@@ -255,3 +260,43 @@ def test_new_takes_the_evaluation_export(project, capsys):
     assert main(["check", str(project / "parameters" / "reze.yaml")]) == 0
     out = capsys.readouterr().out
     assert "evaluation — evaluation_nantes.csv : 38 lignes lues, 37 utilisées, 1 rejetée" in out
+
+
+def test_overall_share_with_a_thin_side_is_not_published():
+    # 8 people, seuil 5: satisfaction 6 satisfied (4–5) and 2 not (1 ≤ 2 < 5) → masked;
+    # expression 8 « Oui » and nobody else: 0 on the other side is not small → published
+    # (8/8); recommandation 5 « Oui », 3 others (< 5) → masked
+    ev = pd.DataFrame(
+        {
+            "respondent_id": [f"E{i}" for i in range(1, 9)],
+            "date": pd.NaT,
+            "profil": ["elu"] * 8,
+            "satisfaction": pd.array([5, 5, 4, 4, 4, 4, 2, 1], dtype="Int64"),
+            "expression": pd.array([4] * 8, dtype="Int64"),
+            "recommandation": pd.array([3, 3, 3, 3, 3, 2, 1, 1], dtype="Int64"),
+            "retenir": [""] * 8,
+        }
+    )
+    rep = rapport.Report(meeting(ev, seuil=5))
+    out = rep.evaluation()
+    sat = out["questions"]["satisfaction"]
+    assert sat == {"libelle": "Satisfaction globale", "base": 8, "masque": True}
+    assert out["questions"]["recommandation"]["masque"] is True
+    assert "part" not in out["questions"]["recommandation"]
+    assert out["questions"]["expression"]["part"] == pytest.approx(1.0)
+    items = next(b.args[0] for b in rep.evaluation_section().blocks if b.kind == "bullets")
+    assert items[0] == (
+        "Satisfaction globale : 8 personnes ont répondu ; moins de 5 personnes d'un des deux "
+        "côtés (satisfaites ou non satisfaites) : part non publiée (règle des petits effectifs)."
+    )
+    assert not any("75" in i for i in items)  # 6/8 never written
+    # L'essentiel takes the first published question (expression), never the masked one
+    essentiel = [c for c in rapport.constats(rep.r) if c.startswith("Évaluation")]
+    assert essentiel == [
+        "Évaluation de la rencontre. 100\u202f% des personnes qui ont répondu ont pu s'exprimer "
+        "(« Oui » ou « Plutôt oui »), entre 68 et 100\u202f% ; 8 des 8 personnes présentes ont "
+        "répondu."
+    ]
+    # exported results (resultats.json) carry no share, count or mean for the masked question
+    res = rapport.results(rep)["evaluation"]["questions"]["satisfaction"]
+    assert set(res) == {"libelle", "base", "masque"}
