@@ -362,12 +362,97 @@ def _csv_records(layout: CsvLayout) -> tuple[list[list[str]], list[int], list]:
     """Every data record padded or cut to the header's width, its first line, and the
     misaligned ones as (index, line, fields)."""
     rows, lines, widths = scan_records(layout, keep=True)
+    if any("\n" in c or "\r" in c for row in rows for c in row):
+        rows, lines, widths = split_unclosed_quotes(layout, rows, lines)
     misaligned = misaligned_records(layout, widths, lines, rows)
     width = len(layout.names)
     for i, w in enumerate(widths):
         if w != width:
             rows[i] = (rows[i] + [""] * width)[:width]
     return rows, lines, misaligned
+
+
+_LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+
+def _is_blank(record: list[str], width: int) -> bool:
+    return not record or (len(record) == 1 and not record[0].strip() and width > 1)
+
+
+def _swallows(text: str, record: list[str], sep: str, width: int) -> bool:
+    """A multi-line record read from ``text`` that an opening quote never properly closed:
+    strict CSV refuses it (end of file inside the quote, or a closing quote followed by text),
+    or one of its cells holds two lines or more that are whole records of the header's width."""
+    try:
+        list(csv.reader(io.StringIO(text), delimiter=sep, strict=True))
+    except csv.Error:
+        return True
+    if width < 3:
+        return False
+    for cell in record:
+        inner = re.split(r"\r\n|\r|\n", cell)[1:]
+        if sum(len(next(csv.reader([line], delimiter=sep), [])) == width for line in inner) >= 2:
+            return True
+    return False
+
+
+def split_unclosed_quotes(
+    layout: CsvLayout, rows: list[list[str]], lines: list[int]
+) -> tuple[list[list[str]], list[int], list[int]]:
+    """Records re-read where a double quote opened and was never properly closed.
+
+    Such a quote makes the :mod:`csv` module read the following lines (often to the end of
+    the file) as one cell, so rows would silently disappear. Each multi-line record that
+    :func:`_swallows` flags is cut at the end of its first line (the opening quote is taken
+    to close there) and the lines it had swallowed are read again as ordinary records; a
+    warning names the line and column where the quote opens and the lines recovered.
+    Returns (records, first line of each, field count of each).
+    """
+    path, sep, width = layout.path, layout.sep, len(layout.names)
+    with open(path, encoding=layout.encoding, newline="") as fh:
+        physical = _LINE_RE.findall(fh.read())
+    out_rows: list[list[str]] = []
+    out_lines: list[int] = []
+    for i, (row, start) in enumerate(zip(rows, lines, strict=True)):
+        if not any("\n" in c or "\r" in c for c in row):
+            out_rows.append(row)
+            out_lines.append(start)
+            continue
+        end = lines[i + 1] - 1 if i + 1 < len(lines) else len(physical)
+        chunk, pos = physical[start - 1 : end], 0
+        while pos < len(chunk):
+            reader = csv.reader(iter(chunk[pos:]), delimiter=sep)
+            record = next(reader, None)
+            if record is None:
+                break
+            span = reader.line_num
+            if span > 1 and _swallows("".join(chunk[pos : pos + span]), record, sep, width):
+                cut = next(csv.reader([chunk[pos].rstrip("\r\n")], delimiter=sep))
+                j = next((k for k, c in enumerate(record) if "\n" in c or "\r" in c), 0)
+                column = layout.names[j] if j < width else None
+                first, last = start + pos + 1, start + pos + span - 1
+                swallowed = (
+                    f"la ligne {first} était lue"
+                    if first == last
+                    else (f"les lignes {first} à {last} étaient lues")
+                )
+                add_finding(
+                    layout.findings,
+                    "avertissement",
+                    path.name,
+                    f"guillemet ouvert dans cette cellule et jamais refermé correctement : "
+                    f"{swallowed} dans cette seule cellule ; la cellule est arrêtée en fin de ligne {start + pos} et les "
+                    "lignes suivantes sont lues comme des lignes ordinaires. Vérifiez cette ligne "
+                    "dans l'export (guillemet en trop ou manquant).",
+                    row=start + pos,
+                    column=column,
+                )
+                record, span = cut, 1
+            if not _is_blank(record, width):
+                out_rows.append(record)
+                out_lines.append(start + pos)
+            pos += span
+    return out_rows, out_lines, [len(r) for r in out_rows]
 
 
 def scan_records(layout: CsvLayout, keep: bool) -> tuple[list[list[str]], list[int], list[int]]:
