@@ -20,6 +20,7 @@ rejects them with their line (:func:`rencontres_lib.loaders.common.reject_misali
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import contextlib
 import csv
@@ -115,8 +116,69 @@ def sha256_file(path: str | Path) -> str:
     return h.hexdigest()
 
 
+REPLACING = "utf-8-remplace"
+"""Codec name: UTF-8 (BOM skipped) whose invalid bytes each become U+FFFD, whatever ``errors``
+says, so every reader of the file (csv, pandas) reads it the same way."""
+
+
+def _replacing_codec(name: str) -> codecs.CodecInfo | None:
+    if name.replace("-", "_").replace(" ", "_") != REPLACING.replace("-", "_"):
+        return None
+    base = codecs.lookup("utf-8-sig")
+    return codecs.CodecInfo(
+        name=REPLACING,
+        encode=base.encode,
+        decode=lambda data, errors="strict": base.decode(data, "replace"),
+        incrementalencoder=base.incrementalencoder,
+        incrementaldecoder=lambda errors="strict": base.incrementaldecoder("replace"),
+        streamreader=lambda stream, errors="strict": base.streamreader(stream, "replace"),
+        streamwriter=base.streamwriter,
+    )
+
+
+codecs.register(_replacing_codec)
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    """True when bytes that are not valid UTF-8 are a few damaged ones in a UTF-8 text.
+
+    A UTF-8 letter (« é » = C3 A9) read in Windows-1252 would be two odd characters (« Ã© »):
+    a real Windows-1252 export practically never holds one, while each of its accented
+    letters is an invalid UTF-8 byte. So the text is UTF-8 when it holds at least one valid
+    non-ASCII UTF-8 character and at least as many of them as invalid bytes. (charset-normalizer
+    only proposes encodings that decode the whole file: it never proposes UTF-8 for a UTF-8
+    file with one bad byte, hence this count first.)
+    """
+    text = data.decode("utf-8-sig", "replace")
+    replaced = text.count("\ufffd")
+    invalid = replaced - data.count(b"\xef\xbf\xbd")
+    valid = len(text) - len(text.encode("ascii", "ignore")) - replaced
+    return valid > 0 and valid >= invalid
+
+
+def damaged_lines(path: Path) -> list[int]:
+    """1-based physical lines of a file holding bytes that are not valid UTF-8."""
+    data = path.read_bytes()
+    text = data.decode("utf-8-sig", "replace")
+    ends = [m.end() for m in re.finditer(r"\r\n|\r|\n", text)]
+    found = {bisect.bisect_right(ends, m.start()) + 1 for m in re.finditer("\ufffd", text)}
+    return sorted(found)
+
+
+def _lines_text(lines: list[int]) -> str:
+    """« ligne 4 » / « lignes 4, 7 et 9 » / « lignes 4, 7, … (et 3 autres) »."""
+    if len(lines) == 1:
+        return f"ligne {lines[0]}"
+    shown = [str(x) for x in lines[:12]]
+    if len(lines) > 12:
+        return f"lignes {', '.join(shown)} (et {len(lines) - 12} autres)"
+    return f"lignes {', '.join(shown[:-1])} et {shown[-1]}"
+
+
 def detect_encoding(path: Path) -> str:
-    """Return ``utf-8-sig`` when the bytes are valid UTF-8, otherwise the best single-byte guess."""
+    """Return ``utf-8-sig`` when the bytes are valid UTF-8; :data:`REPLACING` when a few bytes
+    are damaged in a UTF-8 text (:func:`_mostly_utf8`); otherwise the best single-byte guess
+    of charset-normalizer (Windows-1252 for Latin-1). :class:`SourceError` when none fits."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     try:
         with open(path, "rb") as fh:
@@ -126,6 +188,8 @@ def detect_encoding(path: Path) -> str:
         return "utf-8-sig"
     except UnicodeDecodeError:
         pass
+    if _mostly_utf8(path.read_bytes()):
+        return REPLACING
     try:
         from charset_normalizer import from_path
 
@@ -294,7 +358,19 @@ def csv_layout(path: Path, encoding: str) -> CsvLayout:
             hint="Vérifiez le séparateur, ou n'exportez que les colonnes utiles.",
         )
     names = _unique_headers(header, path, findings)
-    if encoding not in {"utf-8-sig", "utf-8"}:
+    if encoding == REPLACING:
+        bad = damaged_lines(path)
+        add_finding(
+            findings,
+            "avertissement",
+            path.name,
+            f"octet invalide en UTF-8 ({_lines_text(bad)}) : chaque octet illisible est remplacé "
+            "par « \ufffd », le reste du fichier est lu en UTF-8 (ses lettres accentuées restent "
+            "justes). Corrigez ce caractère dans l'export, ou réenregistrez-le en « CSV UTF-8 ».",
+            row=bad[0] if bad else None,
+            count=max(1, len(bad)),
+        )
+    elif encoding not in {"utf-8-sig", "utf-8"}:
         add_finding(
             findings,
             "info",
@@ -352,10 +428,39 @@ def read_table(path: str | Path, sheet: str | int | None = None) -> RawTable:
     frame = pd.DataFrame(rows, columns=layout.names, dtype=object)
     if not rows:
         frame = pd.DataFrame({n: pd.Series(dtype=object) for n in layout.names})
+    if layout.encoding == REPLACING:
+        _locate_damaged_cells(layout, frame, lines)
     table = RawTable(path, frame, layout.encoding, layout.sep, digest, None, layout.findings)
     table._lines = lines
     table.misaligned = misaligned
     return table
+
+
+def _locate_damaged_cells(layout: CsvLayout, frame: pd.DataFrame, lines: list[int]) -> None:
+    """Replace the file-wide warning on bytes invalid in UTF-8 by one per column, naming the
+    records (first line of each) whose cell holds a replaced byte."""
+    found = []
+    for column in frame.columns:
+        hit = frame[column].astype(str).str.contains("\ufffd", regex=False).to_numpy()
+        rows = [lines[i] for i in hit.nonzero()[0]]
+        if rows:
+            found.append(
+                Finding(
+                    "avertissement",
+                    layout.path.name,
+                    f"caractère illisible (octet invalide en UTF-8, {_lines_text(rows)}) remplacé "
+                    "par « \ufffd » ; le reste du fichier est lu en UTF-8. Corrigez ce caractère "
+                    "dans l'export, ou réenregistrez-le en « CSV UTF-8 ».",
+                    rows[0],
+                    str(column),
+                    len(rows),
+                )
+            )
+    if found:
+        layout.findings[:] = [
+            f for f in layout.findings if "octet invalide en UTF-8 (" not in f.message
+        ]
+        layout.findings.extend(found)
 
 
 def _csv_records(layout: CsvLayout) -> tuple[list[list[str]], list[int], list]:

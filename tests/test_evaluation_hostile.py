@@ -86,3 +86,36 @@ def test_true_multiline_answers_stay_whole(tmp_path):
         "un, deux\ntrois, quatre",
     ]
     assert not any("guillemet ouvert" in m for m in messages(res))
+
+
+# ------------------------------------------------------------------ 2. one invalid UTF-8 byte
+
+
+def test_one_bad_byte_keeps_utf8_and_names_its_row(tmp_path):
+    path = tmp_path / "octet.csv"
+    path.write_bytes(
+        HEAD.encode()
+        + "14/03/2025 10:01,Très satisfait,Très bien\n".encode()
+        + b"14/03/2025 10:02,4,Caf\xe9 froid\n"  # « é » in Windows-1252: invalid in UTF-8
+        + "14/03/2025 10:03,Plutôt satisfait,À refaire\n".encode()
+    )
+    res = load(path)
+    assert res.table["satisfaction"].tolist() == [5, 4, 4]  # accents read: labels recognised
+    assert res.table["retenir"].tolist() == ["Très bien", "Caf\ufffd froid", "À refaire"]
+    (warning,) = [f for f in res.findings if "illisible" in f.message]
+    assert (warning.level, warning.row, warning.column) == ("avertissement", 3, "Commentaire")
+    assert "octet invalide en UTF-8, ligne 3" in warning.message
+    assert not any("cp1252" in f.message for f in res.findings)
+
+
+def test_a_real_cp1252_file_is_still_read_as_cp1252(tmp_path):
+    path = tmp_path / "cp.csv"
+    path.write_bytes(
+        (
+            HEAD + "14/03/2025 10:01,Très satisfait,Café\n14/03/2025 10:02,Plutôt satisfait,Été\n"
+        ).encode("cp1252")
+    )
+    res = load(path)
+    assert res.table["satisfaction"].tolist() == [5, 4]
+    assert res.table["retenir"].tolist() == ["Café", "Été"]
+    assert [f.level for f in res.findings if "cp1252" in f.message] == ["info"]
