@@ -6,6 +6,7 @@ import argparse
 import datetime as dt
 import logging
 import os
+import re
 import sys
 import tempfile
 import traceback
@@ -298,11 +299,12 @@ def cmd_check(args) -> int:
         try:
             params = load_parameters(path)
         except RencontresError as exc:
-            print(f"✗ {path} : {exc.french()}")
+            print(f"✗ {path} : {_masked(exc.french())}")
             worst = 1
             continue
         print(f"Rencontre « {params.territoire} » ({path})")
         r = load_rencontre(params)
+        names = r.names
         for kind, res in r.results.items():
             findings = res.findings + _territory_findings(kind, res, params)
             errors = sum(f.level == "erreur" for f in findings)
@@ -314,12 +316,12 @@ def cmd_check(args) -> int:
                 f"{fmt_count(errors, 'erreur')}, {fmt_count(warns, 'avertissement')}"
             )
             for f in findings:
-                print(f"      {f.french()}")
+                print(f"      {_masked(f.french(), names)}")
             if errors:
                 worst = 1
             warned += warns
         for kind, msg in r.failures.items():
-            print(f"  ✗ {kind} : {msg}")
+            print(f"  ✗ {kind} : {_masked(str(msg), names)}")
         if r.has_errors():
             worst = 1
     print(
@@ -333,6 +335,23 @@ def cmd_check(args) -> int:
             "lisez-les ci-dessus avant de publier."
         )
     return worst
+
+
+_QUOTED = re.compile(r"«[\s\u00a0\u202f]*(.*?)[\s\u00a0\u202f]*»", re.S)
+
+
+def _masked(text: str, names=None) -> str:
+    """A message with every value quoted « … » scrubbed (:func:`privacy.scrub_text`: e-mails,
+    phones, addresses, links, registrants' names from ``names``, other people's names): the
+    terminal may be shared or pasted into a ticket, a cell may hold a name or a phone."""
+    from .privacy import scrub_text
+
+    def one(m: re.Match) -> str:
+        value = m.group(1)
+        clean = scrub_text(value, names, max_chars=None) if value else value
+        return m.group(0).replace(value, clean, 1) if clean != value else m.group(0)
+
+    return _QUOTED.sub(one, text)
 
 
 def _territory_findings(kind: str, res, params) -> list:

@@ -119,3 +119,33 @@ def test_a_real_cp1252_file_is_still_read_as_cp1252(tmp_path):
     assert res.table["satisfaction"].tolist() == [5, 4]
     assert res.table["retenir"].tolist() == ["Café", "Été"]
     assert [f.level for f in res.findings if "cp1252" in f.message] == ["info"]
+
+
+# ------------------------------------------------------------------ 5. rencontres check masks values
+
+
+def test_check_never_echoes_a_name_an_email_or_a_phone(tmp_path, capsys):
+    from rencontres_lib.cli import main
+
+    path = tmp_path / "eval.csv"
+    path.write_text(
+        "Horodateur,Vous êtes :,Satisfaction globale,Commentaire\n"
+        "14/03/2025 10:01,jean.dupont@exemple.fr,5,ok\n"  # line 2: an e-mail as profile
+        "14/03/2025 10:02,06 12 34 56 78,Génial merci Marie Curie,ok\n"  # line 3: phone, name
+        "14/03/2025 10:03,Élu,4,ok\n",
+        encoding="utf-8",
+    )
+    params = tmp_path / "essai.yaml"
+    params.write_text(
+        "territoire: Essai\nslug: essai\ndate: 2025-03-14\nphase: compte_rendu\n"
+        f"sources:\n  evaluation: {path}\n",
+        encoding="utf-8",
+    )
+    assert main(["check", str(params)]) == 0
+    out = capsys.readouterr().out
+    assert "3 lignes lues, 3 utilisées" in out
+    for secret in ("jean.dupont", "exemple.fr", "06 12 34 56 78", "Curie"):
+        assert secret not in out
+    assert "« [courriel masqué] » (1), « [téléphone masqué] » (1)" in out
+    assert "réponse non reconnue (« Génial merci [nom masqué] »)" in out
+    assert "ligne 3, colonne « Satisfaction globale »" in out  # where stays readable
