@@ -149,3 +149,32 @@ def test_check_never_echoes_a_name_an_email_or_a_phone(tmp_path, capsys):
     assert "« [courriel masqué] » (1), « [téléphone masqué] » (1)" in out
     assert "réponse non reconnue (« Génial merci [nom masqué] »)" in out
     assert "ligne 3, colonne « Satisfaction globale »" in out  # where stays readable
+
+
+# ------------------------------------------------------------------ 8. form sent twice
+
+
+def test_exact_duplicate_submission_is_rejected_naming_both_rows(tmp_path):
+    path = tmp_path / "doublons.csv"
+    path.write_text(
+        HEAD
+        + "14/03/2025 10:01,5,Très bien\n"  # line 2
+        + "14/03/2025 10:02,4,Bien\n"  # line 3
+        + "14/03/2025 10:01,5,Très bien\n"  # line 4 = line 2: rejected
+        + "14/03/2025 10:03,4,Bien\n"  # line 5: same answers as 3, other time: kept
+        + "14/03/2025 10:01,5, Très  bien\n",  # line 6 = line 2 up to spaces: rejected
+        encoding="utf-8",
+    )
+    res = load(path)
+    assert (res.rows_read, res.rows_used, res.rows_rejected) == (5, 3, 2)
+    assert res.table["satisfaction"].tolist() == [5, 4, 4]
+    (dup,) = [f for f in res.findings if "en double" in f.message]
+    assert (dup.level, dup.row, dup.count) == ("avertissement", 4, 2)
+    assert "même horodatage que la ligne 2" in dup.message and "(lignes 4 et 6)" in dup.message
+
+
+def test_same_answers_without_timestamp_are_two_people(tmp_path):
+    path = tmp_path / "sans_date.csv"
+    path.write_text("Satisfaction globale,Commentaire\n4,Bien\n4,Bien\n", encoding="utf-8")
+    res = load(path)
+    assert (res.rows_read, res.rows_used, res.rows_rejected) == (2, 2, 0)

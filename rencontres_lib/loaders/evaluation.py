@@ -21,7 +21,9 @@ or a spreadsheet), one row per answer, anonymous. The columns are recognised by 
 At least one of satisfaction, expression, recommandation must be found, else a French
 :class:`SourceError` naming the columns read. A cell no rule explains is a warning naming
 its lines and column, and counts as « no answer »; a row with no answer at all (blank, or
-only a date) is rejected, and so is a row whose field count differs from the header.
+only a date) is rejected, and so is a row whose field count differs from the header, and a
+row identical to an earlier one in every cell, timestamp included (a form sent twice; the
+warning names both lines).
 ``rows_read == rows_used + rows_rejected``.
 
 Returned table (one row per person who answered): ``respondent_id`` (« E01 », « E02 »… in
@@ -182,6 +184,37 @@ def parse_level(text: str, field: str) -> int | None | str:
     return "?"
 
 
+def _duplicates(
+    raw, date_column: str | None, dropped: set[int], lines: list[int], findings: list, name: str
+) -> set[int]:
+    """Rows identical to an earlier one in every cell, timestamp included (a form sent twice),
+    each reported with the line it repeats; without a date column (or date) nothing is a
+    duplicate: two people may well give the same answers."""
+    if date_column is None:
+        return set()
+    first: dict[tuple, int] = {}
+    repeats: dict[int, list[int]] = {}
+    for i, row in enumerate(raw.frame.itertuples(index=False, name=None)):
+        if i in dropped or not str(row[raw.frame.columns.get_loc(date_column)]).strip():
+            continue
+        key = tuple(" ".join(str(v).split()) for v in row)
+        if key in first:
+            repeats.setdefault(first[key], []).append(i)
+        else:
+            first[key] = i
+    for original, copies in repeats.items():
+        report(
+            findings,
+            "avertissement",
+            name,
+            f"réponse en double : mêmes réponses et même horodatage que la ligne "
+            f"{lines[original]} (formulaire envoyé deux fois ?) ; la copie est écartée, la ligne "
+            f"{lines[original]} est gardée",
+            [lines[i] for i in copies],
+        )
+    return {i for copies in repeats.values() for i in copies}
+
+
 def load_evaluation(
     path: str | Path, *, fmt: str | None = None, rules: str | Path | None = None
 ) -> LoadResult:
@@ -247,6 +280,7 @@ def load_evaluation(
     if blank:
         report(findings, "info", name, "ligne vide ignorée", [lines[i] for i in blank])
     dropped = misaligned | blank | set(empty)
+    dropped |= _duplicates(raw, col["date"], dropped, lines, findings, name)
     kept = [i for i in range(n) if i not in dropped]
 
     dates = []
