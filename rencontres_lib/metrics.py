@@ -9,17 +9,21 @@ inscriptions (participant_id, profil, departement, date_inscription, statut, …
 from __future__ import annotations
 
 import math
+import mmap
 
 import numpy as np
 import pandas as pd
 
 from . import DIMENSIONS, PROFILS, speed
+from .columns import release_memory
 
 Z95 = 1.959963984540054
 ACTIVE = ("inscrit", "present", "absent", "liste_attente")
 BLOCK = 1 << 18  # rows per step of the code tricks: their temporaries stay a few megabytes
 PEOPLE_BLOCK = 1 << 16  # per-person counts: their temporaries (8 bytes a row) stay small
 MAX_BINS = 1 << 20  # counting on codes only when the groups' combinations are fewer
+FEW_VALUES = 16  # a key with so few values is counted value by value (faster than bincount)
+ZERO_PAGES_BYTES = 1 << 22  # arrays from this size start on unwritten zero pages (pages_nulles)
 
 
 def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float, float]:
@@ -81,7 +85,8 @@ def scored(answers: pd.DataFrame, questions: pd.DataFrame) -> pd.DataFrame:
         if lookup:  # one byte per answer, no 8-byte temporary
             c = _small_codes(c, len(uniques))
         return pd.Categorical.from_codes(
-            _lookup(c, codes) if lookup else c[codes], categories=pd.Index(uniques, dtype=object)
+            _lookup(c, codes, speed.active("pages_nulles")) if lookup else c[codes],
+            categories=pd.Index(uniques, dtype=object),
         )
 
     favs = [tuple(f) if isinstance(f, (tuple, list)) else () for f in info["favorables"]]
@@ -91,19 +96,35 @@ def scored(answers: pd.DataFrame, questions: pd.DataFrame) -> pd.DataFrame:
         table[i, list(f)] = True
     rang = ranks(answers["rang"])
     scorable = np.array([bool(f) for f in favs] + [False])
+    shared = False  # favorable's NA mask is rang's (trick « masque_partage »)
     if lookup:  # block by block: the rank and index temporaries stay small
-        flags, unscored = np.empty(len(codes), bool), np.empty(len(codes), bool)
+        flags = np.empty(len(codes), bool)
         values, missing = _bool_parts(rang.array)  # Int8 ranks and their NA mask (views)
+        # any rank (one byte, read unsigned) → favourable, per question: ``table`` at the rank
+        # clipped to 0…top + 1, as the plain path
+        at = np.clip(np.arange(256, dtype=np.uint8).view(np.int8), 0, top + 1)
+        luts = table[:, at]
+        shared = speed.active("masque_partage") and isinstance(
+            answers["rang"].dtype, pd.CategoricalDtype
+        )  # rang's mask is then this function's own array
         for b in range(0, len(codes), BLOCK):
-            q, gone = codes[b : b + BLOCK], missing[b : b + BLOCK]
-            at = np.clip(values[b : b + BLOCK], 0, top + 1)  # one byte per answer
-            np.copyto(at, 0, where=gone)  # as ``na_value=0``
+            q, gone, out = codes[b : b + BLOCK], missing[b : b + BLOCK], flags[b : b + BLOCK]
+            ranks_u8 = values[b : b + BLOCK].view(np.uint8)
             if q[0] == q[-1] and (q == q[0]).all():  # one question: its own row of the table
-                flags[b : b + BLOCK] = table[q[0]][at]
-                unscored[b : b + BLOCK] = gone | ~scorable[q[0]]
+                np.take(luts[q[0]], ranks_u8, out=out)
+                np.copyto(out, table[q[0], 0], where=gone)  # as ``na_value=0``
+                shared = shared and (scorable[q[0]] or gone.all())
             else:
-                flags[b : b + BLOCK] = table[q, at]
-                unscored[b : b + BLOCK] = gone | ~scorable[q]
+                out[:] = luts[q, ranks_u8]
+                np.copyto(out, table[q, 0], where=gone)
+                shared = shared and not (~gone & ~scorable[q]).any()
+        if shared:  # every answer with a rank is scored: favorable is NA exactly where rang is
+            unscored = missing
+        else:
+            unscored = np.empty(len(codes), bool)
+            for b in range(0, len(codes), BLOCK):
+                q = codes[b : b + BLOCK]
+                unscored[b : b + BLOCK] = missing[b : b + BLOCK] | ~scorable[q]
     else:
         at = np.clip(rang.to_numpy(dtype="int64", na_value=0), 0, top + 1)
         flags, unscored = table[codes, at], rang.isna().to_numpy() | ~scorable[codes]
@@ -111,10 +132,18 @@ def scored(answers: pd.DataFrame, questions: pd.DataFrame) -> pd.DataFrame:
         "type": per_question(info["type"]),
         "dimension": per_question(info["dimension"]),
         "rang": rang,
-        "favorable": pd.arrays.BooleanArray(flags, unscored),
+        "favorable": pd.Series(
+            pd.arrays.BooleanArray(flags, unscored), index=answers.index, copy=False
+        ),
     }
+    if shared and not _share_memory(columns["rang"], columns["favorable"]):
+        columns["favorable"] = pd.Series(
+            pd.arrays.BooleanArray(flags, unscored.copy()), index=answers.index, copy=False
+        )
     # as Series on the table's index: pandas takes them as they are (an array would be copied)
     out = answers.assign(**{k: _column(v, answers.index) for k, v in columns.items()})
+    del columns, flags, unscored
+    _give_back()
     return out[
         [c for c in ANSWER_COLUMNS if c in out] + [c for c in out if c not in ANSWER_COLUMNS]
     ]
@@ -152,9 +181,11 @@ def with_respondents(answers: pd.DataFrame, respondents: pd.DataFrame) -> pd.Dat
         codes = rid.array.codes
         extra = {}
         for c in cols[1:]:
-            c_codes, uniques = pd.factorize(respondents[c].astype(object).to_numpy())
             if speed.active("tables_de_codes"):
+                c_codes, uniques = _factorize_by_blocks(respondents[c])
                 c_codes = _small_codes(c_codes, len(uniques))
+            else:
+                c_codes, uniques = pd.factorize(respondents[c].astype(object).to_numpy())
             extra[c] = pd.Categorical.from_codes(
                 c_codes[codes], categories=pd.Index(uniques, dtype=object)
             )
@@ -163,6 +194,8 @@ def with_respondents(answers: pd.DataFrame, respondents: pd.DataFrame) -> pd.Dat
             joined = joined.reset_index(drop=True)  # every answer has its respondent: no mask
         else:
             joined = joined[codes >= 0].reset_index(drop=True)  # inner join: no NaN id
+        del extra
+        _give_back()
         return joined
     return answers.merge(respondents[cols], on="respondent_id", how="inner")
 
@@ -299,17 +332,73 @@ def _column(values: pd.Series | pd.api.extensions.ExtensionArray, index: pd.Inde
     return pd.Series(values, index=index, copy=False)
 
 
-def _lookup(table: np.ndarray, codes: np.ndarray) -> np.ndarray:
+def _lookup(table: np.ndarray, codes: np.ndarray, zero_pages: bool = False) -> np.ndarray:
     """``table[codes]``, block by block: a block of one code (the loader's table goes question
-    by question) is filled with one value instead of looked up row by row."""
-    out = np.empty(len(codes), table.dtype)
+    by question) is filled with one value instead of looked up row by row.
+
+    ``zero_pages`` (trick « pages_nulles »): the result starts as fresh zero pages
+    (:func:`_zeros`) and a block whose value is 0 is not written at all, so it takes no
+    memory: a column whose most frequent code is 0 (« likert » in ``type`` when the first
+    question is a Likert one) costs only its other blocks."""
+    out = _zeros(len(codes), table.dtype) if zero_pages else np.empty(len(codes), table.dtype)
     for b in range(0, len(codes), BLOCK):
         part = codes[b : b + BLOCK]
         if part[0] == part[-1] and (part == part[0]).all():
-            out[b : b + len(part)] = table[part[0]]
+            value = table[part[0]]
+            if value or not zero_pages:
+                out[b : b + len(part)] = value
         else:
             out[b : b + len(part)] = table[part]
     return out
+
+
+def _share_memory(first: pd.Series, second: pd.Series) -> bool:
+    """Tell pandas that two Series share memory (here one NA mask), as if one were a view of
+    the other: with copy-on-write, any later change to either one, in place or not, then
+    copies it first, and the other keeps its values. Uses pandas' internal reference
+    tracking (``Block.refs``); False, nothing done, where that is not available."""
+    try:
+        refs = first._mgr.blocks[0].refs
+        block = second._mgr.blocks[0]
+        block.refs = refs
+        refs.add_reference(block)
+    except (AttributeError, IndexError, TypeError):  # pragma: no cover - pandas internals moved
+        return False
+    return True
+
+
+def _give_back() -> None:
+    """Trick « memoire_rendue »: the heap memory freed by a step's temporaries given back to
+    the system (``malloc_trim``) before the next step allocates elsewhere."""
+    if speed.active("memoire_rendue"):
+        release_memory()
+
+
+def _zeros(n: int, dtype) -> np.ndarray:
+    """``np.zeros(n, dtype)`` on pages that stay out of memory until written.
+
+    A large array is mapped from anonymous memory (``mmap``), which the system gives as
+    shared zero pages until a page is written: unlike ``calloc``, which may reuse (and
+    clear) freed heap memory, an unwritten page never counts in the process' memory. The
+    mapping is released with the array."""
+    dtype = np.dtype(dtype)
+    if n * dtype.itemsize < ZERO_PAGES_BYTES or not hasattr(mmap, "MAP_PRIVATE"):  # Windows
+        return np.zeros(n, dtype)
+    private = mmap.MAP_PRIVATE | getattr(mmap, "MAP_ANONYMOUS", 0x20)
+    return np.frombuffer(mmap.mmap(-1, n * dtype.itemsize, flags=private), dtype=dtype)
+
+
+def _factorize_by_blocks(values: pd.Series) -> tuple[np.ndarray, list]:
+    """``pd.factorize`` of a column (codes, uniques in order of first appearance, −1 for NA),
+    a block of rows at a time: one hash table for a million texts holds 60 MB at once, a
+    block's a few hundred kilobytes; a dictionary of the distinct values joins the blocks."""
+    seen: dict = {}
+    out = np.empty(len(values), np.int32)
+    for b in range(0, len(values), PEOPLE_BLOCK):
+        codes, uniques = pd.factorize(values.iloc[b : b + PEOPLE_BLOCK].to_numpy(dtype=object))
+        glob = np.array([seen.setdefault(u, len(seen)) for u in uniques] + [-1], np.int32)
+        out[b : b + len(codes)] = glob[codes]
+    return out, list(seen)
 
 
 def _bool_parts(values: pd.api.extensions.ExtensionArray) -> tuple[np.ndarray, np.ndarray]:
@@ -394,6 +483,83 @@ def _split(combined: np.ndarray, sizes: list[int]) -> list[np.ndarray]:
     return out[::-1]
 
 
+def _add_counts(
+    totals: list[np.ndarray],
+    keys: list[np.ndarray],
+    sizes: list[int],
+    selections: list[np.ndarray],
+    shifts: list[int] | None = None,
+) -> None:
+    """Add to each ``totals[j]`` (one bin per combination of the keys' codes plus ``shifts``,
+    mixed radix as :func:`_combined`, and a last bin never used here) the number of rows
+    ``selections[j]`` (a boolean per row of the block) of each combination.
+
+    A key constant over the block (the table goes question by question) only moves the bins;
+    with one key varying, one ``np.bincount`` of that key's selected codes (one byte each)
+    does; with more, the combined key of every row as before."""
+    shifts = shifts or [0] * len(keys)
+    strides = [math.prod(sizes[i + 1 :]) for i in range(len(sizes))]
+    offset, varying = 0, []
+    slices = speed.active("comptes_par_tranches")
+    for key, size, shift, stride in zip(keys, sizes, shifts, strides, strict=True):
+        first = key[0]
+        if slices and first == key[-1] and (key == first).all():
+            offset += (int(first) + shift) * stride
+        else:
+            varying.append((key, size, shift, stride))
+    if not varying:
+        for total, selected in zip(totals, selections, strict=True):
+            if count := int(np.count_nonzero(selected)):  # none when a key is NA (−1)
+                total[offset] += count
+    elif len(varying) == 1 and varying[0][1] <= FEW_VALUES:  # a few values: one test each
+        key, size, shift, stride = varying[0]
+        for value in range(size):
+            equal = key == value - shift
+            for total, selected in zip(totals, selections, strict=True):
+                total[offset + value * stride] += int(np.count_nonzero(selected & equal))
+    elif len(varying) == 1:
+        key, size, shift, stride = varying[0]
+        for total, selected in zip(totals, selections, strict=True):
+            picked = key[selected]
+            if len(picked):
+                picked = picked.astype(np.intp) + shift if shift else picked
+                total[offset : offset + size * stride : stride] += np.bincount(
+                    picked, minlength=size
+                )[:size]
+    else:
+        combo = _combined(
+            [k.astype(np.intp) + s if s else k for k, s in zip(keys, shifts, strict=True)],
+            sizes,
+            len(keys[0]),
+        )
+        bins = len(totals[0]) - 1
+        for total, selected in zip(totals, selections, strict=True):
+            total += np.bincount(np.where(selected, combo, bins), minlength=bins + 1)
+
+
+def _runs(who: np.ndarray, people: int) -> list[tuple[int, int, int | None]]:
+    """Pieces (start, stop, first person or None) of a block of respondent codes: a piece whose
+    codes are consecutive people (``first``, ``first`` + 1, …: a question answered by everyone,
+    in the loader's table) is read and written as a slice of the per-person arrays, without
+    any index; the block is cut where the order of people restarts (at most 8 cuts)."""
+    pieces = [(0, len(who))]
+    if len(who) > 1 and int(who[-1]) < int(who[0]) + len(who) - 1:
+        cuts = np.flatnonzero(who[1:] < who[:-1]) + 1
+        if len(cuts) <= 8:
+            pieces = list(zip([0, *cuts], [*cuts, len(who)], strict=True))
+    out = []
+    for a, b in pieces:
+        first, size = int(who[a]), b - a
+        run = (
+            first >= 0
+            and first + size <= people
+            and int(who[b - 1]) == first + size - 1
+            and (size < 3 or (np.diff(who[a:b]) == 1).all())
+        )
+        out.append((int(a), int(b), first if run else None))
+    return out
+
+
 def _favorable_counts(answers: pd.DataFrame, keys: list[str]) -> pd.DataFrame | None:
     """In-scale answers (_n) and favourable ones (_k) per observed combination of ``keys``,
     one row per combination, keys with their categorical dtypes; None: use the plain path."""
@@ -405,10 +571,9 @@ def _favorable_counts(answers: pd.DataFrame, keys: list[str]) -> pd.DataFrame | 
         return None
     n, k = np.zeros(bins + 1, np.int64), np.zeros(bins + 1, np.int64)  # last bin: rows left out
     for ok, flags, codes in _in_scale_blocks(answers, keys):
-        combo = _combined(codes, sizes, len(ok))
-        n += np.bincount(np.where(ok, combo, bins), minlength=bins + 1)
-        k += np.bincount(np.where(ok & flags, combo, bins), minlength=bins + 1)
+        _add_counts([n, k], codes, sizes, [ok, ok & flags])
     n, k = n[:bins], k[:bins]
+    _give_back()  # the blocks' temporaries, before the next step's per-person arrays
     seen = np.flatnonzero(n)
     if not len(seen):
         return None  # no in-scale answer: the plain path's empty frame
@@ -420,28 +585,42 @@ def _favorable_counts(answers: pd.DataFrame, keys: list[str]) -> pd.DataFrame | 
 
 
 def _owners(answers: pd.DataFrame, by: list[str], people: int) -> np.ndarray | None:
-    """The ``by`` group (mixed-radix code, −1 for an NA key) of each person, as int32; None
-    when a person's rows do not all carry the same group (the plain path then decides)."""
-    owner = np.full(people, -1, np.int32)
+    """The ``by`` group (mixed-radix code, −1 for an NA key) of each person, as int8 (fewer than
+    127 groups) or int32; None when a person's rows do not all carry the same group (the plain
+    path then decides)."""
+    groups = math.prod(len(answers[c].cat.categories) for c in by)
+    owner = np.full(people, -1, np.int8 if groups < 127 else np.int32)
     if not by:
         owner[:] = 0
         return owner
     sizes = [len(answers[c].cat.categories) for c in by]
     codes = _category_codes(answers, [*by, "respondent_id"])
+    runs = speed.active("comptes_par_tranches")
     for check in (False, True):  # write every row's group, then read them all back
         for b in range(0, len(answers), PEOPLE_BLOCK):
             keys, who = (
                 [c[b : b + PEOPLE_BLOCK] for c in codes[:-1]],
                 codes[-1][b : b + PEOPLE_BLOCK],
             )
-            group = _combined(keys, sizes, len(who))
-            group[np.logical_or.reduce([c < 0 for c in keys])] = -1
-            if (who < 0).any():
-                group, who = group[who >= 0], who[who >= 0]
-            if not check:
-                owner[who] = group
-            elif (owner[who] != group).any():
-                return None
+            if len(keys) == 1:  # one key: its codes are the groups (−1 for NA)
+                group = keys[0]
+            else:
+                group = _combined(keys, sizes, len(who))
+                group[np.logical_or.reduce([c < 0 for c in keys])] = -1
+            for lo, hi, first in _runs(who, people) if runs else [(0, len(who), None)]:
+                part, persons = group[lo:hi], who[lo:hi]
+                if first is not None:  # consecutive people: a slice
+                    if not check:
+                        owner[first : first + hi - lo] = part
+                    elif not np.array_equal(owner[first : first + hi - lo], part):
+                        return None
+                    continue
+                if (persons < 0).any():
+                    part, persons = part[persons >= 0], persons[persons >= 0]
+                if not check:
+                    owner[persons] = part
+                elif (owner[persons] != part).any():
+                    return None
     return owner
 
 
@@ -465,6 +644,12 @@ def _by_dimension_rows(answers: pd.DataFrame, by: list[str]) -> list[list] | Non
     flags, lik = answers["favorable"].array, _likert_code(answers)
     na_people = len(who_codes) and who_codes.min() < 0
     wanted = [d for d in range(len(dims)) if dims[d] != ""]
+    runs = {}  # block → its pieces of consecutive people (the same for every dimension)
+    if speed.active("comptes_par_tranches"):
+        runs = {
+            b: _runs(who_codes[b : b + PEOPLE_BLOCK], people)
+            for b in range(0, len(answers), PEOPLE_BLOCK)
+        }
     blocks = []  # the dimensions in each block (a few: the table goes question by question)
     for b in range(0, len(answers), PEOPLE_BLOCK):
         part = dim_codes[b : b + PEOPLE_BLOCK]
@@ -474,7 +659,16 @@ def _by_dimension_rows(answers: pd.DataFrame, by: list[str]) -> list[list] | Non
         blocks.append((b, {d for d in wanted if present[d + 1]}, plain))
     found = []
     for d in wanted:
-        m, k = np.zeros(people + 1, np.int32), np.zeros(people + 1, np.int32)  # last: left out
+        # at most one per person from a piece of consecutive people, one per row otherwise:
+        # the counts per person fit in one byte when that bound is small (a few statements)
+        bound = sum(
+            1 if first is not None else hi - lo
+            for b, present, _ in blocks
+            if d in present
+            for lo, hi, first in (runs[b] if runs else [(0, PEOPLE_BLOCK, None)])
+        )
+        kind = np.uint8 if bound < 255 else np.uint16 if bound < 65_535 else np.int32
+        m, k = np.zeros(people + 1, kind), np.zeros(people + 1, kind)  # last: left out
         for b, present, plain in blocks:
             if d not in present:
                 continue
@@ -487,13 +681,13 @@ def _by_dimension_rows(answers: pd.DataFrame, by: list[str]) -> list[list] | Non
                 ok &= who >= 0
             if not ok.any():
                 continue
-            pieces = [(0, len(who))]
-            if int(who.max()) - int(who.min()) > 2 * len(who):  # people far apart: cut the
-                cuts = np.flatnonzero(who[1:] < who[:-1]) + 1  # block where the order restarts
-                if len(cuts) <= 8:
-                    pieces = list(zip([0, *cuts], [*cuts, len(who)], strict=True))
-            for a, b in pieces:
-                _count_people(m, k, who[a:b], ok[a:b], data[a:b], na_people)
+            for lo, hi, first in runs[b] if runs else _pieces(who):
+                if first is not None:  # consecutive people (trick « comptes_par_tranches »)
+                    end = first + hi - lo
+                    m[first:end] += ok[lo:hi]
+                    k[first:end] += ok[lo:hi] & data[lo:hi]
+                else:
+                    _count_people(m, k, who[lo:hi], ok[lo:hi], data[lo:hi], na_people)
         m, k = m[:people], k[:people]
         # people in respondent order, as in the plain path; one group's people at a time
         if not by:
@@ -524,6 +718,17 @@ def _by_dimension_rows(answers: pd.DataFrame, by: list[str]) -> list[list] | Non
     return [row for _, row in sorted(found, key=lambda x: x[0])]
 
 
+def _pieces(who: np.ndarray) -> list[tuple[int, int, None]]:
+    """A block of respondent codes cut where the order of people restarts (at most 8 cuts)
+    when its people lie far apart, so that each piece is counted over its own range."""
+    pieces = [(0, len(who), None)]
+    if int(who.max()) - int(who.min()) > 2 * len(who):
+        cuts = np.flatnonzero(who[1:] < who[:-1]) + 1
+        if len(cuts) <= 8:
+            pieces = [(a, b, None) for a, b in zip([0, *cuts], [*cuts, len(who)], strict=True)]
+    return pieces
+
+
 def _count_people(
     m: np.ndarray, k: np.ndarray, who: np.ndarray, ok: np.ndarray, data: np.ndarray, na: bool
 ) -> None:
@@ -537,8 +742,9 @@ def _count_people(
     span = high - low
     cells = np.where(ok, (who.astype(np.intp) - low) * 2 + data, 2 * span)
     counts = np.bincount(cells, minlength=2 * span + 1)[: 2 * span]
-    m[low:high] += counts[0::2] + counts[1::2]
-    k[low:high] += counts[1::2]
+    # no overflow: the caller sized m and k for its rows (``casting`` lets int64 counts in)
+    np.add(m[low:high], counts[0::2] + counts[1::2], out=m[low:high], casting="unsafe")
+    np.add(k[low:high], counts[1::2], out=k[low:high], casting="unsafe")
 
 
 def _level_counts(answers: pd.DataFrame) -> pd.DataFrame | None:
@@ -567,8 +773,7 @@ def _level_counts(answers: pd.DataFrame) -> pd.DataFrame | None:
         ok = (types[b : b + BLOCK] == lik) & ~missing[b : b + BLOCK]
         if na:
             ok &= (q >= 0) & (d >= 0)
-        combo = _combined([q, d, values[b : b + BLOCK].astype(np.intp) + 128], sizes, len(q))
-        n += np.bincount(np.where(ok, combo, bins), minlength=bins + 1)
+        _add_counts([n], [q, d, values[b : b + BLOCK]], sizes, [ok], [0, 0, 128])
     n = n[:bins]
     seen = np.flatnonzero(n)
     if not len(seen):

@@ -43,6 +43,31 @@ TRICKS: dict[str, str] = {
         "répondant (pandas ne recopie déjà rien pour un masque tout vrai, mais le masque et sa "
         "vérification coûtent deux octets par réponse au moment du pic)"
     ),
+    "masque_partage": (
+        "favorable et rang partagent un seul masque des valeurs manquantes quand chaque "
+        "réponse qui a un rang est notée (un octet par réponse de moins) ; pandas le sait "
+        "(copie à l'écriture) : modifier l'une des colonnes ne touche jamais l'autre"
+    ),
+    "comptes_par_tranches": (
+        "comptes par blocs d'une seule question (la table du chargeur va question par "
+        "question) : une clé constante sur le bloc ne fait que déplacer les cases, une seule "
+        "np.bincount de la clé qui varie ; des personnes consécutives (une question à laquelle "
+        "tous ont répondu) comptées par tranches des tableaux par personne, sans index"
+    ),
+    "pages_nulles": (
+        "colonnes par question (type, dimension) posées sur des pages nulles jamais écrites "
+        "(mmap anonyme) : les blocs du code 0 (« likert » quand la première question en est "
+        "une) ne prennent aucune mémoire"
+    ),
+    "une_seule_arene": (
+        "tous les fils du chargeur allouent dans l'arène principale de malloc (glibc, "
+        "mallopt(M_ARENA_MAX, 1), pour tout le processus) : ce que les fils du lecteur "
+        "libèrent n'y reste pas en morceaux que malloc_trim ne rend pas"
+    ),
+    "memoire_rendue": (
+        "la mémoire libérée par les temporaires des scores et de la jointure rendue au "
+        "système (malloc_trim) avant l'étape suivante"
+    ),
     "remplissage_parallele": (
         "table longue du chargeur allouée tôt, sa mémoire touchée puis remplie par deux fils "
         "(à partir de 2 millions de réponses)"

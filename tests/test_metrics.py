@@ -553,3 +553,99 @@ def test_speed_tricks_match_the_plain_path_on_many_respondents():
     for name in calls:
         pd.testing.assert_frame_equal(fast[name], plain[name], check_exact=True, obj=name)
     assert set(fast["dimensions"]["dimension"]) == set(dims)
+
+
+def test_favorable_shares_rang_mask_and_a_change_to_one_never_reaches_the_other(tmp_path):
+    # trick « masque_partage »: one NA mask for rang and favorable (rows 1, 5, 6 of the
+    # loader's table are NA in both); pandas copies a column before any change to it
+    import numpy as np
+
+    from rencontres_lib import speed
+
+    r = loaded_survey(tmp_path)
+    answers = metrics.scored(r.table, r.extra["questions"])
+    assert np.shares_memory(answers["rang"].array._mask, answers["favorable"].array._mask)
+    assert answers["favorable"].isna().tolist() == [False, True, False, False, False, True, True]
+    answers.loc[0, "favorable"] = pd.NA
+    answers.loc[2, "rang"] = pd.NA
+    assert answers["rang"].tolist()[:3] == [5, pd.NA, pd.NA]
+    assert answers["favorable"].tolist()[:3] == [pd.NA, pd.NA, False]
+    answers.fillna({"rang": 0}, inplace=True)  # in place: rang's copy only
+    assert answers["rang"].tolist() == [5, 0, 0, 2, 5, 0, 0]
+    assert answers["favorable"].isna().tolist() == [True, True, False, False, False, True, True]
+    again = metrics.scored(r.table, r.extra["questions"])  # the loader's table is untouched
+    assert again["favorable"].tolist() == [True, pd.NA, False, False, True, pd.NA, pd.NA]
+    with speed.without("masque_partage"):
+        own = metrics.scored(r.table, r.extra["questions"])
+    assert not np.shares_memory(own["rang"].array._mask, own["favorable"].array._mask)
+    pd.testing.assert_frame_equal(own, again, check_exact=True)
+
+
+def test_speed_tricks_match_the_plain_path_when_people_are_not_in_order():
+    # the slices of « comptes_par_tranches » need consecutive people: a table where each
+    # question has its own subset of people, shuffled, takes the indexed path; same frames
+    import numpy as np
+
+    from rencontres_lib import speed
+
+    rng = np.random.default_rng(11)
+    people, qids = 70_000, ["q1", "q2", "q3", "q4"]
+    parts = []
+    for q in range(len(qids)):
+        who = np.flatnonzero(rng.random(people) < 0.9)
+        if q % 2:
+            rng.shuffle(who)
+        parts.append((np.full(len(who), q, np.int8), who.astype(np.int32)))
+    question = np.concatenate([p[0] for p in parts])
+    codes = np.concatenate([p[1] for p in parts])
+    rang = rng.integers(0, 6, len(codes)).astype(np.int8)
+    profil = rng.integers(0, 3, people)
+    answers = pd.DataFrame(
+        {
+            "respondent_id": pd.Categorical.from_codes(codes, categories=range(people)),
+            "question_id": pd.Categorical.from_codes(question, categories=qids),
+            "type": pd.Categorical(["likert"] * len(codes)),
+            "dimension": pd.Categorical.from_codes(
+                np.array([0, 1, 1, 0], np.int8)[question], categories=["decision", "inclusion"]
+            ),
+            "rang": pd.array(np.where(rang > 0, rang, None), dtype="Int8"),
+            "favorable": pd.array(np.where(rang > 0, rang >= 4, None), dtype="boolean"),
+            "profil": pd.Categorical.from_codes(profil[codes], categories=["a", "b", "c"]),
+        }
+    )
+    calls = {
+        "favorable": lambda: metrics.favorable(answers, by=["profil"]),
+        "dimensions": lambda: metrics.favorable_by_dimension(answers, by=["profil"]),
+        "repartition": lambda: metrics.likert_distribution(answers, 5),
+    }
+    fast = {name: call() for name, call in calls.items()}
+    with speed.without():
+        plain = {name: call() for name, call in calls.items()}
+    for name in calls:
+        pd.testing.assert_frame_equal(fast[name], plain[name], check_exact=True, obj=name)
+    # by hand for one cell: people of profile « a » with a decision answer (q1 or q4)
+    dec = answers[answers["dimension"] == "decision"]
+    a = dec[(dec["profil"] == "a") & dec["favorable"].notna()]
+    row = fast["dimensions"].set_index(["profil", "dimension"]).loc[("a", "decision")]
+    assert row["n"] == a["respondent_id"].nunique() and row["k"] == int(a["favorable"].sum())
+
+
+def test_code_helpers_give_numpy_and_pandas_results():
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    codes = np.repeat(np.arange(5, dtype=np.int8), 300_000)
+    codes[400_000:400_010] = 4  # a block with two codes
+    table = np.array([0, 2, 0, 1, 3, 0], np.int8)  # last entry: code −1
+    for zero_pages in (False, True):
+        got = metrics._lookup(table, codes, zero_pages)
+        np.testing.assert_array_equal(got, table[codes])
+        got[0] = 9  # writable
+    values = pd.Series(
+        rng.choice(np.array(["Lyon", "Nantes", None, "Lille"], dtype=object), 200_000),
+        dtype="str",
+    )
+    codes, uniques = metrics._factorize_by_blocks(values)
+    expected_codes, expected_uniques = pd.factorize(values.astype(object).to_numpy())
+    np.testing.assert_array_equal(codes, expected_codes)
+    assert uniques == list(expected_uniques)
