@@ -93,9 +93,11 @@ class RawTable:
         if self._lines is None:
             lines: list[int] = []
             csv.field_size_limit(sys.maxsize)  # a 10 MB answer is a valid cell
+            skip = self.layout.skip if self.layout is not None else 0
             with open(self.path, encoding=self.encoding, newline="") as fh:
                 reader = csv.reader(fh, delimiter=self.sep)
-                next(reader, None)
+                for _ in range(1 + skip):
+                    next(reader, None)
                 start = reader.line_num + 1
                 for record in reader:
                     if any(cell.strip() for cell in record) or len(record) > 1:
@@ -259,6 +261,7 @@ class CsvLayout:
     first_width: int = (
         0  # fields in the first data record (more than the header: trailing separator?)
     )
+    skip: int = 0  # lines above the header (Excel's « sep=; » line)
 
     def options(self, **overrides: object) -> dict:
         """``pandas.read_csv`` options reading every record as text under the header's names."""
@@ -269,7 +272,7 @@ class CsvLayout:
             "keep_default_na": False,
             "na_filter": False,
             "header": None,
-            "skiprows": 1,
+            "skiprows": 1 + self.skip,
             "engine": "c",
             "skip_blank_lines": True,
             "on_bad_lines": "error",
@@ -318,19 +321,24 @@ def is_spreadsheet(path: Path) -> bool:
     return suffix in EXCEL_SUFFIXES or suffix in ODS_SUFFIXES
 
 
+_SEP_LINE = re.compile(r'\ufeff?"?sep=([^"\r\n])"?[ \t]*(?:\r\n|\r|\n)', re.IGNORECASE)
+
+
 def csv_layout(path: Path, encoding: str) -> CsvLayout:
     """Sniff the separator and read the header of a CSV file.
 
     The first :data:`SNIFF_CHARS` characters are read, then more until the header and the first
-    record are complete (a header longer than the window is read whole). Raises
-    :class:`SourceError` beyond :data:`MAX_COLUMNS` columns or a cell of :data:`MAX_CELL_CHARS`.
+    record are complete (a header longer than the window is read whole). A first line
+    ``sep=;`` (written by Excel) sets the separator and the header is the next line
+    (``CsvLayout.skip``). Raises :class:`SourceError` beyond :data:`MAX_COLUMNS` columns or a cell of :data:`MAX_CELL_CHARS`.
     """
     findings: list[Finding] = []
     with open(path, encoding=encoding, newline="") as fh:
         sample = fh.read(SNIFF_CHARS)
         while True:  # until two record ends are in the sample, or the end of the file
             ends = len(re.findall(r"\r\n|\r|\n", sample[:-1]))
-            if ends >= 2 or len(sample) > 2 * MAX_CELL_CHARS:
+            need = 3 if _SEP_LINE.match(sample) else 2
+            if ends >= need or len(sample) > 2 * MAX_CELL_CHARS:
                 break
             more = fh.read(len(sample))
             if not more:
@@ -339,7 +347,20 @@ def csv_layout(path: Path, encoding: str) -> CsvLayout:
     if not sample.strip():
         raise SourceError("le fichier ne contient que des espaces ou des lignes vides.", file=path)
     first_line = re.split(r"\r\n|\r|\n", sample, maxsplit=1)[0]
-    if path.suffix.lower() == ".tsv":
+    skip, declared = 0, _SEP_LINE.match(sample)
+    if declared:  # Excel's « sep=; » first line: the separator it names, the header below
+        skip, sep = 1, declared.group(1)
+        sample = sample[declared.end() :]
+        first_line = re.split(r"\r\n|\r|\n", sample, maxsplit=1)[0]
+        add_finding(
+            findings,
+            "info",
+            path.name,
+            f"première ligne « {declared.group(0).strip()} » (ajoutée par Excel) : séparateur "
+            f"{SEP_NAMES.get(sep, f'« {sep} »')} ; l'en-tête est lu à la ligne 2.",
+            row=1,
+        )
+    elif path.suffix.lower() == ".tsv":
         sep = "\t"
     else:
         sep = sniff_separator(sample if len(first_line) < SNIFF_CHARS else first_line)
@@ -377,7 +398,7 @@ def csv_layout(path: Path, encoding: str) -> CsvLayout:
             path.name,
             f"encodage détecté : {encoding} (converti en UTF-8 à la lecture).",
         )
-    return CsvLayout(path, encoding, sep, names, findings, len(first))
+    return CsvLayout(path, encoding, sep, names, findings, len(first), skip)
 
 
 @contextlib.contextmanager
@@ -573,7 +594,8 @@ def scan_records(layout: CsvLayout, keep: bool) -> tuple[list[list[str]], list[i
     try:
         with open(path, encoding=layout.encoding, newline="") as fh:
             reader = csv.reader(fh, delimiter=sep)
-            next(reader, None)
+            for _ in range(1 + layout.skip):
+                next(reader, None)
             start = reader.line_num + 1
             for record in reader:
                 blank = not record or (len(record) == 1 and not record[0].strip() and width > 1)

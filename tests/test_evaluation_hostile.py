@@ -178,3 +178,24 @@ def test_same_answers_without_timestamp_are_two_people(tmp_path):
     path.write_text("Satisfaction globale,Commentaire\n4,Bien\n4,Bien\n", encoding="utf-8")
     res = load(path)
     assert (res.rows_read, res.rows_used, res.rows_rejected) == (2, 2, 0)
+
+
+# ------------------------------------------------------------------ 6. sep=; line, title rows, sheets
+
+
+def test_excel_sep_line_is_honoured(tmp_path):
+    path = tmp_path / "sep.csv"
+    path.write_bytes(
+        "\ufeffsep=;\r\nHorodateur;Satisfaction globale;Commentaire\r\n"
+        "14/03/2025 10:01;5;Bien, vraiment\r\n14/03/2025 10:02;Plutôt satisfait;\r\n"
+        "14/03/2025 10:03;x;Bof\r\n".encode()
+    )
+    res = load(path)
+    assert (res.rows_read, res.rows_used, res.rows_rejected) == (3, 3, 0)
+    assert res.table["satisfaction"].tolist()[:2] == [5, 4]
+    assert res.table["satisfaction"].isna().tolist() == [False, False, True]
+    assert res.table["retenir"].tolist() == ["Bien, vraiment", "", "Bof"]
+    note = next(f for f in res.findings if "sep=;" in f.message)
+    assert note.level == "info" and "séparateur point-virgule" in note.message
+    bad = next(f for f in res.findings if "non reconnue" in f.message)
+    assert bad.row == 5  # the file's own line (the sep= line counts)
