@@ -187,7 +187,8 @@ def with_respondents(answers: pd.DataFrame, respondents: pd.DataFrame) -> pd.Dat
             else:
                 c_codes, uniques = pd.factorize(respondents[c].astype(object).to_numpy())
             extra[c] = pd.Categorical.from_codes(
-                c_codes[codes], categories=pd.Index(uniques, dtype=object)
+                _gather(c_codes, codes) if speed.active("tranches") else c_codes[codes],
+                categories=pd.Index(uniques, dtype=object),
             )
         joined = answers.assign(**{k: _column(v, answers.index) for k, v in extra.items()})
         if speed.active("jointure_sans_copie") and (not len(codes) or codes.min() >= 0):
@@ -483,6 +484,13 @@ def _split(combined: np.ndarray, sizes: list[int]) -> list[np.ndarray]:
     return out[::-1]
 
 
+def _few(varying: tuple) -> bool:
+    """Whether a block's varying key (codes, size, shift, stride) spans at most
+    :data:`FEW_VALUES` values (ranks 1 to 5 of 256 possible ones)."""
+    key, size = varying[0], varying[1]
+    return size <= FEW_VALUES or int(key.max()) - int(key.min()) < FEW_VALUES
+
+
 def _add_counts(
     totals: list[np.ndarray],
     keys: list[np.ndarray],
@@ -500,7 +508,7 @@ def _add_counts(
     shifts = shifts or [0] * len(keys)
     strides = [math.prod(sizes[i + 1 :]) for i in range(len(sizes))]
     offset, varying = 0, []
-    slices = speed.active("comptes_par_tranches")
+    slices = speed.active("tranches")
     for key, size, shift, stride in zip(keys, sizes, shifts, strides, strict=True):
         first = key[0]
         if slices and first == key[-1] and (key == first).all():
@@ -511,12 +519,13 @@ def _add_counts(
         for total, selected in zip(totals, selections, strict=True):
             if count := int(np.count_nonzero(selected)):  # none when a key is NA (−1)
                 total[offset] += count
-    elif len(varying) == 1 and varying[0][1] <= FEW_VALUES:  # a few values: one test each
+    elif len(varying) == 1 and _few(varying[0]):  # a few values: one test each
         key, size, shift, stride = varying[0]
-        for value in range(size):
-            equal = key == value - shift
+        for raw in range(int(key.min()), int(key.max()) + 1):
+            equal = key == raw
             for total, selected in zip(totals, selections, strict=True):
-                total[offset + value * stride] += int(np.count_nonzero(selected & equal))
+                if count := int(np.count_nonzero(selected & equal)):  # none for an NA code
+                    total[offset + (raw + shift) * stride] += count
     elif len(varying) == 1:
         key, size, shift, stride = varying[0]
         for total, selected in zip(totals, selections, strict=True):
@@ -535,6 +544,20 @@ def _add_counts(
         bins = len(totals[0]) - 1
         for total, selected in zip(totals, selections, strict=True):
             total += np.bincount(np.where(selected, combo, bins), minlength=bins + 1)
+
+
+def _gather(table: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """``table[codes]`` (a code −1 reads the last entry, as numpy), block by block; a piece of
+    consecutive codes (:func:`_runs`) is copied as a slice of ``table``, without any index."""
+    out = np.empty(len(codes), table.dtype)
+    for b in range(0, len(codes), BLOCK):
+        part = codes[b : b + BLOCK]
+        for lo, hi, first in _runs(part, len(table)):
+            if first is not None:
+                out[b + lo : b + hi] = table[first : first + hi - lo]
+            else:
+                out[b + lo : b + hi] = table[part[lo:hi]]
+    return out
 
 
 def _runs(who: np.ndarray, people: int) -> list[tuple[int, int, int | None]]:
@@ -595,7 +618,7 @@ def _owners(answers: pd.DataFrame, by: list[str], people: int) -> np.ndarray | N
         return owner
     sizes = [len(answers[c].cat.categories) for c in by]
     codes = _category_codes(answers, [*by, "respondent_id"])
-    runs = speed.active("comptes_par_tranches")
+    runs = speed.active("tranches")
     for check in (False, True):  # write every row's group, then read them all back
         for b in range(0, len(answers), PEOPLE_BLOCK):
             keys, who = (
@@ -645,7 +668,7 @@ def _by_dimension_rows(answers: pd.DataFrame, by: list[str]) -> list[list] | Non
     na_people = len(who_codes) and who_codes.min() < 0
     wanted = [d for d in range(len(dims)) if dims[d] != ""]
     runs = {}  # block → its pieces of consecutive people (the same for every dimension)
-    if speed.active("comptes_par_tranches"):
+    if speed.active("tranches"):
         runs = {
             b: _runs(who_codes[b : b + PEOPLE_BLOCK], people)
             for b in range(0, len(answers), PEOPLE_BLOCK)
@@ -682,7 +705,7 @@ def _by_dimension_rows(answers: pd.DataFrame, by: list[str]) -> list[list] | Non
             if not ok.any():
                 continue
             for lo, hi, first in runs[b] if runs else _pieces(who):
-                if first is not None:  # consecutive people (trick « comptes_par_tranches »)
+                if first is not None:  # consecutive people (trick « tranches »)
                     end = first + hi - lo
                     m[first:end] += ok[lo:hi]
                     k[first:end] += ok[lo:hi] & data[lo:hi]

@@ -48,11 +48,12 @@ TRICKS: dict[str, str] = {
         "réponse qui a un rang est notée (un octet par réponse de moins) ; pandas le sait "
         "(copie à l'écriture) : modifier l'une des colonnes ne touche jamais l'autre"
     ),
-    "comptes_par_tranches": (
-        "comptes par blocs d'une seule question (la table du chargeur va question par "
-        "question) : une clé constante sur le bloc ne fait que déplacer les cases, une seule "
-        "np.bincount de la clé qui varie ; des personnes consécutives (une question à laquelle "
-        "tous ont répondu) comptées par tranches des tableaux par personne, sans index"
+    "tranches": (
+        "comptes et jointure par blocs d'une seule question (la table du chargeur va question "
+        "par question) : une clé constante sur le bloc ne fait que déplacer les cases, la clé "
+        "qui varie est comptée valeur par valeur ; des personnes consécutives (une question à "
+        "laquelle tous ont répondu) lues et comptées par tranches des tableaux par personne, "
+        "sans index"
     ),
     "pages_nulles": (
         "colonnes par question (type, dimension) posées sur des pages nulles jamais écrites "

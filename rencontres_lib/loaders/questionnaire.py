@@ -178,6 +178,9 @@ class _Load:
                     if re.match(re.escape(key) + r"[.:]? ", normalize_label(c))
                 ]
             out[q.colonne] = hits[0] if len(hits) == 1 else None
+        missing = [q for q in self.book.questions if out[q.colonne] is None and q.type != "ignore"]
+        if not missing:  # the message below is only for missing columns (and loads babel)
+            return out
         if self.raw.sep is None:
             read = f"feuille « {self.raw.sheet} », {len(self.columns)} colonnes lues"
         else:
@@ -186,7 +189,6 @@ class _Load:
                 read += (
                     " ; une seule colonne : le séparateur du fichier n'a sans doute pas été reconnu"
                 )
-        missing = [q for q in self.book.questions if out[q.colonne] is None and q.type != "ignore"]
         if len(missing) > 1 and not any(out.values()):
             shown = ", ".join(f"« {c} »" for c in self.columns[:8]) + (
                 " …" if len(self.columns) > 8 else ""
