@@ -32,7 +32,7 @@ import stat
 import sys
 import warnings
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,7 @@ import pandas as pd
 
 from .errors import Finding, SourceError, add_finding
 from .formats import fmt_count
+from .vocabulary import fold
 
 CSV_SUFFIXES = {".csv", ".tsv", ".txt", ""}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
@@ -431,7 +432,12 @@ def csv_errors(layout: CsvLayout) -> Iterator[None]:
         raise SourceError(f"octets illisibles en {layout.encoding}.", file=path) from None
 
 
-def read_table(path: str | Path, sheet: str | int | None = None) -> RawTable:
+def read_table(
+    path: str | Path,
+    sheet: str | int | None = None,
+    *,
+    accept: Callable[[list[str]], bool] | None = None,
+) -> RawTable:
     """Read a CSV/XLSX/ODS file as strings without ever writing to it.
 
     CSV records are read with the :mod:`csv` module; a record with fewer or more fields than
@@ -439,11 +445,18 @@ def read_table(path: str | Path, sheet: str | int | None = None) -> RawTable:
     field on every record is ignored. Raises :class:`SourceError` (French message) when the
     file is missing, special, empty, beyond the documented limits or unreadable, and when every
     record is wider than the header with data in the extra fields (a missing header line).
+
+    Spreadsheets: the header is the first of the first :data:`HEADER_SEARCH_ROWS` rows that
+    ``accept`` (the loader's test on a header: does it hold the expected columns?) accepts,
+    else the first row below title rows (rows with a single filled cell above a wider one);
+    without ``sheet``, the first sheet whose header ``accept`` accepts is read (else the
+    first one that is not a « Lisez-moi » / « Read me » notice). Each choice is an « info »
+    finding naming the sheet and the header's row.
     """
     path = check_path(path)
     digest = sha256_file(path)
     if is_spreadsheet(path):
-        return _read_spreadsheet(path, sheet, digest, [])
+        return _read_spreadsheet(path, sheet, digest, [], accept)
     layout = csv_layout(path, detect_encoding(path))
     rows, lines, misaligned = _csv_records(layout)
     frame = pd.DataFrame(rows, columns=layout.names, dtype=object)
@@ -700,8 +713,74 @@ def check_zip_size(path: Path) -> None:
         )
 
 
+HEADER_SEARCH_ROWS = 10  # rows of a sheet searched for its header (title rows above it)
+NOTICE_SHEETS = {"lisez moi", "lisezmoi", "read me", "readme", "notice", "instructions", "a lire"}
+
+
+def _header_row(cells: pd.DataFrame, accept: Callable[[list[str]], bool] | None) -> int:
+    """Position (in ``cells``) of the header row: the first of the first rows ``accept``
+    accepts, else the first row after title rows (a single filled cell above a wider row)."""
+    top = cells.iloc[:HEADER_SEARCH_ROWS]
+    if accept is not None:
+        for pos in range(len(top)):
+            if accept([c for c in top.iloc[pos] if c]):
+                return pos
+    filled = [int((top.iloc[pos] != "").sum()) for pos in range(len(top))]
+    pos = 0
+    while pos < len(filled) - 1 and filled[pos] <= 1 and max(filled[pos + 1 :]) > 1:
+        pos += 1
+    return pos
+
+
+def _is_notice(name: object) -> bool:
+    return " ".join(re.sub(r"[^a-z]+", " ", fold(name)).split()) in NOTICE_SHEETS
+
+
+def _choose_sheet(
+    book: dict, path: Path, findings: list[Finding], accept: Callable[[list[str]], bool] | None
+) -> tuple[object, pd.DataFrame, pd.DataFrame, int]:
+    """(sheet name, sheet without blank rows, its cells as text, header position) of the
+    first sheet whose header ``accept`` accepts (without ``accept``: the first that is not a
+    notice), else of the first non-empty sheet that is not a notice."""
+    sheets, chosen = [], None
+    for name, raw in book.items():
+        raw = raw.dropna(how="all")
+        if raw.empty:
+            continue
+        cells = raw.map(_cell_to_str)
+        sheet = (name, raw, cells, _header_row(cells, accept))
+        sheets.append(sheet)
+        if accept(list(cells.iloc[sheet[3]])) if accept is not None else not _is_notice(name):
+            chosen = sheet
+            break
+    if not sheets:
+        raise SourceError(f"la feuille « {next(iter(book))} » est vide.", file=path)
+    if chosen is None:
+        chosen = next((sh for sh in sheets if not _is_notice(sh[0])), sheets[0])
+    first = next(iter(book))
+    if chosen[0] != first:
+        why = (
+            "est vide"
+            if book[first].dropna(how="all").empty
+            else "est une notice"
+            if _is_notice(first)
+            else "n'a pas les colonnes attendues"
+        )
+        add_finding(
+            findings,
+            "info",
+            path.name,
+            f"feuille « {chosen[0]} » lue : la première feuille, « {first} », {why}.",
+        )
+    return chosen
+
+
 def _read_spreadsheet(
-    path: Path, sheet: str | int | None, digest: str, findings: list[Finding]
+    path: Path,
+    sheet: str | int | None,
+    digest: str,
+    findings: list[Finding],
+    accept: Callable[[list[str]], bool] | None = None,
 ) -> RawTable:
     check_zip_size(path)
     engine = "odf" if path.suffix.lower() in ODS_SUFFIXES else None
@@ -729,10 +808,7 @@ def _read_spreadsheet(
             file=path,
             hint="Le fichier est peut-être corrompu ou n'est pas un vrai XLSX/ODS : réexportez-le.",
         ) from None
-    sheet_name, raw = next(iter(book.items()))
-    raw = raw.dropna(how="all")
-    if raw.empty:
-        raise SourceError(f"la feuille « {sheet_name} » est vide.", file=path)
+    sheet_name, raw, cells, top = _choose_sheet(book, path, findings, accept)
     if raw.shape[1] > MAX_COLUMNS:
         raise SourceError(
             f"{raw.shape[1]} colonnes dans la feuille « {sheet_name} » : au plus {MAX_COLUMNS} sont lues.",
@@ -740,7 +816,6 @@ def _read_spreadsheet(
             row=1,
             hint="N'exportez que les colonnes utiles.",
         )
-    cells = raw.map(_cell_to_str)
     too_long = cells.map(len).to_numpy() > MAX_CELL_CHARS
     if too_long.any():
         r, c = (int(x[0]) for x in too_long.nonzero())
@@ -751,12 +826,21 @@ def _read_spreadsheet(
             file=path,
             row=int(raw.index[r]) + 1,
         )
-    names = _unique_headers(list(cells.iloc[0]), path, findings)
-    frame = cells.iloc[1:].copy()
+    if top:
+        add_finding(
+            findings,
+            "info",
+            path.name,
+            f"en-tête trouvé à la ligne {int(raw.index[top]) + 1} de la feuille « {sheet_name} » : "
+            "les lignes au-dessus (titre, notes) ne sont pas lues.",
+            row=int(raw.index[top]) + 1,
+        )
+    names = _unique_headers(list(cells.iloc[top]), path, findings)
+    frame = cells.iloc[top + 1 :].copy()
     frame.columns = names
     frame = frame.reset_index(drop=True)
     table = RawTable(path, frame, "xlsx", None, digest, str(sheet_name), findings)
-    table._lines = [int(i) + 1 for i in raw.index[1:]]
+    table._lines = [int(i) + 1 for i in raw.index[top + 1 :]]
     return table
 
 

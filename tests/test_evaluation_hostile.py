@@ -199,3 +199,77 @@ def test_excel_sep_line_is_honoured(tmp_path):
     assert note.level == "info" and "séparateur point-virgule" in note.message
     bad = next(f for f in res.findings if "non reconnue" in f.message)
     assert bad.row == 5  # the file's own line (the sep= line counts)
+
+
+def _workbook(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        ws = book.create_sheet(name)
+        for row in rows:
+            ws.append(row)
+    book.save(path)
+    return path
+
+
+def test_notice_sheet_and_title_rows_are_skipped_and_said(tmp_path):
+    path = _workbook(
+        tmp_path / "evaluation.xlsx",
+        {
+            "Lisez-moi": [["Ce classeur contient les réponses."], ["Ne pas diffuser."]],
+            "Réponses": [
+                ["Questionnaire d'évaluation — rencontre de Lyon"],  # row 1: title
+                [None],  # row 2: blank
+                ["Horodateur", "Satisfaction globale", "Commentaire"],  # row 3: header
+                ["14/03/2025 10:01", 5, "Bien"],  # row 4
+                ["14/03/2025 10:02", "Très insatisfait", None],  # row 5
+            ],
+        },
+    )
+    res = load(path)
+    assert (res.rows_read, res.rows_used, res.rows_rejected) == (2, 2, 0)
+    assert res.table["satisfaction"].tolist() == [5, 1]
+    notes = [f.message for f in res.findings if f.level == "info"]
+    assert "feuille « Réponses » lue : la première feuille, « Lisez-moi », est une notice." in notes
+    header = next(f for f in res.findings if "en-tête trouvé" in f.message)
+    assert header.row == 3 and "ligne 3 de la feuille « Réponses »" in header.message
+
+
+def test_first_sheet_without_the_questions_is_passed_over(tmp_path):
+    path = _workbook(
+        tmp_path / "classeur.xlsx",
+        {
+            "Synthèse": [["Indicateur", "Valeur"], ["Réponses", 2]],
+            "Données": [["Satisfaction globale (1 à 5)"], ["4"], ["2"]],
+        },
+    )
+    res = load(path)
+    assert res.table["satisfaction"].tolist() == [4, 2]
+    assert any(
+        "feuille « Données » lue : la première feuille, « Synthèse », n'a pas les colonnes "
+        "attendues." == f.message
+        for f in res.findings
+    )
+    assert [f.row for f in res.findings if "en-tête" in f.message] == []  # header on row 1
+
+
+# ------------------------------------------------------------------ 3. several « satisfaction » columns
+
+
+def test_several_satisfaction_columns_are_named(tmp_path):
+    path = tmp_path / "deux.csv"
+    path.write_text(
+        "Horodateur,Satisfaction globale,Satisfaction des ateliers,Êtes-vous satisfait du lieu ?\n"
+        "14/03/2025 10:01,5,2,1\n14/03/2025 10:02,4,1,1\n",
+        encoding="utf-8",
+    )
+    res = load(path)
+    assert res.table["satisfaction"].tolist() == [5, 4]  # the first column, as before
+    (w,) = [f for f in res.findings if "plusieurs colonnes" in f.message]
+    assert (w.level, w.row, w.column) == ("avertissement", 1, "Satisfaction globale")
+    assert (
+        "« Satisfaction globale » est lue, « Satisfaction des ateliers », « Êtes-vous satisfait "
+        "du lieu ? » ne sont pas lues" in w.message
+    )

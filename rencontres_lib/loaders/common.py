@@ -114,9 +114,12 @@ def check_format(fmt: str | None, allowed: Iterable[str], path: Path) -> str | N
     return fmt
 
 
-def read_source(path: str | Path) -> RawTable:
-    """Read a file with :func:`read_table` and refuse a file without any data row."""
-    raw = read_table(path)
+def read_source(path: str | Path, accept=None) -> RawTable:
+    """Read a file with :func:`read_table` and refuse a file without any data row.
+
+    ``accept`` (a test on a header's cells, optional) lets a spreadsheet's header be found
+    below title rows and on another sheet than the first (see :func:`read_table`)."""
+    raw = read_table(path, accept=accept)
     columns = list(raw.frame.columns)
     odd = [ch for ch in ":^~!#*+=" if len(columns) == 1 and ch in columns[0]]
     if odd and raw.sep is not None:

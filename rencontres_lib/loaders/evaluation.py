@@ -39,13 +39,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import LoadResult, SourceError
+from ..errors import LoadResult, SourceError, add_finding
 from ..referentiels import normalize_profiles
 from .common import (
     blank_records,
     cells,
     finish,
     fold,
+    fold_header,
     match_columns,
     one_line,
     parse_date_fr,
@@ -184,6 +185,51 @@ def parse_level(text: str, field: str) -> int | None | str:
     return "?"
 
 
+def _matches(column: str, aliases: list[str]) -> bool:
+    """Whether a column name matches one of a field's aliases (as :func:`match_columns`)."""
+    folded = fold_header(column)
+    for alias in aliases:
+        if not alias.startswith("~"):
+            if folded == fold_header(alias):
+                return True
+        elif re.search(
+            r"(?:^|[^a-z0-9])" + re.escape(fold_header(alias[1:])) + r"(?:$|[^a-z0-9])", folded
+        ):
+            return True
+    return False
+
+
+def _report_rivals(
+    columns: list[str], col: dict[str, str | None], findings: list, name: str
+) -> None:
+    """One warning per question when other unused columns could also be that question: the
+    loader reads the first one and says which, and which it leaves aside."""
+    used = {c for c in col.values() if c}
+    for q in QUESTIONS:
+        if not col[q]:
+            continue
+        rivals = [c for c in columns if c not in used and _matches(c, ALIASES[q])]
+        if rivals:
+            others = ", ".join(f"« {c} »" for c in rivals)
+            verb = "ne sont pas lues" if len(rivals) > 1 else "n'est pas lue"
+            add_finding(
+                findings,
+                "avertissement",
+                name,
+                f"plusieurs colonnes peuvent être la question « {q} » : « {col[q]} » est lue, "
+                f"{others} {verb}. Si ce "
+                "n'est pas la bonne, renommez les colonnes dans une copie de l'export.",
+                row=1,
+                column=col[q],
+            )
+
+
+def _has_question(header: list[str]) -> bool:
+    """True when a header holds one of the evaluation questions (sheet and header search)."""
+    found = match_columns(header, {q: ALIASES[q] for q in QUESTIONS})
+    return any(found.values())
+
+
 def _duplicates(
     raw, date_column: str | None, dropped: set[int], lines: list[int], findings: list, name: str
 ) -> set[int]:
@@ -223,7 +269,7 @@ def load_evaluation(
     Raises :class:`SourceError` (French, naming the file and the columns found) when no
     question column is recognised or ``fmt`` is unknown.
     """
-    path, raw, adapter = REGISTRY.read(path, fmt)
+    path, raw, adapter = REGISTRY.read(path, fmt, accept=_has_question)
     name, findings = raw.name, list(raw.findings)
     col = match_columns(list(raw.frame.columns), REGISTRY.aliases(adapter, ALIASES))
     if not any(col[q] for q in QUESTIONS):
@@ -238,6 +284,7 @@ def load_evaluation(
             hint="Renommez la colonne concernée dans l'export (le nom doit contenir « satisfaction », "
             "« exprimer » ou « recommander »).",
         )
+    _report_rivals(list(raw.frame.columns), col, findings, name)
     n = len(raw.frame)
     lines = [raw.line_of(i) for i in range(n)] if n else []
     c = {k: cells(raw, v) for k, v in col.items()}

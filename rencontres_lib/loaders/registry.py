@@ -77,16 +77,17 @@ class Registry:
         """The adapter named ``fmt`` when given, else the detected one."""
         return self.get(fmt, path) if fmt is not None else self.detect(columns)
 
-    def read(self, path: str | Path, fmt: str | None = None):
+    def read(self, path: str | Path, fmt: str | None = None, accept: Callable | None = None):
         """Read an export and pick its adapter: ``(path, raw table, adapter)``.
 
         A forced ``fmt`` is checked before the file is read (unknown name: French
-        :class:`SourceError`); otherwise the adapter is detected from the header.
+        :class:`SourceError`); otherwise the adapter is detected from the header. ``accept``
+        is passed to :func:`read_source` (a spreadsheet's header and sheet).
         """
         path = Path(path)
         if fmt is not None:
             self.get(fmt, path)
-        raw = read_source(path)
+        raw = read_source(path, accept)
         return path, raw, self.choose(fmt, list(raw.frame.columns), path)
 
     def aliases(self, adapter: Adapter, shared: dict[str, list[str]]) -> dict[str, list[str]]:
