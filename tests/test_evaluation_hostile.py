@@ -273,3 +273,32 @@ def test_several_satisfaction_columns_are_named(tmp_path):
         "« Satisfaction globale » est lue, « Satisfaction des ateliers », « Êtes-vous satisfait "
         "du lieu ? » ne sont pas lues" in w.message
     )
+
+
+# ------------------------------------------------------------------ 4. stars and emoji
+
+
+def test_stars_and_marks_are_read_and_emoji_are_reported(tmp_path):
+    path = tmp_path / "etoiles.csv"
+    path.write_text(
+        "Horodateur,Satisfaction globale,Recommanderiez-vous ce format ?\n"
+        "14/03/2025 10:01,⭐⭐⭐⭐,Oui\n"  # line 2: 4 stars
+        "14/03/2025 10:02,😀,⭐⭐⭐\n"  # line 3: emoji face; stars for a yes/no question
+        "14/03/2025 10:03,4/5,Non\n"  # line 4
+        "14/03/2025 10:04,4 étoiles,Oui\n"  # line 5
+        "14/03/2025 10:05,★★☆☆☆,Oui\n",  # line 6: 2 filled stars of 5
+        encoding="utf-8",
+    )
+    res = load(path)
+    # line 3 has no answer left once both cells are unread: rejected as such
+    assert (res.rows_read, res.rows_used, res.rows_rejected) == (5, 4, 1)
+    assert res.table["satisfaction"].tolist() == [4, 4, 4, 2]
+    assert res.table["recommandation"].tolist() == [3, 1, 3, 3]
+    assert any(f.row == 3 and "sans aucune réponse" in f.message for f in res.findings)
+    unread = {f.column: f for f in res.findings if "non reconnue" in f.message}
+    assert (
+        unread["Satisfaction globale"].row == 3
+        and "« 😀 »" in unread["Satisfaction globale"].message
+    )
+    rec = unread["Recommanderiez-vous ce format ?"]
+    assert rec.row == 3 and "« ⭐⭐⭐ »" in rec.message and rec.level == "avertissement"

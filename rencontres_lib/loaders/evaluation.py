@@ -164,16 +164,27 @@ def _label_key(text: str) -> str:
 def parse_level(text: str, field: str) -> int | None | str:
     """The level of one answer: int, ``None`` for an empty cell, ``"?"`` when unexplained.
 
-    Numbers are read on the field's scale (« 4 », « 4/5 », « 4,0 »: 1–5 for satisfaction,
-    1–4 for expression, recommandation takes labels only); labels through the tables above.
+    Numbers are read on the field's scale (« 4 », « 4/5 », « 4,0 », « 4 sur 5 »,
+    « 4 étoiles »: 1–5 for satisfaction, 1–4 for expression, recommandation takes labels
+    only), and so are stars (« ⭐⭐⭐⭐ », « ★★★★☆ »: the filled ones are counted); labels
+    through the tables above. Anything else (an emoji face « 😀 », another scale) is ``"?"``,
+    which the loader reports with its line and column.
     """
     labels, top, _ = SCALES[field]
-    key = _label_key(text)
-    if not key:
+    if not str(text).strip():
         return None
+    key = _label_key(text)
+    if not key:  # no letter nor digit: stars (« ⭐⭐⭐⭐ », « ★★★☆☆ »), emoji…
+        stars = re.fullmatch(r"[\s\ufe0f\u2b50\u2605\U0001f31f\u2606]+", str(text))
+        filled = len(re.findall(r"[\u2b50\u2605\U0001f31f]", str(text)))
+        if stars and field != "recommandation" and 1 <= filled <= top:
+            return filled
+        return "?"
     if key in labels:
         return labels[key]
-    m = re.fullmatch(r"(\d+)(?:[.,]0+)?(?:\s*/\s*(\d+))?", fold(text))
+    m = re.fullmatch(
+        r"(\d+)(?:[.,]0+)?\s*(?:etoiles?)?(?:\s*(?:/|sur)\s*(\d+))?\s*(?:etoiles?)?", fold(text)
+    )
     if m and field != "recommandation":
         value, out_of = int(m.group(1)), m.group(2)
         if (out_of is None or int(out_of) == top) and 1 <= value <= top:
