@@ -302,3 +302,40 @@ def test_stars_and_marks_are_read_and_emoji_are_reported(tmp_path):
     )
     rec = unread["Recommanderiez-vous ce format ?"]
     assert rec.row == 3 and "« ⭐⭐⭐ »" in rec.message and rec.level == "avertissement"
+
+
+# ------------------------------------------------------------------ 7. LimeSurvey answer codes
+
+
+def test_limesurvey_answer_codes_are_named_as_such(tmp_path):
+    path = tmp_path / "limesurvey.csv"
+    path.write_text(
+        "id,submitdate,lastpage,Satisfaction globale,Avez-vous pu vous exprimer ?\n"
+        "1,2025-03-14 10:01:00,2,A1,AO01\n"  # line 2
+        "2,2025-03-14 10:02:00,2,A4,AO02\n"  # line 3
+        "3,2025-03-14 10:03:00,2,4,Oui\n",  # line 4: full answers on this row
+        encoding="utf-8",
+    )
+    res = load(path)
+    assert res.extra["format"] == "limesurvey"
+    # lines 2 and 3 have no readable answer left: rejected; line 4 is read
+    assert (res.rows_read, res.rows_used, res.rows_rejected) == (3, 1, 2)
+    assert res.table["satisfaction"].tolist() == [4]
+    coded = {f.column: f for f in res.findings if "réponses codées" in f.message}
+    assert set(coded) == {"Satisfaction globale", "Avez-vous pu vous exprimer ?"}
+    assert coded["Satisfaction globale"].row == 2 and coded["Satisfaction globale"].count == 2
+    assert "(« A1 », « A4 »)" in coded["Satisfaction globale"].message
+    assert "exportez les réponses complètes" in coded["Avez-vous pu vous exprimer ?"].message
+    assert not any("non reconnue" in f.message for f in res.findings)
+
+
+def test_limesurvey_question_codes_as_headers_say_how_to_export(tmp_path):
+    from rencontres_lib.errors import SourceError
+
+    path = tmp_path / "codes.csv"
+    path.write_text("id,submitdate,lastpage,SATISF\n1,2025-03-14 10:01:00,2,A1\n", encoding="utf-8")
+    with pytest.raises(SourceError) as err:
+        load_evaluation(path)
+    text = err.value.french()
+    assert "codes.csv" in text and "ligne 1" in text and "« SATISF »" in text
+    assert "« Texte complet de la question »" in text

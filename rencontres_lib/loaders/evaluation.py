@@ -196,6 +196,16 @@ def parse_level(text: str, field: str) -> int | None | str:
     return "?"
 
 
+ANSWER_CODE = re.compile(r"(?:A|AO|SQ)\d{1,3}|-oth-", re.IGNORECASE)  # LimeSurvey codes
+
+
+def _examples(values: pd.Series, positions: list[int], most: int = 8) -> str:
+    """« a », « b »… : the distinct cells at ``positions`` (40 characters each, 8 at most)."""
+    distinct = list(dict.fromkeys(one_line(values.iat[i])[:40] for i in positions))
+    shown = ", ".join(f"« {v} »" for v in distinct[:most])
+    return shown + (" …" if len(distinct) > most else "")
+
+
 def _matches(column: str, aliases: list[str]) -> bool:
     """Whether a column name matches one of a field's aliases (as :func:`match_columns`)."""
     folded = fold_header(column)
@@ -292,8 +302,13 @@ def load_evaluation(
             f"trouvées : {shown}.",
             file=path,
             row=1,
-            hint="Renommez la colonne concernée dans l'export (le nom doit contenir « satisfaction », "
-            "« exprimer » ou « recommander »).",
+            hint=(
+                "Export LimeSurvey avec les codes des questions en en-tête : refaites l'export "
+                "avec « Texte complet de la question » comme en-têtes et les réponses complètes."
+                if adapter.name == "limesurvey"
+                else "Renommez la colonne concernée dans l'export (le nom doit contenir "
+                "« satisfaction », « exprimer » ou « recommander »)."
+            ),
         )
     _report_rivals(list(raw.frame.columns), col, findings, name)
     n = len(raw.frame)
@@ -305,17 +320,27 @@ def load_evaluation(
     for q in QUESTIONS:
         parsed = [parse_level(v, q) if col[q] else None for v in c[q]]
         bad = [i for i, v in enumerate(parsed) if v == "?" and i not in misaligned]
-        if bad:
-            examples = ", ".join(
-                f"« {v} »" for v in dict.fromkeys(one_line(c[q].iat[i])[:40] for i in bad)
-            )
+        coded = [i for i in bad if ANSWER_CODE.fullmatch(c[q].iat[i])]
+        if coded:
             report(
                 findings,
                 "avertissement",
                 name,
-                f"réponse non reconnue ({examples}) ; attendu : {SCALES[q][2]} ; "
+                f"réponses codées ({_examples(c[q], coded)}) : l'export donne les codes des "
+                "réponses (LimeSurvey : « Codes des réponses »), pas leurs libellés ; exportez les "
+                "réponses complètes (« Réponses complètes ») ; comptées comme sans réponse",
+                [lines[i] for i in coded],
+                col[q],
+            )
+        other = [i for i in bad if i not in set(coded)]
+        if other:
+            report(
+                findings,
+                "avertissement",
+                name,
+                f"réponse non reconnue ({_examples(c[q], other)}) ; attendu : {SCALES[q][2]} ; "
                 "comptée comme sans réponse",
-                [lines[i] for i in bad],
+                [lines[i] for i in other],
                 col[q],
             )
         levels[q] = [None if v == "?" else v for v in parsed]
