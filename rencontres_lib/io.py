@@ -518,19 +518,28 @@ def _is_blank(record: list[str], width: int) -> bool:
     return not record or (len(record) == 1 and not record[0].strip() and width > 1)
 
 
+def _shape(text: str) -> str:
+    """« 14/03/2025 10:01 » → « 9/9/9 9:9 »: digits and letters runs collapsed."""
+    return re.sub(r"[^\W\d_]+", "a", re.sub(r"\d+", "9", text.strip()))
+
+
 def _swallows(text: str, record: list[str], sep: str, width: int) -> bool:
     """A multi-line record read from ``text`` that an opening quote never properly closed:
     strict CSV refuses it (end of file inside the quote, or a closing quote followed by text),
-    or one of its cells holds two lines or more that are whole records of the header's width."""
+    or one of its cells holds two lines or more that look like whole records: the header's
+    width (3 columns at least) and a first field of the same shape as the record's own (a
+    timestamp, an id), which an answer written on several lines practically never has."""
     try:
         list(csv.reader(io.StringIO(text), delimiter=sep, strict=True))
     except csv.Error:
         return True
-    if width < 3:
+    shape = _shape(record[0]) if record else ""
+    if width < 3 or not shape:
         return False
     for cell in record:
         inner = re.split(r"\r\n|\r|\n", cell)[1:]
-        if sum(len(next(csv.reader([line], delimiter=sep), [])) == width for line in inner) >= 2:
+        records = [next(csv.reader([line], delimiter=sep), []) for line in inner]
+        if sum(len(r) == width and _shape(r[0]) == shape for r in records) >= 2:
             return True
     return False
 

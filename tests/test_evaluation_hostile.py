@@ -72,18 +72,21 @@ def test_unclosed_quote_no_longer_swallows_rows(tmp_path, body, swallowed):
 
 
 def test_true_multiline_answers_stay_whole(tmp_path):
-    # a real two-line answer, with commas, properly quoted: no warning, 2 rows
+    # real multi-line answers, with commas, properly quoted: no warning, 3 rows
     path = tmp_path / "ok.csv"
     path.write_text(
         HEAD
-        + '14/03/2025 10:01,5,"J\'ai aimé : a, b, c\nmerci"\n14/03/2025 10:02,4,"un, deux\ntrois, quatre"\n',
+        + '14/03/2025 10:01,5,"J\'ai aimé : a, b, c\nmerci"\n14/03/2025 10:02,4,"un, deux\ntrois, quatre"\n'
+        # three lines of three comma-separated words: the header's width, but not records
+        + '14/03/2025 10:03,3,"un, deux, trois\nquatre, cinq, six\nsept, huit, neuf"\n',
         encoding="utf-8",
     )
     res = load(path)
-    assert (res.rows_read, res.rows_used) == (2, 2)
+    assert (res.rows_read, res.rows_used) == (3, 3)
     assert res.table["retenir"].tolist() == [
         "J'ai aimé : a, b, c\nmerci",
         "un, deux\ntrois, quatre",
+        "un, deux, trois\nquatre, cinq, six\nsept, huit, neuf",
     ]
     assert not any("guillemet ouvert" in m for m in messages(res))
 
