@@ -104,6 +104,7 @@ def scored(answers: pd.DataFrame, questions: pd.DataFrame) -> pd.DataFrame:
         # clipped to 0…top + 1, as the plain path
         at = np.clip(np.arange(256, dtype=np.uint8).view(np.int8), 0, top + 1)
         luts = table[:, at]
+        spans = [_span(lut) for lut in luts]  # favourable ranks lo…hi: two comparisons
         shared = speed.active("masque_partage") and isinstance(
             answers["rang"].dtype, pd.CategoricalDtype
         )  # rang's mask is then this function's own array
@@ -111,7 +112,14 @@ def scored(answers: pd.DataFrame, questions: pd.DataFrame) -> pd.DataFrame:
             q, gone, out = codes[b : b + BLOCK], missing[b : b + BLOCK], flags[b : b + BLOCK]
             ranks_u8 = values[b : b + BLOCK].view(np.uint8)
             if q[0] == q[-1] and (q == q[0]).all():  # one question: its own row of the table
-                np.take(luts[q[0]], ranks_u8, out=out)
+                if (span := spans[q[0]]) is None:
+                    np.take(luts[q[0]], ranks_u8, out=out)
+                elif span:
+                    block = values[b : b + BLOCK]
+                    np.greater_equal(block, span[0], out=out)
+                    out &= block <= span[1]
+                else:  # no favourable rank
+                    out[:] = False
                 np.copyto(out, table[q[0], 0], where=gone)  # as ``na_value=0``
                 shared = shared and (scorable[q[0]] or gone.all())
             else:
@@ -158,7 +166,7 @@ def ranks(rang: pd.Series) -> pd.Series:
             missing = codes < 0
             if len(values) and (values == np.arange(1, len(values) + 1)).all():
                 data = codes + np.int8(1)  # the loader's ranks 1…k: code + 1, no lookup
-                np.copyto(data, np.int8(values[0]), where=missing)
+                np.maximum(data, np.int8(1), out=data)  # NA (code −1 → 0) reads values[0], 1
             else:
                 data = np.append(values, values[:1] if len(values) else 0).astype(np.int8)[codes]
             return pd.Series(pd.arrays.IntegerArray(data, missing), index=rang.index, copy=False)
@@ -180,6 +188,8 @@ def with_respondents(answers: pd.DataFrame, respondents: pd.DataFrame) -> pd.Dat
     ):
         codes = rid.array.codes
         extra = {}
+        people = len(rid.cat.categories)
+        runs = _block_runs(codes, people) if speed.active("tranches") else None
         for c in cols[1:]:
             if speed.active("tables_de_codes"):
                 c_codes, uniques = _factorize_by_blocks(respondents[c])
@@ -187,7 +197,7 @@ def with_respondents(answers: pd.DataFrame, respondents: pd.DataFrame) -> pd.Dat
             else:
                 c_codes, uniques = pd.factorize(respondents[c].astype(object).to_numpy())
             extra[c] = pd.Categorical.from_codes(
-                _gather(c_codes, codes) if speed.active("tranches") else c_codes[codes],
+                c_codes[codes] if runs is None else _gather(c_codes, codes, runs),
                 categories=pd.Index(uniques, dtype=object),
             )
         joined = answers.assign(**{k: _column(v, answers.index) for k, v in extra.items()})
@@ -351,6 +361,20 @@ def _lookup(table: np.ndarray, codes: np.ndarray, zero_pages: bool = False) -> n
         else:
             out[b : b + len(part)] = table[part]
     return out
+
+
+def _span(lut: np.ndarray) -> tuple[int, int] | tuple[()] | None:
+    """The ranks a row of 256 flags (indexed by a rank's byte, read unsigned) marks True, as
+    (lo, hi) when they are the whole interval lo…hi of signed ranks; () when none is; None
+    otherwise."""
+    signed = np.concatenate([lut[128:], lut[:128]])  # ranks −128…127 in order
+    true = np.flatnonzero(signed)
+    if not len(true):
+        return ()
+    lo, hi = int(true[0]), int(true[-1])
+    if hi - lo + 1 != len(true):
+        return None
+    return (lo - 128, hi - 128)
 
 
 def _share_memory(first: pd.Series, second: pd.Series) -> bool:
@@ -546,18 +570,23 @@ def _add_counts(
             total += np.bincount(np.where(selected, combo, bins), minlength=bins + 1)
 
 
-def _gather(table: np.ndarray, codes: np.ndarray) -> np.ndarray:
+def _gather(table: np.ndarray, codes: np.ndarray, runs: dict) -> np.ndarray:
     """``table[codes]`` (a code −1 reads the last entry, as numpy), block by block; a piece of
-    consecutive codes (:func:`_runs`) is copied as a slice of ``table``, without any index."""
+    consecutive codes (``runs``, from :func:`_block_runs`) is copied as a slice of ``table``,
+    without any index."""
     out = np.empty(len(codes), table.dtype)
-    for b in range(0, len(codes), BLOCK):
-        part = codes[b : b + BLOCK]
-        for lo, hi, first in _runs(part, len(table)):
+    for b, pieces in runs.items():
+        for lo, hi, first in pieces:
             if first is not None:
                 out[b + lo : b + hi] = table[first : first + hi - lo]
             else:
-                out[b + lo : b + hi] = table[part[lo:hi]]
+                out[b + lo : b + hi] = table[codes[b + lo : b + hi]]
     return out
+
+
+def _block_runs(who: np.ndarray, people: int) -> dict[int, list[tuple[int, int, int | None]]]:
+    """:func:`_runs` of each block of :data:`PEOPLE_BLOCK` respondent codes, by block start."""
+    return {b: _runs(who[b : b + PEOPLE_BLOCK], people) for b in range(0, len(who), PEOPLE_BLOCK)}
 
 
 def _runs(who: np.ndarray, people: int) -> list[tuple[int, int, int | None]]:
@@ -577,7 +606,7 @@ def _runs(who: np.ndarray, people: int) -> list[tuple[int, int, int | None]]:
             first >= 0
             and first + size <= people
             and int(who[b - 1]) == first + size - 1
-            and (size < 3 or (np.diff(who[a:b]) == 1).all())
+            and (size < 3 or bool((who[a + 1 : b] > who[a : b - 1]).all()))  # increasing
         )
         out.append((int(a), int(b), first if run else None))
     return out
@@ -607,7 +636,9 @@ def _favorable_counts(answers: pd.DataFrame, keys: list[str]) -> pd.DataFrame | 
     return pd.DataFrame(frame | {"_n": n[seen], "_k": k[seen]})
 
 
-def _owners(answers: pd.DataFrame, by: list[str], people: int) -> np.ndarray | None:
+def _owners(
+    answers: pd.DataFrame, by: list[str], people: int, runs: dict | None = None
+) -> np.ndarray | None:
     """The ``by`` group (mixed-radix code, −1 for an NA key) of each person, as int8 (fewer than
     127 groups) or int32; None when a person's rows do not all carry the same group (the plain
     path then decides)."""
@@ -618,7 +649,6 @@ def _owners(answers: pd.DataFrame, by: list[str], people: int) -> np.ndarray | N
         return owner
     sizes = [len(answers[c].cat.categories) for c in by]
     codes = _category_codes(answers, [*by, "respondent_id"])
-    runs = speed.active("tranches")
     for check in (False, True):  # write every row's group, then read them all back
         for b in range(0, len(answers), PEOPLE_BLOCK):
             keys, who = (
@@ -630,7 +660,7 @@ def _owners(answers: pd.DataFrame, by: list[str], people: int) -> np.ndarray | N
             else:
                 group = _combined(keys, sizes, len(who))
                 group[np.logical_or.reduce([c < 0 for c in keys])] = -1
-            for lo, hi, first in _runs(who, people) if runs else [(0, len(who), None)]:
+            for lo, hi, first in runs[b] if runs else [(0, len(who), None)]:
                 part, persons = group[lo:hi], who[lo:hi]
                 if first is not None:  # consecutive people: a slice
                     if not check:
@@ -660,19 +690,15 @@ def _by_dimension_rows(answers: pd.DataFrame, by: list[str]) -> list[list] | Non
         return None
     dims = answers["dimension"].cat.categories
     people = len(answers["respondent_id"].cat.categories)
-    owner = _owners(answers, by, people)
+    types, dim_codes, who_codes = _category_codes(answers, ["type", "dimension", "respondent_id"])
+    # block → its pieces of consecutive people (for the groups and every dimension)
+    runs = _block_runs(who_codes, people) if speed.active("tranches") else {}
+    owner = _owners(answers, by, people, runs)
     if owner is None:
         return None
-    types, dim_codes, who_codes = _category_codes(answers, ["type", "dimension", "respondent_id"])
     flags, lik = answers["favorable"].array, _likert_code(answers)
     na_people = len(who_codes) and who_codes.min() < 0
     wanted = [d for d in range(len(dims)) if dims[d] != ""]
-    runs = {}  # block → its pieces of consecutive people (the same for every dimension)
-    if speed.active("tranches"):
-        runs = {
-            b: _runs(who_codes[b : b + PEOPLE_BLOCK], people)
-            for b in range(0, len(answers), PEOPLE_BLOCK)
-        }
     blocks = []  # the dimensions in each block (a few: the table goes question by question)
     for b in range(0, len(answers), PEOPLE_BLOCK):
         part = dim_codes[b : b + PEOPLE_BLOCK]

@@ -10,11 +10,11 @@ otherwise. ``benchmarks/bench_loader.py`` measures the whole path with every tri
 without each one (one line per trick); ``tests/test_metrics.py`` checks that both ways give
 identical results.
 
-A trick that did not pay was dropped: « memoire_rendue » (glibc's ``malloc_trim`` after the
-scores and the join, so that the next peak would not stack on freed memory) saved 2 MB of a
-389 MB peak on 1,000,000 answers. « remplissage_parallele » shows no gain on a saturated
-2-core machine (+0.5 s and −0.8 s of wall time in two runs, no memory): it only helps with
-an idle core, and is to be dropped if a quiet machine does not show a gain either.
+A trick whose ablation line shows no gain is to be dropped. « memoire_rendue » was dropped
+once (2 MB of a 389 MB peak when it ran only at the end of the path) and came back when the
+trim moved to the end of the scores and of the join, where it gives back their temporaries
+before the next allocations (see the README's figures). « remplissage_parallele » only helps
+with an idle core (no gain measured on a saturated 2-core machine).
 
 Usage::
 

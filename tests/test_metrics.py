@@ -649,3 +649,17 @@ def test_code_helpers_give_numpy_and_pandas_results():
     expected_codes, expected_uniques = pd.factorize(values.astype(object).to_numpy())
     np.testing.assert_array_equal(codes, expected_codes)
     assert uniques == list(expected_uniques)
+
+
+def test_favourable_ranks_as_an_interval_or_not():
+    import numpy as np
+
+    flags = np.zeros(256, bool)
+    flags[[4, 5]] = True  # ranks 4 and 5 (bytes 4, 5)
+    assert metrics._span(flags) == (4, 5)
+    assert metrics._span(np.zeros(256, bool)) == ()
+    flags[1] = True  # 1, 4 and 5: not an interval, looked up rank by rank
+    assert metrics._span(flags) is None
+    flags = np.zeros(256, bool)
+    flags[[255, 0, 1]] = True  # ranks −1, 0, 1 (byte 255 is −1)
+    assert metrics._span(flags) == (-1, 1)
