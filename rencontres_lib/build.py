@@ -31,13 +31,21 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__
+from . import __version__, service
 from .audit import ERROR, audit_paths, format_hits, project_settings
 from .codebook import load_codebook
 from .config import Parameters, load_parameters, parameter_files, project_root, salt
 from .documents import chromium, document_paths, publish_documents
 from .errors import BuildError, ConfigError, RencontresError
-from .execution import DaskRunner, prewarm, run_code, run_notebook, shutdown_all
+from .execution import (
+    IMPORT_CODE,
+    PRELOAD_CODE,
+    DaskRunner,
+    prewarm,
+    run_code,
+    run_notebook,
+    shutdown_all,
+)
 from .exports import atomic_write_text, fmt_date
 from .formats import fmt_count
 from .kit import index_entries, publish_kits
@@ -245,9 +253,16 @@ def _execute(notebook: Path, output: Path, parameters: dict, cwd: Path) -> float
     return run_notebook(notebook, output, parameters, cwd)
 
 
-def _prewarm(cwd: Path) -> None:
+# what the text-analysis service loads as soon as it starts (see :mod:`.service`)
+SERVICE_PRELOAD = (
+    "rencontres_lib.names:french_pipeline",
+    "rencontres_lib.consolidation:encoder",
+)
+
+
+def _prewarm(cwd: Path, preload: str = PRELOAD_CODE) -> None:
     """Start this thread's kernel ahead of its first notebook (:func:`.execution.prewarm`)."""
-    prewarm(cwd)
+    prewarm(cwd, preload)
 
 
 def organiser_files(params: Parameters, root: Path) -> list[Path]:
@@ -318,6 +333,7 @@ def build(
     pool = ThreadPoolExecutor(
         max_workers=256 if runner is not None else jobs, thread_name_prefix="carnet"
     )
+    services: list[service.Service] = []  # the text-analysis process, when started
     try:
         return _build(
             root,
@@ -331,12 +347,15 @@ def build(
             t0=t0,
             runner=runner,
             pool=pool,
+            services=services,
         )
     finally:
         pool.shutdown(wait=True)
         if runner is not None:
             runner.close()
         shutdown_all()
+        for svc in services:
+            svc.stop()
 
 
 def _sayer(log):
@@ -438,16 +457,23 @@ def _build(
     pool,
     publication=False,
     documents=True,
+    services=None,
 ) -> BuildReport:
     reports = root / "reports"
     work = root / "build"
     _writable_folders(root)
     cache_path = work / "cache.json"
     cache = _load_cache(cache_path)
-    # a cold build: kernels start while we prepare (not for a stand-in executor in tests)
+    services = services if services is not None else []
+    # a cold build: kernels start while we prepare (not for a stand-in executor in tests);
+    # spaCy and the sentence encoder load once, in the text-analysis service, not per kernel
     if runner is None and (force or not cache) and _execute.__module__ == __name__:
+        svc = service.start(SERVICE_PRELOAD) if jobs > 1 else None
+        if svc is not None:
+            services.append(svc)
+        preload = IMPORT_CODE + svc.connect_code() if svc is not None else PRELOAD_CODE
         for _ in range(jobs):
-            pool.submit(_prewarm, root / "notebooks")
+            pool.submit(_prewarm, root / "notebooks", preload)
     salt(root)  # created once here, before notebooks run in parallel
     people = cached_registrant_people(root)
     # every registrant's name (prive/noms.json, given to each notebook as ``noms``); a

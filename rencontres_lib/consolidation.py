@@ -48,6 +48,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import service
 from .errors import ConfigError, RencontresError
 from .names import MODEL, Components, TextCache, french_pipeline, text_key
 
@@ -123,6 +124,13 @@ def encoder() -> Any:
     return _ENCODER[0]
 
 
+@service.remote
+def encode_sentences(texts: list[str]) -> np.ndarray:
+    """Encoder vectors of ``texts`` as they are (n × 512, float32; no cut, no cache; run in the
+    build's text-analysis service when there is one, see :mod:`rencontres_lib.service`)."""
+    return np.asarray(encoder().encode(texts), dtype=np.float32)
+
+
 def sentence_vectors(texts: list[str], *, cache: Path | None = None) -> np.ndarray:
     """Sentence-encoder vectors of ``texts`` (n × 512, float32), each text cut to its first
     :data:`ENCODER_MAX_CHARS` characters (the encoder averages over words: a long body
@@ -139,7 +147,7 @@ def sentence_vectors(texts: list[str], *, cache: Path | None = None) -> np.ndarr
     }
     todo = {k: t for k, t in zip(keys, cut, strict=True) if k not in known}
     if todo:
-        vectors = np.asarray(encoder().encode(list(todo.values())), dtype=np.float32)
+        vectors = service.compute(encode_sentences, list(todo.values()))
         fresh = dict(zip(todo, vectors, strict=True))
         store.put({k: base64.b64encode(v.tobytes()).decode("ascii") for k, v in fresh.items()})
         known.update(fresh)
@@ -270,6 +278,22 @@ def vague_title(title: str) -> bool:
     return title.rstrip().endswith(("?", "!", "…"))
 
 
+@service.remote
+def extract_terms(
+    proposals: list[tuple[str, str]], synonyms: Synonyms | str | Path | None = None
+) -> list[list[str]]:
+    """:func:`proposal_terms` of ``(title, body)`` pairs, without cache (run in the build's
+    text-analysis service when there is one, see :mod:`rencontres_lib.service`)."""
+    syn = synonyms if isinstance(synonyms, Synonyms) else load_synonyms(synonyms)
+    texts = [f"{t}\n\n{b}" for t, b in proposals]
+    out = []
+    for (title, _), doc in zip(proposals, nlp().pipe(texts, batch_size=256), strict=True):
+        cut = next((t.i for t in doc if t.idx >= len(title)), len(doc))
+        weight = 1 if vague_title(title) else TITLE_WEIGHT
+        out.append(_terms(doc[:cut], syn) * weight + _terms(doc[cut:], syn))
+    return out
+
+
 def proposal_terms(
     titles: list[str],
     bodies: list[str],
@@ -300,14 +324,8 @@ def proposal_terms(
     known: dict[str, list[str]] = store.get(list(dict.fromkeys(keys))) if cache else {}
     todo = {k: (t, b) for k, t, b in zip(keys, titles, bodies, strict=True) if k not in known}
     if todo:
-        syn = syn or load_synonyms(synonyms)
-        texts = [f"{t}\n\n{b}" for t, b in todo.values()]
-        fresh = {}
-        for key, doc in zip(todo, nlp().pipe(texts, batch_size=256), strict=True):
-            title = todo[key][0]
-            cut = next((t.i for t in doc if t.idx >= len(title)), len(doc))
-            weight = 1 if vague_title(title) else TITLE_WEIGHT
-            fresh[key] = _terms(doc[:cut], syn) * weight + _terms(doc[cut:], syn)
+        found = service.compute(extract_terms, list(todo.values()), syn or synonyms)
+        fresh = dict(zip(todo, found, strict=True))
         store.put(fresh)
         known.update(fresh)
     return [list(known[k]) for k in keys]

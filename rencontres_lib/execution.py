@@ -37,13 +37,13 @@ ATTEMPTS = 3  # runs of one notebook when its kernel dies before the first cell
 STARTUP_TIMEOUT = 180  # seconds for a kernel to answer, generous for a saturated machine
 IOPUB_TIMEOUT = 300  # seconds for a cell's outputs to arrive after its reply
 KERNEL_ARGS = ["--IPKernelApp.log_level=CRITICAL"]
-# imported when a kernel is warmed up ahead of its first notebook (see prewarm)
-# and the French spaCy model (names, word classes), while the build prepares
-PRELOAD_CODE = (
+# imported when a kernel is warmed up ahead of its first notebook (see prewarm), with the
+# French spaCy model (names, word classes) when no text-analysis service runs (see .service)
+IMPORT_CODE = (
     "import rencontres_lib.rencontre, rencontres_lib.rapport, rencontres_lib.explorer,"
     " rencontres_lib.synthese, rencontres_lib.names\n"
-    "rencontres_lib.names.french_pipeline()"
 )
+PRELOAD_CODE = IMPORT_CODE + "rencontres_lib.names.french_pipeline()"
 RESET_CODE = (
     "get_ipython().run_line_magic('reset', '-f')\n"
     "import gc as _gc; _gc.collect(); del _gc\n"
@@ -307,13 +307,14 @@ def thread_kernel(cwd: Path) -> WarmKernel:
     return kernels[key]
 
 
-def prewarm(cwd: Path) -> None:
-    """Start this thread's kernel and import the library in it, before any notebook arrives
-    (while the build still prepares), so the first notebook finds a warm kernel."""
+def prewarm(cwd: Path, preload: str = PRELOAD_CODE) -> None:
+    """Start this thread's kernel and run ``preload`` in it (import the library, load or
+    connect to the text models), before any notebook arrives (while the build still
+    prepares), so the first notebook finds a warm kernel."""
     kernel = thread_kernel(cwd)
     if not kernel.alive():
         try:
-            kernel.start(preload=PRELOAD_CODE)
+            kernel.start(preload=preload)
         except KernelLost:
             pass  # the first notebook tries again and reports it
 

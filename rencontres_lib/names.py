@@ -34,6 +34,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from . import service
 from .config import project_root
 from .errors import RencontresError
 
@@ -296,6 +297,17 @@ def _clean_spans(text: str, ents: Iterable[tuple[int, int]]) -> tuple[tuple[int,
     return tuple(out)
 
 
+@service.remote
+def ner_person_spans(texts: list[str]) -> list[tuple[tuple[int, int], ...]]:
+    """Spans of people's names found by the NER in each text (no cache; run in the build's
+    text-analysis service when there is one, see :mod:`rencontres_lib.service`)."""
+    out = []
+    for text, doc in zip(texts, nlp().pipe(texts, batch_size=_BATCH), strict=True):
+        ents = [(e.start_char, e.end_char) for e in doc.ents if e.label_ == "PER"]
+        out.append(_clean_spans(text, ents))
+    return out
+
+
 def person_spans(texts: Sequence[str], *, store: bool = True) -> list[tuple[tuple[int, int], ...]]:
     """For each text, spans of people's names found by the NER (not the rules), cached.
 
@@ -314,10 +326,8 @@ def person_spans(texts: Sequence[str], *, store: bool = True) -> list[tuple[tupl
             _memo.update(known)
         missing = [t for t in todo if keys[t] not in known]
         if missing:
-            fresh = {}
-            for text, doc in zip(missing, nlp().pipe(missing, batch_size=_BATCH), strict=True):
-                ents = [(e.start_char, e.end_char) for e in doc.ents if e.label_ == "PER"]
-                fresh[keys[text]] = _clean_spans(text, ents)
+            found = service.compute(ner_person_spans, missing)
+            fresh = {keys[t]: spans for t, spans in zip(missing, found, strict=True)}
             with _lock:
                 _memo.update(fresh)
             cache.put(fresh)

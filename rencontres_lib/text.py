@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from . import DIMENSIONS
+from . import DIMENSIONS, service
 from .consolidation import nlp
 from .errors import ConfigError
 from .names import TextCache, cache_path, text_key
@@ -266,6 +266,23 @@ LINK_WORDS = frozenset("a au aux d de des du en entre et l la le les pour sur".s
 TAGS_PREFIX = "\0mots-porteurs\0"  # cache keys of meaningful_words, apart from the NER's
 
 
+@service.remote
+def tag_meaningful_words(texts: list[str]) -> list[tuple[tuple[str, str], ...]]:
+    """:func:`meaningful_words` of each text, without cache (run in the build's text-analysis
+    service when there is one, see :mod:`rencontres_lib.service`)."""
+    return [
+        tuple(
+            (tok.text.lower(), tok.lemma_.lower())
+            for tok in doc
+            if tok.pos_ in MEANINGFUL_POS
+            and not tok.is_stop
+            and tok.is_alpha
+            and len(tok.text) >= 3
+        )
+        for doc in nlp().pipe(texts, batch_size=64)
+    ]
+
+
 def meaningful_words(texts: list[str]) -> list[list[tuple[str, str]]]:
     """For each text, its meaningful words as ``(word as written, lowercase; lemma)``.
 
@@ -282,16 +299,8 @@ def meaningful_words(texts: list[str]) -> list[list[tuple[str, str]]]:
         _TAGS.update({k: tuple((str(w), str(lemma)) for w, lemma in v) for k, v in known.items()})
         missing = [t for t in todo if keys[t] not in known]
         if missing:
-            fresh = {}
-            for text, doc in zip(missing, nlp().pipe(missing, batch_size=64), strict=True):
-                fresh[keys[text]] = tuple(
-                    (tok.text.lower(), tok.lemma_.lower())
-                    for tok in doc
-                    if tok.pos_ in MEANINGFUL_POS
-                    and not tok.is_stop
-                    and tok.is_alpha
-                    and len(tok.text) >= 3
-                )
+            found = service.compute(tag_meaningful_words, missing)
+            fresh = {keys[t]: words for t, words in zip(missing, found, strict=True)}
             _TAGS.update(fresh)
             store.put(fresh)
     return [list(_TAGS[keys[t]]) for t in texts]

@@ -1,0 +1,214 @@
+"""One text-analysis process per build, shared by the build's notebook kernels.
+
+spaCy's French pipeline takes about 8 s to load on the development machine (half of it
+compiling the French tokenizer's exception patterns) and the sentence encoder about 2 s: paid
+in every kernel, that is the largest part of a cold build on two cores. During a build,
+:func:`start` launches one process (``multiprocessing`` ``spawn``, a
+:class:`~multiprocessing.managers.BaseManager` on a Unix socket in a private folder, random
+authentication key) that loads them once, in the background, while the kernels start; each
+kernel :func:`connect`\\ s to it, and the functions marked :func:`remote` (the computations of
+names, word classes, proposal terms and sentence vectors for texts the cache does not know
+yet) run there through :func:`compute`.
+
+Nothing else changes: the same code runs on the same texts with the same model, so results
+are identical; the caches (``prive/ner.sqlite``) are still read and written by the callers.
+Outside a build (JupyterLab, tests) or when the service is unreachable, :func:`compute` runs
+the function in the calling process, as before: the service never fails a report.
+Progress and fallbacks go to this module's logger.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import multiprocessing
+import os
+import secrets
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from multiprocessing.managers import BaseManager
+from pathlib import Path
+from typing import Any, TypeVar
+
+from .errors import RencontresError
+
+log = logging.getLogger(__name__)
+
+F = TypeVar("F", bound=Callable[..., Any])
+_REMOTE: set[str] = set()  # "module:function" names the service agrees to run
+_CLIENT: list[Any] = []  # this process's proxy to the service, when connected
+_CLIENT_LOCK = threading.Lock()
+CONNECT_WAIT = 30.0  # seconds a kernel waits for the service to listen (saturated machine)
+
+
+def _name(fn: Callable) -> str:
+    return f"{fn.__module__}:{fn.__qualname__}"
+
+
+def remote(fn: F) -> F:
+    """Mark ``fn`` (module-level, picklable arguments and result) as runnable by the service."""
+    _REMOTE.add(_name(fn))
+    return fn
+
+
+def _resolve(name: str) -> Callable:
+    module, _, qualname = name.partition(":")
+    if not module.startswith("rencontres_lib.") or "." in qualname:
+        raise ValueError(f"fonction refusée par le service : {name}")
+    fn = getattr(importlib.import_module(module), qualname)
+    if name not in _REMOTE:  # registered when its module was imported, just above
+        raise ValueError(f"fonction refusée par le service : {name}")
+    return fn
+
+
+class Analyser:
+    """The service's one object: runs registered functions, one call at a time (spaCy and
+    the encoder are not shared between threads)."""
+
+    def __init__(self, preload: Sequence[str] = ()) -> None:
+        self._lock = threading.Lock()
+        threading.Thread(target=self._preload, args=(list(preload),), daemon=True).start()
+
+    def _preload(self, names: list[str]) -> None:
+        for name in names:  # the lock is released in between: names can be served once
+            try:  # spaCy is there, while the encoder loads
+                with self._lock:
+                    _resolve(name)()
+            except Exception as exc:  # noqa: BLE001 - the first real call reports it
+                log.debug("préchargement de %s : %s", name, exc)
+
+    def run(self, name: str, args: tuple) -> Any:
+        fn = _resolve(name)
+        with self._lock:
+            return fn(*args)
+
+
+_ANALYSER: list[Analyser] = []
+
+
+def _analyser(preload: Sequence[str] = ()) -> Analyser:
+    if not _ANALYSER:
+        _ANALYSER.append(Analyser(preload))
+    return _ANALYSER[0]
+
+
+def _init_server(preload: Sequence[str]) -> None:
+    """Run in the service process before it serves: starts loading the models in a thread."""
+    _analyser(preload)
+
+
+class _Manager(BaseManager):
+    pass
+
+
+_Manager.register("analyser", callable=_analyser)
+
+
+@remote
+def ping() -> int:
+    """The process id of whoever runs it: the service's when connected (a health check)."""
+    return os.getpid()
+
+
+class Service:
+    """A service being started or running (see :func:`start`); :meth:`stop` ends it."""
+
+    def __init__(self, preload: Sequence[str]) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="rc-analyse-"))  # 0700: only this user
+        self.address = str(self.folder / "s")
+        self.authkey = secrets.token_bytes(32)
+        self.manager = _Manager(
+            address=self.address, authkey=self.authkey, ctx=multiprocessing.get_context("spawn")
+        )
+        self.started = threading.Event()
+        self.failed = False
+        self._thread = threading.Thread(
+            target=self._start, args=(tuple(preload),), daemon=True, name="service-analyse"
+        )
+        self._thread.start()
+
+    def _start(self, preload: tuple[str, ...]) -> None:
+        try:
+            self.manager.start(initializer=_init_server, initargs=(preload,))
+        except Exception as exc:  # noqa: BLE001 - the kernels then load the models themselves
+            self.failed = True
+            log.warning("service d'analyse des textes non démarré : %s", exc)
+        finally:
+            self.started.set()
+
+    def connect_code(self) -> str:
+        """Python code that connects a kernel to this service, waiting for it to listen (run
+        by the build in its own kernels, never written into a notebook)."""
+        return (
+            "import rencontres_lib.service as _s\n"
+            f"_s.connect({self.address!r}, {self.authkey.hex()!r}, wait={CONNECT_WAIT})\n"
+            "del _s\n"
+        )
+
+    def stop(self) -> None:
+        self.started.wait(CONNECT_WAIT)
+        if not self.failed and self.started.is_set():
+            try:
+                self.manager.shutdown()
+            except Exception as exc:  # noqa: BLE001 - already gone
+                log.debug("arrêt du service d'analyse : %s", exc)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def start(preload: Sequence[str] = ()) -> Service:
+    """Start the service process in the background and return at once; ``preload``:
+    "module:function" names (registered with :func:`remote`) called once, in the background,
+    as soon as it runs. Kernels :func:`connect` with :meth:`Service.connect_code`."""
+    return Service(preload)
+
+
+def connect(address: str, authkey_hex: str, *, wait: float = 0.0) -> bool:
+    """Connect this process to a service, retrying while its socket does not exist yet (up
+    to ``wait`` seconds); False (computations stay local) when it does not answer."""
+    manager = _Manager(address=address, authkey=bytes.fromhex(authkey_hex))
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            manager.connect()
+            proxy = manager.analyser()
+            break
+        except Exception as exc:  # noqa: BLE001 - computations stay local
+            if time.monotonic() >= deadline:
+                log.debug("service d'analyse injoignable : %s", exc)
+                return False
+            time.sleep(0.1)
+    with _CLIENT_LOCK:
+        _CLIENT[:] = [proxy]
+    return True
+
+
+def disconnect() -> None:
+    with _CLIENT_LOCK:
+        _CLIENT.clear()
+
+
+def connected() -> bool:
+    return bool(_CLIENT)
+
+
+def compute(fn: Callable[..., Any], *args: Any) -> Any:
+    """``fn(*args)``, in the service when this process is connected to one, else here.
+
+    ``fn`` must be marked with :func:`remote`. A :class:`~rencontres_lib.errors.RencontresError`
+    raised by ``fn`` is raised here as it is; any other failure of the service (process gone,
+    socket closed) disconnects and runs ``fn`` in this process.
+    """
+    with _CLIENT_LOCK:
+        proxy = _CLIENT[0] if _CLIENT else None
+    if proxy is not None:
+        try:
+            return proxy.run(_name(fn), args)
+        except RencontresError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the service never fails a report
+            log.debug("service d'analyse indisponible (%s) : calcul sur place", exc)
+            disconnect()
+    return fn(*args)

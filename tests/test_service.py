@@ -1,0 +1,58 @@
+"""The build's text-analysis service: same results as a local call, refusals, fallback."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from rencontres_lib import service, text
+
+
+@pytest.fixture
+def running():
+    svc = service.start()
+    assert svc.started.wait(60) and not svc.failed
+    assert service.connect(svc.address, svc.authkey.hex(), wait=30)
+    yield svc
+    service.disconnect()
+    svc.stop()
+
+
+def test_compute_is_local_when_not_connected():
+    service.disconnect()
+    assert service.compute(service.ping) == os.getpid()
+
+
+def test_compute_runs_in_the_service_then_falls_back_when_it_stops(running):
+    served = service.compute(service.ping)
+    assert served != os.getpid()  # another process answered
+    running.stop()
+    assert service.compute(service.ping) == os.getpid()  # gone: computed here, no error
+    assert not service.connected()
+
+
+def test_the_service_refuses_unregistered_functions(running):
+    proxy = service._CLIENT[0]
+    with pytest.raises(ValueError, match="refusée"):
+        proxy.run("os:getcwd", ())
+    with pytest.raises(ValueError, match="refusée"):
+        proxy.run("rencontres_lib.service:start", ())  # exists, but not marked remote
+
+
+def test_connect_gives_up_on_a_wrong_key(running):
+    service.disconnect()
+    assert not service.connect(running.address, "00" * 32, wait=0.5)
+    assert service.compute(service.ping) == os.getpid()
+
+
+def test_word_classes_through_the_service_equal_the_local_ones(running, tmp_path, monkeypatch):
+    """The same function on the same texts gives the same words, in the service or here."""
+    texts = ["Les habitants demandent un budget participatif.", "Former les élus à écouter."]
+    remote = service.compute(text.tag_meaningful_words, texts)
+    service.disconnect()
+    local = text.tag_meaningful_words(texts)
+    assert remote == local
+    # checked by hand: nouns, adjectives and verbs of 3 letters or more, not stop words
+    assert ("habitants", "habitant") in local[0] and ("budget", "budget") in local[0]
+    assert all(w not in {"les", "un"} for w, _ in local[0])
