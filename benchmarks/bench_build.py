@@ -5,6 +5,8 @@ left alone. Prints each timing and, as its last line, ``ratio cold/naive: X.XX``
 loop gets the same papermill parameters as the build (``lot = True``: no widgets) and makes
 HTML only, so the cold build compared with it is ``--sans-documents``; the documents (DOCX,
 ODT, chart images, slides, PDFs) that a second build then adds are timed on their own line.
+Each side starts from its own fresh copy of the project: the cold build reuses nothing that
+the naive loop computed (caches of names, words, terms and vectors included).
 """
 
 from __future__ import annotations
@@ -104,9 +106,11 @@ def rencontres_build(root: Path, *extra: str) -> tuple[float, int]:
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        root = copy_inputs(ROOT, Path(tmp) / "projet")
-        t_naive = naive(root)
+        # two fresh copies: the cold build finds nothing that the naive loop left behind (no
+        # built notebook, no cache of names, words, terms or vectors in prive/)
+        t_naive = naive(copy_inputs(ROOT, Path(tmp) / "naif"))
         print(f"boucle naïve (papermill puis nbconvert, un processus chacun) : {t_naive:.1f} s")
+        root = copy_inputs(ROOT, Path(tmp) / "projet")
         # the ratio compares HTML outputs (what the naive loop makes); documents on their own line
         t_cold, n_cold = rencontres_build(root, "--force", "--sans-documents")
         print(f"rencontres build à froid (HTML) : {t_cold:.1f} s ({n_cold} carnets exécutés)")
