@@ -15,7 +15,6 @@ import numpy as np
 import pandas as pd
 
 from . import DIMENSIONS, PROFILS, speed
-from .columns import release_memory
 
 Z95 = 1.959963984540054
 ACTIVE = ("inscrit", "present", "absent", "liste_attente")
@@ -150,8 +149,6 @@ def scored(answers: pd.DataFrame, questions: pd.DataFrame) -> pd.DataFrame:
         )
     # as Series on the table's index: pandas takes them as they are (an array would be copied)
     out = answers.assign(**{k: _column(v, answers.index) for k, v in columns.items()})
-    del columns, flags, unscored
-    _give_back()
     return out[
         [c for c in ANSWER_COLUMNS if c in out] + [c for c in out if c not in ANSWER_COLUMNS]
     ]
@@ -205,8 +202,6 @@ def with_respondents(answers: pd.DataFrame, respondents: pd.DataFrame) -> pd.Dat
             joined = joined.reset_index(drop=True)  # every answer has its respondent: no mask
         else:
             joined = joined[codes >= 0].reset_index(drop=True)  # inner join: no NaN id
-        del extra
-        _give_back()
         return joined
     return answers.merge(respondents[cols], on="respondent_id", how="inner")
 
@@ -390,13 +385,6 @@ def _share_memory(first: pd.Series, second: pd.Series) -> bool:
     except (AttributeError, IndexError, TypeError):  # pragma: no cover - pandas internals moved
         return False
     return True
-
-
-def _give_back() -> None:
-    """Trick « memoire_rendue »: the heap memory freed by a step's temporaries given back to
-    the system (``malloc_trim``) before the next step allocates elsewhere."""
-    if speed.active("memoire_rendue"):
-        release_memory()
 
 
 def _zeros(n: int, dtype) -> np.ndarray:
@@ -625,7 +613,6 @@ def _favorable_counts(answers: pd.DataFrame, keys: list[str]) -> pd.DataFrame | 
     for ok, flags, codes in _in_scale_blocks(answers, keys):
         _add_counts([n, k], codes, sizes, [ok, ok & flags])
     n, k = n[:bins], k[:bins]
-    _give_back()  # the blocks' temporaries, before the next step's per-person arrays
     seen = np.flatnonzero(n)
     if not len(seen):
         return None  # no in-scale answer: the plain path's empty frame

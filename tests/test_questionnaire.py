@@ -448,17 +448,6 @@ def test_first_occurrences_of_numbers_and_texts() -> None:
     assert first_occurrences(texts).tolist() == [True, True, False]
 
 
-def test_threaded_answer_table_equals_the_serial_one(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The table touched and filled by threads (from THREADED_ROWS answers) is the same table."""
-    import rencontres_lib.loaders.questionnaire_formats as formats
-
-    serial = load_questionnaire(FIX / "kobo.csv", FIX / "codebook_kobo.yaml").table
-    monkeypatch.setattr(formats, "THREADED_ROWS", 1)
-    threaded = load_questionnaire(FIX / "kobo.csv", FIX / "codebook_kobo.yaml").table
-    assert len(serial) > 1
-    pd.testing.assert_frame_equal(threaded, serial)
-
-
 def test_dates_and_completeness_plain_or_coded_agree() -> None:
     """A date column read plain (mostly distinct texts) is parsed and checked cell by cell; the
     same column coded (few distinct texts) is parsed once per text: the results are the same."""

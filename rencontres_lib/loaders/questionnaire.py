@@ -562,7 +562,7 @@ def load_questionnaire(
     answer_findings = job.findings[mark:]
     del job.findings[mark:]
     release_memory()  # before the table, the largest allocation
-    table = AnswerTable(job.parts, len(used), qids)  # memory touched while the rest is done
+    table = AnswerTable(job.parts, len(used), qids)  # allocated: filled once the store is freed
     respondents = job.respondents(used, ids, complete, colmap, dates)
     job.findings.extend(date_findings + answer_findings)
     private = None
@@ -573,7 +573,7 @@ def load_questionnaire(
     job.data = job.raw.store = ids = None  # the file's cells are no longer needed: freed
     release_memory()
     table = table.frame(respondents["respondent_id"])
-    release_memory()  # the filling threads' temporaries: not resident while the scores are made
+    release_memory()  # the filling's temporaries: not resident while the scores are made
     extra_out = {
         "respondents": respondents,
         "questions": book.questions_frame(),

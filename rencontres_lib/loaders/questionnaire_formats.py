@@ -9,15 +9,12 @@ interpreted once), so that loading a million rows costs about as much as reading
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .. import speed
 from ..codebook import Codebook
 from ..columns import ColumnStore, is_blank
 from ..referentiels import RulesArg, classify_profile, load_profile_rules
@@ -274,13 +271,11 @@ def expand(codes: np.ndarray, per_unique: list[list[int]]) -> tuple[np.ndarray, 
     return rows, flat[np.repeat(starts[c], counts) + within]
 
 
-THREADED_ROWS = 2_000_000  # answers from which the table is touched and filled by threads
 BLOCK = 1 << 16  # rows per lookup: numpy turns the indices into a temporary of 8 bytes each
 
 
 def _take(table: np.ndarray, codes: np.ndarray, out: np.ndarray) -> None:
-    """``out[:] = table[codes]`` block by block: the index temporaries stay small (freed in a
-    worker thread, they would stay resident in that thread's own malloc arena)."""
+    """``out[:] = table[codes]`` block by block: the index temporaries stay small."""
     for b in range(0, len(codes), BLOCK):
         block = codes[b : b + BLOCK]
         np.take(table, block, out=out[b : b + len(block)], mode="clip")
@@ -295,9 +290,9 @@ class AnswerTable:
     columns are categorical, one small integer per answer: ``respondent_id``, ``question_id``,
     ``valeur`` and ``rang`` (ordered ranks 1…k, NA outside a scale).
 
-    The columns are allocated as soon as the parts are known, and a background thread touches
-    their memory (the kernel's first-touch cost, ~0.1 s per 150 MB here) while the loader does
-    other work; :meth:`frame` then fills them and consumes the parts.
+    The columns are allocated as soon as the parts are known; :meth:`frame` fills them and
+    consumes the parts. (Touching their memory in a background thread, then filling them with
+    two threads — trick « remplissage_parallele » — gained nothing measurable and was dropped.)
     """
 
     def __init__(self, parts: list[tuple], n_resp: int, qids: list[str]) -> None:
@@ -310,15 +305,6 @@ class AnswerTable:
         self.question = np.empty(total, np.int8 if len(qids) < 127 else np.int32)
         self.rang = np.empty(total, np.int8)
         self.label_code = np.empty(total, np.int8 if len(self.label_pos) < 127 else np.int32)
-        self._touching: threading.Thread | None = None
-        # numpy's fill releases the GIL (trick « remplissage_parallele », rencontres_lib.speed)
-        if total >= THREADED_ROWS and speed.active("remplissage_parallele"):
-            self._touching = threading.Thread(target=self._touch, daemon=True)
-            self._touching.start()
-
-    def _touch(self) -> None:
-        for column in (self.resp, self.question, self.rang, self.label_code):
-            column.fill(0)
 
     def _fill(self, part: tuple, start: int, offset: int, size: int) -> int:
         """Copy one question's answers into the table's slice; returns its highest rank."""
@@ -341,8 +327,6 @@ class AnswerTable:
 
     def frame(self, respondent_ids: pd.Series) -> pd.DataFrame:
         """The table, with ``respondent_id`` categories the ids of the respondents table."""
-        if self._touching is not None:
-            self._touching.join()
         numbers = respondent_ids.dtype.kind in "iu"
         ids = pd.Index(respondent_ids, dtype=None if numbers else object)
         try:  # the ids are unique by construction: skip pandas' uniqueness check (a hash each)
@@ -359,12 +343,7 @@ class AnswerTable:
         )
         jobs = [(parts[i], int(starts[i]), int(offsets[i]), sizes[i]) for i in range(len(parts))]
         parts.clear()  # each part is freed once copied
-        # numpy copies release the GIL: two threads fill disjoint slices
-        if len(self.resp) >= THREADED_ROWS and speed.active("remplissage_parallele"):
-            with ThreadPoolExecutor(max_workers=2) as pool:
-                tops = list(pool.map(lambda job: self._fill(*job), jobs))
-        else:
-            tops = [self._fill(*job) for job in jobs]
+        tops = [self._fill(*job) for job in jobs]
         del jobs
         top = max(tops, default=0)
         return pd.DataFrame(
