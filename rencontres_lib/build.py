@@ -254,10 +254,9 @@ def _execute(notebook: Path, output: Path, parameters: dict, cwd: Path) -> float
 
 
 # what the text-analysis service loads as soon as it starts (see :mod:`.service`)
-SERVICE_PRELOAD = (
-    "rencontres_lib.names:french_pipeline",
-    "rencontres_lib.consolidation:encoder",
-)
+# (spaCy only: notebooks wait for it; the encoder loads when a territory's proposals first
+# need it, while the other notebooks run)
+SERVICE_PRELOAD = ("rencontres_lib.names:french_pipeline",)
 
 
 def _prewarm(cwd: Path, preload: str = PRELOAD_CODE) -> None:
@@ -491,10 +490,16 @@ def _build(
     digests: dict = {}  # path → sha256, each input hashed once per build
     scanner = NameScanner(people)
 
+    publisher_lock = threading.Lock()
+
     def publisher() -> Publisher:  # nbconvert costs ~1 s to import: only when publishing
-        if not publishers:
-            publishers.append(Publisher(autonome=autonome))
-        return publishers[0]
+        with publisher_lock:
+            if not publishers:
+                publishers.append(Publisher(autonome=autonome))
+            return publishers[0]
+
+    if services:  # a cold build: made now, while the kernels wait for the text models
+        threading.Thread(target=publisher, daemon=True, name="publication").start()
 
     if not autonome:
         install_assets(reports)
@@ -648,7 +653,9 @@ def _build(
                 },
             ).result()
             publisher().publish(work / "synthese" / "synthese.ipynb", reports / syn.html, syn.title)
-            publish_tables(work / "synthese", reports)
+            published = [reports / syn.html, *publish_tables(work / "synthese", reports)]
+            if early is not None:
+                early.submit(published)
             syn.state = "exécuté"
             report.executed += 1
             cache["synthese"] = {  # after the run: it may have merged regroupements.yaml

@@ -42,6 +42,10 @@ KERNEL_ARGS = ["--IPKernelApp.log_level=CRITICAL"]
 IMPORT_CODE = (
     "import rencontres_lib.rencontre, rencontres_lib.rapport, rencontres_lib.explorer,"
     " rencontres_lib.synthese, rencontres_lib.names\n"
+    # what the notebooks import on first use: the charts, the tables, and the synthesis's
+    # TF-IDF and clustering (1.5 s), paid here while the text models load, not in a report
+    "import plotly.graph_objects, plotly.io, openpyxl, ruamel.yaml\n"
+    "import sklearn.feature_extraction.text, sklearn.cluster\n"
 )
 PRELOAD_CODE = IMPORT_CODE + "rencontres_lib.names.french_pipeline()"
 RESET_CODE = (
