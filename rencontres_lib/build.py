@@ -257,6 +257,9 @@ def _execute(notebook: Path, output: Path, parameters: dict, cwd: Path) -> float
 # (spaCy only: notebooks wait for it; the encoder loads when a territory's proposals first
 # need it, while the other notebooks run)
 SERVICE_PRELOAD = ("rencontres_lib.names:french_pipeline",)
+# one service serves the texts of every kernel in turn: beyond a few kernels it would make them
+# wait, and each kernel then loads its own models (one load per kernel is small beside them)
+SERVICE_MAX_JOBS = 4
 
 
 def _prewarm(cwd: Path, preload: str = PRELOAD_CODE) -> None:
@@ -467,7 +470,7 @@ def _build(
     # a cold build: kernels start while we prepare (not for a stand-in executor in tests);
     # spaCy and the sentence encoder load once, in the text-analysis service, not per kernel
     if runner is None and (force or not cache) and _execute.__module__ == __name__:
-        svc = service.start(SERVICE_PRELOAD) if jobs > 1 else None
+        svc = service.start(SERVICE_PRELOAD) if 1 < jobs <= SERVICE_MAX_JOBS else None
         if svc is not None:
             services.append(svc)
         preload = IMPORT_CODE + svc.connect_code() if svc is not None else PRELOAD_CODE
