@@ -96,8 +96,17 @@ def _analyser(preload: Sequence[str] = ()) -> Analyser:
 
 
 def _init_server(preload: Sequence[str]) -> None:
-    """Run in the service process before it serves: starts loading the models in a thread."""
+    """Run in the service process before it serves: starts loading the models in a thread,
+    and ends the process if the build that started it dies without stopping it (killed)."""
     _analyser(preload)
+    parent = os.getppid()
+
+    def orphaned() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=orphaned, daemon=True, name="parent").start()
 
 
 class _Manager(BaseManager):

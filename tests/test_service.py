@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
 
@@ -56,3 +60,33 @@ def test_word_classes_through_the_service_equal_the_local_ones(running, tmp_path
     # checked by hand: nouns, adjectives and verbs of 3 letters or more, not stop words
     assert ("habitants", "habitant") in local[0] and ("budget", "budget") in local[0]
     assert all(w not in {"les", "un"} for w, _ in local[0])
+
+
+def test_the_service_ends_when_the_build_that_started_it_is_killed(tmp_path):
+    """A build killed with SIGKILL leaves no text-analysis process behind."""
+    script = (
+        "import time\n"
+        "from rencontres_lib import service\n"
+        "if __name__ == '__main__':\n"
+        "    svc = service.start()\n"
+        "    svc.started.wait(60)\n"
+        "    service.connect(svc.address, svc.authkey.hex(), wait=30)\n"
+        "    print(service.compute(service.ping), flush=True)\n"
+        "    time.sleep(120)\n"
+    )
+    path = tmp_path / "lot.py"
+    path.write_text(script, encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, str(path)], stdout=subprocess.PIPE, text=True)
+    pid = int(proc.stdout.readline())
+    assert pid != proc.pid
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    for _ in range(100):  # the service notices within about a second
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(pid, signal.SIGKILL)
+        pytest.fail("le service d'analyse a survécu à la construction tuée")
