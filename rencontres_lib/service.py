@@ -81,6 +81,8 @@ class Analyser:
                 log.debug("préchargement de %s : %s", name, exc)
 
     def run(self, name: str, args: tuple) -> Any:
+        """``fn(*args)`` for the function registered as ``name`` ("module:function"); raises
+        ``ValueError`` (French) for any other name, and what the function raises."""
         fn = _resolve(name)
         with self._lock:
             return fn(*args)
@@ -95,15 +97,17 @@ def _analyser(preload: Sequence[str] = ()) -> Analyser:
     return _ANALYSER[0]
 
 
-def _init_server(preload: Sequence[str]) -> None:
+def _init_server(preload: Sequence[str], folder: str) -> None:
     """Run in the service process before it serves: starts loading the models in a thread,
-    and ends the process if the build that started it dies without stopping it (killed)."""
+    and ends the process, removing its socket ``folder``, if the build that started it dies
+    without stopping it (killed)."""
     _analyser(preload)
     parent = os.getppid()
 
     def orphaned() -> None:
         while os.getppid() == parent:
             time.sleep(1.0)
+        shutil.rmtree(folder, ignore_errors=True)  # nobody else will: the build is gone
         os._exit(0)
 
     threading.Thread(target=orphaned, daemon=True, name="parent").start()
@@ -141,10 +145,15 @@ class Service:
 
     def _start(self, preload: tuple[str, ...]) -> None:
         try:
-            self.manager.start(initializer=_init_server, initargs=(preload,))
+            self.manager.start(initializer=_init_server, initargs=(preload, str(self.folder)))
         except Exception as exc:  # noqa: BLE001 - the kernels then load the models themselves
             self.failed = True
-            log.warning("service d'analyse des textes non démarré : %s", exc)
+            # no folder: the kernels waiting in :func:`connect` give up at once
+            shutil.rmtree(self.folder, ignore_errors=True)
+            log.warning(
+                "service d'analyse des textes non démarré (%s) : chaque noyau charge ses modèles",
+                str(exc) or type(exc).__name__,
+            )
         finally:
             self.started.set()
 
@@ -158,6 +167,8 @@ class Service:
         )
 
     def stop(self) -> None:
+        """End the service process (waiting at most :data:`CONNECT_WAIT` seconds for it to
+        have started) and remove its socket folder; never raises."""
         self.started.wait(CONNECT_WAIT)
         if not self.failed and self.started.is_set():
             try:
@@ -170,13 +181,20 @@ class Service:
 def start(preload: Sequence[str] = ()) -> Service:
     """Start the service process in the background and return at once; ``preload``:
     "module:function" names (registered with :func:`remote`) called once, in the background,
-    as soon as it runs. Kernels :func:`connect` with :meth:`Service.connect_code`."""
+    as soon as it runs. Kernels :func:`connect` with :meth:`Service.connect_code`. Never
+    raises: when the process cannot start (``Service.failed``), a warning is logged and the
+    kernels compute locally.
+
+    The process is started with ``spawn``: the main script of the calling program is imported
+    again in it, so it must guard its entry point with ``if __name__ == "__main__":``."""
     return Service(preload)
 
 
 def connect(address: str, authkey_hex: str, *, wait: float = 0.0) -> bool:
     """Connect this process to a service, retrying while its socket does not exist yet (up
-    to ``wait`` seconds); False (computations stay local) when it does not answer."""
+    to ``wait`` seconds, less if the service's folder is removed: it failed or stopped);
+    False (computations stay local) when it does not answer. Raises ``ValueError`` when
+    ``authkey_hex`` is not hexadecimal."""
     manager = _Manager(address=address, authkey=bytes.fromhex(authkey_hex))
     deadline = time.monotonic() + wait
     while True:
@@ -185,7 +203,7 @@ def connect(address: str, authkey_hex: str, *, wait: float = 0.0) -> bool:
             proxy = manager.analyser()
             break
         except Exception as exc:  # noqa: BLE001 - computations stay local
-            if time.monotonic() >= deadline:
+            if time.monotonic() >= deadline or not Path(address).parent.is_dir():
                 log.debug("service d'analyse injoignable : %s", exc)
                 return False
             time.sleep(0.1)
@@ -195,11 +213,13 @@ def connect(address: str, authkey_hex: str, *, wait: float = 0.0) -> bool:
 
 
 def disconnect() -> None:
+    """Compute locally from now on in this process (the service keeps running)."""
     with _CLIENT_LOCK:
         _CLIENT.clear()
 
 
 def connected() -> bool:
+    """True when :func:`compute` sends its calls to a service."""
     return bool(_CLIENT)
 
 
@@ -208,7 +228,9 @@ def compute(fn: Callable[..., Any], *args: Any) -> Any:
 
     ``fn`` must be marked with :func:`remote`. A :class:`~rencontres_lib.errors.RencontresError`
     raised by ``fn`` is raised here as it is; any other failure of the service (process gone,
-    socket closed) disconnects and runs ``fn`` in this process.
+    socket closed) disconnects and runs ``fn`` in this process. An interruption while the
+    service computes (``KeyboardInterrupt``) disconnects too, then is raised: that call's
+    reply would otherwise be read as the answer to the next one.
     """
     with _CLIENT_LOCK:
         proxy = _CLIENT[0] if _CLIENT else None
@@ -220,4 +242,7 @@ def compute(fn: Callable[..., Any], *args: Any) -> Any:
         except Exception as exc:  # noqa: BLE001 - the service never fails a report
             log.debug("service d'analyse indisponible (%s) : calcul sur place", exc)
             disconnect()
+        except BaseException:  # the reply may still come, on this thread's connection
+            disconnect()
+            raise
     return fn(*args)

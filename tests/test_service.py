@@ -7,6 +7,8 @@ import signal
 import subprocess
 import sys
 import time
+import types
+from pathlib import Path
 
 import pytest
 
@@ -71,13 +73,15 @@ def test_the_service_ends_when_the_build_that_started_it_is_killed(tmp_path):
         "    svc = service.start()\n"
         "    svc.started.wait(60)\n"
         "    service.connect(svc.address, svc.authkey.hex(), wait=30)\n"
-        "    print(service.compute(service.ping), flush=True)\n"
+        "    print(service.compute(service.ping), svc.folder, flush=True)\n"
         "    time.sleep(120)\n"
     )
     path = tmp_path / "lot.py"
     path.write_text(script, encoding="utf-8")
     proc = subprocess.Popen([sys.executable, str(path)], stdout=subprocess.PIPE, text=True)
-    pid = int(proc.stdout.readline())
+    pid, folder = proc.stdout.readline().split()
+    pid = int(pid)
+    assert Path(folder).is_dir()
     assert pid != proc.pid
     proc.send_signal(signal.SIGKILL)
     proc.wait()
@@ -90,3 +94,39 @@ def test_the_service_ends_when_the_build_that_started_it_is_killed(tmp_path):
     else:
         os.kill(pid, signal.SIGKILL)
         pytest.fail("le service d'analyse a survécu à la construction tuée")
+    assert not Path(folder).exists()  # its socket folder went with it
+
+
+def test_kernels_stop_waiting_when_the_service_cannot_start(monkeypatch):
+    """A service that fails to start (socket path too long, spawn refused) costs the kernels
+    no wait: they compute locally at once instead of retrying for ``CONNECT_WAIT`` seconds."""
+
+    def refuse(self, *args, **kwargs):
+        raise EOFError
+
+    def no_wait(seconds):
+        raise AssertionError("connect attend un service qui a échoué")
+
+    monkeypatch.setattr(service._Manager, "start", refuse)
+    svc = service.start()
+    assert svc.started.wait(60) and svc.failed
+    clock = types.SimpleNamespace(monotonic=time.monotonic, sleep=no_wait)
+    monkeypatch.setattr(service, "time", clock)
+    assert not service.connect(svc.address, svc.authkey.hex(), wait=3600)
+    assert service.compute(service.ping) == os.getpid()
+    svc.stop()
+
+
+def test_an_interrupted_call_disconnects(monkeypatch):
+    """After an interruption the proxy's connection holds a reply not yet read: the next
+    call must not read it as its own answer (it would be another text's names)."""
+
+    class Interrupted:
+        def run(self, name, args):
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(service, "_CLIENT", [Interrupted()])
+    with pytest.raises(KeyboardInterrupt):
+        service.compute(service.ping)
+    assert not service.connected()
+    assert service.compute(service.ping) == os.getpid()
