@@ -181,9 +181,9 @@ class Service:
 def start(preload: Sequence[str] = ()) -> Service:
     """Start the service process in the background and return at once; ``preload``:
     "module:function" names (registered with :func:`remote`) called once, in the background,
-    as soon as it runs. Kernels :func:`connect` with :meth:`Service.connect_code`. Never
-    raises: when the process cannot start (``Service.failed``), a warning is logged and the
-    kernels compute locally.
+    as soon as it runs. Kernels :func:`connect` with :meth:`Service.connect_code`. When
+    the process cannot start (``Service.failed``), a warning is logged and the kernels compute
+    locally; raises ``OSError`` only when its private temporary folder cannot be created.
 
     The process is started with ``spawn``: the main script of the calling program is imported
     again in it, so it must guard its entry point with ``if __name__ == "__main__":``."""
