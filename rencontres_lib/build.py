@@ -473,7 +473,7 @@ def _build(
         svc = service.start(SERVICE_PRELOAD) if 1 < jobs <= SERVICE_MAX_JOBS else None
         if svc is not None:
             services.append(svc)
-        preload = IMPORT_CODE + svc.connect_code() if svc is not None else PRELOAD_CODE
+        preload = svc.connect_code() + IMPORT_CODE if svc is not None else PRELOAD_CODE
         for _ in range(jobs):
             pool.submit(_prewarm, root / "notebooks", preload)
     salt(root)  # created once here, before notebooks run in parallel

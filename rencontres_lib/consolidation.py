@@ -324,6 +324,8 @@ def proposal_terms(
     known: dict[str, list[str]] = store.get(list(dict.fromkeys(keys))) if cache else {}
     todo = {k: (t, b) for k, t, b in zip(keys, titles, bodies, strict=True) if k not in known}
     if todo:
+        if syn is None and synonyms is not None:  # the service may run in another folder
+            synonyms = Path(synonyms).resolve()
         found = service.compute(extract_terms, list(todo.values()), syn or synonyms)
         fresh = dict(zip(todo, found, strict=True))
         store.put(fresh)
