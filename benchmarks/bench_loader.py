@@ -242,13 +242,18 @@ def measure(steps: list[str], data: Path, cb: Path) -> dict[str, dict]:
                 env["PYTHONPATH"] = os.pathsep.join(
                     filter(None, [os.environ["BENCH_PYARROW"], env.get("PYTHONPATH")])
                 )
-            out = subprocess.run(
-                [sys.executable, "-c", STEP, step, str(data), str(cb)],
-                capture_output=True,
-                text=True,
-                check=True,
-                env=env,
-            )
+            for attempt in (1, 2):  # a step that fails is run once more, its error shown
+                out = subprocess.run(
+                    [sys.executable, "-c", STEP, step, str(data), str(cb)],
+                    capture_output=True,
+                    text=True,
+                    env=env,
+                )
+                if out.returncode == 0:
+                    break
+                last = (out.stderr.strip().splitlines() or ["?"])[-1]
+                print(f"  (mesure « {step} » en échec, essai {attempt} : {last})", flush=True)
+            out.check_returncode()
             runs[step].append(json.loads(out.stdout.strip().splitlines()[-1]))
     return {
         step: {k: min(r[k] for r in rs) for k in ("s", "cpu")}
