@@ -376,7 +376,11 @@ def _share_memory(first: pd.Series, second: pd.Series) -> bool:
     """Tell pandas that two Series share memory (here one NA mask), as if one were a view of
     the other: with copy-on-write, any later change to either one, in place or not, then
     copies it first, and the other keeps its values. Uses pandas' internal reference
-    tracking (``Block.refs``); False, nothing done, where that is not available."""
+    tracking (``Block.refs``); False, nothing done, where that is not available or where
+    copy-on-write is off (pandas 2 without ``mode.copy_on_write``: a change in place would
+    then reach both)."""
+    if not _copy_on_write():
+        return False
     try:
         refs = first._mgr.blocks[0].refs
         block = second._mgr.blocks[0]
@@ -385,6 +389,16 @@ def _share_memory(first: pd.Series, second: pd.Series) -> bool:
     except (AttributeError, IndexError, TypeError):  # pragma: no cover - pandas internals moved
         return False
     return True
+
+
+def _copy_on_write() -> bool:
+    """Whether pandas copies shared data before writing (always from pandas 3)."""
+    if int(pd.__version__.split(".")[0]) >= 3:
+        return True
+    try:
+        return pd.get_option("mode.copy_on_write") is True
+    except KeyError:  # pragma: no cover - an option unknown to this pandas (OptionError)
+        return False
 
 
 def _zeros(n: int, dtype) -> np.ndarray:

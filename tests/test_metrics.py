@@ -581,6 +581,17 @@ def test_favorable_shares_rang_mask_and_a_change_to_one_never_reaches_the_other(
     pd.testing.assert_frame_equal(own, again, check_exact=True)
 
 
+def test_no_shared_mask_without_copy_on_write(tmp_path, monkeypatch):
+    # pandas 2 without copy-on-write would change a shared mask in place for both columns
+    import numpy as np
+
+    r = loaded_survey(tmp_path)
+    monkeypatch.setattr(metrics, "_copy_on_write", lambda: False)
+    answers = metrics.scored(r.table, r.extra["questions"])
+    assert not np.shares_memory(answers["rang"].array._mask, answers["favorable"].array._mask)
+    assert answers["favorable"].isna().tolist() == answers["rang"].isna().tolist()
+
+
 def test_speed_tricks_match_the_plain_path_when_people_are_not_in_order():
     # the slices of « comptes_par_tranches » need consecutive people: a table where each
     # question has its own subset of people, shuffled, takes the indexed path; same frames
