@@ -35,7 +35,9 @@ TRICKS: dict[str, str] = {
     ),
     "tables_de_codes": (
         "scores, rangs et attributs des répondants obtenus par une petite table indexée par "
-        "les codes (un octet par réponse), sans tableau intermédiaire de 8 octets par réponse"
+        "les codes (un octet par réponse), sans tableau intermédiaire de 8 octets par réponse ; "
+        "profils et territoires des répondants factorisés par blocs (pas de table de hachage "
+        "d'un million de textes)"
     ),
     "jointure_sans_copie": (
         "jointure réponses × répondants sans masque de lignes quand chaque réponse a son "
