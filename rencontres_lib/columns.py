@@ -40,6 +40,7 @@ from .io import (
     sha256_file,
 )
 
+UNCLOSED = "guillemet ouvert dans cette cellule"  # the shared reader's warning (io.py)
 CHUNK_ROWS = 50_000  # measured fastest here; also bounds the reader's own buffers
 
 
@@ -320,6 +321,14 @@ def read_columns(
     :data:`CHUNK_ROWS` records, each column turned into codes as it comes. UTF-8 is tried
     first, another encoding is detected only if UTF-8 fails. ``raw.frame`` is an empty frame
     with the header's columns. Errors are those of :func:`rencontres_lib.io.read_table`.
+
+    A double quote never properly closed (open to the end of the file, or swallowing the next
+    lines into one cell) is handled as :func:`rencontres_lib.io.read_table` does: when pandas
+    meets the end of the file inside a quote, or when a cell holds a line break (checked in
+    O(1) from the byte counts of the background fingerprint on files whose records each sit on
+    one line), the file is read again by ``read_table``; if its
+    :func:`~rencontres_lib.io.split_unclosed_quotes` cut a cell (warning naming the line and
+    column), its records are returned, else the fast store stands (true multi-line answers).
     """
     path = check_path(path)
     if speed.active("une_seule_arene"):
@@ -330,12 +339,66 @@ def read_columns(
         return raw
     fingerprint = Fingerprint(path)
     try:
-        raw = _read_csv_columns(path, "utf-8-sig", infer, fingerprint)
-    except _NotUtf8:
-        raw = _read_csv_columns(path, detect_encoding(path), infer, fingerprint)
+        try:
+            raw = _read_csv_columns(path, "utf-8-sig", infer, fingerprint)
+        except _NotUtf8:
+            raw = _read_csv_columns(path, detect_encoding(path), infer, fingerprint)
+    except _Unclosed:  # a quote open to the end of the file: the shared reader cuts it
+        return _read_shared(path, infer)
     fingerprint.start()
     raw._hashing = fingerprint  # ``raw.digest()`` waits for it
+    if not _has_line_breaks(raw):
+        return raw
+    shared = _read_shared(path, infer)
+    if len(shared.store) != len(raw.store) or any(UNCLOSED in f.message for f in shared.findings):
+        return shared  # a quote never properly closed had swallowed lines: cut as read_table does
+    raw._lines = shared._lines  # true multi-line answers: the fast store stands
     return raw
+
+
+def _read_shared(path: Path, infer: Callable[[list[str]], dict[str, str]] | None) -> RawTable:
+    """The file read by :func:`rencontres_lib.io.read_table` (a quote never properly closed is
+    cut at the end of its line, with a warning naming the line and column), wrapped in a store
+    whose code and identifier columns are numbers when they hold only numbers, as pandas'
+    reader gives them on the fast path."""
+    raw = read_table(path)
+    store = raw.store = ColumnStore.from_frame(raw.frame)
+    for name, kind in (infer(store.names) if infer else {}).items():
+        if kind not in ("code", "id") or not store.is_plain(name):
+            continue
+        cells = store.values(name)
+        try:
+            parsed = pd.to_numeric(pd.Series(np.where(cells == "", None, cells), dtype=object))
+        except (ValueError, TypeError):
+            continue  # a label or a blank among the codes: kept as texts, as pandas does
+        builder = _ColumnBuilder()
+        builder.add(parsed)
+        store.drop(name)
+        builder.finish(store, name)
+    return raw
+
+
+def _has_line_breaks(raw: RawTable) -> bool:
+    """True when a cell read by pandas holds a line break (a multi-line answer, or lines
+    swallowed by a quote never properly closed).
+
+    O(1) on most files, from the background byte counts: a file without any quote, or whose
+    physical lines number exactly (records + header + skipped lines), has none. Otherwise the
+    distinct texts of coded columns and the texts of plain columns are looked at.
+    """
+    store, fp = raw.store, raw._hashing
+    counts = fp.counts() if fp is not None else None
+    if counts is not None:
+        _, quotes, newlines = counts
+        lines = newlines + (not fp.ends_with_newline)
+        if quotes == 0 or lines == len(store) + 1 + raw.layout.skip:
+            return False
+    for name in store.names:
+        texts = store._plain.get(name, store._uniques.get(name))
+        if texts is not None and texts.dtype == object:
+            if any(isinstance(t, str) and ("\n" in t or "\r" in t) for t in texts):
+                return True
+    return False
 
 
 def misaligned(raw: RawTable) -> list[tuple[int, int, int]]:
@@ -353,7 +416,7 @@ def misaligned(raw: RawTable) -> list[tuple[int, int, int]]:
     fp = raw._hashing
     counts = fp.counts() if fp is not None else None
     if counts is not None:
-        seps, quotes = counts
+        seps, quotes = counts[:2]
         if quotes == 0 and seps == (len(layout.names) - 1) * (len(raw.store) + 1):
             return []
     _, lines, widths = scan_records(layout, keep=False)
@@ -373,6 +436,7 @@ class Fingerprint:
         self._thread: threading.Thread | None = None
         self._result: str | BaseException = ""
         self.count: bytes = b""  # bytes counted before hashing (set before start)
+        self.ends_with_newline = True  # the file's last byte is b"\n" (known once counted)
         self._counts: list[int] | None = None
         self._counted = threading.Event()
 
@@ -385,12 +449,14 @@ class Fingerprint:
     def _run(self) -> None:
         try:
             if self.count:  # a quick first pass, so that counts() need not wait for the hash
-                counts = [0] * len(self.count)
+                counts, last = [0] * len(self.count), b""
                 with open(self.path, "rb") as fh:
                     for block in iter(lambda: fh.read(1 << 20), b""):
                         data = np.frombuffer(block, dtype=np.uint8)
                         for k, byte in enumerate(self.count):  # numpy releases the GIL here
                             counts[k] += int(np.count_nonzero(data == byte))
+                        last = block[-1:]
+                self.ends_with_newline = last in (b"\n", b"")
                 self._counts = counts
                 self._counted.set()
             self._result = sha256_file(self.path)
@@ -419,6 +485,10 @@ class Fingerprint:
 
 class _NotUtf8(Exception):
     pass
+
+
+class _Unclosed(Exception):
+    """pandas met the end of the file inside a quoted cell."""
 
 
 def _read_whole(
@@ -500,7 +570,7 @@ def _read_csv_columns(
     except UnicodeDecodeError:
         raise _NotUtf8 from None
     if encoding in ("utf-8-sig", "utf-8", "cp1252") and len(layout.sep) == 1:
-        fingerprint.count = (layout.sep + '"').encode("ascii")  # one byte each here
+        fingerprint.count = (layout.sep + '"\n').encode("ascii")  # one byte each here
     start_hashing = fingerprint.start
     names = layout.names
     numbers = infer(names) if infer else {}
@@ -521,6 +591,10 @@ def _read_csv_columns(
             if encoding != "utf-8-sig":
                 raise  # csv_errors says so in French
             raise _NotUtf8 from None
+        except pd.errors.ParserError as exc:
+            if "EOF inside string" in str(exc):
+                raise _Unclosed from None
+            raise
     frame = pd.DataFrame(columns=names)
     raw = RawTable(path, frame, layout.encoding, layout.sep, "", None, layout.findings, store=store)
     raw.layout = layout

@@ -375,6 +375,67 @@ def test_distinct_values_hold_no_empty_text_when_no_cell_is_empty(tmp_path: Path
     assert texts(uniques) == ["Oui", "Non"] and codes.tolist() == [0, 0, 1, 0]
 
 
+# --------------------------------------------------------------------------- quotes and line breaks
+
+HEAD3 = "id,note,texte\n"
+
+
+@pytest.mark.parametrize(
+    ("body", "swallowed", "last"),
+    [
+        # the quote opened on line 2 never closes: pandas stops at the end of the file
+        ('1,3,"bien\n2,4,ok\n3,5,bof\n4,1,nul\n', "les lignes 3 à 5 étaient lues", "nul"),
+        # it « closes » on line 3 before text: pandas swallows line 3 into the cell (3 rows)
+        ('1,3,"bien\n2,4,"ok"\n3,5,bof\n4,1,nul\n', "la ligne 3 était lue", "nul"),
+    ],
+)
+def test_quote_never_closed_is_cut_as_the_shared_reader_does(
+    tmp_path: Path, body: str, swallowed: str, last: str
+) -> None:
+    path = write(tmp_path / "guillemet.csv", HEAD3 + body)
+    before = path.read_bytes()
+    kinds = {"id": "id", "note": "code"}
+    raw = read_columns(path, infer=lambda names: kinds)
+    assert path.read_bytes() == before
+    store = raw.store
+    assert len(store) == 4
+    # numbers as on the fast path: identifiers and codes parsed, texts as written
+    assert store.keys("id").tolist() == [1, 2, 3, 4]
+    assert texts(store.values("note")) == ["3", "4", "5", "1"]
+    assert texts(store.values("texte")) == ["bien", "ok", "bof", last]
+    (warning,) = [f for f in raw.findings if "guillemet ouvert" in f.message]
+    assert (warning.level, warning.row, warning.column) == ("avertissement", 2, "texte")
+    assert swallowed in warning.message
+    assert [raw.line_of(k) for k in range(4)] == [2, 3, 4, 5]
+    assert raw.digest() == sha256_file(path)
+
+
+def test_true_multiline_answer_keeps_the_fast_store(tmp_path: Path) -> None:
+    # a properly quoted answer on lines 2–3: 3 records starting on lines 2, 4 and 5
+    path = write(tmp_path / "ok.csv", HEAD3 + '1,3,"bien\nmerci"\n2,4,ok\n3,5,bof\n')
+    raw = read_columns(path, infer=lambda names: {"id": "id", "note": "code"})
+    assert raw.layout is not None  # still the fast reader's table
+    assert texts(raw.store.values("texte")) == ["bien\nmerci", "ok", "bof"]
+    assert not [f for f in raw.findings if "guillemet" in f.message]
+    assert [raw.line_of(k) for k in range(3)] == [2, 4, 5]
+
+
+def test_line_break_check_is_answered_by_the_byte_counts(tmp_path: Path) -> None:
+    # quoted cells, every record on its own line (no final line end): 3 physical lines for
+    # 2 records + the header, so the columns are never looked at
+    path = write(tmp_path / "q.csv", 'id,texte\n1,"a, b"\n2,"c"')
+    raw = read_columns(path)
+    assert raw._hashing.counts() == [4, 4, 2]  # commas (one inside « a, b »), quotes, b"\n"
+    assert raw._hashing.ends_with_newline is False
+    raw.store._plain["texte"] = np.array(["a\nb", "c"], dtype=object)  # planted: never seen
+    assert columns._has_line_breaks(raw) is False
+    # the same cells, one of them on two lines: 4 physical lines ≠ 3, the columns are read
+    path = write(tmp_path / "q2.csv", 'id,texte\n1,"a,\nb"\n2,"c"')
+    raw = read_columns(path)
+    assert columns._has_line_breaks(raw) is True
+    assert texts(raw.store.values("texte")) == ["a,\nb", "c"]
+
+
 # --------------------------------------------------------------------------- frames and spreadsheets
 
 

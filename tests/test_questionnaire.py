@@ -526,6 +526,66 @@ def test_unclosed_quote_row_is_rejected_not_shifted() -> None:
     assert not [f for f in r.findings if "hors de l'échelle" in f.message]
 
 
+HEAD_MINI = (
+    "id,submitdate,PROFIL,TERRITOIRE,ORG[SQ001],INC[SQ002],OUTILS[SQ001],OUTILS[SQ002],AVANCEES\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("line3", "swallowed"),
+    [
+        # line 2 opens a quote that never closes: pandas alone stopped at the end of the file
+        (
+            "2,2025-03-10 09:10:00,Élu·e,Lyon,3,4,Oui,Oui,Des budgets\n",
+            "les lignes 3 à 5 étaient lues",
+        ),
+        # line 3's quote « closes » it before text: pandas alone read 3 rows, line 3 in a cell
+        ('2,2025-03-10 09:10:00,Élu·e,Lyon,3,4,Oui,Oui,"Des budgets"\n', "la ligne 3 était lue"),
+    ],
+)
+def test_quote_never_closed_no_longer_swallows_rows(
+    tmp_path: Path, line3: str, swallowed: str
+) -> None:
+    path = tmp_path / "guillemet.csv"
+    path.write_text(
+        HEAD_MINI
+        + '1,2025-03-10 09:00:00,Élu·e,Lyon,3,3,Oui,,"Rien\n'
+        + line3
+        + "3,2025-03-10 09:20:00,Citoyen·ne,Lyon,1,2,,Oui,Enfin\n"
+        # line 5: 8 fields under 9 columns, rejected at its own line
+        + "4,2025-03-10 09:30:00,Élu·e,Lyon,4,4,Oui,Bien\n",
+        encoding="utf-8",
+    )
+    before = path.read_bytes()
+    r = load_questionnaire(path, MINI)
+    assert path.read_bytes() == before
+    assert (r.rows_read, r.rows_used, r.rows_rejected) == (4, 3, 1)
+    warning = one(r, "avertissement", "guillemet ouvert dans cette cellule")
+    assert (warning.file, warning.row, warning.column) == ("guillemet.csv", 2, "AVANCEES")
+    assert swallowed in warning.message
+    assert one(r, "avertissement", "champs 8 au lieu de 9").row == 5
+    assert r.extra["respondents"]["respondent_id"].tolist() == [1, 2, 3]  # numbers, as usual
+    assert options(r, "avancees") == {"Rien": 1, "Des budgets": 1, "Enfin": 1}
+    assert fav(r, "org_1") == (2, 3)  # 3, 3, 1: two « Plutôt d'accord »
+
+
+def test_quoted_answer_on_two_lines_stays_one_cell(tmp_path: Path) -> None:
+    # a true two-line answer (lines 2–3): 3 records on lines 2, 4 and 5; line 5 is short
+    path = tmp_path / "multiligne.csv"
+    path.write_text(
+        HEAD_MINI
+        + '1,2025-03-10 09:00:00,Élu·e,Lyon,3,3,Oui,,"Rien\nde plus"\n'
+        + "2,2025-03-10 09:10:00,Élu·e,Lyon,3,4,Oui,Oui,Des budgets\n"
+        + "3,2025-03-10 09:20:00,Citoyen·ne,Lyon,1,2,,Oui\n",
+        encoding="utf-8",
+    )
+    r = load_questionnaire(path, MINI)
+    assert (r.rows_read, r.rows_used, r.rows_rejected) == (3, 2, 1)
+    assert not [f for f in r.findings if "guillemet ouvert dans" in f.message]
+    assert one(r, "avertissement", "champs 8 au lieu de 9").row == 5
+    assert options(r, "avancees") == {"Rien\nde plus": 1, "Des budgets": 1}
+
+
 def test_short_row_without_quotes_is_rejected(tmp_path: Path) -> None:
     path = tmp_path / "court.csv"
     path.write_text(
