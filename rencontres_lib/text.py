@@ -294,15 +294,13 @@ def meaningful_words(texts: list[str]) -> list[list[tuple[str, str]]]:
     keys = {t: text_key(TAGS_PREFIX + t) for t in dict.fromkeys(texts)}
     todo = [t for t, k in keys.items() if k not in _TAGS]
     if todo:
-        store = TextCache(cache_path())
-        known = store.get([keys[t] for t in todo])
-        _TAGS.update({k: tuple((str(w), str(lemma)) for w, lemma in v) for k, v in known.items()})
-        missing = [t for t in todo if keys[t] not in known]
-        if missing:
-            found = service.compute(tag_meaningful_words, missing)
-            fresh = {keys[t]: words for t, words in zip(missing, found, strict=True)}
-            _TAGS.update(fresh)
-            store.put(fresh)
+        _TAGS.update(
+            TextCache(cache_path()).fetch(
+                {keys[t]: t for t in todo},
+                tag_meaningful_words,
+                decode=lambda v: tuple((str(w), str(lemma)) for w, lemma in v),
+            )
+        )
     return [list(_TAGS[keys[t]]) for t in texts]
 
 
