@@ -514,12 +514,28 @@ def test_speed_registry_rejects_unknown_tricks_and_restores_the_state():
         speed.active("inconnue")
 
 
+def _fast_equals_plain(answers: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Favourable shares (by profile), by dimension and Likert distribution of ``answers``,
+    checked frame for frame against the plain pandas path (every speed trick off)."""
+    from rencontres_lib import speed
+
+    calls = {
+        "favorable": lambda: metrics.favorable(answers, by=["profil"]),
+        "dimensions": lambda: metrics.favorable_by_dimension(answers, by=["profil"]),
+        "repartition": lambda: metrics.likert_distribution(answers, 5),
+    }
+    fast = {name: call() for name, call in calls.items()}
+    with speed.without():
+        plain = {name: call() for name, call in calls.items()}
+    for name in calls:
+        pd.testing.assert_frame_equal(fast[name], plain[name], check_exact=True, obj=name)
+    return fast
+
+
 def test_speed_tricks_match_the_plain_path_on_many_respondents():
     # 20,000 people (respondent codes on two bytes, as the loader makes them): the code paths
     # count over ranges of people; every frame must equal the plain pandas path's
     import numpy as np
-
-    from rencontres_lib import speed
 
     rng = np.random.default_rng(7)
     people = 20_000
@@ -542,16 +558,7 @@ def test_speed_tricks_match_the_plain_path_on_many_respondents():
     profil = rng.integers(0, 3, people)
     answers["profil"] = pd.Categorical.from_codes(profil[codes], categories=["a", "b", "c"])
     assert metrics._by_dimension_rows(answers, ["profil"]) is not None
-    calls = {
-        "favorable": lambda: metrics.favorable(answers, by=["profil"]),
-        "dimensions": lambda: metrics.favorable_by_dimension(answers, by=["profil"]),
-        "repartition": lambda: metrics.likert_distribution(answers, 5),
-    }
-    fast = {name: call() for name, call in calls.items()}
-    with speed.without():
-        plain = {name: call() for name, call in calls.items()}
-    for name in calls:
-        pd.testing.assert_frame_equal(fast[name], plain[name], check_exact=True, obj=name)
+    fast = _fast_equals_plain(answers)
     assert set(fast["dimensions"]["dimension"]) == set(dims)
 
 
@@ -597,8 +604,6 @@ def test_speed_tricks_match_the_plain_path_when_people_are_not_in_order():
     # question has its own subset of people, shuffled, takes the indexed path; same frames
     import numpy as np
 
-    from rencontres_lib import speed
-
     rng = np.random.default_rng(11)
     people, qids = 70_000, ["q1", "q2", "q3", "q4"]
     parts = []
@@ -624,16 +629,7 @@ def test_speed_tricks_match_the_plain_path_when_people_are_not_in_order():
             "profil": pd.Categorical.from_codes(profil[codes], categories=["a", "b", "c"]),
         }
     )
-    calls = {
-        "favorable": lambda: metrics.favorable(answers, by=["profil"]),
-        "dimensions": lambda: metrics.favorable_by_dimension(answers, by=["profil"]),
-        "repartition": lambda: metrics.likert_distribution(answers, 5),
-    }
-    fast = {name: call() for name, call in calls.items()}
-    with speed.without():
-        plain = {name: call() for name, call in calls.items()}
-    for name in calls:
-        pd.testing.assert_frame_equal(fast[name], plain[name], check_exact=True, obj=name)
+    fast = _fast_equals_plain(answers)
     # by hand for one cell: people of profile « a » with a decision answer (q1 or q4)
     dec = answers[answers["dimension"] == "decision"]
     a = dec[(dec["profil"] == "a") & dec["favorable"].notna()]
