@@ -256,7 +256,7 @@ def _execute(notebook: Path, output: Path, parameters: dict, cwd: Path) -> float
 # what the text-analysis service loads as soon as it starts (see :mod:`.service`)
 # (spaCy only: notebooks wait for it; the encoder loads when a territory's proposals first
 # need it, while the other notebooks run)
-SERVICE_PRELOAD = ("rencontres_lib.names:french_pipeline",)
+SERVICE_PRELOAD = ("rencontres_lib.names:load_pipeline",)
 # one service serves the texts of every kernel in turn: beyond a few kernels it would make them
 # wait, and each kernel then loads its own models (one load per kernel is small beside them)
 SERVICE_MAX_JOBS = 4
@@ -578,7 +578,9 @@ def _build(
 
     # each territory's published files are audited as soon as they are written, while the
     # other notebooks run (per-file checks); the final audit reads only what came later
-    early = EarlyAudit(reports, people) if audit else None
+    # (its names are found by the build's text-analysis service, when there is one, instead
+    # of a second load of spaCy in this process)
+    early = EarlyAudit(reports, people, services[0].attach if services else None) if audit else None
     futures = {pool.submit(territory, t): t for t in todo}
     for fut in as_completed(futures):
         out, pfile, _, key = futures[fut]
@@ -838,15 +840,18 @@ class EarlyAudit:
     :func:`.audit.audit_paths` checks each file on its own, so a file audited early needs no
     second look at the end while its bytes are unchanged: :meth:`results` gives
     ``{relative path: (sha256, hits)}`` to :func:`_audit`. Never raises: a file whose early
-    audit failed is simply audited again at the end.
+    audit failed is simply audited again at the end. ``first``: called in that thread before
+    any file (the build connects it to its text-analysis service there).
     """
 
-    def __init__(self, reports: Path, people) -> None:
+    def __init__(self, reports: Path, people, first=None) -> None:
         self.reports = reports
         self.index = NameIndex.from_names(full_names(people))
         self.settings = project_settings(reports.parent)
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="audit")
         self.done: dict[str, tuple[str, list]] = {}
+        if first is not None:  # before any file: connecting to the text-analysis service
+            self.pool.submit(first)
 
     def submit(self, paths: list[Path]) -> None:
         self.pool.submit(self._run, list(paths))

@@ -188,6 +188,13 @@ def _load_french() -> Any:
         ) from exc
 
 
+@service.remote
+def load_pipeline() -> None:
+    """Load :func:`french_pipeline` in this process (what the build's text-analysis service
+    does as soon as it starts, see :data:`rencontres_lib.build.SERVICE_PRELOAD`)."""
+    french_pipeline()
+
+
 class Components:
     """:func:`french_pipeline` running only the components ``keep`` (its ``pipe`` passes the
     others as ``disable``): the same results as a pipeline loaded with those components

@@ -41,6 +41,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 _REMOTE: set[str] = set()  # "module:function" names the service agrees to run
 _CLIENT: list[Any] = []  # this process's proxy to the service, when connected
 _CLIENT_LOCK = threading.Lock()
+_ADDRESS: list[str] = []  # the address of the service _CLIENT talks to
+_PRELOADED: list[str] = []  # in the service process: the preload names done, in order
 CONNECT_WAIT = 30.0  # seconds a kernel waits for the service to listen (saturated machine)
 
 
@@ -77,8 +79,9 @@ class Analyser:
             try:  # spaCy is there, while the encoder loads
                 with self._lock:
                     _resolve(name)()
+                    _PRELOADED.append(name)
             except Exception as exc:  # noqa: BLE001 - the first real call reports it
-                log.debug("préchargement de %s : %s", name, exc)
+                log.warning("préchargement de %s impossible : %s", name, exc)
 
     def run(self, name: str, args: tuple) -> Any:
         """``fn(*args)`` for the function registered as ``name`` ("module:function"); raises
@@ -118,6 +121,13 @@ class _Manager(BaseManager):
 
 
 _Manager.register("analyser", callable=_analyser)
+
+
+@remote
+def preloaded() -> list[str]:
+    """The ``preload`` names (see :func:`start`) this process has run, in order: those of the
+    service when connected, else none."""
+    return list(_PRELOADED)
 
 
 @remote
@@ -166,9 +176,20 @@ class Service:
             "del _s\n"
         )
 
+    def attach(self) -> bool:
+        """Connect this process too (the build's own audit), waiting for the service to
+        listen; False when it does not answer (computations stay local). :meth:`stop`
+        disconnects it."""
+        return connect(self.address, self.authkey.hex(), wait=CONNECT_WAIT)
+
     def stop(self) -> None:
         """End the service process (waiting at most :data:`CONNECT_WAIT` seconds for it to
-        have started) and remove its socket folder; never raises."""
+        have started), disconnect this process from it and remove its socket folder; never
+        raises."""
+        with _CLIENT_LOCK:
+            mine = _ADDRESS == [self.address]
+        if mine:
+            disconnect()
         self.started.wait(CONNECT_WAIT)
         if not self.failed and self.started.is_set():
             try:
@@ -186,7 +207,10 @@ def start(preload: Sequence[str] = ()) -> Service:
     locally; raises ``OSError`` only when its private temporary folder cannot be created.
 
     The process is started with ``spawn``: the main script of the calling program is imported
-    again in it, so it must guard its entry point with ``if __name__ == "__main__":``."""
+    again in it, so it must guard its entry point with ``if __name__ == "__main__":``.
+    Raises ``ValueError`` (French) when a ``preload`` name is not registered."""
+    for name in preload:  # here, not in the service where a refusal would go unseen
+        _resolve(name)
     return Service(preload)
 
 
@@ -209,6 +233,7 @@ def connect(address: str, authkey_hex: str, *, wait: float = 0.0) -> bool:
             time.sleep(0.1)
     with _CLIENT_LOCK:
         _CLIENT[:] = [proxy]
+        _ADDRESS[:] = [address]
     return True
 
 
@@ -216,6 +241,7 @@ def disconnect() -> None:
     """Compute locally from now on in this process (the service keeps running)."""
     with _CLIENT_LOCK:
         _CLIENT.clear()
+        _ADDRESS.clear()
 
 
 def connected() -> bool:

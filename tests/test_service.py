@@ -46,6 +46,32 @@ def test_the_service_refuses_unregistered_functions(running):
         proxy.run("rencontres_lib.service:start", ())  # exists, but not marked remote
 
 
+def test_the_build_preloads_registered_functions_only():
+    """A preload name the service would refuse is refused at once, in the build's process (the
+    service's own refusal went unseen: spaCy then loaded only on the first notebook's call)."""
+    from rencontres_lib import build
+
+    for name in build.SERVICE_PRELOAD:
+        assert service._resolve(name)  # registered: the service will run it
+    with pytest.raises(ValueError, match="refusée"):
+        service.start(("rencontres_lib.names:french_pipeline",))  # not marked remote
+
+
+def test_the_service_runs_its_preload_as_soon_as_it_starts():
+    svc = service.start(("rencontres_lib.service:ping",))
+    try:
+        assert svc.attach()  # this process, as the build's audit does
+        assert service.compute(service.ping) != os.getpid()
+        deadline = time.monotonic() + 30
+        while not service.compute(service.preloaded) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert service.compute(service.preloaded) == ["rencontres_lib.service:ping"]
+    finally:
+        svc.stop()
+    assert not service.connected()  # stop() disconnected this process: local from now on
+    assert service.compute(service.ping) == os.getpid()
+
+
 def test_connect_gives_up_on_a_wrong_key(running):
     service.disconnect()
     assert not service.connect(running.address, "00" * 32, wait=0.5)
