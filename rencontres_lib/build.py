@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import codecs
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -253,18 +254,25 @@ def _execute(notebook: Path, output: Path, parameters: dict, cwd: Path) -> float
     return run_notebook(notebook, output, parameters, cwd)
 
 
-# what the text-analysis service loads as soon as it starts (see :mod:`.service`)
-# (spaCy only: notebooks wait for it; the encoder loads when a territory's proposals first
-# need it, while the other notebooks run)
-SERVICE_PRELOAD = ("rencontres_lib.names:load_pipeline",)
+# what the text-analysis service loads as soon as it starts, in order (see :mod:`.service`):
+# spaCy, that every notebook waits for, then the sentence encoder, under its own lock while
+# spaCy already serves the first notebooks (the synthesis's per-proposal work needs it)
+SERVICE_PRELOAD = (
+    "rencontres_lib.names:load_pipeline",
+    "rencontres_lib.consolidation:load_encoder",
+)
 # one service serves the texts of every kernel in turn: beyond a few kernels it would make them
 # wait, and each kernel then loads its own models (one load per kernel is small beside them)
 SERVICE_MAX_JOBS = 4
 
 
-def _prewarm(cwd: Path, preload: str = PRELOAD_CODE) -> None:
-    """Start this thread's kernel ahead of its first notebook (:func:`.execution.prewarm`)."""
-    prewarm(cwd, preload)
+def _prewarm(
+    cwd: Path, preload: str = PRELOAD_CODE, gate: threading.Semaphore | None = None
+) -> None:
+    """Start this thread's kernel ahead of its first notebook (:func:`.execution.prewarm`),
+    holding ``gate`` meanwhile when given."""
+    with gate or contextlib.nullcontext():
+        prewarm(cwd, preload)
 
 
 def organiser_files(params: Parameters, root: Path) -> list[Path]:
@@ -473,9 +481,12 @@ def _build(
         svc = service.start(SERVICE_PRELOAD) if 1 < jobs <= SERVICE_MAX_JOBS else None
         if svc is not None:
             services.append(svc)
-        preload = svc.connect_code() + IMPORT_CODE if svc is not None else PRELOAD_CODE
+        preload = IMPORT_CODE + svc.connect_code() if svc is not None else PRELOAD_CODE
+        # while the service loads spaCy on one core, kernels start on the others, one per
+        # core at a time: they would otherwise take CPU from the load every notebook waits for
+        gate = threading.Semaphore(max(1, (os.cpu_count() or 1) - 1)) if svc is not None else None
         for _ in range(jobs):
-            pool.submit(_prewarm, root / "notebooks", preload)
+            pool.submit(_prewarm, root / "notebooks", preload, gate)
     salt(root)  # created once here, before notebooks run in parallel
     people = cached_registrant_people(root)
     # every registrant's name (prive/noms.json, given to each notebook as ``noms``); a

@@ -115,7 +115,14 @@ def encoder() -> Any:
     return _ENCODER[0]
 
 
-@service.remote
+@service.remote(model="encodeur")
+def load_encoder() -> None:
+    """Load :func:`encoder` in this process (what the build's text-analysis service does once
+    spaCy is there, see :data:`rencontres_lib.build.SERVICE_PRELOAD`)."""
+    encoder()
+
+
+@service.remote(model="encodeur")
 def encode_sentences(texts: list[str]) -> np.ndarray:
     """Encoder vectors of ``texts`` as they are (n × 512, float32; no cut, no cache; run in the
     build's text-analysis service when there is one, see :mod:`rencontres_lib.service`)."""

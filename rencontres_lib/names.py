@@ -277,13 +277,13 @@ class TextCache:
     ) -> dict[str, Any]:
         """Values of ``todo`` (``key -> input``): those stored, the others computed by
         ``compute(inputs, *args)`` (one value per input, in order; run through
-        :func:`rencontres_lib.service.compute`, so in the build's text-analysis service when
-        there is one) and stored. ``decode``/``encode``: a stored JSON value to the value, and
+        :func:`rencontres_lib.service.compute_each`, so in the build's text-analysis service
+        when there is one, once for texts two kernels send at the same time) and stored. ``decode``/``encode``: a stored JSON value to the value, and
         back (default: as they are). Raises what ``compute`` raises."""
         known = {k: decode(v) if decode else v for k, v in self.get(list(todo)).items()}
         missing = {k: x for k, x in todo.items() if k not in known}
         if missing:
-            found = service.compute(compute, list(missing.values()), *args)
+            found = service.compute_each(compute, list(missing.values()), *args)
             fresh = dict(zip(missing, found, strict=True))
             self.put({k: encode(v) for k, v in fresh.items()} if encode else fresh)
             known.update(fresh)

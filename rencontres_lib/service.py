@@ -23,6 +23,7 @@ import importlib
 import logging
 import multiprocessing
 import os
+import pickle
 import secrets
 import shutil
 import tempfile
@@ -38,11 +39,13 @@ from .errors import RencontresError
 log = logging.getLogger(__name__)
 
 F = TypeVar("F", bound=Callable[..., Any])
-_REMOTE: set[str] = set()  # "module:function" names the service agrees to run
+_REMOTE: dict[str, str] = {}  # "module:function" names the service agrees to run -> model
 _CLIENT: list[Any] = []  # this process's proxy to the service, when connected
 _CLIENT_LOCK = threading.Lock()
 _ADDRESS: list[str] = []  # the address of the service _CLIENT talks to
 _PRELOADED: list[str] = []  # in the service process: the preload names done, in order
+_COMPUTED: dict[str, int] = {}  # in the service process: inputs computed by run_each, per name
+_MODELS = ("spacy", "encodeur")  # the values of ``remote(model=...)``
 CONNECT_WAIT = 30.0  # seconds a kernel waits for the service to listen (saturated machine)
 
 
@@ -50,10 +53,21 @@ def _name(fn: Callable) -> str:
     return f"{fn.__module__}:{fn.__qualname__}"
 
 
-def remote(fn: F) -> F:
-    """Mark ``fn`` (module-level, picklable arguments and result) as runnable by the service."""
-    _REMOTE.add(_name(fn))
-    return fn
+def remote(fn: F | None = None, *, model: str = "spacy") -> Any:
+    """Mark ``fn`` (module-level, picklable arguments and result) as runnable by the service.
+
+    ``model``: what it uses that cannot be shared between threads; the service runs one call
+    at a time per model (``@remote(model="encodeur")`` for the sentence encoder), so one
+    model's calls never wait for another's."""
+
+    if model not in _MODELS:
+        raise ValueError(f"modèle inconnu du service : {model} (connus : {', '.join(_MODELS)})")
+
+    def mark(f: F) -> F:
+        _REMOTE[_name(f)] = model
+        return f
+
+    return mark(fn) if fn is not None else mark
 
 
 def _resolve(name: str) -> Callable:
@@ -67,18 +81,25 @@ def _resolve(name: str) -> Callable:
 
 
 class Analyser:
-    """The service's one object: runs registered functions, one call at a time (spaCy and
-    the encoder are not shared between threads)."""
+    """The service's one object: runs registered functions, one call at a time per model
+    (spaCy and the encoder are not shared between threads; see :func:`remote`)."""
 
     def __init__(self, preload: Sequence[str] = ()) -> None:
-        self._lock = threading.Lock()
+        self._locks: dict[str, threading.Lock] = {m: threading.Lock() for m in _MODELS}
+        # per-input results of :meth:`run_each`, for the life of the service (one build):
+        # two kernels asking for the same texts at once get one computation
+        self._memo: dict[tuple[str, bytes], dict[Any, Any]] = {}
         threading.Thread(target=self._preload, args=(list(preload),), daemon=True).start()
 
+    def _lock(self, name: str) -> threading.Lock:
+        return self._locks[_REMOTE.get(name, "spacy")]
+
     def _preload(self, names: list[str]) -> None:
-        for name in names:  # the lock is released in between: names can be served once
-            try:  # spaCy is there, while the encoder loads
-                with self._lock:
-                    _resolve(name)()
+        for name in names:  # in order, each under its model's lock: spaCy is served while
+            try:  # the encoder loads
+                fn = _resolve(name)
+                with self._lock(name):
+                    fn()
                     _PRELOADED.append(name)
             except Exception as exc:  # noqa: BLE001 - the first real call reports it
                 log.warning("préchargement de %s impossible : %s", name, exc)
@@ -87,8 +108,23 @@ class Analyser:
         """``fn(*args)`` for the function registered as ``name`` ("module:function"); raises
         ``ValueError`` (French) for any other name, and what the function raises."""
         fn = _resolve(name)
-        with self._lock:
+        with self._lock(name):
             return fn(*args)
+
+    def run_each(self, name: str, inputs: list, args: tuple) -> list:
+        """``fn(inputs, *args)`` for a function giving one result per input, in order,
+        computed only for the inputs (hashable) not seen before with the same ``args``."""
+        fn = _resolve(name)
+        with self._lock(name):
+            try:
+                memo = self._memo.setdefault((name, pickle.dumps(args)), {})
+                todo = [x for x in dict.fromkeys(inputs) if x not in memo]
+            except TypeError:  # an input that is not hashable: computed, not kept
+                return list(fn(inputs, *args))
+            if todo:
+                memo.update(zip(todo, fn(todo, *args), strict=True))
+                _COMPUTED[name] = _COMPUTED.get(name, 0) + len(todo)
+            return [memo[x] for x in inputs]
 
 
 _ANALYSER: list[Analyser] = []
@@ -128,6 +164,14 @@ def preloaded() -> list[str]:
     """The ``preload`` names (see :func:`start`) this process has run, in order: those of the
     service when connected, else none."""
     return list(_PRELOADED)
+
+
+@remote
+def computed() -> dict[str, int]:
+    """How many inputs the service computed per function ("module:function") through
+    :func:`compute_each`, when connected (else empty): fewer than were sent when kernels
+    sent the same texts."""
+    return dict(_COMPUTED)
 
 
 @remote
@@ -212,6 +256,28 @@ def start(preload: Sequence[str] = ()) -> Service:
     for name in preload:  # here, not in the service where a refusal would go unseen
         _resolve(name)
     return Service(preload)
+
+
+def compute_each(fn: Callable[..., Sequence[Any]], inputs: list, *args: Any) -> Sequence[Any]:
+    """``fn(inputs, *args)`` for a function giving one result per input, in order (the
+    computations of :class:`rencontres_lib.names.TextCache`): like :func:`compute`, but the
+    service computes only the inputs (hashable: texts, tuples of texts) it has not seen with
+    the same ``args`` during this build, so two kernels sending the same texts at once share
+    one computation. Here, when not connected, ``fn`` runs on all of them."""
+    with _CLIENT_LOCK:
+        proxy = _CLIENT[0] if _CLIENT else None
+    if proxy is not None:
+        try:
+            return proxy.run_each(_name(fn), inputs, args)
+        except RencontresError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the service never fails a report
+            log.debug("service d'analyse indisponible (%s) : calcul sur place", exc)
+            disconnect()
+        except BaseException:
+            disconnect()
+            raise
+    return fn(inputs, *args)
 
 
 def connect(address: str, authkey_hex: str, *, wait: float = 0.0) -> bool:

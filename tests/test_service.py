@@ -72,6 +72,22 @@ def test_the_service_runs_its_preload_as_soon_as_it_starts():
     assert service.compute(service.ping) == os.getpid()
 
 
+def test_texts_sent_twice_are_computed_once_by_the_service(running):
+    """Two kernels asking for the same texts at once: the second gets the first's results."""
+    a, b, c = "Former les élus.", "Un budget participatif.", "Ouvrir les conseils de quartier."
+    first = service.compute_each(text.tag_meaningful_words, [a, b])
+    second = service.compute_each(text.tag_meaningful_words, [b, c, b])
+    assert service.compute(service.computed) == {"rencontres_lib.text:tag_meaningful_words": 3}
+    service.disconnect()
+    assert first == text.tag_meaningful_words([a, b])  # the same words as a local call
+    assert second == text.tag_meaningful_words([b, c, b])
+
+
+def test_a_remote_function_names_a_known_model():
+    with pytest.raises(ValueError, match="modèle inconnu"):
+        service.remote(model="gpt")
+
+
 def test_connect_gives_up_on_a_wrong_key(running):
     service.disconnect()
     assert not service.connect(running.address, "00" * 32, wait=0.5)
