@@ -254,18 +254,6 @@ def _execute(notebook: Path, output: Path, parameters: dict, cwd: Path) -> float
     return run_notebook(notebook, output, parameters, cwd)
 
 
-# what the text-analysis service loads as soon as it starts, in order (see :mod:`.service`):
-# spaCy, that every notebook waits for, then the sentence encoder, under its own lock while
-# spaCy already serves the first notebooks (the synthesis's per-proposal work needs it)
-SERVICE_PRELOAD = (
-    "rencontres_lib.names:load_pipeline",
-    "rencontres_lib.consolidation:load_encoder",
-)
-# one service serves the texts of every kernel in turn: beyond a few kernels it would make them
-# wait, and each kernel then loads its own models (one load per kernel is small beside them)
-SERVICE_MAX_JOBS = 4
-
-
 def _prewarm(
     cwd: Path, preload: str = PRELOAD_CODE, gate: threading.Semaphore | None = None
 ) -> None:
@@ -319,6 +307,7 @@ def build(
     publication: bool = False,
     documents: bool = True,
     log=print,
+    analyser: service.Service | None = None,
 ) -> BuildReport:
     """Build every report of the project; see the module docstring.
 
@@ -328,8 +317,11 @@ def build(
     the notebooks then run on its workers (same cache, rules and audit).
     ``documents``: also the editable documents (DOCX, ODT), the kits (PPTX, cards) and the
     private PDFs of the sign-in sheets, each cached on its notebook (``False``: HTML pages and
-    tables only; a later build with ``True`` adds the documents without re-running). Raises
-    :class:`BuildError` (French) when ``reports/`` or ``build/`` cannot be written.
+    tables only; a later build with ``True`` adds the documents without re-running).
+    ``analyser``: a text-analysis service already started for this build
+    (:func:`.service.start_for_build`), used by a cold build and stopped at the end in any
+    case. Raises :class:`BuildError` (French) when ``reports/`` or ``build/`` cannot be
+    written.
     """
     t0 = time.perf_counter()
     log = _sayer(log)
@@ -343,7 +335,8 @@ def build(
     pool = ThreadPoolExecutor(
         max_workers=256 if runner is not None else jobs, thread_name_prefix="carnet"
     )
-    services: list[service.Service] = []  # the text-analysis process, when started
+    # the text-analysis process, when started (stopped at the end, used or not)
+    services: list[service.Service] = [analyser] if analyser is not None else []
     try:
         return _build(
             root,
@@ -478,8 +471,9 @@ def _build(
     # a cold build: kernels start while we prepare (not for a stand-in executor in tests);
     # spaCy and the sentence encoder load once, in the text-analysis service, not per kernel
     if runner is None and (force or not cache) and _execute.__module__ == __name__:
-        svc = service.start(SERVICE_PRELOAD) if 1 < jobs <= SERVICE_MAX_JOBS else None
-        if svc is not None:
+        svc = services[0] if services else None  # started by the CLI (start_for_build)
+        if svc is None and 1 < jobs <= service.BUILD_MAX_JOBS:
+            svc = service.start(service.BUILD_PRELOAD)
             services.append(svc)
         preload = IMPORT_CODE + svc.connect_code() if svc is not None else PRELOAD_CODE
         # while the service loads spaCy on one core, kernels start on the others, one per

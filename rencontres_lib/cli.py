@@ -226,10 +226,18 @@ def _write_traceback(args) -> Path | None:
 
 
 def cmd_build(args) -> int:
+    from .config import project_root
+    from .service import start_for_build
+
+    # spaCy starts loading in the text-analysis service before the build's own imports
+    analyser = start_for_build(
+        project_root(), jobs=args.jobs, force=args.force, cluster=args.cluster
+    )
     from .build import build
 
     _progress_on_screen()
     report = build(
+        analyser=analyser,
         jobs=args.jobs,
         force=args.force,
         autonome=args.autonome,

@@ -191,7 +191,7 @@ def _load_french() -> Any:
 @service.remote
 def load_pipeline() -> None:
     """Load :func:`french_pipeline` in this process (what the build's text-analysis service
-    does as soon as it starts, see :data:`rencontres_lib.build.SERVICE_PRELOAD`)."""
+    does as soon as it starts, see :data:`rencontres_lib.service.BUILD_PRELOAD`)."""
     french_pipeline()
 
 

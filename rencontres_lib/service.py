@@ -19,6 +19,7 @@ Progress and fallbacks go to this module's logger.
 
 from __future__ import annotations
 
+import atexit
 import importlib
 import logging
 import multiprocessing
@@ -46,6 +47,13 @@ _ADDRESS: list[str] = []  # the address of the service _CLIENT talks to
 _PRELOADED: list[str] = []  # in the service process: the preload names done, in order
 _COMPUTED: dict[str, int] = {}  # in the service process: inputs computed by run_each, per name
 _MODELS = ("spacy", "encodeur")  # the values of ``remote(model=...)``
+# what a build's service loads as soon as it starts, in order: spaCy, that every notebook
+# waits for, then the sentence encoder, under its own lock while spaCy already serves the
+# first notebooks (the synthesis's per-proposal work needs it)
+BUILD_PRELOAD = ("rencontres_lib.names:load_pipeline", "rencontres_lib.consolidation:load_encoder")
+# one service serves the texts of every kernel in turn: beyond a few kernels it would make them
+# wait, and each kernel then loads its own models (one load per kernel is small beside them)
+BUILD_MAX_JOBS = 4
 CONNECT_WAIT = 30.0  # seconds a kernel waits for the service to listen (saturated machine)
 
 
@@ -139,7 +147,9 @@ def _analyser(preload: Sequence[str] = ()) -> Analyser:
 def _init_server(preload: Sequence[str], folder: str) -> None:
     """Run in the service process before it serves: starts loading the models in a thread,
     and ends the process, removing its socket ``folder``, if the build that started it dies
-    without stopping it (killed)."""
+    without stopping it (killed). When stopped, it ends without the interpreter's clean-up
+    (freeing the models object by object): the build waits for it to end."""
+    atexit.register(os._exit, 0)
     _analyser(preload)
     parent = os.getppid()
 
@@ -252,10 +262,32 @@ def start(preload: Sequence[str] = ()) -> Service:
 
     The process is started with ``spawn``: the main script of the calling program is imported
     again in it, so it must guard its entry point with ``if __name__ == "__main__":``.
-    Raises ``ValueError`` (French) when a ``preload`` name is not registered."""
-    for name in preload:  # here, not in the service where a refusal would go unseen
-        _resolve(name)
-    return Service(preload)
+    Raises ``ValueError`` (French) when a ``preload`` name is not registered (checked here,
+    where a refusal cannot go unseen, once the process is on its way)."""
+    svc = Service(preload)
+    try:
+        for name in preload:
+            _resolve(name)
+    except ValueError:
+        svc.stop()
+        raise
+    return svc
+
+
+def start_for_build(
+    root: Path, *, jobs: int | None, force: bool, cluster: Any = None
+) -> Service | None:
+    """The service of a cold build of ``root`` (``force``, or no ``build/cache.json`` yet),
+    started now with :data:`BUILD_PRELOAD`: the CLI calls it before its own slow imports, so
+    that spaCy's load starts a second earlier, and gives it to the build. None when the build
+    would not use one: a ``cluster``, or ``jobs`` kernels (default: one per core) outside
+    2…:data:`BUILD_MAX_JOBS`. Raises what :func:`start` raises."""
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    if cluster is not None or not 1 < jobs <= BUILD_MAX_JOBS:
+        return None
+    if not force and (Path(root) / "build" / "cache.json").exists():
+        return None
+    return start(BUILD_PRELOAD)
 
 
 def compute_each(fn: Callable[..., Sequence[Any]], inputs: list, *args: Any) -> Sequence[Any]:

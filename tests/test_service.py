@@ -49,9 +49,7 @@ def test_the_service_refuses_unregistered_functions(running):
 def test_the_build_preloads_registered_functions_only():
     """A preload name the service would refuse is refused at once, in the build's process (the
     service's own refusal went unseen: spaCy then loaded only on the first notebook's call)."""
-    from rencontres_lib import build
-
-    for name in build.SERVICE_PRELOAD:
+    for name in service.BUILD_PRELOAD:
         assert service._resolve(name)  # registered: the service will run it
     with pytest.raises(ValueError, match="refusée"):
         service.start(("rencontres_lib.names:french_pipeline",))  # not marked remote
@@ -86,6 +84,21 @@ def test_texts_sent_twice_are_computed_once_by_the_service(running):
 def test_a_remote_function_names_a_known_model():
     with pytest.raises(ValueError, match="modèle inconnu"):
         service.remote(model="gpt")
+
+
+def test_the_cli_starts_a_service_for_cold_builds_only(tmp_path):
+    (tmp_path / "build").mkdir()
+    assert service.start_for_build(tmp_path, jobs=1, force=True) is None  # one kernel
+    assert service.start_for_build(tmp_path, jobs=5, force=True) is None  # beyond 4
+    assert service.start_for_build(tmp_path, jobs=2, force=True, cluster="tcp://h:8786") is None
+    (tmp_path / "build" / "cache.json").write_text("{}", encoding="utf-8")
+    assert service.start_for_build(tmp_path, jobs=2, force=False) is None  # incremental
+    svc = service.start_for_build(tmp_path, jobs=2, force=True)  # --force: cold
+    try:
+        assert svc is not None and svc.started.wait(60) and not svc.failed
+        assert svc.attach() and service.compute(service.ping) != os.getpid()
+    finally:
+        svc.stop()
 
 
 def test_connect_gives_up_on_a_wrong_key(running):
