@@ -191,7 +191,8 @@ def ping() -> int:
 
 
 class Service:
-    """A service being started or running (see :func:`start`); :meth:`stop` ends it."""
+    """A service being started or running (see :func:`start`); :meth:`stop` ends it, else
+    the end of this program."""
 
     def __init__(self, preload: Sequence[str]) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="rc-analyse-"))  # 0700: only this user
@@ -206,6 +207,15 @@ class Service:
             target=self._start, args=(tuple(preload),), daemon=True, name="service-analyse"
         )
         self._thread.start()
+        # a program ending without :meth:`stop` (the command interrupted or failing between
+        # :func:`start_for_build` and the build's own clean-up) still ends the process and
+        # removes the folder; else the exit would wait forever for a process still starting
+        # (``multiprocessing`` joins its children) and leave the folder in the temporary one
+        atexit.register(self._stop_at_exit, os.getpid())
+
+    def _stop_at_exit(self, pid: int) -> None:
+        if os.getpid() == pid:  # not in a child forked from this process
+            self.stop()
 
     def _start(self, preload: tuple[str, ...]) -> None:
         try:
@@ -240,6 +250,7 @@ class Service:
         """End the service process (waiting at most :data:`CONNECT_WAIT` seconds for it to
         have started), disconnect this process from it and remove its socket folder; never
         raises."""
+        atexit.unregister(self._stop_at_exit)
         with _CLIENT_LOCK:
             mine = _ADDRESS == [self.address]
         if mine:
@@ -268,7 +279,7 @@ def start(preload: Sequence[str] = ()) -> Service:
     try:
         for name in preload:
             _resolve(name)
-    except ValueError:
+    except BaseException:  # refused, or its module failed to import, or interrupted
         svc.stop()
         raise
     return svc

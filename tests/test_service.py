@@ -152,6 +152,35 @@ def test_the_service_ends_when_the_build_that_started_it_is_killed(tmp_path):
     assert not Path(folder).exists()  # its socket folder went with it
 
 
+@pytest.mark.parametrize("started", [False, True])
+def test_a_command_ending_before_its_build_still_stops_the_service(tmp_path, started):
+    """``rencontres build`` interrupted or failing after :func:`service.start_for_build` and
+    before the build's own clean-up: the program still ends, and so does its service (the
+    socket folder stayed in the temporary folder; an end while the process was still
+    starting waited for it forever)."""
+    script = (
+        "import sys\n"
+        "from rencontres_lib import service\n"
+        "if __name__ == '__main__':\n"
+        "    svc = service.start()\n"
+        f"    if {started}:\n"
+        "        svc.started.wait(60)\n"
+        "    print(svc.folder, flush=True)\n"
+        "    sys.exit(130)  # what the command returns on Ctrl-C\n"
+    )
+    path = tmp_path / "interrompu.py"
+    path.write_text(script, encoding="utf-8")
+    try:
+        done = subprocess.run(
+            [sys.executable, str(path)], capture_output=True, text=True, timeout=120
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail("la commande interrompue attend sans fin son service d'analyse")
+    assert done.returncode == 130
+    folder = Path(done.stdout.strip())
+    assert folder.name.startswith("rc-analyse-") and not folder.exists()
+
+
 def test_kernels_stop_waiting_when_the_service_cannot_start(monkeypatch):
     """A service that fails to start (socket path too long, spawn refused) costs the kernels
     no wait: they compute locally at once instead of retrying for ``CONNECT_WAIT`` seconds."""
