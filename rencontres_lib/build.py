@@ -475,7 +475,8 @@ def _build(
         if svc is None and 1 < jobs <= service.BUILD_MAX_JOBS:
             svc = service.start(service.BUILD_PRELOAD)
             services.append(svc)
-        preload = IMPORT_CODE + svc.connect_code() if svc is not None else PRELOAD_CODE
+        # connected first: an import that fails would otherwise leave the kernel to load spaCy
+        preload = svc.connect_code() + IMPORT_CODE if svc is not None else PRELOAD_CODE
         # while the service loads spaCy on one core, kernels start on the others, one per
         # core at a time: they would otherwise take CPU from the load every notebook waits for
         gate = threading.Semaphore(max(1, (os.cpu_count() or 1) - 1)) if svc is not None else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import logging
 import os
 import re
@@ -235,6 +236,7 @@ def cmd_build(args) -> int:
     )
     from .build import build
 
+    gc.freeze()  # the imported modules stay: the build's collections no longer scan them
     _progress_on_screen()
     report = build(
         analyser=analyser,

@@ -118,7 +118,8 @@ def encoder() -> Any:
 @service.remote(model="encodeur")
 def load_encoder() -> None:
     """Load :func:`encoder` in this process (what the build's text-analysis service does once
-    spaCy is there, see :data:`rencontres_lib.service.BUILD_PRELOAD`)."""
+    spaCy is there, see :data:`rencontres_lib.service.BUILD_PRELOAD`). Raises
+    :class:`~rencontres_lib.errors.RencontresError` (French) when the package is missing."""
     encoder()
 
 

@@ -191,7 +191,8 @@ def _load_french() -> Any:
 @service.remote
 def load_pipeline() -> None:
     """Load :func:`french_pipeline` in this process (what the build's text-analysis service
-    does as soon as it starts, see :data:`rencontres_lib.service.BUILD_PRELOAD`)."""
+    does as soon as it starts, see :data:`rencontres_lib.service.BUILD_PRELOAD`). Raises
+    :class:`~rencontres_lib.errors.RencontresError` (French) when the model is missing."""
     french_pipeline()
 
 
@@ -278,8 +279,9 @@ class TextCache:
         """Values of ``todo`` (``key -> input``): those stored, the others computed by
         ``compute(inputs, *args)`` (one value per input, in order; run through
         :func:`rencontres_lib.service.compute_each`, so in the build's text-analysis service
-        when there is one, once for texts two kernels send at the same time) and stored. ``decode``/``encode``: a stored JSON value to the value, and
-        back (default: as they are). Raises what ``compute`` raises."""
+        when there is one, once for texts two kernels send at the same time) and stored.
+        ``decode``/``encode``: a stored JSON value to the value, and back (default: as they
+        are). Raises what ``compute`` raises."""
         known = {k: decode(v) if decode else v for k, v in self.get(list(todo)).items()}
         missing = {k: x for k, x in todo.items() if k not in known}
         if missing:

@@ -20,6 +20,8 @@ Progress and fallbacks go to this module's logger.
 from __future__ import annotations
 
 import atexit
+import contextlib
+import gc
 import importlib
 import logging
 import multiprocessing
@@ -61,14 +63,15 @@ def _name(fn: Callable) -> str:
     return f"{fn.__module__}:{fn.__qualname__}"
 
 
-def remote(fn: F | None = None, *, model: str = "spacy") -> Any:
+def remote(fn: F | None = None, *, model: str | None = "spacy") -> Any:
     """Mark ``fn`` (module-level, picklable arguments and result) as runnable by the service.
 
     ``model``: what it uses that cannot be shared between threads; the service runs one call
     at a time per model (``@remote(model="encodeur")`` for the sentence encoder), so one
-    model's calls never wait for another's."""
+    model's calls never wait for another's; None: no model, answered at once (state
+    questions). Raises ``ValueError`` (French) for another model name."""
 
-    if model not in _MODELS:
+    if model is not None and model not in _MODELS:
         raise ValueError(f"modèle inconnu du service : {model} (connus : {', '.join(_MODELS)})")
 
     def mark(f: F) -> F:
@@ -99,8 +102,9 @@ class Analyser:
         self._memo: dict[tuple[str, bytes], dict[Any, Any]] = {}
         threading.Thread(target=self._preload, args=(list(preload),), daemon=True).start()
 
-    def _lock(self, name: str) -> threading.Lock:
-        return self._locks[_REMOTE.get(name, "spacy")]
+    def _lock(self, name: str) -> Any:
+        model = _REMOTE.get(name, "spacy")
+        return self._locks[model] if model is not None else contextlib.nullcontext()
 
     def _preload(self, names: list[str]) -> None:
         for name in names:  # in order, each under its model's lock: spaCy is served while
@@ -109,8 +113,13 @@ class Analyser:
                 with self._lock(name):
                     fn()
                     _PRELOADED.append(name)
+                    gc.freeze()  # the models stay: later collections no longer scan them
             except Exception as exc:  # noqa: BLE001 - the first real call reports it
-                log.warning("préchargement de %s impossible : %s", name, exc)
+                log.warning(
+                    "chargement anticipé d'un modèle de langue impossible (%s) : il se fera au"
+                    " premier texte à analyser",
+                    exc,
+                )
 
     def run(self, name: str, args: tuple) -> Any:
         """``fn(*args)`` for the function registered as ``name`` ("module:function"); raises
@@ -121,7 +130,9 @@ class Analyser:
 
     def run_each(self, name: str, inputs: list, args: tuple) -> list:
         """``fn(inputs, *args)`` for a function giving one result per input, in order,
-        computed only for the inputs (hashable) not seen before with the same ``args``."""
+        computed only for the inputs (hashable) not seen before with the same ``args`` (an
+        input sent twice gets the same object twice). Raises ``ValueError`` (French) for an
+        unregistered name, and what the function raises."""
         fn = _resolve(name)
         with self._lock(name):
             try:
@@ -169,14 +180,14 @@ class _Manager(BaseManager):
 _Manager.register("analyser", callable=_analyser)
 
 
-@remote
+@remote(model=None)
 def preloaded() -> list[str]:
     """The ``preload`` names (see :func:`start`) this process has run, in order: those of the
     service when connected, else none."""
     return list(_PRELOADED)
 
 
-@remote
+@remote(model=None)
 def computed() -> dict[str, int]:
     """How many inputs the service computed per function ("module:function") through
     :func:`compute_each`, when connected (else empty): fewer than were sent when kernels
@@ -184,7 +195,7 @@ def computed() -> dict[str, int]:
     return dict(_COMPUTED)
 
 
-@remote
+@remote(model=None)
 def ping() -> int:
     """The process id of whoever runs it: the service's when connected (a health check)."""
     return os.getpid()
@@ -261,6 +272,8 @@ class Service:
                 self.manager.shutdown()
             except Exception as exc:  # noqa: BLE001 - already gone
                 log.debug("arrêt du service d'analyse : %s", exc)
+        if mine or _ADDRESS == [self.address]:  # connected meanwhile (the audit's attach)
+            disconnect()
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
@@ -269,7 +282,7 @@ def start(preload: Sequence[str] = ()) -> Service:
     "module:function" names (registered with :func:`remote`) called once, in the background,
     as soon as it runs. Kernels :func:`connect` with :meth:`Service.connect_code`. When
     the process cannot start (``Service.failed``), a warning is logged and the kernels compute
-    locally; raises ``OSError`` only when its private temporary folder cannot be created.
+    locally; raises ``OSError`` when its private temporary folder cannot be created.
 
     The process is started with ``spawn``: the main script of the calling program is imported
     again in it, so it must guard its entry point with ``if __name__ == "__main__":``.
@@ -306,7 +319,8 @@ def compute_each(fn: Callable[..., Sequence[Any]], inputs: list, *args: Any) -> 
     computations of :class:`rencontres_lib.names.TextCache`): like :func:`compute`, but the
     service computes only the inputs (hashable: texts, tuples of texts) it has not seen with
     the same ``args`` during this build, so two kernels sending the same texts at once share
-    one computation. Here, when not connected, ``fn`` runs on all of them."""
+    one computation. Here, when not connected, ``fn`` runs on all of them. Raises what
+    ``fn`` raises; an interruption disconnects first, as in :func:`compute`."""
     with _CLIENT_LOCK:
         proxy = _CLIENT[0] if _CLIENT else None
     if proxy is not None:

@@ -91,14 +91,18 @@ def test_the_cli_starts_a_service_for_cold_builds_only(tmp_path):
     assert service.start_for_build(tmp_path, jobs=1, force=True) is None  # one kernel
     assert service.start_for_build(tmp_path, jobs=5, force=True) is None  # beyond 4
     assert service.start_for_build(tmp_path, jobs=2, force=True, cluster="tcp://h:8786") is None
+    first = service.start_for_build(tmp_path, jobs=2, force=False)  # no cache.json: cold
     (tmp_path / "build" / "cache.json").write_text("{}", encoding="utf-8")
     assert service.start_for_build(tmp_path, jobs=2, force=False) is None  # incremental
     svc = service.start_for_build(tmp_path, jobs=2, force=True)  # --force: cold
     try:
+        assert first is not None and first.started.wait(60) and not first.failed
         assert svc is not None and svc.started.wait(60) and not svc.failed
         assert svc.attach() and service.compute(service.ping) != os.getpid()
     finally:
-        svc.stop()
+        for s in (first, svc):
+            if s is not None:
+                s.stop()
 
 
 def test_connect_gives_up_on_a_wrong_key(running):
