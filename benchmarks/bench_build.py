@@ -5,8 +5,11 @@ left alone. Prints each timing and, as its last line, ``ratio cold/naive: X.XX``
 loop gets the same papermill parameters as the build (``lot = True``: no widgets) and makes
 HTML only, so the cold build compared with it is ``--sans-documents``; the documents (DOCX,
 ODT, chart images, slides, PDFs) that a second build then adds are timed on their own line.
-Each side starts from its own fresh copy of the project: the cold build reuses nothing that
-the naive loop computed (caches of names, words, terms and vectors included).
+Each run starts from its own fresh copy of the project: the cold build reuses nothing that
+the naive loop computed (caches of names, words, terms and vectors included). The cold build
+runs once before the naive loop and once after it, and the ratio takes their mean: on a
+shared machine whose speed drifts during the naive loop's minute and a half, a drift then
+weighs on both sides alike instead of on one.
 """
 
 from __future__ import annotations
@@ -108,12 +111,18 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         # two fresh copies: the cold build finds nothing that the naive loop left behind (no
         # built notebook, no cache of names, words, terms or vectors in prive/)
+        # the ratio compares HTML outputs (what the naive loop makes); documents on their own line
+        before = copy_inputs(ROOT, Path(tmp) / "avant")
+        t_before, _ = rencontres_build(before, "--force", "--sans-documents")
         t_naive = naive(copy_inputs(ROOT, Path(tmp) / "naif"))
         print(f"boucle naïve (papermill puis nbconvert, un processus chacun) : {t_naive:.1f} s")
         root = copy_inputs(ROOT, Path(tmp) / "projet")
-        # the ratio compares HTML outputs (what the naive loop makes); documents on their own line
-        t_cold, n_cold = rencontres_build(root, "--force", "--sans-documents")
-        print(f"rencontres build à froid (HTML) : {t_cold:.1f} s ({n_cold} carnets exécutés)")
+        t_after, n_cold = rencontres_build(root, "--force", "--sans-documents")
+        t_cold = (t_before + t_after) / 2
+        print(
+            f"rencontres build à froid (HTML) : {t_cold:.1f} s ({n_cold} carnets exécutés ;"
+            f" {t_before:.1f} s avant la boucle naïve, {t_after:.1f} s après)"
+        )
         t_docs, _ = rencontres_build(root)
         print(
             f"documents ensuite (DOCX, ODT, images des graphiques, diaporamas, PDF) : {t_docs:.1f} s"
