@@ -36,7 +36,10 @@ log = logging.getLogger(__name__)
 ATTEMPTS = 3  # runs of one notebook when its kernel dies before the first cell
 STARTUP_TIMEOUT = 180  # seconds for a kernel to answer, generous for a saturated machine
 IOPUB_TIMEOUT = 300  # seconds for a cell's outputs to arrive after its reply
-KERNEL_ARGS = ["--IPKernelApp.log_level=CRITICAL"]
+# no IPython history database in a build's kernels: nobody reads it, and since each notebook
+# starts again at cell 1, its « Session/line number was not unique » message could land in a
+# published cell's output
+KERNEL_ARGS = ["--IPKernelApp.log_level=CRITICAL", "--HistoryManager.enabled=False"]
 # what was imported (or loaded) when a kernel is warmed up lives as long as the kernel: the
 # garbage collector stops scanning it, and the ``gc.collect()`` between two notebooks, as well
 # as the collections during each notebook, go from 0.5 s to under 0.1 s (``gc.freeze``)
@@ -96,6 +99,7 @@ def _engine_class():
             **kwargs,
         ):
             kwargs.pop("input_path", None)
+            shared = kwargs.pop("kc", None)  # the warm kernel's own client, kept connected
             client = WarmClient(
                 nb_man,
                 kernel_name=kernel_name,
@@ -111,12 +115,16 @@ def _engine_class():
                 raise_on_iopub_timeout=True,
                 **kwargs,
             )
+            # with the kernel's client, nbclient makes no new one: no new channels, and no
+            # wait of 0.2 s for stray messages per notebook (those of earlier runs are told
+            # apart by their parent message, as always)
+            client.kc = shared
             try:
                 return client.execute()
             finally:
                 if state is not None:
                     state["cellules"] = client.cells_started
-                if client.kc is not None:
+                if client.kc is not None and client.kc is not shared:
                     client.kc.stop_channels()
 
     return WarmEngine
@@ -141,6 +149,7 @@ class WarmKernel:
         self.cwd = Path(cwd)
         self.kernel_name = kernel_name
         self.km = None
+        self.kc = None  # a client kept connected from notebook to notebook (same thread)
         self.folder: Path | None = None
         self.runs = 0
 
@@ -175,6 +184,7 @@ class WarmKernel:
                 kc.start_channels()
                 try:
                     run_sync(kc.wait_for_ready)(timeout=STARTUP_TIMEOUT)
+                    kc.allow_stdin = False  # as nbclient's own clients: input() fails at once
                     if preload:
                         run_sync(kc.execute_interactive)(
                             preload,
@@ -183,8 +193,10 @@ class WarmKernel:
                             timeout=STARTUP_TIMEOUT,
                             output_hook=lambda msg: None,
                         )
-                finally:
+                except BaseException:
                     kc.stop_channels()
+                    raise
+                self.kc = kc
                 self.runs = 0
                 return
             except Exception as exc:  # noqa: BLE001 - any start-up failure: try fresh sockets
@@ -227,6 +239,7 @@ class WarmKernel:
                     cwd=str(self.cwd),
                     request_save_on_cell_execute=False,
                     km=self.km,
+                    kc=self.kc,
                     state=state,
                 )
                 self.runs += 1
@@ -265,12 +278,10 @@ class WarmKernel:
         its history); False when the kernel is down, the code failed or timed out."""
         from jupyter_core.utils import run_sync
 
-        if not self.alive():
+        if not self.alive() or self.kc is None:
             return False
-        kc = self.km.client()
-        kc.start_channels()
         try:
-            reply = run_sync(kc.execute_interactive)(
+            reply = run_sync(self.kc.execute_interactive)(
                 code,
                 silent=True,
                 store_history=False,
@@ -280,12 +291,16 @@ class WarmKernel:
             return reply.get("content", {}).get("status") == "ok"
         except Exception:  # noqa: BLE001 - a side task: the caller goes on without it
             return False
-        finally:
-            kc.stop_channels()
 
     def shutdown(self) -> None:
         from jupyter_core.utils import run_sync
 
+        kc, self.kc = self.kc, None
+        if kc is not None:
+            try:
+                kc.stop_channels()
+            except Exception:  # noqa: BLE001, S110 - already closed
+                pass
         km, self.km = self.km, None
         if km is not None:
             try:
