@@ -158,3 +158,27 @@ def test_progress_lines_go_through_tqdm_without_a_bar_off_terminal(capsys):
         handler.emit(record)
     assert capsys.readouterr().out == "[1/2] Lyon : construit\n[2/2] Synthèse : construit\n"
     assert handler.bar is None  # captured output is no terminal: plain lines only
+
+
+def test_build_command_hands_its_early_service_to_the_build(project, monkeypatch):
+    """The service started before the imports is the one the build uses (and stops): else a
+    cold build would start a second one."""
+    from rencontres_lib import build as build_mod
+    from rencontres_lib import service
+
+    early, seen = object(), {}
+    asked = {}
+
+    def start_for_build(root, **kw):
+        asked.update(kw, root=root)
+        return early
+
+    def fake_build(**kw):
+        seen.update(kw)
+        return build_mod.BuildReport()
+
+    monkeypatch.setattr(service, "start_for_build", start_for_build)
+    monkeypatch.setattr(build_mod, "build", fake_build)
+    assert main(["build", "--force", "-j", "2"]) == 0
+    assert seen["analyser"] is early
+    assert asked == {"jobs": 2, "force": True, "cluster": None, "root": project.resolve()}
