@@ -321,20 +321,8 @@ def compute_each(fn: Callable[..., Sequence[Any]], inputs: list, *args: Any) -> 
     the same ``args`` during this build, so two kernels sending the same texts at once share
     one computation. Here, when not connected, ``fn`` runs on all of them. Raises what
     ``fn`` raises; an interruption disconnects first, as in :func:`compute`."""
-    with _CLIENT_LOCK:
-        proxy = _CLIENT[0] if _CLIENT else None
-    if proxy is not None:
-        try:
-            return proxy.run_each(_name(fn), inputs, args)
-        except RencontresError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - the service never fails a report
-            log.debug("service d'analyse indisponible (%s) : calcul sur place", exc)
-            disconnect()
-        except BaseException:
-            disconnect()
-            raise
-    return fn(inputs, *args)
+    served = _served("run_each", fn, inputs, args)
+    return fn(inputs, *args) if served is _HERE else served
 
 
 def connect(address: str, authkey_hex: str, *, wait: float = 0.0) -> bool:
@@ -381,17 +369,28 @@ def compute(fn: Callable[..., Any], *args: Any) -> Any:
     service computes (``KeyboardInterrupt``) disconnects too, then is raised: that call's
     reply would otherwise be read as the answer to the next one.
     """
+    served = _served("run", fn, args)
+    return fn(*args) if served is _HERE else served
+
+
+_HERE = object()  # what _served gives when the caller must compute itself
+
+
+def _served(method: str, fn: Callable, *payload: Any) -> Any:
+    """The reply of the service's ``Analyser.<method>(name of fn, *payload)`` when this
+    process is connected, else :data:`_HERE`; see :func:`compute` for the failures."""
     with _CLIENT_LOCK:
         proxy = _CLIENT[0] if _CLIENT else None
-    if proxy is not None:
-        try:
-            return proxy.run(_name(fn), args)
-        except RencontresError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - the service never fails a report
-            log.debug("service d'analyse indisponible (%s) : calcul sur place", exc)
-            disconnect()
-        except BaseException:  # the reply may still come, on this thread's connection
-            disconnect()
-            raise
-    return fn(*args)
+    if proxy is None:
+        return _HERE
+    try:
+        return getattr(proxy, method)(_name(fn), *payload)
+    except RencontresError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the service never fails a report
+        log.debug("service d'analyse indisponible (%s) : calcul sur place", exc)
+        disconnect()
+    except BaseException:  # the reply may still come, on this thread's connection
+        disconnect()
+        raise
+    return _HERE
