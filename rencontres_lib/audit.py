@@ -397,8 +397,14 @@ def _data_hits(chunk: str, region: str, ctx: _Context) -> list[tuple[int, str, s
     return hits
 
 
-def _warning_hits(text: str, ctx: _Context) -> list[tuple[int, str, str, str]]:
-    """Addresses, and (``ctx.ner``) people's names outside the allow-list, as warnings."""
+def _warning_hits(
+    text: str, ctx: _Context, dialect: type[csv.Dialect] | None = None
+) -> list[tuple[int, str, str, str]]:
+    """Addresses, and (``ctx.ner``) people's names outside the allow-list, as warnings.
+
+    The NER reads each line, or each cell of each line of a table (``dialect``): a cell
+    already read in another file (the same table in the workbook, the report's page) is not
+    read again, and a name of two words never spans two cells."""
     hits = []
     for m in ADDRESS_RE.finditer(text):
         if not _allowed(m.group(), ctx):
@@ -408,7 +414,8 @@ def _warning_hits(text: str, ctx: _Context) -> list[tuple[int, str, str, str]]:
     blocks, pos = [], 0
     for line in text.split("\n"):
         if line.strip():
-            blocks.append((pos, line[:4000]))
+            cells = next(csv.reader([line.rstrip("\r")], dialect)) if dialect else [line]
+            blocks += [(pos, cell[:4000]) for cell in cells if cell.strip()]
         pos += len(line) + 1
     found = names.person_spans([b for _, b in blocks])
     registrant = set()
@@ -586,11 +593,17 @@ def _line_at(newlines: list[int], pos: int) -> int:
     return bisect.bisect_left(newlines, pos) + 1
 
 
-def _scan_plain(text: str, label: str, ctx: _Context, region: str = "text") -> list[AuditHit]:
+def _scan_plain(
+    text: str,
+    label: str,
+    ctx: _Context,
+    region: str = "text",
+    dialect: type[csv.Dialect] | None = None,
+) -> list[AuditHit]:
     newlines = [m.start() for m in re.finditer("\n", text)]
     found = _data_hits(text, region, ctx)
     if region == "text":
-        found += _warning_hits(text, ctx)
+        found += _warning_hits(text, ctx, dialect)
     found.sort(key=lambda h: h[0])
     return [AuditHit(label, _line_at(newlines, p), k, e, lv) for p, k, e, lv in found]
 
@@ -736,15 +749,19 @@ def _small_counts(rows: list[list[object]], label: str, k: int, line_of=None) ->
     return hits
 
 
-def _csv_rows(text: str) -> list[list[str]]:
+def _csv_dialect(text: str) -> type[csv.Dialect]:
+    """The dialect of a published table (sniffed; ``;`` or ``,`` when the sniffer fails)."""
     sample = text[:20000]
     try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=";,\t|")
+        return csv.Sniffer().sniff(sample, delimiters=";,\t|")
     except csv.Error:
-        dialect = csv.excel
-        dialect.delimiter = ";" if sample.count(";") > sample.count(",") else ","
+        delimiter = ";" if sample.count(";") > sample.count(",") else ","
+        return type("Table", (csv.excel,), {"delimiter": delimiter})
+
+
+def _csv_rows(text: str) -> list[list[str]]:
     try:
-        return list(csv.reader(io.StringIO(text), dialect))
+        return list(csv.reader(io.StringIO(text), _csv_dialect(text)))
     except csv.Error:
         return []
 
@@ -853,7 +870,8 @@ def _scan_text_mode(text: str, mode: str, label: str, ctx: _Context) -> list[Aud
                 return [unknown]
             return [unknown, *_scan_code(text, label, 1, ctx, css=False)]
         return _scan_code(text, label, 1, ctx, css=True)
-    return _scan_plain(html.unescape(text), label, ctx)
+    text = html.unescape(text)
+    return _scan_plain(text, label, ctx, dialect=_csv_dialect(text) if mode == "table" else None)
 
 
 def _audit_pdf(data: bytes, label: str, ctx: _Context) -> list[AuditHit]:

@@ -235,6 +235,36 @@ def test_hostile_corpus_gives_exactly_the_expected_hits():
         assert secret not in text, secret
 
 
+def test_tables_are_read_by_the_ner_cell_by_cell(tmp_path, monkeypatch):
+    """A published table is read cell by cell: a cell shown on the page is not read again,
+    and a name in a cell is still found, on its line."""
+    import rencontres_lib.audit as audit
+
+    sent: list[str] = []
+    real = audit.names.person_spans
+
+    def spy(texts, **kw):
+        sent.extend(texts)
+        return real(texts, **kw)
+
+    monkeypatch.setattr(audit.names, "person_spans", spy)
+    (tmp_path / "lyon_t.csv").write_text(
+        "proposition;profil;n\r\n"
+        "Donner un avis aux conseils de quartier;Élu·e;12\r\n"
+        '"Selon Jean Dupont; il faut aller plus vite";Association;9\r\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "p.html").write_text(
+        "<p>Donner un avis aux conseils de quartier</p>", encoding="utf-8"
+    )
+    hits = audit_paths(tmp_path, ner=True)
+    assert [(h.line, h.kind, h.excerpt) for h in hits] == [(3, KIND_PERSON, "J***** D*****")]
+    assert "Selon Jean Dupont; il faut aller plus vite" in sent  # quoted cell, whole
+    assert not any(";" in t and "Élu" in t for t in sent)  # never a whole row
+    # the same block in both files, so the NER reads it once (memo of names.person_spans)
+    assert sent.count("Donner un avis aux conseils de quartier") == 2
+
+
 def test_warnings_do_not_fail_the_audit(tmp_path):
     (tmp_path / "p.html").write_text(
         "<p>Le maire Jean Dupont a ouvert la séance avec Johanna Rolland.</p>", encoding="utf-8"
