@@ -468,7 +468,7 @@ def _build(
     cache_path = work / "cache.json"
     cache = _load_cache(cache_path)
     services = services if services is not None else []
-    # a cold build: kernels start while we prepare (not for a stand-in executor in tests);
+    # a cold build: kernels start ahead of their notebooks (not for a stand-in executor in tests);
     # spaCy and the sentence encoder load once, in the text-analysis service, not per kernel
     if runner is None and (force or not cache) and _execute.__module__ == __name__:
         svc = services[0] if services else None  # started by the CLI (start_for_build)
@@ -480,8 +480,15 @@ def _build(
         # while the service loads spaCy on one core, kernels start on the others, one per
         # core at a time: they would otherwise take CPU from the load every notebook waits for
         gate = threading.Semaphore(max(1, (os.cpu_count() or 1) - 1)) if svc is not None else None
-        for _ in range(jobs):
-            pool.submit(_prewarm, root / "notebooks", preload, gate)
+        prewarm_args: tuple | None = (root / "notebooks", preload, gate)
+        if svc is None:  # each kernel loads its own models: at once
+            for _ in range(jobs):
+                pool.submit(_prewarm, *prewarm_args)
+            prewarm_args = None
+        # else only once this process has prepared the build (below, a core's work of 1–2 s):
+        # three processes on two cores would slow the load that every notebook waits for
+    else:
+        prewarm_args = None
     salt(root)  # created once here, before notebooks run in parallel
     people = cached_registrant_people(root)
     # every registrant's name (prive/noms.json, given to each notebook as ``noms``); a
@@ -549,6 +556,9 @@ def _build(
         )
 
     atomic_write_text(cache_path, json.dumps(cache, indent=1))  # names found, per territory
+    if prewarm_args is not None:
+        for _ in range(jobs):
+            pool.submit(_prewarm, *prewarm_args)
     # names and word classes: each kernel recognises its own territory's texts (spaCy loaded
     # once per kernel, at warm-up, in parallel), results shared through prive/ner.sqlite
     total = len(report.outcomes) + 1
@@ -570,9 +580,13 @@ def _build(
             return runner.run(notebook, output, parameters, root / "notebooks")
         return _execute(notebook, output, parameters, root / "notebooks")
 
+    # the logistics of each territory (this process) are written while its kernel goes on
+    # with the synthesis's work and its next notebook; all written before the PDFs print
+    logistics = ThreadPoolExecutor(max_workers=1, thread_name_prefix="logistique")
+
     def territory(t: tuple) -> float:
         seconds = execute(nb_rencontre, work / t[0].slug / "rencontre.ipynb", t[2])
-        private_outputs(t[1], root, log)  # only after a successful run
+        logistics.submit(private_outputs, t[1], root, log)  # only after a successful run
         if runner is None:  # the synthesis's per-proposal work, in the kernel whose spaCy is
             # loaded, while the other territories run (consolidation.warm; failures ignored:
             # the synthesis then computes what is missing)
@@ -611,6 +625,7 @@ def _build(
             cache.pop(out.slug, None)
         progress(out)
 
+    logistics.shutdown(wait=True)
     for o in report.failures:
         if (reports / o.html).exists():
             o.stale = True

@@ -32,7 +32,7 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from multiprocessing.managers import BaseManager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -56,6 +56,12 @@ BUILD_PRELOAD = ("rencontres_lib.names:load_pipeline", "rencontres_lib.consolida
 # one service serves the texts of every kernel in turn: beyond a few kernels it would make them
 # wait, and each kernel then loads its own models (one load per kernel is small beside them)
 BUILD_MAX_JOBS = 4
+# a preload after the first (the sentence encoder, after spaCy) waits until no call has run
+# for PRELOAD_QUIET seconds (at most PRELOAD_QUIET_MAX): loading it while the kernels wait for
+# their first names would slow these calls (one interpreter lock), and no kernel needs the
+# encoder before its first notebook ends
+PRELOAD_QUIET = 0.3
+PRELOAD_QUIET_MAX = 8.0
 CONNECT_WAIT = 30.0  # seconds a kernel waits for the service to listen (saturated machine)
 
 
@@ -100,16 +106,43 @@ class Analyser:
         # per-input results of :meth:`run_each`, for the life of the service (one build):
         # two kernels asking for the same texts at once get one computation
         self._memo: dict[tuple[str, bytes], dict[Any, Any]] = {}
+        self._calls = 0  # in progress
+        self._quiet_since = time.monotonic()
+        self._calls_lock = threading.Lock()
         threading.Thread(target=self._preload, args=(list(preload),), daemon=True).start()
+
+    @contextlib.contextmanager
+    def _call(self) -> Iterator[None]:
+        """Counts a call in progress (see :meth:`_wait_quiet`)."""
+        with self._calls_lock:
+            self._calls += 1
+        try:
+            yield
+        finally:
+            with self._calls_lock:
+                self._calls -= 1
+                self._quiet_since = time.monotonic()
+
+    def _wait_quiet(self) -> None:
+        """Return once no call has run for :data:`PRELOAD_QUIET` seconds, or after
+        :data:`PRELOAD_QUIET_MAX` seconds in any case."""
+        deadline = time.monotonic() + PRELOAD_QUIET_MAX
+        while time.monotonic() < deadline:
+            with self._calls_lock:
+                if not self._calls and time.monotonic() - self._quiet_since >= PRELOAD_QUIET:
+                    return
+            time.sleep(0.05)
 
     def _lock(self, name: str) -> Any:
         model = _REMOTE.get(name, "spacy")
         return self._locks[model] if model is not None else contextlib.nullcontext()
 
     def _preload(self, names: list[str]) -> None:
-        for name in names:  # in order, each under its model's lock: spaCy is served while
-            try:  # the encoder loads
+        for i, name in enumerate(names):  # in order, each under its model's lock: spaCy is
+            try:  # served while the encoder loads, once the first calls are answered
                 fn = _resolve(name)
+                if i:
+                    self._wait_quiet()
                 with self._lock(name):
                     fn()
                     _PRELOADED.append(name)
@@ -125,7 +158,7 @@ class Analyser:
         """``fn(*args)`` for the function registered as ``name`` ("module:function"); raises
         ``ValueError`` (French) for any other name, and what the function raises."""
         fn = _resolve(name)
-        with self._lock(name):
+        with self._call(), self._lock(name):
             return fn(*args)
 
     def run_each(self, name: str, inputs: list, args: tuple) -> list:
@@ -134,7 +167,7 @@ class Analyser:
         input sent twice gets the same object twice). Raises ``ValueError`` (French) for an
         unregistered name, and what the function raises."""
         fn = _resolve(name)
-        with self._lock(name):
+        with self._call(), self._lock(name):
             try:
                 memo = self._memo.setdefault((name, pickle.dumps(args)), {})
                 todo = [x for x in dict.fromkeys(inputs) if x not in memo]

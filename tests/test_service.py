@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import types
 from pathlib import Path
@@ -68,6 +69,28 @@ def test_the_service_runs_its_preload_as_soon_as_it_starts():
         svc.stop()
     assert not service.connected()  # stop() disconnected this process: local from now on
     assert service.compute(service.ping) == os.getpid()
+
+
+def test_a_later_preload_waits_until_no_call_runs(monkeypatch):
+    """The encoder's load (a preload after spaCy's) does not start while kernels still wait
+    for their first answers; it starts once the service has been quiet, or at the latest
+    after PRELOAD_QUIET_MAX seconds."""
+    monkeypatch.setattr(service, "PRELOAD_QUIET", 0.2)
+    monkeypatch.setattr(service, "PRELOAD_QUIET_MAX", 60.0)
+    analyser = service.Analyser()
+    with analyser._call():  # a kernel's call in progress
+        waiter = threading.Thread(target=analyser._wait_quiet)
+        waiter.start()
+        waiter.join(1.0)
+        assert waiter.is_alive()
+    waiter.join(30)
+    assert not waiter.is_alive()  # quiet since the call ended
+    monkeypatch.setattr(service, "PRELOAD_QUIET_MAX", 0.3)
+    with analyser._call():  # busy for good: the load starts all the same
+        waiter = threading.Thread(target=analyser._wait_quiet)
+        waiter.start()
+        waiter.join(30)
+        assert not waiter.is_alive()
 
 
 def test_texts_sent_twice_are_computed_once_by_the_service(running):
