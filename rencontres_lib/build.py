@@ -307,7 +307,7 @@ def build(
     publication: bool = False,
     documents: bool = True,
     log=print,
-    analyser: service.Service | None = None,
+    analyser: service.Services | None = None,
 ) -> BuildReport:
     """Build every report of the project; see the module docstring.
 
@@ -318,7 +318,7 @@ def build(
     ``documents``: also the editable documents (DOCX, ODT), the kits (PPTX, cards) and the
     private PDFs of the sign-in sheets, each cached on its notebook (``False``: HTML pages and
     tables only; a later build with ``True`` adds the documents without re-running).
-    ``analyser``: a text-analysis service already started for this build
+    ``analyser``: the text-analysis services already started for this build
     (:func:`.service.start_for_build`), used by a cold build and stopped at the end in any
     case. Raises :class:`BuildError` (French) when ``reports/`` or ``build/`` cannot be
     written.
@@ -336,7 +336,7 @@ def build(
         max_workers=256 if runner is not None else jobs, thread_name_prefix="carnet"
     )
     # the text-analysis process, when started (stopped at the end, used or not)
-    services: list[service.Service] = [analyser] if analyser is not None else []
+    services: list[service.Services] = [analyser] if analyser is not None else []
     try:
         return _build(
             root,
@@ -473,7 +473,7 @@ def _build(
     if runner is None and (force or not cache) and _execute.__module__ == __name__:
         svc = services[0] if services else None  # started by the CLI (start_for_build)
         if svc is None and 1 < jobs <= service.BUILD_MAX_JOBS:
-            svc = service.start(service.BUILD_PRELOAD)
+            svc = service.start_build()
             services.append(svc)
         # connected first: an import that fails would otherwise leave the kernel to load spaCy
         preload = svc.connect_code() + IMPORT_CODE if svc is not None else PRELOAD_CODE

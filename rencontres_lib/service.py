@@ -1,14 +1,17 @@
-"""One text-analysis process per build, shared by the build's notebook kernels.
+"""Text-analysis processes of a build, shared by the build's notebook kernels.
 
 spaCy's French pipeline takes about 8 s to load on the development machine (half of it
 compiling the French tokenizer's exception patterns) and the sentence encoder about 2 s: paid
 in every kernel, that is the largest part of a cold build on two cores. During a build,
 :func:`start` launches one process (``multiprocessing`` ``spawn``, a
 :class:`~multiprocessing.managers.BaseManager` on a Unix socket in a private folder, random
-authentication key) that loads them once, in the background, while the kernels start; each
-kernel :func:`connect`\\ s to it, and the functions marked :func:`remote` (the computations of
-names, word classes, proposal terms and sentence vectors for texts the cache does not know
-yet) run there through :func:`compute`.
+authentication key) that loads a model once, in the background, while the kernels start;
+each kernel :func:`connect`\\ s to it, and the functions marked :func:`remote` (the
+computations of names, word classes, proposal terms and sentence vectors for texts the cache
+does not know yet) run there through :func:`compute`. A build starts two
+(:func:`start_build`): spaCy's, and the sentence encoder's, which loads once spaCy is there:
+in one process, loading the encoder (pure Python, 2 s) held the interpreter lock that the
+first names found by spaCy were waiting for.
 
 Nothing else changes: the same code runs on the same texts with the same model, so results
 are identical; the caches (``prive/ner.sqlite``) are still read and written by the callers.
@@ -32,7 +35,7 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from multiprocessing.managers import BaseManager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -43,26 +46,22 @@ log = logging.getLogger(__name__)
 
 F = TypeVar("F", bound=Callable[..., Any])
 _REMOTE: dict[str, str] = {}  # "module:function" names the service agrees to run -> model
-_CLIENT: list[Any] = []  # this process's proxy to the service, when connected
+# where this process sends each model's calls, when connected: model -> (address, proxy);
+# the key None stands for every model without a service of its own
+_CLIENTS: dict[str | None, tuple[str, Any]] = {}
 _CLIENT_LOCK = threading.Lock()
-_ADDRESS: list[str] = []  # the address of the service _CLIENT talks to
 _PRELOADED: list[str] = []  # in the service process: the preload names done, in order
 _COMPUTED: dict[str, int] = {}  # in the service process: inputs computed by run_each, per name
 _MODELS = ("spacy", "encodeur")  # the values of ``remote(model=...)``
-# what a build's service loads as soon as it starts, in order: spaCy, that every notebook
-# waits for, then the sentence encoder, under its own lock while spaCy already serves the
-# first notebooks (the synthesis's per-proposal work needs it)
+# what a build's services load: spaCy, that every notebook waits for, at once; the sentence
+# encoder (the synthesis's per-proposal work), in a second process, once spaCy is loaded
 BUILD_PRELOAD = ("rencontres_lib.names:load_pipeline", "rencontres_lib.consolidation:load_encoder")
+READY = "pret"  # file a service writes into its folder once its models are loaded
 # one service serves the texts of every kernel in turn: beyond a few kernels it would make them
 # wait, and each kernel then loads its own models (one load per kernel is small beside them)
 BUILD_MAX_JOBS = 4
-# a preload after the first (the sentence encoder, after spaCy) waits until no call has run
-# for PRELOAD_QUIET seconds (at most PRELOAD_QUIET_MAX): loading it while the kernels wait for
-# their first names would slow these calls (one interpreter lock), and no kernel needs the
-# encoder before its first notebook ends
-PRELOAD_QUIET = 0.3
-PRELOAD_QUIET_MAX = 8.0
 CONNECT_WAIT = 30.0  # seconds a kernel waits for the service to listen (saturated machine)
+AFTER_WAIT = 120.0  # seconds the encoder's service waits for spaCy's before loading anyway
 
 
 def _name(fn: Callable) -> str:
@@ -101,48 +100,34 @@ class Analyser:
     """The service's one object: runs registered functions, one call at a time per model
     (spaCy and the encoder are not shared between threads; see :func:`remote`)."""
 
-    def __init__(self, preload: Sequence[str] = ()) -> None:
+    def __init__(
+        self, preload: Sequence[str] = (), *, after: str | None = None, ready: str | None = None
+    ) -> None:
         self._locks: dict[str, threading.Lock] = {m: threading.Lock() for m in _MODELS}
         # per-input results of :meth:`run_each`, for the life of the service (one build):
         # two kernels asking for the same texts at once get one computation
         self._memo: dict[tuple[str, bytes], dict[Any, Any]] = {}
-        self._calls = 0  # in progress
-        self._quiet_since = time.monotonic()
-        self._calls_lock = threading.Lock()
-        threading.Thread(target=self._preload, args=(list(preload),), daemon=True).start()
-
-    @contextlib.contextmanager
-    def _call(self) -> Iterator[None]:
-        """Counts a call in progress (see :meth:`_wait_quiet`)."""
-        with self._calls_lock:
-            self._calls += 1
-        try:
-            yield
-        finally:
-            with self._calls_lock:
-                self._calls -= 1
-                self._quiet_since = time.monotonic()
-
-    def _wait_quiet(self) -> None:
-        """Return once no call has run for :data:`PRELOAD_QUIET` seconds, or after
-        :data:`PRELOAD_QUIET_MAX` seconds in any case."""
-        deadline = time.monotonic() + PRELOAD_QUIET_MAX
-        while time.monotonic() < deadline:
-            with self._calls_lock:
-                if not self._calls and time.monotonic() - self._quiet_since >= PRELOAD_QUIET:
-                    return
-            time.sleep(0.05)
+        threading.Thread(
+            target=self._preload, args=(list(preload), after, ready), daemon=True
+        ).start()
 
     def _lock(self, name: str) -> Any:
         model = _REMOTE.get(name, "spacy")
         return self._locks[model] if model is not None else contextlib.nullcontext()
 
-    def _preload(self, names: list[str]) -> None:
-        for i, name in enumerate(names):  # in order, each under its model's lock: spaCy is
-            try:  # served while the encoder loads, once the first calls are answered
+    def _preload(self, names: list[str], after: str | None, ready: str | None) -> None:
+        """Run the ``names`` in order, each under its model's lock; first wait for the file
+        ``after`` (another service's :data:`READY`: at most :data:`AFTER_WAIT` seconds, less
+        if its folder goes); then write the file ``ready``."""
+        if after is not None:
+            deadline = time.monotonic() + AFTER_WAIT
+            while time.monotonic() < deadline and Path(after).parent.is_dir():
+                if Path(after).exists():
+                    break
+                time.sleep(0.05)
+        for name in names:
+            try:
                 fn = _resolve(name)
-                if i:
-                    self._wait_quiet()
                 with self._lock(name):
                     fn()
                     _PRELOADED.append(name)
@@ -153,12 +138,15 @@ class Analyser:
                     " premier texte à analyser",
                     exc,
                 )
+        if ready is not None:
+            with contextlib.suppress(OSError):  # the folder removed: the service is stopping
+                Path(ready).touch()
 
     def run(self, name: str, args: tuple) -> Any:
         """``fn(*args)`` for the function registered as ``name`` ("module:function"); raises
         ``ValueError`` (French) for any other name, and what the function raises."""
         fn = _resolve(name)
-        with self._call(), self._lock(name):
+        with self._lock(name):
             return fn(*args)
 
     def run_each(self, name: str, inputs: list, args: tuple) -> list:
@@ -167,7 +155,7 @@ class Analyser:
         input sent twice gets the same object twice). Raises ``ValueError`` (French) for an
         unregistered name, and what the function raises."""
         fn = _resolve(name)
-        with self._call(), self._lock(name):
+        with self._lock(name):
             try:
                 memo = self._memo.setdefault((name, pickle.dumps(args)), {})
                 todo = [x for x in dict.fromkeys(inputs) if x not in memo]
@@ -182,19 +170,21 @@ class Analyser:
 _ANALYSER: list[Analyser] = []
 
 
-def _analyser(preload: Sequence[str] = ()) -> Analyser:
+def _analyser() -> Analyser:
     if not _ANALYSER:
-        _ANALYSER.append(Analyser(preload))
+        _ANALYSER.append(Analyser())
     return _ANALYSER[0]
 
 
-def _init_server(preload: Sequence[str], folder: str) -> None:
-    """Run in the service process before it serves: starts loading the models in a thread,
+def _init_server(preload: Sequence[str], folder: str, after: str | None = None) -> None:
+    """Run in the service process before it serves: starts loading the models in a thread
+    (once the file ``after`` exists, when given; then writes :data:`READY` into ``folder``),
     and ends the process, removing its socket ``folder``, if the build that started it dies
     without stopping it (killed). When stopped, it ends without the interpreter's clean-up
     (freeing the models object by object): the build waits for it to end."""
     atexit.register(os._exit, 0)
-    _analyser(preload)
+    if not _ANALYSER:
+        _ANALYSER.append(Analyser(preload, after=after, ready=str(Path(folder) / READY)))
     parent = os.getppid()
 
     def orphaned() -> None:
@@ -236,9 +226,18 @@ def ping() -> int:
 
 class Service:
     """A service being started or running (see :func:`start`); :meth:`stop` ends it, else
-    the end of this program."""
+    the end of this program. ``models``: the models whose calls it takes (None: every
+    model without a service of its own); ``after``: a file to wait for before loading."""
 
-    def __init__(self, preload: Sequence[str]) -> None:
+    def __init__(
+        self,
+        preload: Sequence[str],
+        *,
+        models: Sequence[str] | None = None,
+        after: str | None = None,
+    ) -> None:
+        self.models = tuple(models) if models else None
+        self.after = after
         self.folder = Path(tempfile.mkdtemp(prefix="rc-analyse-"))  # 0700: only this user
         self.address = str(self.folder / "s")
         self.authkey = secrets.token_bytes(32)
@@ -263,7 +262,9 @@ class Service:
 
     def _start(self, preload: tuple[str, ...]) -> None:
         try:
-            self.manager.start(initializer=_init_server, initargs=(preload, str(self.folder)))
+            self.manager.start(
+                initializer=_init_server, initargs=(preload, str(self.folder), self.after)
+            )
         except Exception as exc:  # noqa: BLE001 - the kernels then load the models themselves
             self.failed = True
             # no folder: the kernels waiting in :func:`connect` give up at once
@@ -280,7 +281,8 @@ class Service:
         by the build in its own kernels, never written into a notebook)."""
         return (
             "import rencontres_lib.service as _s\n"
-            f"_s.connect({self.address!r}, {self.authkey.hex()!r}, wait={CONNECT_WAIT})\n"
+            f"_s.connect({self.address!r}, {self.authkey.hex()!r}, wait={CONNECT_WAIT},"
+            f" models={self.models!r})\n"
             "del _s\n"
         )
 
@@ -288,32 +290,35 @@ class Service:
         """Connect this process too (the build's own audit), waiting for the service to
         listen; False when it does not answer (computations stay local). :meth:`stop`
         disconnects it."""
-        return connect(self.address, self.authkey.hex(), wait=CONNECT_WAIT)
+        return connect(self.address, self.authkey.hex(), wait=CONNECT_WAIT, models=self.models)
 
     def stop(self) -> None:
         """End the service process (waiting at most :data:`CONNECT_WAIT` seconds for it to
         have started), disconnect this process from it and remove its socket folder; never
         raises."""
         atexit.unregister(self._stop_at_exit)
-        with _CLIENT_LOCK:
-            mine = _ADDRESS == [self.address]
-        if mine:
-            disconnect()
+        _drop(self.address)
         self.started.wait(CONNECT_WAIT)
         if not self.failed and self.started.is_set():
             try:
                 self.manager.shutdown()
             except Exception as exc:  # noqa: BLE001 - already gone
                 log.debug("arrêt du service d'analyse : %s", exc)
-        if mine or _ADDRESS == [self.address]:  # connected meanwhile (the audit's attach)
-            disconnect()
+        _drop(self.address)  # connected meanwhile (the audit's attach)
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def start(preload: Sequence[str] = ()) -> Service:
+def start(
+    preload: Sequence[str] = (),
+    *,
+    models: Sequence[str] | None = None,
+    after: str | Path | None = None,
+) -> Service:
     """Start the service process in the background and return at once; ``preload``:
     "module:function" names (registered with :func:`remote`) called once, in the background,
-    as soon as it runs. Kernels :func:`connect` with :meth:`Service.connect_code`. When
+    as soon as it runs (once the file ``after`` exists, when given: another service's
+    :data:`READY`). ``models``: the only models whose calls it takes (None: every model
+    without a service of its own). Kernels :func:`connect` with :meth:`Service.connect_code`. When
     the process cannot start (``Service.failed``), a warning is logged and the kernels compute
     locally; raises ``OSError`` when its private temporary folder cannot be created.
 
@@ -321,7 +326,7 @@ def start(preload: Sequence[str] = ()) -> Service:
     again in it, so it must guard its entry point with ``if __name__ == "__main__":``.
     Raises ``ValueError`` (French) when a ``preload`` name is not registered (checked here,
     where a refusal cannot go unseen, once the process is on its way)."""
-    svc = Service(preload)
+    svc = Service(preload, models=models, after=str(after) if after is not None else None)
     try:
         for name in preload:
             _resolve(name)
@@ -331,20 +336,61 @@ def start(preload: Sequence[str] = ()) -> Service:
     return svc
 
 
+class Services:
+    """Services started together and used as one (:func:`start_build`): the first takes every
+    model without a service of its own; ``started`` and ``failed`` are the first's."""
+
+    def __init__(self, members: Sequence[Service]) -> None:
+        self.members = list(members)
+        self.started = self.members[0].started
+
+    @property
+    def failed(self) -> bool:
+        return self.members[0].failed
+
+    def connect_code(self) -> str:
+        """:meth:`Service.connect_code` of each member."""
+        return "".join(m.connect_code() for m in self.members)
+
+    def attach(self) -> bool:
+        """:meth:`Service.attach` of each member; True when the first answers."""
+        return [m.attach() for m in self.members][0]
+
+    def stop(self) -> None:
+        """:meth:`Service.stop` of each member; never raises."""
+        for m in self.members:
+            m.stop()
+
+
+def start_build() -> Services:
+    """A build's services (:data:`BUILD_PRELOAD`): spaCy's, and the sentence encoder's in a
+    second process, which loads once spaCy is loaded (the kernels then wait for their first
+    names; the encoder is needed only when a first notebook ends). Raises what :func:`start`
+    raises."""
+    names, encoder = BUILD_PRELOAD
+    first = start((names,))
+    try:
+        second = start((encoder,), models=("encodeur",), after=first.folder / READY)
+    except BaseException:
+        first.stop()
+        raise
+    return Services([first, second])
+
+
 def start_for_build(
     root: Path, *, jobs: int | None, force: bool, cluster: Any = None
-) -> Service | None:
-    """The service of a cold build of ``root`` (``force``, or no ``build/cache.json`` yet),
-    started now with :data:`BUILD_PRELOAD`: the CLI calls it before its own slow imports, so
-    that spaCy's load starts a second earlier, and gives it to the build. None when the build
-    would not use one: a ``cluster``, or ``jobs`` kernels (default: one per core) outside
+) -> Services | None:
+    """The services of a cold build of ``root`` (``force``, or no ``build/cache.json`` yet),
+    started now (:func:`start_build`): the CLI calls it before its own slow imports, so that
+    spaCy's load starts a second earlier, and gives them to the build. None when the build
+    would not use them: a ``cluster``, or ``jobs`` kernels (default: one per core) outside
     2…:data:`BUILD_MAX_JOBS`. Raises what :func:`start` raises."""
     jobs = max(1, jobs or os.cpu_count() or 1)
     if cluster is not None or not 1 < jobs <= BUILD_MAX_JOBS:
         return None
     if not force and (Path(root) / "build" / "cache.json").exists():
         return None
-    return start(BUILD_PRELOAD)
+    return start_build()
 
 
 def compute_each(fn: Callable[..., Sequence[Any]], inputs: list, *args: Any) -> Sequence[Any]:
@@ -358,11 +404,14 @@ def compute_each(fn: Callable[..., Sequence[Any]], inputs: list, *args: Any) -> 
     return fn(inputs, *args) if served is _HERE else served
 
 
-def connect(address: str, authkey_hex: str, *, wait: float = 0.0) -> bool:
+def connect(
+    address: str, authkey_hex: str, *, wait: float = 0.0, models: Sequence[str] | None = None
+) -> bool:
     """Connect this process to a service, retrying while its socket does not exist yet (up
     to ``wait`` seconds, less if the service's folder is removed: it failed or stopped);
-    False (computations stay local) when it does not answer. Raises ``ValueError`` when
-    ``authkey_hex`` is not hexadecimal."""
+    False (computations stay local) when it does not answer. ``models``: send it only these
+    models' calls (None: every model without a service of its own). Raises ``ValueError``
+    when ``authkey_hex`` is not hexadecimal."""
     manager = _Manager(address=address, authkey=bytes.fromhex(authkey_hex))
     deadline = time.monotonic() + wait
     while True:
@@ -376,21 +425,27 @@ def connect(address: str, authkey_hex: str, *, wait: float = 0.0) -> bool:
                 return False
             time.sleep(0.1)
     with _CLIENT_LOCK:
-        _CLIENT[:] = [proxy]
-        _ADDRESS[:] = [address]
+        for model in models or (None,):
+            _CLIENTS[model] = (address, proxy)
     return True
 
 
 def disconnect() -> None:
-    """Compute locally from now on in this process (the service keeps running)."""
+    """Compute locally from now on in this process (the services keep running)."""
     with _CLIENT_LOCK:
-        _CLIENT.clear()
-        _ADDRESS.clear()
+        _CLIENTS.clear()
+
+
+def _drop(address: str) -> None:
+    """Stop sending calls to the service at ``address`` (the others stay)."""
+    with _CLIENT_LOCK:
+        for model in [m for m, (a, _) in _CLIENTS.items() if a == address]:
+            del _CLIENTS[model]
 
 
 def connected() -> bool:
-    """True when :func:`compute` sends its calls to a service."""
-    return bool(_CLIENT)
+    """True when :func:`compute` sends calls to a service."""
+    return bool(_CLIENTS)
 
 
 def compute(fn: Callable[..., Any], *args: Any) -> Any:
@@ -410,20 +465,23 @@ _HERE = object()  # what _served gives when the caller must compute itself
 
 
 def _served(method: str, fn: Callable, *payload: Any) -> Any:
-    """The reply of the service's ``Analyser.<method>(name of fn, *payload)`` when this
-    process is connected, else :data:`_HERE`; see :func:`compute` for the failures."""
+    """The reply of ``Analyser.<method>(name of fn, *payload)`` from the service taking
+    ``fn``'s model when this process is connected to one, else :data:`_HERE`; see
+    :func:`compute` for the failures."""
+    name = _name(fn)
     with _CLIENT_LOCK:
-        proxy = _CLIENT[0] if _CLIENT else None
-    if proxy is None:
+        client = _CLIENTS.get(_REMOTE.get(name)) or _CLIENTS.get(None)
+    if client is None:
         return _HERE
+    address, proxy = client
     try:
-        return getattr(proxy, method)(_name(fn), *payload)
+        return getattr(proxy, method)(name, *payload)
     except RencontresError:
         raise
     except Exception as exc:  # noqa: BLE001 - the service never fails a report
         log.debug("service d'analyse indisponible (%s) : calcul sur place", exc)
-        disconnect()
+        _drop(address)
     except BaseException:  # the reply may still come, on this thread's connection
-        disconnect()
+        _drop(address)
         raise
     return _HERE

@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 import types
 from pathlib import Path
@@ -40,7 +39,7 @@ def test_compute_runs_in_the_service_then_falls_back_when_it_stops(running):
 
 
 def test_the_service_refuses_unregistered_functions(running):
-    proxy = service._CLIENT[0]
+    proxy = service._CLIENTS[None][1]
     with pytest.raises(ValueError, match="refusée"):
         proxy.run("os:getcwd", ())
     with pytest.raises(ValueError, match="refusée"):
@@ -71,26 +70,51 @@ def test_the_service_runs_its_preload_as_soon_as_it_starts():
     assert service.compute(service.ping) == os.getpid()
 
 
-def test_a_later_preload_waits_until_no_call_runs(monkeypatch):
-    """The encoder's load (a preload after spaCy's) does not start while kernels still wait
-    for their first answers; it starts once the service has been quiet, or at the latest
-    after PRELOAD_QUIET_MAX seconds."""
-    monkeypatch.setattr(service, "PRELOAD_QUIET", 0.2)
-    monkeypatch.setattr(service, "PRELOAD_QUIET_MAX", 60.0)
-    analyser = service.Analyser()
-    with analyser._call():  # a kernel's call in progress
-        waiter = threading.Thread(target=analyser._wait_quiet)
-        waiter.start()
-        waiter.join(1.0)
-        assert waiter.is_alive()
-    waiter.join(30)
-    assert not waiter.is_alive()  # quiet since the call ended
-    monkeypatch.setattr(service, "PRELOAD_QUIET_MAX", 0.3)
-    with analyser._call():  # busy for good: the load starts all the same
-        waiter = threading.Thread(target=analyser._wait_quiet)
-        waiter.start()
-        waiter.join(30)
-        assert not waiter.is_alive()
+def test_a_service_loads_after_another_one_is_ready(tmp_path):
+    """The encoder's service loads once spaCy's is loaded (the file READY in its folder), so
+    that it never takes CPU from the load every notebook waits for; then says it is ready."""
+    other = tmp_path / "spacy"
+    other.mkdir()
+    svc = service.start(("rencontres_lib.service:ping",), after=other / service.READY)
+    try:
+        assert svc.attach()
+        time.sleep(1.0)
+        assert service.compute(service.preloaded) == []  # still waiting
+        assert not (svc.folder / service.READY).exists()
+        (other / service.READY).touch()
+        deadline = time.monotonic() + 30
+        while not service.compute(service.preloaded) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert service.compute(service.preloaded) == ["rencontres_lib.service:ping"]
+        assert (svc.folder / service.READY).exists()
+    finally:
+        svc.stop()
+
+
+def test_each_model_goes_to_its_own_service(monkeypatch):
+    """Calls of the encoder go to the encoder's service, the others to spaCy's; a service
+    that fails is dropped alone (that call computed here, the next ones go to the other)."""
+    from rencontres_lib import consolidation
+
+    class Proxy:
+        def __init__(self, tag: str, fails: bool = False) -> None:
+            self.tag, self.fails, self.names = tag, fails, []
+
+        def run(self, name, args):
+            self.names.append(name)
+            if self.fails:
+                raise EOFError
+            return self.tag
+
+    spacy, encoder = Proxy("spacy"), Proxy("encodeur", fails=True)
+    monkeypatch.setattr(service, "_CLIENTS", {None: ("/a/s", spacy), "encodeur": ("/b/s", encoder)})
+    assert service.compute(service.ping) == "spacy"
+    assert service.compute(text.tag_meaningful_words, []) == "spacy"
+    monkeypatch.setattr(consolidation, "encoder", lambda: None)  # the local fallback: no load
+    assert service.compute(consolidation.load_encoder) is None  # the encoder's service failed
+    assert encoder.names == ["rencontres_lib.consolidation:load_encoder"]
+    assert service._CLIENTS == {None: ("/a/s", spacy)}
+    assert service.compute(consolidation.load_encoder) == "spacy"
 
 
 def test_texts_sent_twice_are_computed_once_by_the_service(running):
@@ -236,7 +260,7 @@ def test_an_interrupted_call_disconnects(monkeypatch):
         def run(self, name, args):
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(service, "_CLIENT", [Interrupted()])
+    monkeypatch.setattr(service, "_CLIENTS", {None: ("/a/s", Interrupted())})
     with pytest.raises(KeyboardInterrupt):
         service.compute(service.ping)
     assert not service.connected()
