@@ -469,7 +469,7 @@ def _build(
     cache = _load_cache(cache_path)
     services = services if services is not None else []
     # a cold build: kernels start ahead of their notebooks (not for a stand-in executor in tests);
-    # spaCy and the sentence encoder load once, in the text-analysis service, not per kernel
+    # spaCy and the sentence encoder load once, in the text-analysis services, not per kernel
     if runner is None and (force or not cache) and _execute.__module__ == __name__:
         svc = services[0] if services else None  # started by the CLI (start_for_build)
         if svc is None and 1 < jobs <= service.BUILD_MAX_JOBS:
