@@ -414,7 +414,7 @@ def _warning_hits(
     blocks, pos = [], 0
     for line in text.split("\n"):
         if line.strip():
-            cells = next(csv.reader([line.rstrip("\r")], dialect)) if dialect else [line]
+            cells = _cells(line, dialect) if dialect else [line]
             blocks += [(pos, cell[:4000]) for cell in cells if cell.strip()]
         pos += len(line) + 1
     found = names.person_spans([b for _, b in blocks])
@@ -432,6 +432,15 @@ def _warning_hits(
                 continue  # one word alone (« Wilson », « Lignes ») is too often not a person
             hits.append((offset + start, KIND_PERSON, _mask_name(who), WARNING))
     return hits
+
+
+def _cells(line: str, dialect: type[csv.Dialect]) -> list[str]:
+    """The cells of one line of a table; the whole line when the reader refuses it (a lone
+    carriage return in an unquoted cell, a cell beyond ``csv.field_size_limit()``)."""
+    try:
+        return next(csv.reader([line.rstrip("\r")], dialect), [])
+    except csv.Error:
+        return [line]
 
 
 def _allowed(words: str, ctx: _Context) -> bool:

@@ -265,6 +265,24 @@ def test_tables_are_read_by_the_ner_cell_by_cell(tmp_path, monkeypatch):
     assert sent.count("Donner un avis aux conseils de quartier") == 2
 
 
+def test_hostile_table_lines_fall_back_to_the_whole_line(tmp_path):
+    """A line the CSV reader refuses (a lone carriage return inside an unquoted cell, a cell
+    beyond csv.field_size_limit) is read whole by the NER, as before: no traceback, the name
+    found on its line."""
+    (tmp_path / "lyon_t.csv").write_text(
+        "proposition;profil\n"
+        "Selon Jean Dupont il faut\raller plus vite;Association\n"
+        "Selon Paul Martin il faut former les élus;" + "x" * 140_000 + "\n",
+        encoding="utf-8",
+        newline="",
+    )
+    hits = audit_paths(tmp_path, ner=True)
+    assert [(h.line, h.kind, h.excerpt) for h in hits if h.kind == KIND_PERSON] == [
+        (2, KIND_PERSON, "J***** D*****"),
+        (3, KIND_PERSON, "P***** M*****"),
+    ]
+
+
 def test_warnings_do_not_fail_the_audit(tmp_path):
     (tmp_path / "p.html").write_text(
         "<p>Le maire Jean Dupont a ouvert la séance avec Johanna Rolland.</p>", encoding="utf-8"
