@@ -418,17 +418,13 @@ def _warning_hits(
             blocks += [(pos, cell[:4000]) for cell in cells if cell.strip()]
         pos += len(line) + 1
     found = names.person_spans([b for _, b in blocks])
-    registrant = set()
+    registrant = set()  # (block, start, end): the cells of a line share its position
     if ctx.index:
-        registrant = {(p + s, p + e) for p, b in blocks for s, e in ctx.index.spans(b)}
-    for (offset, block), spans in zip(blocks, found, strict=True):
+        registrant = {(i, s, e) for i, (_, b) in enumerate(blocks) for s, e in ctx.index.spans(b)}
+    for i, ((offset, block), spans) in enumerate(zip(blocks, found, strict=True)):
         for start, end in spans:
             who = block[start:end]
-            if (
-                len(who.split()) < 2
-                or _allowed(who, ctx)
-                or (offset + start, offset + end) in registrant
-            ):
+            if len(who.split()) < 2 or _allowed(who, ctx) or (i, start, end) in registrant:
                 continue  # one word alone (« Wilson », « Lignes ») is too often not a person
             hits.append((offset + start, KIND_PERSON, _mask_name(who), WARNING))
     return hits

@@ -283,6 +283,19 @@ def test_hostile_table_lines_fall_back_to_the_whole_line(tmp_path):
     ]
 
 
+def test_a_registrant_in_one_cell_does_not_hide_a_name_in_another(tmp_path):
+    """Cells of one line share its position: a registrant's name (an error) found at the same
+    place in its cell as another person's name in the next cell must not hide the latter."""
+    (tmp_path / "lyon_t.csv").write_text(
+        "intervenant;rapporteur\nPaul Martin;Jean Dupont\n", encoding="utf-8"
+    )
+    hits = audit_paths(tmp_path, names=["Jean Dupont"], ner=True)
+    assert sorted((h.line, h.kind, h.excerpt) for h in hits) == [
+        (2, KIND_NAME, "J***** D*****"),
+        (2, KIND_PERSON, "P***** M*****"),
+    ]
+
+
 def test_warnings_do_not_fail_the_audit(tmp_path):
     (tmp_path / "p.html").write_text(
         "<p>Le maire Jean Dupont a ouvert la séance avec Johanna Rolland.</p>", encoding="utf-8"
