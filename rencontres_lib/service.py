@@ -357,8 +357,9 @@ class Services:
         return [m.attach() for m in self.members][0]
 
     def stop(self) -> None:
-        """:meth:`Service.stop` of each member; never raises."""
-        for m in self.members:
+        """:meth:`Service.stop` of each member, the last first (the encoder's service would
+        otherwise start loading when spaCy's folder goes); never raises."""
+        for m in reversed(self.members):
             m.stop()
 
 
