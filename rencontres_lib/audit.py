@@ -764,9 +764,9 @@ def _csv_dialect(text: str) -> type[csv.Dialect]:
         return type("Table", (csv.excel,), {"delimiter": delimiter})
 
 
-def _csv_rows(text: str) -> list[list[str]]:
+def _csv_rows(text: str, dialect: type[csv.Dialect]) -> list[list[str]]:
     try:
-        return list(csv.reader(io.StringIO(text), _csv_dialect(text)))
+        return list(csv.reader(io.StringIO(text), dialect))
     except csv.Error:
         return []
 
@@ -850,15 +850,19 @@ def _audit_file(path: str | Path, ctx: _Context) -> list[AuditHit]:
         if mode == "binary":
             return _scan_binary(data, path, label, ctx)
         text = _decode(data)
-        hits = _scan_text_mode(text, mode, label, ctx)
-        if mode == "table":
-            hits += _small_counts(_csv_rows(text), label, _threshold_for(path, ctx))
+        # a table is sniffed once: its dialect serves the NER's cells and the counts
+        dialect = _csv_dialect(text) if mode == "table" else None
+        hits = _scan_text_mode(text, mode, label, ctx, dialect)
+        if dialect is not None:
+            hits += _small_counts(_csv_rows(text, dialect), label, _threshold_for(path, ctx))
         return hits
     except (OSError, zipfile.BadZipFile, RuntimeError, ValueError, EOFError) as exc:
         return [AuditHit(label, 1, KIND_UNREADABLE, f"lecture impossible ({type(exc).__name__})")]
 
 
-def _scan_text_mode(text: str, mode: str, label: str, ctx: _Context) -> list[AuditHit]:
+def _scan_text_mode(
+    text: str, mode: str, label: str, ctx: _Context, dialect: type[csv.Dialect] | None = None
+) -> list[AuditHit]:
     if mode == "json":
         return _scan_html(unescape_js(text), label, ctx)
     if mode == "html":
@@ -875,8 +879,7 @@ def _scan_text_mode(text: str, mode: str, label: str, ctx: _Context) -> list[Aud
                 return [unknown]
             return [unknown, *_scan_code(text, label, 1, ctx, css=False)]
         return _scan_code(text, label, 1, ctx, css=True)
-    text = html.unescape(text)
-    return _scan_plain(text, label, ctx, dialect=_csv_dialect(text) if mode == "table" else None)
+    return _scan_plain(html.unescape(text), label, ctx, dialect=dialect)
 
 
 def _audit_pdf(data: bytes, label: str, ctx: _Context) -> list[AuditHit]:
